@@ -1,0 +1,170 @@
+// The `wasmlet` command.
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/guest_cc.h"
+#include "cli/spectest_runner.h"
+#include "engine/engine.h"
+#include "host/command.h"
+#include "host/host_imports.h"
+#include "util/files.h"
+
+namespace {
+
+using namespace wasmlet;
+namespace fs = std::filesystem;
+
+// "10s", "250ms", "2m", or plain seconds.
+std::chrono::nanoseconds parse_duration(const std::string& s) {
+  size_t pos = 0;
+  double value = std::stod(s, &pos);
+  std::string unit = s.substr(pos);
+  double scale = 1e9;
+  if (unit == "ms") scale = 1e6;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "m") scale = 60e9;
+  else if (unit != "s" && !unit.empty()) throw Error(fmt::format("bad duration '{}'", s));
+  return std::chrono::nanoseconds(static_cast<int64_t>(value * scale));
+}
+
+// "64MiB", "1GiB", "4096KiB", or plain bytes; returned in 64 KiB wasm pages.
+uint32_t parse_memory_pages(const std::string& s) {
+  size_t pos = 0;
+  double value = std::stod(s, &pos);
+  std::string unit = s.substr(pos);
+  double scale = 1;
+  if (unit == "KiB" || unit == "K") scale = 1024;
+  else if (unit == "MiB" || unit == "M") scale = 1024.0 * 1024;
+  else if (unit == "GiB" || unit == "G") scale = 1024.0 * 1024 * 1024;
+  else if (!unit.empty()) throw Error(fmt::format("bad memory size '{}'", s));
+  double pages = value * scale / 65536;
+  if (pages < 1 || pages > 65536) throw Error(fmt::format("memory limit '{}' out of range", s));
+  return static_cast<uint32_t>(pages);
+}
+
+engine::LoadOptions host_load_options() {
+  engine::LoadOptions options;
+  options.host_imports = host::host_imports();
+  return options;
+}
+
+struct RunArgs {
+  std::string wasm, input, input_file, timeout = "60s", memory_limit = "1GiB", root, scratch;
+  std::vector<std::string> guest_args;
+};
+
+int run_cmd(const RunArgs& a) {
+  engine::Engine engine;
+  auto bytes = util::read_file(a.wasm);
+  auto module = engine.load(bytes, host_load_options());
+
+  host::HostConfig config;
+  config.args.push_back(fs::path(a.wasm).filename().string());
+  config.args.insert(config.args.end(), a.guest_args.begin(), a.guest_args.end());
+  config.fs.shared_root = a.root;
+  config.fs.scratch_dir = a.scratch;
+  std::string input = a.input;
+  if (!a.input_file.empty()) {
+    auto raw = util::read_file(a.input_file);
+    input.assign(raw.begin(), raw.end());
+  }
+  host::CommandLimits limits;
+  limits.timeout = parse_duration(a.timeout);
+  limits.memory_pages = parse_memory_pages(a.memory_limit);
+
+  auto r = host::run_command(module, config, input, limits);
+  std::cout << r.stdout_text << r.output << std::flush;
+  std::cerr << r.stderr_text;
+  if (r.trap) throw Error(fmt::format("trap: {}", r.trap->describe()));
+  auto us = [](auto d) { return std::chrono::duration<double, std::micro>(d).count(); };
+  std::cerr << fmt::format("wasmlet: return code {} (instantiate {:.0f} us, run {:.0f} us{})\n",
+                           r.return_code, us(r.instantiate_time), us(r.run_time),
+                           module->cache_hit() ? "" : fmt::format(", compiled in {:.2f} s", module->compile_seconds()));
+  return r.return_code;
+}
+
+int spectest_cmd(const std::vector<std::string>& files) {
+  engine::Engine engine;
+  cli::SpectestCounts total;
+  for (const auto& f : files) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto c = cli::run_spectest(engine, f, std::cout);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << fmt::format("{}: {} passed, {} failed, {} skipped ({:.1f} s)\n",
+                             fs::path(f).filename().string(), c.passed, c.failed, c.skipped, s);
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.skipped += c.skipped;
+  }
+  std::cout << fmt::format("{} passed, {} failed, {} skipped\n", total.passed, total.failed,
+                           total.skipped);
+  return total.failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Wasmlet: a serverless runtime for WebAssembly functions"};
+  app.require_subcommand(1);
+
+  RunArgs run;
+  auto* run_sub = app.add_subcommand("run", "Run a WASI command module once and print its output");
+  run_sub->add_option("wasm", run.wasm, "Module to run")->required()->check(CLI::ExistingFile);
+  auto* in_opt = run_sub->add_option("--input", run.input, "Input bytes (read by faasmGetInput)");
+  run_sub->add_option("--input-file", run.input_file, "Read the input from a file")
+      ->check(CLI::ExistingFile)->excludes(in_opt);
+  run_sub->add_option("--timeout", run.timeout, "Time limit, e.g. 10s, 500ms")->capture_default_str();
+  run_sub->add_option("--memory-limit", run.memory_limit, "Linear memory limit, e.g. 64MiB")->capture_default_str();
+  run_sub->add_option("--dir", run.root, "Directory the guest sees read-only as /")->check(CLI::ExistingDirectory);
+  run_sub->add_option("--scratch", run.scratch, "Directory the guest sees writable as /tmp")->check(CLI::ExistingDirectory);
+  run_sub->add_option("args", run.guest_args, "Arguments for the guest (after --)");
+
+  cli::GuestCcOptions cc;
+  auto* cc_sub = app.add_subcommand("cc", "Compile C/C++ to wasm32-wasi with the Wasmlet SDK");
+  cc_sub->add_option("-o", cc.output, "Output .wasm")->required();
+  cc_sub->add_flag("-v,--verbose", cc.verbose, "Print the compiler command");
+  cc_sub->allow_extras();  // sources and any clang flags
+
+  std::vector<std::string> spec_files;
+  auto* spec_sub = app.add_subcommand("spectest", "Run wast2json spec test scripts");
+  spec_sub->add_option("files", spec_files, "JSON files from wast2json")->required()->check(CLI::ExistingFile);
+
+  std::string compile_file;
+  auto* compile_sub = app.add_subcommand("compile", "Compile a module into the cache and report the time");
+  compile_sub->add_option("wasm", compile_file, "Module")->required()->check(CLI::ExistingFile);
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (*run_sub) return run_cmd(run);
+    if (*cc_sub) {
+      for (const auto& x : cc_sub->remaining()) {
+        bool flag = x.starts_with("-");
+        (flag ? cc.extra_flags : cc.sources).push_back(x);
+        if (x.starts_with("-O")) {
+          cc.opt_level = x;
+          cc.extra_flags.pop_back();
+        }
+      }
+      return cli::guest_cc(cc);
+    }
+    if (*spec_sub) return spectest_cmd(spec_files);
+    if (*compile_sub) {
+      engine::Engine engine;
+      auto bytes = util::read_file(compile_file);
+      auto m = engine.load(bytes, host_load_options());
+      std::cout << fmt::format("{}: {}\n", compile_file,
+                               m->cache_hit() ? "cached" : fmt::format("compiled in {:.2f} s", m->compile_seconds()));
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "wasmlet: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,334 @@
+#include "engine/codegen.h"
+
+#include <map>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "util/error.h"
+#include "util/files.h"
+#include "util/subprocess.h"
+
+#ifndef WASMLET_WASM2C
+#define WASMLET_WASM2C "wasm2c"
+#endif
+
+namespace wasmlet::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The last line of wasm2c's fixed prelude; Wasmlet's overrides go right after it.
+constexpr std::string_view kPreludeAnchor = "DEFINE_STORE(i64_store32, u32, u64)\n";
+
+constexpr std::string_view kLoads[][4] = {
+    {"i32_load", "u32", "u32", "u32"},     {"i64_load", "u64", "u64", "u64"},
+    {"f32_load", "f32", "f32", "f32"},     {"f64_load", "f64", "f64", "f64"},
+    {"i32_load8_s", "s8", "s32", "u32"},   {"i64_load8_s", "s8", "s64", "u64"},
+    {"i32_load8_u", "u8", "u32", "u32"},   {"i64_load8_u", "u8", "u64", "u64"},
+    {"i32_load16_s", "s16", "s32", "u32"}, {"i64_load16_s", "s16", "s64", "u64"},
+    {"i32_load16_u", "u16", "u32", "u32"}, {"i64_load16_u", "u16", "u64", "u64"},
+    {"i64_load32_s", "s32", "s64", "u64"}, {"i64_load32_u", "u32", "u64", "u64"},
+};
+constexpr std::string_view kStores[][3] = {
+    {"i32_store", "u32", "u32"},  {"i64_store", "u64", "u64"},   {"f32_store", "f32", "f32"},
+    {"f64_store", "f64", "f64"},  {"i32_store8", "u8", "u32"},   {"i32_store16", "u16", "u32"},
+    {"i64_store8", "u8", "u64"},  {"i64_store16", "u16", "u64"}, {"i64_store32", "u32", "u64"},
+};
+
+std::string c_type(char t) {
+  switch (t) {
+    case 'i': return "u32";
+    case 'j': return "u64";
+    case 'f': return "f32";
+    case 'd': return "f64";
+    case 'r': return "wasm_rt_funcref_t";
+    case 'e': return "wasm_rt_externref_t";
+    default: throw Error(fmt::format("codegen: unknown value type '{}'", t));
+  }
+}
+
+std::string c_return_type(std::string_view results) {
+  if (results.empty()) return "void";
+  if (results.size() == 1) return c_type(results[0]);
+  return fmt::format("struct wasm_multi_{}", results);
+}
+
+std::string decode_arg(char t, size_t k) {
+  switch (t) {
+    case 'i': return fmt::format("(u32)a[{}]", k);
+    case 'j': return fmt::format("a[{}]", k);
+    case 'f': return fmt::format("wl_f32(a[{}])", k);
+    case 'd': return fmt::format("wl_f64(a[{}])", k);
+    case 'e': return fmt::format("(wasm_rt_externref_t)(uintptr_t)a[{}]", k);
+    default: return "wasm_rt_funcref_null_value";
+  }
+}
+
+std::string encode_result(char t, const std::string& expr) {
+  switch (t) {
+    case 'i': return fmt::format("(uint64_t)({})", expr);
+    case 'j': return expr;
+    case 'f': return fmt::format("wl_bits32({})", expr);
+    case 'd': return fmt::format("wl_bits64({})", expr);
+    case 'e': return fmt::format("(uint64_t)(uintptr_t)({})", expr);
+    default: return fmt::format("(uint64_t)(uintptr_t)({}).func", expr);
+  }
+}
+
+std::string c_string_literal(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) out += fmt::format("\\{:03o}", c);
+  return out + "\"";
+}
+
+std::string pointer_type(const ExternType& t) {
+  switch (t.kind) {
+    case ExternKind::Memory: return "wasm_rt_memory_t*";
+    case ExternKind::Table:
+      return t.signature == "e" ? "wasm_rt_externref_table_t*" : "wasm_rt_funcref_table_t*";
+    case ExternKind::Global: return c_type(t.signature[0]) + "*";
+    case ExternKind::Func: break;
+  }
+  throw Error("codegen: functions have no pointer type");
+}
+
+// Finds the linear memory's field in the instance struct of wasm2c's header.
+std::string memory_field(const std::string& header) {
+  static const std::regex re(R"(\n\s*wasm_rt_memory_t\s*(\*?)\s*(\w+);)");
+  std::smatch m;
+  if (!std::regex_search(header, m, re)) throw Error("codegen: no memory field in wasm2c header");
+  return m[1].length() ? fmt::format("instance->{}", m[2].str())
+                       : fmt::format("(&instance->{})", m[2].str());
+}
+
+std::string prelude_overrides(const ModuleInfo& info, const std::string& header) {
+  std::string out = R"(
+/* Wasmlet: precise indirect-call traps. */
+WASM_RT_NO_RETURN void wasmlet_call_indirect_trap(const wasm_rt_funcref_table_t*, u32, u32);
+#undef CALL_INDIRECT
+#define CALL_INDIRECT(table, t, ft, x, ...)                                    \
+  ((LIKELY((x) < table.size && table.data[x].func &&                          \
+           table.data[x].func_type == func_types[ft])) ||                     \
+       (wasmlet_call_indirect_trap(&(table), (x), func_types[ft]), 0),        \
+   ((t)table.data[x].func)(__VA_ARGS__))
+)";
+  if (!info.has_memory) return out;
+  // The runtime reserves the whole 8 GiB window up front and never moves a memory, so its base
+  // is invariant for the memory's life. Reading it once per function lets the C compiler keep it
+  // in a register instead of reloading it after every store that might alias the field.
+  out += fmt::format(R"(
+/* Wasmlet: memory base read once per function. */
+#undef FUNC_PROLOGUE
+#define FUNC_PROLOGUE u8* const wl_mem = ({})->data; (void)wl_mem
+#ifndef WL_LOAD_BARRIER
+#define WL_LOAD_BARRIER(r) wasm_asm("" ::"r"(r))
+#endif
+)",
+                     memory_field(header));
+  for (const auto& l : kLoads) {
+    out += fmt::format(
+        "static inline {3} wl_{0}(u8* base, u64 addr) {{ {1} r; wasm_rt_memcpy(&r, base + addr, "
+        "sizeof(r)); WL_LOAD_BARRIER(r); return ({3})({2})r; }}\n#define {0}(m, a) wl_{0}(wl_mem, "
+        "a)\n",
+        l[0], l[1], l[2], l[3]);
+  }
+  for (const auto& s : kStores) {
+    out += fmt::format(
+        "static inline void wl_{0}(u8* base, u64 addr, {2} v) {{ {1} w = ({1})v; "
+        "wasm_rt_memcpy(base + addr, &w, sizeof(w)); }}\n#define {0}(m, a, v) wl_{0}(wl_mem, a, "
+        "v)\n",
+        s[0], s[1], s[2]);
+  }
+  return out;
+}
+
+struct LinkPlan {
+  std::string defines;  // renames each linked import symbol to a module-local stub
+  std::string stubs;    // stubs that forward through the link table
+};
+
+LinkPlan plan_links(const ModuleInfo& info, const std::string& name, const CodegenOptions& options) {
+  LinkPlan plan;
+  std::map<std::string, uint32_t> next_slot;
+  uint32_t counter = 0;
+  for (const auto& imp : info.imports) {
+    if (!options.linked_import_modules.contains(imp.module)) continue;
+    uint32_t slot = next_slot[imp.module]++;
+    std::string sym = fmt::format("Z_{}Z_{}", mangle_name(imp.module), mangle_name(imp.name));
+    std::string stub = fmt::format("{}_link{}", name, counter++);
+    std::string ctx_type = fmt::format("struct Z_{}_instance_t*", mangle_name(imp.module));
+    plan.defines += fmt::format("#define {} {}\n", sym, stub);
+    if (imp.type.kind == ExternKind::Func) {
+      auto params = signature_params(imp.type.signature);
+      auto results = signature_results(imp.type.signature);
+      std::string decl_params, call_args, fn_params;
+      for (size_t k = 0; k < params.size(); ++k) {
+        decl_params += fmt::format(", {} a{}", c_type(params[k]), k);
+        call_args += fmt::format(", a{}", k);
+        fn_params += ", " + c_type(params[k]);
+      }
+      std::string ret = c_return_type(results);
+      plan.stubs += fmt::format(
+          "{0} {1}({2} ctx{3}) {{ const wl_link* l = (const wl_link*)ctx + {4}; return (({0} "
+          "(*)(void*{5}))l->ptr)(l->instance{6}); }}\n",
+          ret, stub, ctx_type, decl_params, slot, fn_params, call_args);
+    } else {
+      plan.stubs += fmt::format(
+          "{0} {1}({2} ctx) {{ return ({0})((const wl_link*)ctx)[{3}].ptr; }}\n",
+          pointer_type(imp.type), stub, ctx_type, slot);
+    }
+  }
+  return plan;
+}
+
+std::string descriptor(const ModuleInfo& info, const std::string& name, const std::string& header) {
+  std::string inst = fmt::format("Z_{}_instance_t", name);
+  std::string out = R"(
+/* Wasmlet: module descriptor (see src/engine/module_abi.h). */
+typedef struct {
+  const char* name; uint32_t name_len; uint32_t kind;
+  void (*thunk)(void*, const uint64_t*, uint64_t*);
+  void* (*getter)(void*);
+  void (*func)(void);
+} wl_export;
+typedef struct {
+  uint32_t abi_version; uint32_t instance_size;
+  void (*init_module)(void);
+  void (*instantiate)(void*, void* const*);
+  void (*free_instance)(void*);
+  wasm_rt_memory_t* (*memory)(void*);
+  uint32_t import_module_count; const char* const* import_modules;
+  uint32_t export_count; const wl_export* exports;
+} wl_module;
+static inline f32 wl_f32(uint64_t v) { u32 b = (u32)v; f32 f; memcpy(&f, &b, 4); return f; }
+static inline f64 wl_f64(uint64_t v) { f64 d; memcpy(&d, &v, 8); return d; }
+static inline uint64_t wl_bits32(f32 f) { u32 b; memcpy(&b, &f, 4); return b; }
+static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+)";
+
+  // Import modules in wasm2c's order (sorted), checked against its prototype.
+  std::set<std::string> modules;
+  for (const auto& imp : info.imports) modules.insert(imp.module);
+  std::string proto = fmt::format("void Z_{}_instantiate({}*", name, inst);
+  std::string call = fmt::format("Z_{}_instantiate(({}*)i", name, inst);
+  std::string names;
+  size_t k = 0;
+  for (const auto& m : modules) {
+    proto += fmt::format(", struct Z_{}_instance_t*", mangle_name(m));
+    call += fmt::format(", (struct Z_{}_instance_t*)c[{}]", mangle_name(m), k++);
+    names += c_string_literal(m) + ", ";
+  }
+  if (header.find(proto + ");") == std::string::npos) {
+    throw Error(fmt::format("codegen: wasm2c's instantiate prototype differs from '{})'", proto));
+  }
+  out += fmt::format("static const char* const wl_import_modules[] = {{{} 0}};\n", names);
+  out += fmt::format("static void wl_instantiate(void* i, void* const* c) {{ (void)c; {}); }}\n", call);
+  out += fmt::format("static void wl_free(void* i) {{ Z_{}_free(({}*)i); }}\n", name, inst);
+  if (info.has_memory) {
+    out += fmt::format("static wasm_rt_memory_t* wl_memory(void* i) {{ {}* instance = i; return {}; }}\n",
+                       inst, memory_field(header));
+  }
+
+  std::string table;
+  k = 0;
+  for (const auto& e : info.exports) {
+    std::string sym = fmt::format("Z_{}Z_{}", name, mangle_name(e.name));
+    if (header.find(" " + sym + "(") == std::string::npos) {
+      throw Error(fmt::format("codegen: wasm2c did not emit export symbol {}", sym));
+    }
+    std::string thunk = "0", getter = "0", func = "0";
+    if (e.type.kind == ExternKind::Func) {
+      auto params = signature_params(e.type.signature);
+      auto results = signature_results(e.type.signature);
+      bool generic = results.size() <= 1 || results.find_first_of("re") == std::string_view::npos;
+      func = fmt::format("(void (*)(void)){}", sym);
+      if (generic) {
+        std::string args = fmt::format("({}*)i", inst);
+        for (size_t p = 0; p < params.size(); ++p) args += ", " + decode_arg(params[p], p);
+        std::string body;
+        if (results.empty()) {
+          body = fmt::format("{}({});", sym, args);
+        } else {
+          body = fmt::format("{} v = {}({});", c_return_type(results), sym, args);
+          for (size_t q = 0; q < results.size(); ++q) {
+            std::string field = results.size() == 1 ? "v" : fmt::format("v.{}{}", results[q], q);
+            body += fmt::format(" r[{}] = {};", q, encode_result(results[q], field));
+          }
+        }
+        out += fmt::format(
+            "static void wl_thunk{}(void* i, const uint64_t* a, uint64_t* r) {{ (void)a; (void)r; "
+            "{} }}\n",
+            k, body);
+        thunk = fmt::format("wl_thunk{}", k);
+      }
+    } else {
+      out += fmt::format("static void* wl_get{}(void* i) {{ return (void*){}(({}*)i); }}\n", k, sym,
+                         inst);
+      getter = fmt::format("wl_get{}", k);
+    }
+    table += fmt::format("  {{{}, {}, {}, {}, {}, {}}},\n", c_string_literal(e.name), e.name.size(),
+                         static_cast<uint32_t>(e.type.kind), thunk, getter, func);
+    ++k;
+  }
+  out += fmt::format("static const wl_export wl_exports[] = {{\n{}  {{0, 0, 0, 0, 0, 0}}}};\n", table);
+  out += fmt::format(
+      "__attribute__((visibility(\"default\"))) const wl_module {} = {{{}, sizeof({}), "
+      "Z_{}_init_module, wl_instantiate, wl_free, {}, {}, wl_import_modules, {}, wl_exports}};\n",
+      descriptor_symbol(name), kAbiVersion, inst, name, info.has_memory ? "wl_memory" : "0",
+      modules.size(), info.exports.size());
+  return out;
+}
+
+}  // namespace
+
+std::string mangle_name(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if ((std::isalnum(c) && c != 'Z' && c < 0x80) || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("Z{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string descriptor_symbol(std::string_view module_name) {
+  return fmt::format("wasmlet_module_{}", module_name);
+}
+
+fs::path generate_c(std::span<const unsigned char> wasm, const ModuleInfo& info,
+                    const std::string& module_name, const CodegenOptions& options,
+                    const fs::path& dir) {
+  fs::path wasm_path = dir / (module_name + ".wasm");
+  fs::path c_path = dir / (module_name + ".c");
+  fs::path h_path = dir / (module_name + ".h");
+  util::write_file_atomic(wasm_path,
+                          {reinterpret_cast<const char*>(wasm.data()), wasm.size()});
+  auto res = util::run_process({WASMLET_WASM2C, wasm_path.string(), "-n", module_name, "-o",
+                                c_path.string()});
+  if (res.exit_code != 0) {
+    std::string msg = res.output;
+    // wasm2c prefixes errors with the temporary path; keep only what the user can act on.
+    for (std::string::size_type p; (p = msg.find(wasm_path.string() + ":")) != std::string::npos;) {
+      msg.erase(p, wasm_path.string().size() + 1);
+    }
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    throw Error(fmt::format("invalid module: {}", msg.empty() ? "wasm2c failed" : msg));
+  }
+  std::string header = util::read_text_file(h_path);
+  std::string source = util::read_text_file(c_path);
+
+  auto anchor = source.find(kPreludeAnchor);
+  if (anchor == std::string::npos) throw Error("codegen: unexpected wasm2c output (prelude)");
+  source.insert(anchor + kPreludeAnchor.size(), prelude_overrides(info, header));
+
+  LinkPlan links = plan_links(info, module_name, options);
+  std::string prefix = "typedef struct { void* ptr; void* instance; } wl_link;\n" + links.defines;
+  source = prefix + source + links.stubs + descriptor(info, module_name, header);
+  util::write_file_atomic(c_path, source);
+  return c_path;
+}
+
+}  // namespace wasmlet::engine

@@ -1,0 +1,116 @@
+#include "engine/compiler.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <future>
+
+#include <fmt/format.h>
+
+#include "engine/module_abi.h"
+#include "util/error.h"
+#include "util/files.h"
+#include "util/sha256.h"
+#include "util/subprocess.h"
+
+#ifndef WASMLET_GUEST_CC
+#define WASMLET_GUEST_CC "clang-19"
+#endif
+#ifndef WASMLET_WASM2C_VERSION
+#define WASMLET_WASM2C_VERSION "unknown"
+#endif
+
+namespace wasmlet::engine {
+namespace fs = std::filesystem;
+
+fs::path default_cache_dir() {
+  if (const char* d = std::getenv("WASMLET_CACHE_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "wasmlet";
+  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "wasmlet";
+  return fs::temp_directory_path() / "wasmlet-cache";
+}
+
+std::string module_name_for(std::span<const unsigned char> wasm) {
+  return "w" + util::sha256_hex(wasm).substr(0, 20);
+}
+
+Compiler::Compiler(CompilerConfig config) : config_(std::move(config)) {
+  fs::path root = config_.cache_dir.empty() ? default_cache_dir() : config_.cache_dir;
+  dir_ = root / fmt::format("abi{}", kAbiVersion);
+  fs::create_directories(dir_);
+}
+
+Artifact Compiler::compile(const std::vector<CompileUnit>& units,
+                           const CodegenOptions& options) const {
+  if (units.empty()) throw Error("nothing to compile");
+  Artifact artifact;
+  std::string key_material = fmt::format("{}|{}|{}|{}|", kAbiVersion, WASMLET_WASM2C_VERSION,
+                                         WASMLET_GUEST_CC, config_.opt_level);
+  for (const auto& m : options.linked_import_modules) key_material += m + ",";
+  for (const auto& u : units) {
+    artifact.module_names.push_back(module_name_for(u.wasm));
+    key_material += artifact.module_names.back() + ";";
+  }
+  std::string key = util::sha256_hex(
+      {reinterpret_cast<const unsigned char*>(key_material.data()), key_material.size()});
+  artifact.library = dir_ / (key + ".so");
+
+  if (fs::exists(artifact.library)) {
+    artifact.cache_hit = true;
+    return artifact;
+  }
+  util::FileLock lock(dir_ / (key + ".lock"));
+  if (fs::exists(artifact.library)) {  // another process finished it while we waited
+    artifact.cache_hit = true;
+    return artifact;
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  util::TempDir work(dir_ / "tmp", key.substr(0, 12));
+  std::vector<fs::path> sources;
+  std::vector<std::string> seen;
+  for (size_t i = 0; i < units.size(); ++i) {
+    const auto& name = artifact.module_names[i];
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;  // same module twice
+    seen.push_back(name);
+    sources.push_back(generate_c(units[i].wasm, *units[i].info, name, options, work.path()));
+  }
+
+  // Compile to objects in parallel, then link once.
+  auto compile_one = [&](const fs::path& src) {
+    fs::path obj = fs::path(src).replace_extension(".o");
+    auto r = util::run_process({WASMLET_GUEST_CC, config_.opt_level, "-c", "-fPIC",
+                                "-fvisibility=hidden", "-ffp-contract=off", "-fno-math-errno",
+                                "-w", "-I", work.path().string(), src.string(), "-o",
+                                obj.string()});
+    if (r.exit_code != 0) throw Error(fmt::format("C compiler failed on {}:\n{}", src.filename().string(), r.output));
+    return obj;
+  };
+  std::vector<fs::path> objects;
+  unsigned jobs = std::max(1u, config_.jobs);
+  for (size_t i = 0; i < sources.size(); i += jobs) {
+    std::vector<std::future<fs::path>> batch;
+    for (size_t j = i; j < std::min(sources.size(), i + jobs); ++j) {
+      batch.push_back(std::async(std::launch::async, compile_one, sources[j]));
+    }
+    for (auto& f : batch) objects.push_back(f.get());
+  }
+  fs::path tmp_so = work.path() / "out.so";
+  std::vector<std::string> link = {WASMLET_GUEST_CC, "-shared", "-o", tmp_so.string()};
+  for (const auto& o : objects) link.push_back(o.string());
+  auto r = util::run_process(link);
+  if (r.exit_code != 0) throw Error(fmt::format("linking the compiled module failed:\n{}", r.output));
+  {
+    util::UniqueFd fd(::open(tmp_so.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd || ::fsync(fd.get()) != 0) throw Error("cannot flush the compiled module to disk");
+  }
+  fs::rename(tmp_so, artifact.library);  // same file system: readers see all of it or nothing
+  artifact.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return artifact;
+}
+
+}  // namespace wasmlet::engine

@@ -1,0 +1,54 @@
+#pragma once
+// Compiles modules to native shared objects (wasm2c, then the C compiler), cached on disk by
+// content. Cache writes are atomic and serialised per entry with a file lock, so concurrent
+// compiles of one module, in one process or many, and crashes mid-compile never leave a broken
+// entry behind.
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/codegen.h"
+#include "engine/module_info.h"
+
+namespace wasmlet::engine {
+
+struct CompilerConfig {
+  std::filesystem::path cache_dir;  // empty: default_cache_dir()
+  std::string opt_level = "-O2";
+  unsigned jobs = 2;  // parallel C compiler processes for a batch
+};
+
+// $WASMLET_CACHE_DIR, else $XDG_CACHE_HOME/wasmlet, else ~/.cache/wasmlet.
+std::filesystem::path default_cache_dir();
+
+// The C-level name wasm2c gives a module: unique per module content.
+std::string module_name_for(std::span<const unsigned char> wasm);
+
+struct CompileUnit {
+  std::span<const unsigned char> wasm;
+  const ModuleInfo* info;
+};
+
+struct Artifact {
+  std::filesystem::path library;
+  std::vector<std::string> module_names;  // one per unit, in order
+  bool cache_hit = false;
+  double seconds = 0;  // time spent compiling (0 on a hit)
+};
+
+class Compiler {
+ public:
+  explicit Compiler(CompilerConfig config);
+
+  // All units go into one shared object (one link, parallel C compiles).
+  Artifact compile(const std::vector<CompileUnit>& units, const CodegenOptions& options) const;
+
+  const std::filesystem::path& cache_dir() const { return dir_; }
+
+ private:
+  CompilerConfig config_;
+  std::filesystem::path dir_;
+};
+
+}  // namespace wasmlet::engine

@@ -1,0 +1,59 @@
+#pragma once
+// One instantiation of a module: its globals, memory and tables, in storage the engine owns.
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "engine/module.h"
+#include "engine/trap.h"
+#include "util/error.h"
+
+namespace wasmlet::engine {
+
+// Thrown when instantiation itself traps (start function, data segment out of bounds, memory
+// limit), carrying the trap.
+class TrapError : public Error {
+ public:
+  explicit TrapError(Trap trap) : Error(trap.describe()), trap_(std::move(trap)) {}
+  const Trap& trap() const { return trap_; }
+
+ private:
+  Trap trap_;
+};
+
+struct InstanceLimits {
+  uint32_t memory_pages = 65536;  // cap on linear memory, in 64 KiB pages
+  CallLimits start;               // limits for the start function
+};
+
+class Instance {
+ public:
+  // import_contexts: one pointer per import module, keyed by module name; host modules get the
+  // host context, linked modules a link table.
+  Instance(std::shared_ptr<const Module> module, const std::map<std::string, void*>& import_contexts,
+           const InstanceLimits& limits);
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+  ~Instance();
+
+  const Module& module() const { return *module_; }
+  void* raw() const { return storage_.get(); }
+  wasm_rt_memory_t* memory() const;
+
+  // Calls a function export through its generic thunk; args and results hold raw bits.
+  std::optional<Trap> call(const AbiExport& fn, std::span<const uint64_t> args,
+                           std::span<uint64_t> results, const CallLimits& limits = {});
+  // Calls an export of type () -> () directly, e.g. `_start`.
+  std::optional<Trap> call_void(const AbiExport& fn, const CallLimits& limits = {});
+
+ private:
+  struct FreeDeleter {
+    void operator()(void* p) const { std::free(p); }
+  };
+  std::shared_ptr<const Module> module_;
+  std::unique_ptr<void, FreeDeleter> storage_;
+};
+
+}  // namespace wasmlet::engine

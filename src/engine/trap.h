@@ -1,0 +1,77 @@
+#pragma once
+// Trap boundaries: running guest code so that a wasm trap, a deadline or a guard-page fault
+// comes back as a value instead of killing the process. All state is per thread, so any number
+// of threads run guest code at once, each with its own signal stack and trap point.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wasmlet::engine {
+
+enum class TrapKind : uint8_t {
+  OutOfBounds,
+  Unreachable,
+  IntegerDivideByZero,
+  IntegerOverflow,
+  InvalidConversion,
+  UndefinedElement,      // call_indirect index past the table's end
+  UninitializedElement,  // call_indirect through a null entry
+  IndirectCallTypeMismatch,
+  StackExhausted,
+  Timeout,
+  MemoryLimit,  // the instance asked for more memory than its limit allows
+  Exit,         // the guest called proc_exit; exit_code holds its status
+  HostError,    // a host function failed; message says why
+};
+
+// Stable short name, e.g. "out_of_bounds", for logs, JSON and exit messages.
+std::string_view trap_kind_id(TrapKind kind);
+// The WebAssembly spec's wording, e.g. "out of bounds memory access".
+std::string_view trap_kind_message(TrapKind kind);
+
+struct Trap {
+  TrapKind kind = TrapKind::Unreachable;
+  int exit_code = 0;
+  std::string message;  // extra detail; may be empty
+
+  std::string describe() const;
+};
+
+struct CallLimits {
+  std::chrono::nanoseconds timeout{0};  // 0 = no deadline
+};
+
+// Installs the process-wide signal handlers once. Safe to call many times.
+void install_trap_handlers();
+
+// Runs fn(arg) inside a trap boundary; nullopt when it returned normally. Nested boundaries
+// (host code calling back into wasm) work; the outermost deadline applies to all of them.
+std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits& limits = {});
+
+template <class F>
+std::optional<Trap> guarded(F&& f, const CallLimits& limits = {}) {
+  return call_guarded([](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); }, &f, limits);
+}
+
+// --- For host functions (called from guest code) and the wasm runtime. ---
+
+// Marks the current thread as running host code: a deadline that expires now is deferred until
+// leave_host(). Returns false (with StackExhausted recorded) when too little native stack is
+// left for host code; the caller must then skip its work and raise the trap.
+bool enter_host();
+// Returns true when a trap is pending (deadline passed, or one was recorded by fail_host).
+bool leave_host();
+// Records a trap to raise once the host function has unwound its C++ objects.
+void record_host_trap(TrapKind kind, std::string_view message = {}, int exit_code = 0);
+// Longjmps to the innermost trap boundary with the recorded trap. Call only from a frame with
+// no live C++ objects that need destruction.
+[[noreturn]] void raise_recorded_trap();
+// Traps immediately; only from runtime code that holds no resources.
+[[noreturn]] void raise_trap(TrapKind kind);
+
+// True while the calling thread is inside call_guarded.
+bool in_guarded_call();
+
+}  // namespace wasmlet::engine

@@ -1,0 +1,45 @@
+#include "host/host_context.h"
+
+#include <fmt/format.h>
+
+#include "host/wasi/wasi_state.h"
+
+namespace wasmlet::host {
+
+HostContext::HostContext(HostConfig config)
+    : config_(std::move(config)), wasi_(std::make_unique<WasiState>(config_)) {}
+
+HostContext::~HostContext() = default;
+
+void HostContext::set_output(std::string_view output) {
+  if (output.size() > config_.max_output_bytes) {
+    throw Error(fmt::format("output of {} bytes exceeds the limit of {} bytes", output.size(),
+                            config_.max_output_bytes));
+  }
+  output_.assign(output);
+}
+
+void HostContext::append_stdio(int fd, std::string_view data) {
+  std::string& sink = fd == 2 ? stderr_ : stdout_;
+  size_t used = stdout_.size() + stderr_.size();
+  size_t room = used < config_.max_stdio_bytes ? config_.max_stdio_bytes - used : 0;
+  if (data.size() <= room) {
+    sink.append(data);
+    return;
+  }
+  sink.append(data.substr(0, room));
+  if (!stdio_truncated_) {
+    stdio_truncated_ = true;
+    stderr_.append("\n[wasmlet: output truncated]\n");
+  }
+}
+
+void HostContext::reset_call_state() {
+  input_.clear();
+  output_.clear();
+  stdout_.clear();
+  stderr_.clear();
+  stdio_truncated_ = false;
+}
+
+}  // namespace wasmlet::host

@@ -1,0 +1,72 @@
+#pragma once
+// Everything a guest's host calls can see: its memory, its input and output, its captured
+// stdout/stderr, its WASI state (arguments, environment, file descriptors) and its config.
+// One HostContext serves one instance; per-call state is reset between calls.
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/guest_memory.h"
+
+namespace wasmlet::host {
+
+class WasiState;
+
+struct FsConfig {
+  // Seen by the guest as "/", read-only. Empty: no root directory.
+  std::filesystem::path shared_root;
+  // Seen by the guest as "/tmp", writable. Empty: no scratch directory.
+  std::filesystem::path scratch_dir;
+};
+
+struct HostConfig {
+  std::vector<std::string> args;  // argv, argv[0] included
+  std::vector<std::string> env;   // "KEY=value"
+  FsConfig fs;
+  std::map<std::string, bool> conf_flags;  // answers to __faasm_conf_flag
+  size_t max_output_bytes = 16 << 20;      // __faasm_write_output
+  size_t max_stdio_bytes = 16 << 20;       // captured stdout + stderr
+};
+
+// The guest exited through proc_exit.
+struct GuestExit {
+  int code;
+};
+
+class HostContext {
+ public:
+  explicit HostContext(HostConfig config);
+  HostContext(const HostContext&) = delete;
+  HostContext& operator=(const HostContext&) = delete;
+  ~HostContext();
+
+  const HostConfig& config() const { return config_; }
+  void bind_memory(wasm_rt_memory_t* memory) { memory_ = GuestMemory(memory); }
+  const GuestMemory& memory() const { return memory_; }
+
+  // Per-call I/O.
+  void set_input(std::string input) { input_ = std::move(input); }
+  const std::string& input() const { return input_; }
+  void set_output(std::string_view output);  // throws Error past max_output_bytes
+  const std::string& output() const { return output_; }
+  // Appends to captured stdout (fd 1) or stderr (fd 2); silently truncates past the cap and
+  // notes it once, so a chatty guest cannot exhaust host memory.
+  void append_stdio(int fd, std::string_view data);
+  const std::string& captured_stdout() const { return stdout_; }
+  const std::string& captured_stderr() const { return stderr_; }
+  void reset_call_state();
+
+  WasiState& wasi() { return *wasi_; }
+
+ private:
+  HostConfig config_;
+  GuestMemory memory_;
+  std::string input_, output_, stdout_, stderr_;
+  bool stdio_truncated_ = false;
+  std::unique_ptr<WasiState> wasi_;
+};
+
+}  // namespace wasmlet::host
