@@ -280,6 +280,35 @@ static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return 
   return out;
 }
 
+// wasm2c 1.0.32 puts an imported function into a table with the address of the instance field
+// that holds its context, instead of the context itself, so the callee would get a wrong first
+// argument. Mark such entries and dereference the field when the table is initialised.
+void fix_imported_elements(std::string& source) {
+  constexpr std::string_view kInit = "(char*)module_instance + src_expr->module_offset}";
+  auto init = source.find(kInit);
+  if (init == std::string::npos) return;  // no element segments
+  source.replace(init, kInit.size(), "wl_elem_instance(module_instance, src_expr->module_offset)}");
+  constexpr std::string_view kStruct = "} wasm_elem_segment_expr_t;\n";
+  auto def = source.find(kStruct);
+  if (def == std::string::npos) throw Error("codegen: unexpected wasm2c output (elements)");
+  source.insert(def + kStruct.size(), R"(
+#define WL_IMPORTED_ELEM ((size_t)1 << 63)
+static inline void* wl_elem_instance(void* instance, size_t offset) {
+  if (offset & WL_IMPORTED_ELEM) return *(void**)((char*)instance + (offset & ~WL_IMPORTED_ELEM));
+  return (char*)instance + offset;
+}
+)");
+  // Entries for imported functions are the only ones with a non-zero offset, always of a
+  // `Z_<module>_instance` field. (A plain scan: sources reach tens of megabytes.)
+  constexpr std::string_view kOffset = ", offsetof(Z_";
+  for (size_t pos = source.find(kOffset, def); pos != std::string::npos;
+       pos = source.find(kOffset, pos + 1)) {
+    auto close = source.find(")}", pos);
+    if (close == std::string::npos || source.compare(close - 9, 9, "_instance") != 0) continue;
+    source.insert(pos + 2, "WL_IMPORTED_ELEM + ");
+  }
+}
+
 }  // namespace
 
 std::string mangle_name(std::string_view name) {
@@ -320,6 +349,7 @@ fs::path generate_c(std::span<const unsigned char> wasm, const ModuleInfo& info,
   std::string header = util::read_text_file(h_path);
   std::string source = util::read_text_file(c_path);
 
+  fix_imported_elements(source);
   auto anchor = source.find(kPreludeAnchor);
   if (anchor == std::string::npos) throw Error("codegen: unexpected wasm2c output (prelude)");
   source.insert(anchor + kPreludeAnchor.size(), prelude_overrides(info, header));

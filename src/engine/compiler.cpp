@@ -26,6 +26,17 @@
 namespace wasmlet::engine {
 namespace fs = std::filesystem;
 
+namespace {
+// Flags for compiling generated C. They are part of every cache key.
+constexpr const char* kCFlags[] = {
+    "-fPIC", "-fvisibility=hidden",
+    "-ffp-contract=off",  // wasm float semantics: no fused multiply-add
+    "-fno-math-errno",
+    "-fno-optimize-sibling-calls",  // wasm has no tail calls: deep recursion must trap
+    "-w",                           // generated code; warnings are wasm2c's business
+};
+}  // namespace
+
 fs::path default_cache_dir() {
   if (const char* d = std::getenv("WASMLET_CACHE_DIR"); d && *d) return d;
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "wasmlet";
@@ -49,6 +60,7 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units,
   Artifact artifact;
   std::string key_material = fmt::format("{}|{}|{}|{}|", kAbiVersion, WASMLET_WASM2C_VERSION,
                                          WASMLET_GUEST_CC, config_.opt_level);
+  for (const char* f : kCFlags) key_material += std::string(f) + " ";
   for (const auto& m : options.linked_import_modules) key_material += m + ",";
   for (const auto& u : units) {
     artifact.module_names.push_back(module_name_for(u.wasm));
@@ -82,10 +94,10 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units,
   // Compile to objects in parallel, then link once.
   auto compile_one = [&](const fs::path& src) {
     fs::path obj = fs::path(src).replace_extension(".o");
-    auto r = util::run_process({WASMLET_GUEST_CC, config_.opt_level, "-c", "-fPIC",
-                                "-fvisibility=hidden", "-ffp-contract=off", "-fno-math-errno",
-                                "-w", "-I", work.path().string(), src.string(), "-o",
-                                obj.string()});
+    std::vector<std::string> argv = {WASMLET_GUEST_CC, config_.opt_level};
+    argv.insert(argv.end(), std::begin(kCFlags), std::end(kCFlags));
+    argv.insert(argv.end(), {"-c", "-I", work.path().string(), src.string(), "-o", obj.string()});
+    auto r = util::run_process(argv);
     if (r.exit_code != 0) throw Error(fmt::format("C compiler failed on {}:\n{}", src.filename().string(), r.output));
     return obj;
   };
