@@ -1,4 +1,5 @@
 // The `wasmlet` command.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -55,7 +56,7 @@ engine::LoadOptions host_load_options() {
 
 struct RunArgs {
   std::string wasm, input, input_file, timeout = "60s", memory_limit = "1GiB", root, scratch;
-  std::vector<std::string> guest_args;
+  std::vector<std::string> guest_args, env;
 };
 
 int run_cmd(const RunArgs& a) {
@@ -66,6 +67,7 @@ int run_cmd(const RunArgs& a) {
   host::HostConfig config;
   config.args.push_back(fs::path(a.wasm).filename().string());
   config.args.insert(config.args.end(), a.guest_args.begin(), a.guest_args.end());
+  config.env = a.env;
   config.fs.shared_root = a.root;
   config.fs.scratch_dir = a.scratch;
   std::string input = a.input;
@@ -106,9 +108,19 @@ int spectest_cmd(const std::vector<std::string>& files) {
   return total.failed == 0 ? 0 : 1;
 }
 
+// Each instance may hold many descriptors (preopens, guest files): use all the system allows.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  raise_fd_limit();
   CLI::App app{"Wasmlet: a serverless runtime for WebAssembly functions"};
   app.require_subcommand(1);
 
@@ -122,6 +134,7 @@ int main(int argc, char** argv) {
   run_sub->add_option("--memory-limit", run.memory_limit, "Linear memory limit, e.g. 64MiB")->capture_default_str();
   run_sub->add_option("--dir", run.root, "Directory the guest sees read-only as /")->check(CLI::ExistingDirectory);
   run_sub->add_option("--scratch", run.scratch, "Directory the guest sees writable as /tmp")->check(CLI::ExistingDirectory);
+  run_sub->add_option("--env", run.env, "Environment variable for the guest, KEY=VALUE (repeatable)");
   run_sub->add_option("args", run.guest_args, "Arguments for the guest (after --)");
 
   cli::GuestCcOptions cc;

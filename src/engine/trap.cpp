@@ -79,10 +79,7 @@ void on_fault(int sig, siginfo_t* info, void* ucontext) {
 void on_timer(int, siginfo_t*, void*) {
   if (t_point == nullptr || !t_deadline_armed) return;
   t_deadline_expired = 1;
-  if (t_in_host) {
-    t_pending = 1;
-    return;
-  }
+  if (t_in_host) return;  // leave_host() raises it once the host function is done
   jump(TrapKind::Timeout);
 }
 

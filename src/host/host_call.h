@@ -3,6 +3,7 @@
 // they become traps, raised only after the body's objects are destroyed, and a deadline that
 // expired during the call takes effect on the way out.
 #include <exception>
+#include <type_traits>
 
 #include "engine/trap.h"
 #include "host/host_context.h"
@@ -11,7 +12,7 @@ namespace wasmlet::host {
 
 template <class R, class F>
 R host_call(void* ctx, F&& body) {
-  R result{};
+  std::conditional_t<std::is_void_v<R>, char, R> result{};
   if (engine::enter_host()) {
     try {
       if constexpr (std::is_void_v<R>) {
@@ -28,7 +29,11 @@ R host_call(void* ctx, F&& body) {
     }
   }
   if (engine::leave_host()) engine::raise_recorded_trap();
-  if constexpr (!std::is_void_v<R>) return result;
+  if constexpr (!std::is_void_v<R>) {
+    return result;
+  } else {
+    (void)result;
+  }
 }
 
 }  // namespace wasmlet::host

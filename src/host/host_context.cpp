@@ -40,6 +40,7 @@ void HostContext::reset_call_state() {
   stdout_.clear();
   stderr_.clear();
   stdio_truncated_ = false;
+  wasi_->reset();
 }
 
 }  // namespace wasmlet::host

@@ -12,6 +12,8 @@
 //  - a path that leaves its directory (absolute, too many "..", a symlink pointing out):
 //    ENOTCAPABLE.
 // Not supported, answering ENOSYS: path_link, path_symlink, proc_raise and the sock_* calls.
+// (A hard link from /tmp to a file of the read-only root would make that file writable when
+// both live on one file system, and guest-made symlinks would be left for host tools to follow.)
 #include <algorithm>
 #include <climits>
 #include <cstdint>
@@ -45,7 +47,6 @@ using wasmlet::host::GuestFault;
 using wasmlet::host::GuestMemory;
 using wasmlet::host::HostContext;
 using wasmlet::host::host_call;
-using wasmlet::host::WasiState;
 using namespace wasmlet::host::wasi;
 namespace util = wasmlet::util;
 
@@ -125,10 +126,13 @@ Errno transfer(HostContext& h, uint32_t fd, uint32_t iovs, uint32_t count,
 
   uint64_t done = 0;
   if (e->kind == FdKind::Stdout || e->kind == FdKind::Stderr) {
+    // Overlapping iovecs could add up past what the u32 result can report; stop where Linux
+    // would (MAX_RW_COUNT), as a short write.
+    constexpr uint64_t kMaxTransfer = 0x7ffff000;
     for (const iovec& v : io) {
-      h.append_stdio(e->kind == FdKind::Stderr ? 2 : 1,
-                     {static_cast<const char*>(v.iov_base), v.iov_len});
-      done += v.iov_len;
+      size_t n = static_cast<size_t>(std::min<uint64_t>(v.iov_len, kMaxTransfer - done));
+      h.append_stdio(e->kind == FdKind::Stderr ? 2 : 1, {static_cast<const char*>(v.iov_base), n});
+      done += n;
     }
   } else if (e->kind == FdKind::Host) {
     const int n = static_cast<int>(io.size());
@@ -177,7 +181,7 @@ Errno open_directory_for_reading(const FdEntry& e, util::UniqueFd& out) {
   return out ? Errno::Success : last_errno();
 }
 
-Errno sync(HostContext& h, uint32_t fd, bool data_only) {
+Errno sync_fd(HostContext& h, uint32_t fd, bool data_only) {
   const FdEntry* e;
   if (Errno err = lookup(h, fd, data_only ? right::FdDatasync : right::FdSync, e); failed(err)) {
     return err;
@@ -371,8 +375,8 @@ uint8_t dirent_type(unsigned char d_type) {
 // Fills the guest buffer with entries starting at `cookie`. Cookies are the kernel's own
 // directory offsets (d_off), so a later call resumes with one lseek; the last entry may be
 // cut short, which tells the guest to call again with a bigger buffer.
-Errno readdir(HostContext& h, uint32_t fd, uint32_t buf, uint32_t buf_len, uint64_t cookie,
-              uint32_t bufused_ptr) {
+Errno read_directory(HostContext& h, uint32_t fd, uint32_t buf, uint32_t buf_len,
+                     uint64_t cookie, uint32_t bufused_ptr) {
   const FdEntry* e;
   if (Errno err = lookup(h, fd, e); failed(err)) return err;
   if (!e->is_directory()) return Errno::NotDir;
@@ -454,6 +458,8 @@ Errno path_open(HostContext& h, uint32_t dirfd, uint32_t dirflags, uint32_t path
   entry.handle = std::make_shared<const util::UniqueFd>(std::move(fd));
   entry.filetype = filetype_of(st.st_mode);
   entry.fdflags = static_cast<uint16_t>(fdflags);
+  // Rights beyond what the directory passes on are dropped rather than refused, as wasi-libc
+  // itself does when it computes them.
   entry.rights_base = rights_base & dir->rights_inheriting &
                       (entry.is_directory() ? right::kDirectory : right::kFile);
   entry.rights_inheriting = rights_inheriting & dir->rights_inheriting;
@@ -625,11 +631,11 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_close(void* ctx, uint32_t fd) {
 }
 
 uint32_t Z_wasi_snapshot_preview1Z_fd_datasync(void* ctx, uint32_t fd) {
-  return wasi_call(ctx, [&](HostContext& h) { return sync(h, fd, true); });
+  return wasi_call(ctx, [&](HostContext& h) { return sync_fd(h, fd, true); });
 }
 
 uint32_t Z_wasi_snapshot_preview1Z_fd_sync(void* ctx, uint32_t fd) {
-  return wasi_call(ctx, [&](HostContext& h) { return sync(h, fd, false); });
+  return wasi_call(ctx, [&](HostContext& h) { return sync_fd(h, fd, false); });
 }
 
 uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_get(void* ctx, uint32_t fd, uint32_t buf) {
@@ -785,7 +791,7 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(void* ctx, uint32_t fd, uint32_t b
                                               uint32_t buf_len, uint64_t cookie,
                                               uint32_t bufused_ptr) {
   return wasi_call(ctx, [&](HostContext& h) {
-    return readdir(h, fd, buf, buf_len, cookie, bufused_ptr);
+    return read_directory(h, fd, buf, buf_len, cookie, bufused_ptr);
   });
 }
 
@@ -1013,11 +1019,10 @@ uint32_t Z_wasi_snapshot_preview1Z_sock_shutdown(void* ctx, uint32_t, uint32_t) 
 namespace wasmlet::host {
 
 std::span<const HostFunction> wasi_functions() {
-#define WASI_FN(name, sig)                          \
-  HostFunction {                                    \
-    "wasi_snapshot_preview1", #name, sig,           \
-        reinterpret_cast<const void*>(&Z_wasi_snapshot_preview1Z_##name) \
-  }
+// One table entry; the symbol is derived from the name so the two cannot disagree.
+#define WASI_FN(name, sig) \
+  HostFunction{"wasi_snapshot_preview1", #name, sig, \
+               reinterpret_cast<const void*>(&Z_wasi_snapshot_preview1Z_##name)}
   static const HostFunction table[] = {
       WASI_FN(args_get, "ii>i"),
       WASI_FN(args_sizes_get, "ii>i"),

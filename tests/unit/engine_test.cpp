@@ -1,0 +1,215 @@
+// The engine: traps as values, per-thread trap handling, deadlines, memory limits, and that
+// instances release everything they took.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+#include "engine/instance.h"
+#include "engine/trap.h"
+#include "test_support.h"
+
+namespace wasmlet {
+namespace {
+
+using engine::Instance;
+using engine::TrapKind;
+using namespace std::chrono_literals;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { module_ = test::load_guest("traps"); }
+  static void TearDownTestSuite() { module_.reset(); }
+
+  static std::unique_ptr<Instance> instantiate(engine::InstanceLimits limits = {}) {
+    return std::make_unique<Instance>(module_, std::map<std::string, void*>{}, limits);
+  }
+
+  // Calls an export; returns its first result, or the trap kind as a negative number.
+  static std::optional<engine::Trap> call(Instance& inst, const std::string& name,
+                                          std::vector<uint64_t> args, uint64_t* result = nullptr,
+                                          engine::CallLimits limits = {}) {
+    const engine::AbiExport* fn = module_->find_export(name);
+    EXPECT_NE(fn, nullptr) << name;
+    uint64_t out[1] = {0};
+    auto trap = inst.call(*fn, args, out, limits);
+    if (result) *result = out[0];
+    return trap;
+  }
+
+  static std::shared_ptr<const engine::Module> module_;
+};
+std::shared_ptr<const engine::Module> EngineTest::module_;
+
+TEST_F(EngineTest, RunsFunctions) {
+  auto inst = instantiate();
+  uint64_t r = 0;
+  EXPECT_FALSE(call(*inst, "add", {40, 2}, &r));
+  EXPECT_EQ(r, 42u);
+  EXPECT_FALSE(call(*inst, "sum_memory", {100}, &r));
+  EXPECT_EQ(r, 4950u);
+  EXPECT_FALSE(call(*inst, "call_table", {0, 21}, &r));
+  EXPECT_EQ(r, 42u);
+}
+
+struct TrapCase {
+  const char* export_name;
+  std::vector<uint64_t> args;
+  TrapKind kind;
+};
+
+const std::vector<TrapCase>& trap_cases() {
+  static const std::vector<TrapCase> cases = {
+      {"oob", {}, TrapKind::OutOfBounds},
+      {"oob_store", {}, TrapKind::OutOfBounds},
+      {"unreachable", {}, TrapKind::Unreachable},
+      {"div_zero", {0}, TrapKind::IntegerDivideByZero},
+      {"overflow", {}, TrapKind::IntegerOverflow},
+      {"bad_conversion", {}, TrapKind::InvalidConversion},
+      {"null_call", {}, TrapKind::UninitializedElement},
+      {"wrong_type", {}, TrapKind::IndirectCallTypeMismatch},
+      {"undefined_element", {}, TrapKind::UndefinedElement},
+      {"recurse", {0}, TrapKind::StackExhausted},
+  };
+  return cases;
+}
+
+TEST_F(EngineTest, EveryTrapKindComesBackAsAValue) {
+  auto inst = instantiate();
+  for (const auto& c : trap_cases()) {
+    auto trap = call(*inst, c.export_name, c.args);
+    ASSERT_TRUE(trap) << c.export_name;
+    EXPECT_EQ(trap->kind, c.kind) << c.export_name << ": " << trap->describe();
+  }
+  // The instance still works after every one of them.
+  uint64_t r = 0;
+  EXPECT_FALSE(call(*inst, "add", {1, 2}, &r));
+  EXPECT_EQ(r, 3u);
+}
+
+TEST_F(EngineTest, EightThreadsMixGoodCallsAndTraps) {
+  constexpr int kThreads = 8, kCalls = 1000;
+  std::atomic<int> wrong{0}, done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto inst = instantiate();
+      const auto& cases = trap_cases();
+      for (int i = 0; i < kCalls; ++i) {
+        if (i % 2 == 0) {
+          uint64_t r = 0;
+          auto trap = call(*inst, "add", {static_cast<uint64_t>(i), static_cast<uint64_t>(t)}, &r);
+          if (trap || r != static_cast<uint64_t>(i + t)) ++wrong;
+        } else {
+          const auto& c = cases[static_cast<size_t>(i / 2 + t) % cases.size()];
+          auto trap = call(*inst, c.export_name, c.args);
+          if (!trap || trap->kind != c.kind) ++wrong;
+        }
+        ++done;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(done.load(), kThreads * kCalls);
+}
+
+TEST_F(EngineTest, DeadlineStopsASpinningLoop) {
+  auto inst = instantiate();
+  auto start = std::chrono::steady_clock::now();
+  auto trap = call(*inst, "spin", {}, nullptr, {100ms});
+  ASSERT_TRUE(trap);
+  EXPECT_EQ(trap->kind, TrapKind::Timeout);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 100ms);
+  // No stray timer signal afterwards: a following call without a deadline runs normally.
+  uint64_t r = 0;
+  EXPECT_FALSE(call(*inst, "sum_memory", {1000}, &r));
+  EXPECT_EQ(r, 499500u);
+}
+
+TEST_F(EngineTest, DeadlinesOnManyThreadsAreIndependent) {
+  std::vector<std::thread> threads;
+  std::atomic<int> timeouts{0}, good{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto inst = instantiate();
+      if (t % 2 == 0) {
+        auto trap = call(*inst, "spin", {}, nullptr, {50ms});
+        if (trap && trap->kind == TrapKind::Timeout) ++timeouts;
+      } else {
+        for (int i = 0; i < 200; ++i) {
+          uint64_t r = 0;
+          if (!call(*inst, "sum_memory", {1000}, &r, {10s}) && r == 499500u) ++good;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(timeouts.load(), 2);
+  EXPECT_EQ(good.load(), 400);
+}
+
+TEST_F(EngineTest, MemoryGrowStopsAtTheLimit) {
+  engine::InstanceLimits limits;
+  limits.memory_pages = 3;
+  auto inst = instantiate(limits);
+  uint64_t r = 0;
+  EXPECT_FALSE(call(*inst, "grow", {2}, &r));
+  EXPECT_EQ(r, 1u);  // previous size
+  EXPECT_FALSE(call(*inst, "grow", {1}, &r));
+  EXPECT_EQ(static_cast<uint32_t>(r), UINT32_MAX);  // -1: past the limit
+  EXPECT_EQ(inst->memory()->pages, 3u);
+}
+
+TEST_F(EngineTest, InitialMemoryAboveTheLimitFailsInstantiation) {
+  auto big = test::load_guest("big_memory");
+  engine::InstanceLimits limits;
+  limits.memory_pages = 64;
+  try {
+    Instance inst(big, {}, limits);
+    FAIL() << "instantiated past the memory limit";
+  } catch (const engine::TrapError& e) {
+    EXPECT_EQ(e.trap().kind, TrapKind::MemoryLimit);
+  }
+}
+
+TEST_F(EngineTest, TenThousandInstancesReleaseEverything) {
+  { auto warm = instantiate(); }
+  size_t fds = test::open_fd_count(), maps = test::mapping_count();
+  size_t vsz = test::virtual_size_kib();
+  for (int i = 0; i < 10000; ++i) {
+    auto inst = instantiate();
+    uint64_t r = 0;
+    ASSERT_FALSE(call(*inst, "bump", {}, &r));
+    ASSERT_EQ(r, 1u);  // every instance starts from its own fresh globals
+  }
+  EXPECT_EQ(test::open_fd_count(), fds);
+  EXPECT_LE(test::mapping_count(), maps + 2);
+  // 10,000 leaked 8 GiB reservations would be 80 TiB; allow allocator noise only.
+  EXPECT_LT(test::virtual_size_kib(), vsz + 64 * 1024);
+}
+
+TEST(TrapBoundary, NestedBoundariesUnwindToTheInnermost) {
+  auto outer = engine::guarded([] {
+    auto inner = engine::guarded([] { engine::raise_trap(TrapKind::Unreachable); });
+    ASSERT_TRUE(inner);
+    EXPECT_EQ(inner->kind, TrapKind::Unreachable);
+  });
+  EXPECT_FALSE(outer);
+}
+
+TEST(TrapBoundaryDeathTest, AFaultOutsideWasmMemoryIsARealCrash) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        engine::guarded([] {
+          volatile int* p = nullptr;
+          *p = 1;
+        });
+      },
+      ::testing::KilledBySignal(SIGSEGV), "");
+}
+
+}  // namespace
+}  // namespace wasmlet

@@ -1,0 +1,54 @@
+#include "test_support.h"
+
+#include <fstream>
+#include <string>
+
+#include "host/host_imports.h"
+#include "util/files.h"
+
+namespace wasmlet::test {
+
+namespace fs = std::filesystem;
+
+fs::path guest_path(const std::string& name) {
+  return fs::path(WASMLET_TEST_GUEST_DIR) / (name + ".wasm");
+}
+
+std::vector<unsigned char> guest_bytes(const std::string& name) {
+  return util::read_file(guest_path(name));
+}
+
+const engine::Engine& test_engine() {
+  static const engine::Engine engine(engine::CompilerConfig{WASMLET_TEST_CACHE_DIR});
+  return engine;
+}
+
+std::shared_ptr<const engine::Module> load_guest(const std::string& name) {
+  engine::LoadOptions options;
+  options.host_imports = host::host_imports();
+  auto bytes = guest_bytes(name);
+  return test_engine().load(bytes, options);
+}
+
+size_t open_fd_count() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+size_t mapping_count() {
+  std::ifstream maps("/proc/self/maps");
+  size_t n = 0;
+  for (std::string line; std::getline(maps, line);) ++n;
+  return n;
+}
+
+size_t virtual_size_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmSize:")) return std::stoul(line.substr(7));
+  }
+  return 0;
+}
+
+}  // namespace wasmlet::test
