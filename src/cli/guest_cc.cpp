@@ -65,7 +65,10 @@ int guest_cc(const GuestCcOptions& options) {
                                    options.opt_level,
                                    "-I",
                                    WASMLET_SDK_INCLUDE,
-                                   "-Wl,--strip-debug"};
+                                   "-Wl,--strip-debug",
+                                   // The engine's C compiler unrolls and vectorises after
+                                   // translation; loops unrolled here hide that from it.
+                                   "-fno-unroll-loops"};
   if (cxx) {
     argv.push_back("-fno-exceptions");  // libc++abi for wasm32-wasi has no unwinder
   }

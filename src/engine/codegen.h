@@ -15,6 +15,9 @@ struct CodegenOptions {
   // Import modules resolved at instantiation through link tables (wasm-to-wasm linking)
   // instead of by symbol against the host.
   std::set<std::string> linked_import_modules;
+  // Read the memory base once per function (the default). Off reproduces stock wasm2c's
+  // per-access reload, for benchmarks that show the difference.
+  bool hoist_memory_base = true;
 };
 
 // Writes `<dir>/<module_name>.c` (and .h) and returns the .c path. Throws Error with

@@ -33,7 +33,7 @@ constexpr const char* kCFlags[] = {
     "-ffp-contract=off",  // wasm float semantics: no fused multiply-add
     "-fno-math-errno",
     "-fno-optimize-sibling-calls",  // wasm has no tail calls: deep recursion must trap
-    "-w",                           // generated code; warnings are wasm2c's business
+    "-DWL_LOAD_BARRIER(r)=(void)0", "-w",  // generated code; warnings are wasm2c's business
 };
 }  // namespace
 
@@ -62,6 +62,7 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units,
                                          WASMLET_GUEST_CC, config_.opt_level);
   for (const char* f : kCFlags) key_material += std::string(f) + " ";
   for (const auto& m : options.linked_import_modules) key_material += m + ",";
+  key_material += options.hoist_memory_base ? "hoist|" : "reload|";
   for (const auto& u : units) {
     artifact.module_names.push_back(module_name_for(u.wasm));
     key_material += artifact.module_names.back() + ";";
