@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,8 +127,16 @@ static void stdio_checks(void) {
   check(close(100) != 0 && errno == EBADF, "close_bad_fd", "closing fd 100 did not fail with EBADF");
 }
 
+// Calls the host does not support answer ENOSYS instead of failing the guest.
+static void unsupported_checks(void) {
+  errno = 0;
+  check(shutdown(1, SHUT_RDWR) == -1 && errno == ENOSYS, "sock_shutdown_enosys",
+        "expected ENOSYS");
+}
+
 int main(int argc, char** argv) {
   args_env_checks(argc, argv);
+  unsupported_checks();
   clock_checks();
   sleep_checks();
   random_checks();

@@ -91,6 +91,27 @@ TEST_F(CompileCacheTest, UnknownImportsAreListed) {
   EXPECT_EQ(cached_objects(), 0u);
 }
 
+TEST_F(CompileCacheTest, ImportWithTheWrongSignatureIsNamed) {
+  std::string err = load_error(test::guest_bytes("wrong_signature"));
+  EXPECT_NE(err.find("env.__faasm_read_input (module expects j>i, host has ii>i)"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(cached_objects(), 0u);
+}
+
+TEST_F(CompileCacheTest, UnloadingReleasesTheLibrary) {
+  engine::Engine engine(engine::CompilerConfig{dir_});
+  auto bytes = test::guest_bytes("traps");
+  engine.load(bytes, host_options());  // compile once
+  size_t maps = test::mapping_count(), fds = test::open_fd_count();
+  for (int i = 0; i < 200; ++i) {
+    auto m = engine.load(bytes, host_options());
+    engine::Instance inst(m, {}, {});
+  }
+  EXPECT_LE(test::mapping_count(), maps + 2);
+  EXPECT_EQ(test::open_fd_count(), fds);
+}
+
 TEST_F(CompileCacheTest, ConcurrentCompilesInOneProcessAgree) {
   auto bytes = test::guest_bytes("traps");
   std::vector<std::thread> threads;
