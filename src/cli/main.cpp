@@ -80,7 +80,11 @@ int run_cmd(const RunArgs& a) {
   limits.memory_pages = parse_memory_pages(a.memory_limit);
 
   auto r = host::run_command(module, config, input, limits);
-  std::cout << r.stdout_text << r.output << std::flush;
+  std::cout << r.stdout_text << r.output;
+  // Keep a terminal prompt on its own line; pipes get the bytes exactly.
+  std::string_view tail = r.output.empty() ? r.stdout_text : r.output;
+  if (!tail.empty() && tail.back() != '\n' && isatty(STDOUT_FILENO)) std::cout << '\n';
+  std::cout << std::flush;
   std::cerr << r.stderr_text;
   if (r.trap) throw Error(fmt::format("trap: {}", r.trap->describe()));
   auto us = [](auto d) { return std::chrono::duration<double, std::micro>(d).count(); };
