@@ -2,6 +2,7 @@
 // state: per-kernel medians, the ratio, the geometric mean, and compile time per module.
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,8 +11,6 @@
 #include <filesystem>
 #include <iostream>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "engine/engine.h"
 #include "host/command.h"
@@ -106,7 +105,8 @@ int main(int argc, char** argv) {
     }
     auto first = host::run_command(module, {}, "", {});
     if (first.stdout_text != native_out) {
-      throw Error(fmt::format("{}: wasm printed '{}', native '{}'", name, first.stdout_text, native_out));
+      throw Error(
+          fmt::format("{}: wasm printed '{}', native '{}'", name, first.stdout_text, native_out));
     }
 
     auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
@@ -124,8 +124,8 @@ int main(int argc, char** argv) {
       wasm_ms.push_back(ms(t2 - t1));
       stock_ms.push_back(ms(t3 - t2));
     }
-    rows.push_back({name, median(native_ms), median(wasm_ms), median(stock_ms),
-                    module->compile_seconds()});
+    rows.push_back(
+        {name, median(native_ms), median(wasm_ms), median(stock_ms), module->compile_seconds()});
     dlclose(handle);
     std::cerr << fmt::format("{:>14}: native {:7.2f} ms  wasm {:7.2f} ms  ratio {:.3f}\n", name,
                              rows.back().native_ms, rows.back().wasm_ms,

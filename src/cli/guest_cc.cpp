@@ -1,9 +1,9 @@
 #include "cli/guest_cc.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <iostream>
-
-#include <fmt/format.h>
 
 #include "engine/compiler.h"
 #include "util/error.h"
@@ -59,13 +59,9 @@ int guest_cc(const GuestCcOptions& options) {
   for (const auto& s : options.sources) cxx = cxx || is_cxx(s);
 
   std::string driver = cxx ? WASMLET_GUEST_CXX : WASMLET_GUEST_CC;
-  std::vector<std::string> argv = {driver,
-                                   "--target=wasm32-wasi",
-                                   "--sysroot=" + ensure_sysroot().string(),
-                                   options.opt_level,
-                                   "-I",
-                                   WASMLET_SDK_INCLUDE,
-                                   "-Wl,--strip-debug",
+  std::vector<std::string> argv = {driver, "--target=wasm32-wasi",
+                                   "--sysroot=" + ensure_sysroot().string(), options.opt_level,
+                                   "-I", WASMLET_SDK_INCLUDE, "-Wl,--strip-debug",
                                    // The engine's C compiler unrolls and vectorises after
                                    // translation; loops unrolled here hide that from it.
                                    "-fno-unroll-loops"};

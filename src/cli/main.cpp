@@ -1,12 +1,11 @@
 // The `wasmlet` command.
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "cli/guest_cc.h"
 #include "cli/spectest_runner.h"
@@ -26,10 +25,14 @@ std::chrono::nanoseconds parse_duration(const std::string& s) {
   double value = std::stod(s, &pos);
   std::string unit = s.substr(pos);
   double scale = 1e9;
-  if (unit == "ms") scale = 1e6;
-  else if (unit == "us") scale = 1e3;
-  else if (unit == "m") scale = 60e9;
-  else if (unit != "s" && !unit.empty()) throw Error(fmt::format("bad duration '{}'", s));
+  if (unit == "ms")
+    scale = 1e6;
+  else if (unit == "us")
+    scale = 1e3;
+  else if (unit == "m")
+    scale = 60e9;
+  else if (unit != "s" && !unit.empty())
+    throw Error(fmt::format("bad duration '{}'", s));
   return std::chrono::nanoseconds(static_cast<int64_t>(value * scale));
 }
 
@@ -39,10 +42,14 @@ uint32_t parse_memory_pages(const std::string& s) {
   double value = std::stod(s, &pos);
   std::string unit = s.substr(pos);
   double scale = 1;
-  if (unit == "KiB" || unit == "K") scale = 1024;
-  else if (unit == "MiB" || unit == "M") scale = 1024.0 * 1024;
-  else if (unit == "GiB" || unit == "G") scale = 1024.0 * 1024 * 1024;
-  else if (!unit.empty()) throw Error(fmt::format("bad memory size '{}'", s));
+  if (unit == "KiB" || unit == "K")
+    scale = 1024;
+  else if (unit == "MiB" || unit == "M")
+    scale = 1024.0 * 1024;
+  else if (unit == "GiB" || unit == "G")
+    scale = 1024.0 * 1024 * 1024;
+  else if (!unit.empty())
+    throw Error(fmt::format("bad memory size '{}'", s));
   double pages = value * scale / 65536;
   if (pages < 1 || pages > 65536) throw Error(fmt::format("memory limit '{}' out of range", s));
   return static_cast<uint32_t>(pages);
@@ -88,9 +95,10 @@ int run_cmd(const RunArgs& a) {
   std::cerr << r.stderr_text;
   if (r.trap) throw Error(fmt::format("trap: {}", r.trap->describe()));
   auto us = [](auto d) { return std::chrono::duration<double, std::micro>(d).count(); };
-  std::cerr << fmt::format("wasmlet: return code {} (instantiate {:.0f} us, run {:.0f} us{})\n",
-                           r.return_code, us(r.instantiate_time), us(r.run_time),
-                           module->cache_hit() ? "" : fmt::format(", compiled in {:.2f} s", module->compile_seconds()));
+  std::cerr << fmt::format(
+      "wasmlet: return code {} (instantiate {:.0f} us, run {:.0f} us{})\n", r.return_code,
+      us(r.instantiate_time), us(r.run_time),
+      module->cache_hit() ? "" : fmt::format(", compiled in {:.2f} s", module->compile_seconds()));
   return r.return_code;
 }
 
@@ -133,12 +141,18 @@ int main(int argc, char** argv) {
   run_sub->add_option("wasm", run.wasm, "Module to run")->required()->check(CLI::ExistingFile);
   auto* in_opt = run_sub->add_option("--input", run.input, "Input bytes (read by faasmGetInput)");
   run_sub->add_option("--input-file", run.input_file, "Read the input from a file")
-      ->check(CLI::ExistingFile)->excludes(in_opt);
-  run_sub->add_option("--timeout", run.timeout, "Time limit, e.g. 10s, 500ms")->capture_default_str();
-  run_sub->add_option("--memory-limit", run.memory_limit, "Linear memory limit, e.g. 64MiB")->capture_default_str();
-  run_sub->add_option("--dir", run.root, "Directory the guest sees read-only as /")->check(CLI::ExistingDirectory);
-  run_sub->add_option("--scratch", run.scratch, "Directory the guest sees writable as /tmp")->check(CLI::ExistingDirectory);
-  run_sub->add_option("--env", run.env, "Environment variable for the guest, KEY=VALUE (repeatable)");
+      ->check(CLI::ExistingFile)
+      ->excludes(in_opt);
+  run_sub->add_option("--timeout", run.timeout, "Time limit, e.g. 10s, 500ms")
+      ->capture_default_str();
+  run_sub->add_option("--memory-limit", run.memory_limit, "Linear memory limit, e.g. 64MiB")
+      ->capture_default_str();
+  run_sub->add_option("--dir", run.root, "Directory the guest sees read-only as /")
+      ->check(CLI::ExistingDirectory);
+  run_sub->add_option("--scratch", run.scratch, "Directory the guest sees writable as /tmp")
+      ->check(CLI::ExistingDirectory);
+  run_sub->add_option("--env", run.env,
+                      "Environment variable for the guest, KEY=VALUE (repeatable)");
   run_sub->add_option("args", run.guest_args, "Arguments for the guest (after --)");
 
   cli::GuestCcOptions cc;
@@ -149,10 +163,13 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> spec_files;
   auto* spec_sub = app.add_subcommand("spectest", "Run wast2json spec test scripts");
-  spec_sub->add_option("files", spec_files, "JSON files from wast2json")->required()->check(CLI::ExistingFile);
+  spec_sub->add_option("files", spec_files, "JSON files from wast2json")
+      ->required()
+      ->check(CLI::ExistingFile);
 
   std::string compile_file;
-  auto* compile_sub = app.add_subcommand("compile", "Compile a module into the cache and report the time");
+  auto* compile_sub =
+      app.add_subcommand("compile", "Compile a module into the cache and report the time");
   compile_sub->add_option("wasm", compile_file, "Module")->required()->check(CLI::ExistingFile);
 
   CLI11_PARSE(app, argc, argv);
@@ -175,8 +192,9 @@ int main(int argc, char** argv) {
       engine::Engine engine;
       auto bytes = util::read_file(compile_file);
       auto m = engine.load(bytes, host_load_options());
-      std::cout << fmt::format("{}: {}\n", compile_file,
-                               m->cache_hit() ? "cached" : fmt::format("compiled in {:.2f} s", m->compile_seconds()));
+      std::cout << fmt::format(
+          "{}: {}\n", compile_file,
+          m->cache_hit() ? "cached" : fmt::format("compiled in {:.2f} s", m->compile_seconds()));
       return 0;
     }
   } catch (const std::exception& e) {

@@ -1,9 +1,9 @@
 #pragma once
 // The standard `spectest` host module the spec scripts import from.
+#include <wasm-rt.h>
+
 #include <cstdint>
 #include <string_view>
-
-#include <wasm-rt.h>
 
 #include "engine/module_info.h"
 

@@ -1,13 +1,13 @@
 #include "cli/spectest_runner.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <ostream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "cli/spectest_host.h"
 #include "engine/instance.h"
@@ -99,7 +99,9 @@ bool limits_match(const engine::Limits& want, uint64_t have_min,
 class Script {
  public:
   Script(const engine::Engine& engine, const fs::path& json_path, std::ostream& log)
-      : engine_(engine), dir_(json_path.parent_path()), file_(json_path.filename().string()),
+      : engine_(engine),
+        dir_(json_path.parent_path()),
+        file_(json_path.filename().string()),
         log_(log) {
     std::ifstream in(json_path);
     if (!in) throw Error(fmt::format("cannot read {}", json_path.string()));
@@ -201,8 +203,8 @@ class Script {
     std::map<std::string, void*> contexts;
     for (auto& [module, table] : live->links) contexts[module] = table.data();
     try {
-      live->instance = std::make_unique<engine::Instance>(live->module, contexts,
-                                                          engine::InstanceLimits{});
+      live->instance =
+          std::make_unique<engine::Instance>(live->module, contexts, engine::InstanceLimits{});
     } catch (const engine::TrapError& e) {
       why = e.trap().describe();
       return LinkResult::Trapped;
@@ -239,7 +241,8 @@ class Script {
   static bool compatible(const ExternType& want, const ExternType& have, const Link& link) {
     if (want.kind != have.kind) return false;
     switch (want.kind) {
-      case ExternKind::Func: return want.signature == have.signature;
+      case ExternKind::Func:
+        return want.signature == have.signature;
       case ExternKind::Global:
         return want.signature == have.signature && want.mutable_global == have.mutable_global;
       case ExternKind::Memory: {
@@ -326,7 +329,8 @@ class Script {
       for (size_t i = 0; i < expected.size(); ++i) {
         Value want = parse_value(expected[i]);
         if (i >= out.results.size() || !value_matches(want, out.results[i])) {
-          return fail(fmt::format("{}: result {} is {:#x}, expected {}", cmd["action"]["field"].get<std::string>(), i,
+          return fail(fmt::format("{}: result {} is {:#x}, expected {}",
+                                  cmd["action"]["field"].get<std::string>(), i,
                                   i < out.results.size() ? out.results[i] : 0,
                                   want.nan.empty() ? fmt::format("{:#x}", want.bits) : want.nan));
         }
@@ -358,7 +362,8 @@ class Script {
       LinkResult want = type == "assert_unlinkable" ? LinkResult::Unlinkable : LinkResult::Trapped;
       LinkResult got = instantiate(cmd.at("filename"), live, why);
       if (live) live_.push_back(std::move(live));  // a linked module may have changed shared state
-      got == want ? pass() : fail(fmt::format("expected {}, got: {}", type, why.empty() ? "success" : why));
+      got == want ? pass()
+                  : fail(fmt::format("expected {}, got: {}", type, why.empty() ? "success" : why));
     } else {
       ++counts_.skipped;
     }

@@ -1,10 +1,10 @@
 #include "engine/codegen.h"
 
-#include <map>
-#include <vector>
-#include <regex>
-
 #include <fmt/format.h>
+
+#include <map>
+#include <regex>
+#include <vector>
 
 #include "util/error.h"
 #include "util/files.h"
@@ -35,20 +35,27 @@ constexpr std::string_view kLoads[][4] = {
 constexpr std::string_view kLiveSuffix = "_live";
 
 constexpr std::string_view kStores[][3] = {
-    {"i32_store", "u32", "u32"},  {"i64_store", "u64", "u64"},   {"f32_store", "f32", "f32"},
-    {"f64_store", "f64", "f64"},  {"i32_store8", "u8", "u32"},   {"i32_store16", "u16", "u32"},
-    {"i64_store8", "u8", "u64"},  {"i64_store16", "u16", "u64"}, {"i64_store32", "u32", "u64"},
+    {"i32_store", "u32", "u32"}, {"i64_store", "u64", "u64"},   {"f32_store", "f32", "f32"},
+    {"f64_store", "f64", "f64"}, {"i32_store8", "u8", "u32"},   {"i32_store16", "u16", "u32"},
+    {"i64_store8", "u8", "u64"}, {"i64_store16", "u16", "u64"}, {"i64_store32", "u32", "u64"},
 };
 
 std::string c_type(char t) {
   switch (t) {
-    case 'i': return "u32";
-    case 'j': return "u64";
-    case 'f': return "f32";
-    case 'd': return "f64";
-    case 'r': return "wasm_rt_funcref_t";
-    case 'e': return "wasm_rt_externref_t";
-    default: throw Error(fmt::format("codegen: unknown value type '{}'", t));
+    case 'i':
+      return "u32";
+    case 'j':
+      return "u64";
+    case 'f':
+      return "f32";
+    case 'd':
+      return "f64";
+    case 'r':
+      return "wasm_rt_funcref_t";
+    case 'e':
+      return "wasm_rt_externref_t";
+    default:
+      throw Error(fmt::format("codegen: unknown value type '{}'", t));
   }
 }
 
@@ -60,23 +67,35 @@ std::string c_return_type(std::string_view results) {
 
 std::string decode_arg(char t, size_t k) {
   switch (t) {
-    case 'i': return fmt::format("(u32)a[{}]", k);
-    case 'j': return fmt::format("a[{}]", k);
-    case 'f': return fmt::format("wl_f32(a[{}])", k);
-    case 'd': return fmt::format("wl_f64(a[{}])", k);
-    case 'e': return fmt::format("(wasm_rt_externref_t)(uintptr_t)a[{}]", k);
-    default: return "wasm_rt_funcref_null_value";
+    case 'i':
+      return fmt::format("(u32)a[{}]", k);
+    case 'j':
+      return fmt::format("a[{}]", k);
+    case 'f':
+      return fmt::format("wl_f32(a[{}])", k);
+    case 'd':
+      return fmt::format("wl_f64(a[{}])", k);
+    case 'e':
+      return fmt::format("(wasm_rt_externref_t)(uintptr_t)a[{}]", k);
+    default:
+      return "wasm_rt_funcref_null_value";
   }
 }
 
 std::string encode_result(char t, const std::string& expr) {
   switch (t) {
-    case 'i': return fmt::format("(uint64_t)({})", expr);
-    case 'j': return expr;
-    case 'f': return fmt::format("wl_bits32({})", expr);
-    case 'd': return fmt::format("wl_bits64({})", expr);
-    case 'e': return fmt::format("(uint64_t)(uintptr_t)({})", expr);
-    default: return fmt::format("(uint64_t)(uintptr_t)({}).func", expr);
+    case 'i':
+      return fmt::format("(uint64_t)({})", expr);
+    case 'j':
+      return expr;
+    case 'f':
+      return fmt::format("wl_bits32({})", expr);
+    case 'd':
+      return fmt::format("wl_bits64({})", expr);
+    case 'e':
+      return fmt::format("(uint64_t)(uintptr_t)({})", expr);
+    default:
+      return fmt::format("(uint64_t)(uintptr_t)({}).func", expr);
   }
 }
 
@@ -88,11 +107,14 @@ std::string c_string_literal(std::string_view s) {
 
 std::string pointer_type(const ExternType& t) {
   switch (t.kind) {
-    case ExternKind::Memory: return "wasm_rt_memory_t*";
+    case ExternKind::Memory:
+      return "wasm_rt_memory_t*";
     case ExternKind::Table:
       return t.signature == "e" ? "wasm_rt_externref_table_t*" : "wasm_rt_funcref_table_t*";
-    case ExternKind::Global: return c_type(t.signature[0]) + "*";
-    case ExternKind::Func: break;
+    case ExternKind::Global:
+      return c_type(t.signature[0]) + "*";
+    case ExternKind::Func:
+      break;
   }
   throw Error("codegen: functions have no pointer type");
 }
@@ -202,7 +224,8 @@ void mark_live_loads(std::string& source) {
     if (!assignment(lines[i], var, rhs) || !var.starts_with("w2c_")) continue;
     const std::string_view* load = nullptr;
     for (const auto& l : kLoads) {
-      if (rhs.starts_with(l[0]) && rhs.size() > l[0].size() && rhs[l[0].size()] == '(') load = &l[0];
+      if (rhs.starts_with(l[0]) && rhs.size() > l[0].size() && rhs[l[0].size()] == '(')
+        load = &l[0];
     }
     if (load == nullptr) continue;
 
@@ -228,12 +251,11 @@ void mark_live_loads(std::string& source) {
         live = true;  // a store, call, condition, return or global write consumes it
         break;
       }
-      bool control = next.find("goto") != std::string_view::npos ||
-                     next.find(':') != std::string_view::npos ||
-                     next.find('{') != std::string_view::npos ||
-                     next.find('}') != std::string_view::npos ||
-                     next.find("return") != std::string_view::npos ||
-                     next.find("FUNC_") != std::string_view::npos;
+      bool control =
+          next.find("goto") != std::string_view::npos || next.find(':') != std::string_view::npos ||
+          next.find('{') != std::string_view::npos || next.find('}') != std::string_view::npos ||
+          next.find("return") != std::string_view::npos ||
+          next.find("FUNC_") != std::string_view::npos;
       if (control) break;
     }
     if (live) live_calls.push_back(static_cast<size_t>(rhs.data() - source.data()) + load->size());
@@ -255,7 +277,8 @@ struct LinkPlan {
   std::string stubs;    // stubs that forward through the link table
 };
 
-LinkPlan plan_links(const ModuleInfo& info, const std::string& name, const CodegenOptions& options) {
+LinkPlan plan_links(const ModuleInfo& info, const std::string& name,
+                    const CodegenOptions& options) {
   LinkPlan plan;
   std::map<std::string, uint32_t> next_slot;
   uint32_t counter = 0;
@@ -281,9 +304,9 @@ LinkPlan plan_links(const ModuleInfo& info, const std::string& name, const Codeg
           "(*)(void*{5}))l->ptr)(l->instance{6}); }}\n",
           ret, stub, ctx_type, decl_params, slot, fn_params, call_args);
     } else {
-      plan.stubs += fmt::format(
-          "{0} {1}({2} ctx) {{ return ({0})((const wl_link*)ctx)[{3}].ptr; }}\n",
-          pointer_type(imp.type), stub, ctx_type, slot);
+      plan.stubs +=
+          fmt::format("{0} {1}({2} ctx) {{ return ({0})((const wl_link*)ctx)[{3}].ptr; }}\n",
+                      pointer_type(imp.type), stub, ctx_type, slot);
     }
   }
   return plan;
@@ -330,11 +353,13 @@ static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return 
     throw Error(fmt::format("codegen: wasm2c's instantiate prototype differs from '{})'", proto));
   }
   out += fmt::format("static const char* const wl_import_modules[] = {{{} 0}};\n", names);
-  out += fmt::format("static void wl_instantiate(void* i, void* const* c) {{ (void)c; {}); }}\n", call);
+  out += fmt::format("static void wl_instantiate(void* i, void* const* c) {{ (void)c; {}); }}\n",
+                     call);
   out += fmt::format("static void wl_free(void* i) {{ Z_{}_free(({}*)i); }}\n", name, inst);
   if (info.has_memory) {
-    out += fmt::format("static wasm_rt_memory_t* wl_memory(void* i) {{ {}* instance = i; return {}; }}\n",
-                       inst, memory_field(header));
+    out += fmt::format(
+        "static wasm_rt_memory_t* wl_memory(void* i) {{ {}* instance = i; return {}; }}\n", inst,
+        memory_field(header));
   }
 
   std::string table;
@@ -378,7 +403,8 @@ static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return 
                          static_cast<uint32_t>(e.type.kind), thunk, getter, func);
     ++k;
   }
-  out += fmt::format("static const wl_export wl_exports[] = {{\n{}  {{0, 0, 0, 0, 0, 0}}}};\n", table);
+  out +=
+      fmt::format("static const wl_export wl_exports[] = {{\n{}  {{0, 0, 0, 0, 0, 0}}}};\n", table);
   out += fmt::format(
       "__attribute__((visibility(\"default\"))) const wl_module {} = {{{}, sizeof({}), "
       "Z_{}_init_module, wl_instantiate, wl_free, {}, {}, wl_import_modules, {}, wl_exports}};\n",
@@ -440,10 +466,9 @@ fs::path generate_c(std::span<const unsigned char> wasm, const ModuleInfo& info,
   fs::path wasm_path = dir / (module_name + ".wasm");
   fs::path c_path = dir / (module_name + ".c");
   fs::path h_path = dir / (module_name + ".h");
-  util::write_file_atomic(wasm_path,
-                          {reinterpret_cast<const char*>(wasm.data()), wasm.size()});
-  auto res = util::run_process({WASMLET_WASM2C, wasm_path.string(), "-n", module_name, "-o",
-                                c_path.string()});
+  util::write_file_atomic(wasm_path, {reinterpret_cast<const char*>(wasm.data()), wasm.size()});
+  auto res = util::run_process(
+      {WASMLET_WASM2C, wasm_path.string(), "-n", module_name, "-o", c_path.string()});
   if (res.exit_code != 0) {
     std::string msg = res.output;
     // wasm2c prefixes errors with the temporary path; keep only what the user can act on.

@@ -1,14 +1,13 @@
 #include "engine/compiler.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <future>
-
-#include <fmt/format.h>
 
 #include "engine/module_abi.h"
 #include "util/error.h"
@@ -29,11 +28,13 @@ namespace fs = std::filesystem;
 namespace {
 // Flags for compiling generated C. They are part of every cache key.
 constexpr const char* kCFlags[] = {
-    "-fPIC", "-fvisibility=hidden",
+    "-fPIC",
+    "-fvisibility=hidden",
     "-ffp-contract=off",  // wasm float semantics: no fused multiply-add
     "-fno-math-errno",
     "-fno-optimize-sibling-calls",  // wasm has no tail calls: deep recursion must trap
-    "-DWL_LOAD_BARRIER(r)=(void)0", "-w",  // generated code; warnings are wasm2c's business
+    "-DWL_LOAD_BARRIER(r)=(void)0",
+    "-w",  // generated code; warnings are wasm2c's business
 };
 }  // namespace
 
@@ -99,7 +100,8 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units,
     argv.insert(argv.end(), std::begin(kCFlags), std::end(kCFlags));
     argv.insert(argv.end(), {"-c", "-I", work.path().string(), src.string(), "-o", obj.string()});
     auto r = util::run_process(argv);
-    if (r.exit_code != 0) throw Error(fmt::format("C compiler failed on {}:\n{}", src.filename().string(), r.output));
+    if (r.exit_code != 0)
+      throw Error(fmt::format("C compiler failed on {}:\n{}", src.filename().string(), r.output));
     return obj;
   };
   std::vector<fs::path> objects;
@@ -115,7 +117,8 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units,
   std::vector<std::string> link = {WASMLET_GUEST_CC, "-shared", "-o", tmp_so.string()};
   for (const auto& o : objects) link.push_back(o.string());
   auto r = util::run_process(link);
-  if (r.exit_code != 0) throw Error(fmt::format("linking the compiled module failed:\n{}", r.output));
+  if (r.exit_code != 0)
+    throw Error(fmt::format("linking the compiled module failed:\n{}", r.output));
   {
     util::UniqueFd fd(::open(tmp_so.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd || ::fsync(fd.get()) != 0) throw Error("cannot flush the compiled module to disk");

@@ -1,10 +1,9 @@
 #include "engine/engine.h"
 
+#include <fmt/format.h>
 #include <wasm-rt.h>
 
 #include <algorithm>
-
-#include <fmt/format.h>
 
 #include "util/error.h"
 

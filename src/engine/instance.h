@@ -32,8 +32,8 @@ class Instance {
  public:
   // import_contexts: one pointer per import module, keyed by module name; host modules get the
   // host context, linked modules a link table.
-  Instance(std::shared_ptr<const Module> module, const std::map<std::string, void*>& import_contexts,
-           const InstanceLimits& limits);
+  Instance(std::shared_ptr<const Module> module,
+           const std::map<std::string, void*>& import_contexts, const InstanceLimits& limits);
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
   ~Instance();

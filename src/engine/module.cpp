@@ -1,10 +1,9 @@
 #include "engine/module.h"
 
 #include <dlfcn.h>
+#include <fmt/format.h>
 
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "engine/codegen.h"
 #include "util/error.h"
@@ -27,7 +26,8 @@ Module::Module(std::shared_ptr<SharedLibrary> library, const std::string& c_name
       compile_seconds_(compile_seconds),
       cache_hit_(cache_hit) {
   abi_ = static_cast<const AbiModule*>(library_->symbol(descriptor_symbol(c_name)));
-  if (abi_ == nullptr) throw Error(fmt::format("compiled module lacks {}", descriptor_symbol(c_name)));
+  if (abi_ == nullptr)
+    throw Error(fmt::format("compiled module lacks {}", descriptor_symbol(c_name)));
   if (abi_->abi_version != kAbiVersion) {
     throw Error(fmt::format("compiled module has ABI {}, runtime expects {}", abi_->abi_version,
                             kAbiVersion));

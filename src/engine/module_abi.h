@@ -1,9 +1,9 @@
 #pragma once
 // The contract between the engine and a compiled module. codegen.cpp emits C that fills these
 // structs; the engine reads them after dlopen. Change kAbiVersion whenever either side changes.
-#include <cstdint>
-
 #include <wasm-rt.h>
+
+#include <cstdint>
 
 namespace wasmlet::engine {
 
@@ -20,10 +20,10 @@ using ExportGetter = void* (*)(void* instance);
 struct AbiExport {
   const char* name;
   uint32_t name_len;
-  uint32_t kind;         // ExternKind
-  ExportThunk thunk;     // functions; null when the signature has no generic thunk
-  ExportGetter getter;   // tables, memories, globals: pointer to the object
-  void (*func)(void);    // functions: the C function, taking the instance first
+  uint32_t kind;        // ExternKind
+  ExportThunk thunk;    // functions; null when the signature has no generic thunk
+  ExportGetter getter;  // tables, memories, globals: pointer to the object
+  void (*func)(void);   // functions: the C function, taking the instance first
 };
 
 struct AbiModule {

@@ -55,14 +55,22 @@ class Reader {
 
 char value_type(Reader& r) {
   switch (r.byte()) {
-    case 0x7f: return 'i';
-    case 0x7e: return 'j';
-    case 0x7d: return 'f';
-    case 0x7c: return 'd';
-    case 0x70: return 'r';
-    case 0x6f: return 'e';
-    case 0x7b: r.fail("SIMD (v128) is not supported");
-    default: r.fail("unknown value type");
+    case 0x7f:
+      return 'i';
+    case 0x7e:
+      return 'j';
+    case 0x7d:
+      return 'f';
+    case 0x7c:
+      return 'd';
+    case 0x70:
+      return 'r';
+    case 0x6f:
+      return 'e';
+    case 0x7b:
+      r.fail("SIMD (v128) is not supported");
+    default:
+      r.fail("unknown value type");
   }
 }
 
@@ -80,15 +88,31 @@ void skip_const_expr(Reader& r) {
   for (;;) {
     uint8_t op = r.byte();
     switch (op) {
-      case 0x0b: return;
-      case 0x41: r.leb(32); break;
-      case 0x42: r.leb(64); break;
-      case 0x43: r.skip(4); break;
-      case 0x44: r.skip(8); break;
-      case 0x23: r.u32(); break;
-      case 0xd0: r.byte(); break;
-      case 0xd2: r.u32(); break;
-      default: r.fail("unsupported instruction in constant expression");
+      case 0x0b:
+        return;
+      case 0x41:
+        r.leb(32);
+        break;
+      case 0x42:
+        r.leb(64);
+        break;
+      case 0x43:
+        r.skip(4);
+        break;
+      case 0x44:
+        r.skip(8);
+        break;
+      case 0x23:
+        r.u32();
+        break;
+      case 0xd0:
+        r.byte();
+        break;
+      case 0xd2:
+        r.u32();
+        break;
+      default:
+        r.fail("unsupported instruction in constant expression");
     }
   }
 }
@@ -178,7 +202,8 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
               imp.type.mutable_global = r.byte() == 1;
               globals.push_back(imp.type);
               break;
-            default: r.fail("unknown import kind");
+            default:
+              r.fail("unknown import kind");
           }
           info.imports.push_back(std::move(imp));
         }
@@ -244,7 +269,8 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
     out.name = std::move(e.name);
     switch (e.kind) {
       case ExternKind::Func:
-        if (e.index >= func_types.size()) throw Error("malformed module: export of unknown function");
+        if (e.index >= func_types.size())
+          throw Error("malformed module: export of unknown function");
         out.type.kind = ExternKind::Func;
         out.type.signature = types[func_types[e.index]];
         break;

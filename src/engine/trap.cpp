@@ -1,5 +1,6 @@
 #include "engine/trap.h"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -11,8 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-
-#include <fmt/format.h>
 
 #include "engine/memory_registry.h"
 #include "util/error.h"
@@ -151,38 +150,64 @@ ThreadTrapState& thread_state() {
 
 std::string_view trap_kind_id(TrapKind kind) {
   switch (kind) {
-    case TrapKind::OutOfBounds: return "out_of_bounds";
-    case TrapKind::Unreachable: return "unreachable";
-    case TrapKind::IntegerDivideByZero: return "integer_divide_by_zero";
-    case TrapKind::IntegerOverflow: return "integer_overflow";
-    case TrapKind::InvalidConversion: return "invalid_conversion";
-    case TrapKind::UndefinedElement: return "undefined_element";
-    case TrapKind::UninitializedElement: return "uninitialized_element";
-    case TrapKind::IndirectCallTypeMismatch: return "indirect_call_type_mismatch";
-    case TrapKind::StackExhausted: return "stack_exhausted";
-    case TrapKind::Timeout: return "timeout";
-    case TrapKind::MemoryLimit: return "memory_limit";
-    case TrapKind::Exit: return "exit";
-    case TrapKind::HostError: return "host_error";
+    case TrapKind::OutOfBounds:
+      return "out_of_bounds";
+    case TrapKind::Unreachable:
+      return "unreachable";
+    case TrapKind::IntegerDivideByZero:
+      return "integer_divide_by_zero";
+    case TrapKind::IntegerOverflow:
+      return "integer_overflow";
+    case TrapKind::InvalidConversion:
+      return "invalid_conversion";
+    case TrapKind::UndefinedElement:
+      return "undefined_element";
+    case TrapKind::UninitializedElement:
+      return "uninitialized_element";
+    case TrapKind::IndirectCallTypeMismatch:
+      return "indirect_call_type_mismatch";
+    case TrapKind::StackExhausted:
+      return "stack_exhausted";
+    case TrapKind::Timeout:
+      return "timeout";
+    case TrapKind::MemoryLimit:
+      return "memory_limit";
+    case TrapKind::Exit:
+      return "exit";
+    case TrapKind::HostError:
+      return "host_error";
   }
   return "unknown";
 }
 
 std::string_view trap_kind_message(TrapKind kind) {
   switch (kind) {
-    case TrapKind::OutOfBounds: return "out of bounds memory access";
-    case TrapKind::Unreachable: return "unreachable executed";
-    case TrapKind::IntegerDivideByZero: return "integer divide by zero";
-    case TrapKind::IntegerOverflow: return "integer overflow";
-    case TrapKind::InvalidConversion: return "invalid conversion to integer";
-    case TrapKind::UndefinedElement: return "undefined element";
-    case TrapKind::UninitializedElement: return "uninitialized element";
-    case TrapKind::IndirectCallTypeMismatch: return "indirect call type mismatch";
-    case TrapKind::StackExhausted: return "call stack exhausted";
-    case TrapKind::Timeout: return "time limit exceeded";
-    case TrapKind::MemoryLimit: return "memory limit exceeded";
-    case TrapKind::Exit: return "exit";
-    case TrapKind::HostError: return "host function failed";
+    case TrapKind::OutOfBounds:
+      return "out of bounds memory access";
+    case TrapKind::Unreachable:
+      return "unreachable executed";
+    case TrapKind::IntegerDivideByZero:
+      return "integer divide by zero";
+    case TrapKind::IntegerOverflow:
+      return "integer overflow";
+    case TrapKind::InvalidConversion:
+      return "invalid conversion to integer";
+    case TrapKind::UndefinedElement:
+      return "undefined element";
+    case TrapKind::UninitializedElement:
+      return "uninitialized element";
+    case TrapKind::IndirectCallTypeMismatch:
+      return "indirect call type mismatch";
+    case TrapKind::StackExhausted:
+      return "call stack exhausted";
+    case TrapKind::Timeout:
+      return "time limit exceeded";
+    case TrapKind::MemoryLimit:
+      return "memory limit exceeded";
+    case TrapKind::Exit:
+      return "exit";
+    case TrapKind::HostError:
+      return "host function failed";
   }
   return "unknown trap";
 }
@@ -196,14 +221,14 @@ std::string Trap::describe() const {
 void install_trap_handlers() {
   static std::once_flag once;
   std::call_once(once, [] {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_sigaction = on_fault;
     // SA_NODEFER: we leave handlers by longjmp without restoring the mask.
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, &g_prev_segv);
     sigaction(SIGBUS, &sa, &g_prev_bus);
-    struct sigaction ta{};
+    struct sigaction ta {};
     ta.sa_sigaction = on_timer;
     ta.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
     sigemptyset(&ta.sa_mask);

@@ -52,7 +52,8 @@ std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits&
 
 template <class F>
 std::optional<Trap> guarded(F&& f, const CallLimits& limits = {}) {
-  return call_guarded([](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); }, &f, limits);
+  return call_guarded([](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); }, &f,
+                      limits);
 }
 
 // --- For host functions (called from guest code) and the wasm runtime. ---

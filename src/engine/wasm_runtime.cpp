@@ -2,14 +2,13 @@
 // wasm-rt-impl.c: per-thread traps (trap.cpp), memories that own their whole reservation and
 // never move, and a thread-safe function-type registry shared by every loaded module.
 #include <sys/mman.h>
+#include <wasm-rt.h>
 
 #include <cstdarg>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <vector>
-
-#include <wasm-rt.h>
 
 #include "engine/memory_registry.h"
 #include "engine/runtime_limits.h"
@@ -28,14 +27,22 @@ thread_local uint32_t t_memory_limit_pages = kMaxPages;
 
 TrapKind from_wasm_rt(wasm_rt_trap_t t) {
   switch (t) {
-    case WASM_RT_TRAP_OOB: return TrapKind::OutOfBounds;
-    case WASM_RT_TRAP_INT_OVERFLOW: return TrapKind::IntegerOverflow;
-    case WASM_RT_TRAP_DIV_BY_ZERO: return TrapKind::IntegerDivideByZero;
-    case WASM_RT_TRAP_INVALID_CONVERSION: return TrapKind::InvalidConversion;
-    case WASM_RT_TRAP_UNREACHABLE: return TrapKind::Unreachable;
-    case WASM_RT_TRAP_CALL_INDIRECT: return TrapKind::IndirectCallTypeMismatch;
-    case WASM_RT_TRAP_EXHAUSTION: return TrapKind::StackExhausted;
-    default: return TrapKind::Unreachable;
+    case WASM_RT_TRAP_OOB:
+      return TrapKind::OutOfBounds;
+    case WASM_RT_TRAP_INT_OVERFLOW:
+      return TrapKind::IntegerOverflow;
+    case WASM_RT_TRAP_DIV_BY_ZERO:
+      return TrapKind::IntegerDivideByZero;
+    case WASM_RT_TRAP_INVALID_CONVERSION:
+      return TrapKind::InvalidConversion;
+    case WASM_RT_TRAP_UNREACHABLE:
+      return TrapKind::Unreachable;
+    case WASM_RT_TRAP_CALL_INDIRECT:
+      return TrapKind::IndirectCallTypeMismatch;
+    case WASM_RT_TRAP_EXHAUSTION:
+      return TrapKind::StackExhausted;
+    default:
+      return TrapKind::Unreachable;
   }
 }
 
@@ -163,6 +170,13 @@ void allocate_table(Table* table, uint32_t elements, uint32_t max_elements) {
   table->size = elements;
 }
 
+template <class Table>
+void free_table(Table* table) {
+  std::free(table->data);
+  table->data = nullptr;
+  table->size = 0;
+}
+
 template <class Table, class Elem>
 uint32_t grow_table(Table* table, uint32_t delta, Elem init) {
   uint32_t old = table->size;
@@ -194,19 +208,11 @@ extern "C" {
 void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t* t, uint32_t n, uint32_t max) {
   allocate_table<wasm_rt_funcref_table_t, wasm_rt_funcref_t>(t, n, max);
 }
-void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t* t) {
-  std::free(t->data);
-  t->data = nullptr;
-  t->size = 0;
-}
+void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t* t) { free_table(t); }
 void wasm_rt_allocate_externref_table(wasm_rt_externref_table_t* t, uint32_t n, uint32_t max) {
   allocate_table<wasm_rt_externref_table_t, wasm_rt_externref_t>(t, n, max);
 }
-void wasm_rt_free_externref_table(wasm_rt_externref_table_t* t) {
-  std::free(t->data);
-  t->data = nullptr;
-  t->size = 0;
-}
+void wasm_rt_free_externref_table(wasm_rt_externref_table_t* t) { free_table(t); }
 uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t* t, uint32_t delta,
                                     wasm_rt_funcref_t init) {
   return grow_table(t, delta, init);

@@ -29,7 +29,8 @@ CommandResult run_command(std::shared_ptr<const engine::Module> module, HostConf
   auto t0 = Clock::now();
   std::unique_ptr<engine::Instance> instance;
   try {
-    instance = std::make_unique<engine::Instance>(module, host_import_contexts(host), instance_limits);
+    instance =
+        std::make_unique<engine::Instance>(module, host_import_contexts(host), instance_limits);
   } catch (const engine::TrapError& e) {
     result.trap = e.trap();
     return result;

@@ -17,9 +17,9 @@ struct CommandLimits {
 };
 
 struct CommandResult {
-  int return_code = 0;                // from proc_exit, 0 when _start returned
-  std::optional<engine::Trap> trap;   // set when the call trapped (not for a plain exit)
-  std::string output;                 // __faasm_write_output
+  int return_code = 0;               // from proc_exit, 0 when _start returned
+  std::optional<engine::Trap> trap;  // set when the call trapped (not for a plain exit)
+  std::string output;                // __faasm_write_output
   std::string stdout_text, stderr_text;
   std::chrono::nanoseconds instantiate_time{0}, run_time{0};
 

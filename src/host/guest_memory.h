@@ -1,13 +1,13 @@
 #pragma once
 // Host-side access to a guest's linear memory. Every access is bounds-checked against the
 // memory's current size: a bad guest pointer is the guest's fault (GuestFault), never ours.
+#include <wasm-rt.h>
+
 #include <cstdint>
 #include <cstring>
 #include <span>
 #include <string_view>
 #include <type_traits>
-
-#include <wasm-rt.h>
 
 #include "util/error.h"
 

@@ -1,6 +1,7 @@
 #include "util/files.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <fstream>
 #include <iterator>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "util/error.h"
 
@@ -59,9 +58,11 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view data)
 
 FileLock::FileLock(const std::filesystem::path& path)
     : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-  if (!fd_) throw Error(fmt::format("cannot open lock {}: {}", path.string(), std::strerror(errno)));
+  if (!fd_)
+    throw Error(fmt::format("cannot open lock {}: {}", path.string(), std::strerror(errno)));
   while (flock(fd_.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) throw Error(fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)));
+    if (errno != EINTR)
+      throw Error(fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)));
   }
 }
 

@@ -15,16 +15,7 @@
 #include <unistd.h>
 #include <wasi/api.h>
 
-static int failures;
-
-static void check(int ok, const char* name, const char* detail) {
-  if (ok) {
-    printf("ok %s\n", name);
-  } else {
-    printf("FAIL %s: %s (errno %d: %s)\n", name, detail, errno, strerror(errno));
-    ++failures;
-  }
-}
+#include "guest_check.h"
 
 // open() must fail; a descriptor that opened anyway is closed.
 static int open_fails(const char* path, int flags) {

@@ -13,16 +13,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char* name, const char* detail) {
-  if (ok) {
-    printf("ok %s\n", name);
-  } else {
-    printf("FAIL %s: %s (errno %d: %s)\n", name, detail, errno, strerror(errno));
-    ++failures;
-  }
-}
+#include "guest_check.h"
 
 static const char kHello[] = "hello wasmlet\n";
 

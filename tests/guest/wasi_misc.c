@@ -15,16 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char* name, const char* detail) {
-  if (ok) {
-    printf("ok %s\n", name);
-  } else {
-    printf("FAIL %s: %s (errno %d: %s)\n", name, detail, errno, strerror(errno));
-    ++failures;
-  }
-}
+#include "guest_check.h"
 
 static int64_t ns(clockid_t clock) {
   struct timespec ts;

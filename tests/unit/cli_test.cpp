@@ -31,7 +31,8 @@ TEST(Cli, GuestReturnCodeBecomesTheExitCode) {
 TEST(Cli, ErrorsAreOneLineAndNonZero) {
   auto trap = wasmlet({"run", test::guest_path("trap").string()});
   EXPECT_NE(trap.exit_code, 0);
-  EXPECT_NE(trap.output.find("wasmlet: error: trap: out of bounds memory access"), std::string::npos)
+  EXPECT_NE(trap.output.find("wasmlet: error: trap: out of bounds memory access"),
+            std::string::npos)
       << trap.output;
 
   auto timeout = wasmlet({"run", test::guest_path("spin").string(), "--timeout", "100ms"});

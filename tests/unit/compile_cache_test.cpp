@@ -1,12 +1,10 @@
 // Compilation and its cache: validation and import errors before anything is cached, cache
 // hits, and concurrent or interrupted compiles that never leave a broken entry.
+#include <fcntl.h>
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include <atomic>
 #include <thread>

@@ -1,15 +1,15 @@
 // Faasm's input/output imports (module "env"): reading the call's input, setting its output,
 // configuration flags and backtraces.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdint>
-
-#include <spdlog/spdlog.h>
 
 #include "host/host_call.h"
 #include "host/host_imports.h"
 
-using wasmlet::host::HostContext;
 using wasmlet::host::host_call;
+using wasmlet::host::HostContext;
 
 extern "C" {
 
@@ -51,8 +51,10 @@ namespace wasmlet::host {
 
 std::span<const HostFunction> faasm_io_functions() {
   static const HostFunction table[] = {
-      {"env", "__faasm_read_input", "ii>i", reinterpret_cast<const void*>(&Z_envZ___faasm_read_input)},
-      {"env", "__faasm_write_output", "ii>", reinterpret_cast<const void*>(&Z_envZ___faasm_write_output)},
+      {"env", "__faasm_read_input", "ii>i",
+       reinterpret_cast<const void*>(&Z_envZ___faasm_read_input)},
+      {"env", "__faasm_write_output", "ii>",
+       reinterpret_cast<const void*>(&Z_envZ___faasm_write_output)},
       {"env", "__faasm_conf_flag", "i>i", reinterpret_cast<const void*>(&Z_envZ___faasm_conf_flag)},
       {"env", "__faasm_backtrace", "i>", reinterpret_cast<const void*>(&Z_envZ___faasm_backtrace)},
   };

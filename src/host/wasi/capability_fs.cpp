@@ -60,13 +60,20 @@ Errno open_parent(int dirfd, const std::string& path, ParentDir& out, Errno dot_
 
 uint8_t filetype_of(mode_t mode) {
   switch (mode & S_IFMT) {
-    case S_IFREG: return filetype::RegularFile;
-    case S_IFDIR: return filetype::Directory;
-    case S_IFLNK: return filetype::SymbolicLink;
-    case S_IFCHR: return filetype::CharacterDevice;
-    case S_IFBLK: return filetype::BlockDevice;
-    case S_IFSOCK: return filetype::SocketStream;
-    default: return filetype::Unknown;  // FIFOs have no WASI file type
+    case S_IFREG:
+      return filetype::RegularFile;
+    case S_IFDIR:
+      return filetype::Directory;
+    case S_IFLNK:
+      return filetype::SymbolicLink;
+    case S_IFCHR:
+      return filetype::CharacterDevice;
+    case S_IFBLK:
+      return filetype::BlockDevice;
+    case S_IFSOCK:
+      return filetype::SocketStream;
+    default:
+      return filetype::Unknown;  // FIFOs have no WASI file type
   }
 }
 

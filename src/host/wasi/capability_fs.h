@@ -4,11 +4,11 @@
 // above the directory and symlinks that point outside it fail inside the kernel, with no
 // check-then-use window. Operations that have no openat2 form run on an O_PATH fd of the
 // parent directory (itself opened with openat2) and a single final component.
-#include <string>
-#include <string_view>
-
 #include <sys/stat.h>
 #include <sys/types.h>
+
+#include <string>
+#include <string_view>
 
 #include "host/wasi/wasi_abi.h"
 #include "host/wasi/wasi_errno.h"
@@ -21,8 +21,7 @@ Errno guest_path(std::string_view raw, std::string& out);
 
 // openat2(dirfd, path, flags, mode) confined beneath dirfd. O_CLOEXEC is always added; an
 // escape attempt reports NOTCAPABLE.
-Errno open_beneath(int dirfd, const std::string& path, int flags, mode_t mode,
-                   util::UniqueFd& out);
+Errno open_beneath(int dirfd, const std::string& path, int flags, mode_t mode, util::UniqueFd& out);
 
 // The parent directory of `path` (opened O_PATH, confined beneath dirfd) and its final
 // component. A final component that is empty, "." or ".." cannot be operated on by name and

@@ -49,11 +49,10 @@ inline constexpr Rights kFile = FdDatasync | FdRead | FdSeek | FdFdstatSetFlags 
                                 FdFilestatSetSize | FdFilestatSetTimes | PollFdReadwrite;
 // What an open directory can be used for.
 inline constexpr Rights kDirectory =
-    FdDatasync | FdFdstatSetFlags | FdSync | PathCreateDirectory | PathCreateFile |
-    PathLinkSource | PathLinkTarget | PathOpen | FdReaddir | PathReadlink | PathRenameSource |
-    PathRenameTarget | PathFilestatGet | PathFilestatSetSize | PathFilestatSetTimes |
-    FdFilestatGet | FdFilestatSetTimes | PathSymlink | PathRemoveDirectory | PathUnlinkFile |
-    PollFdReadwrite;
+    FdDatasync | FdFdstatSetFlags | FdSync | PathCreateDirectory | PathCreateFile | PathLinkSource |
+    PathLinkTarget | PathOpen | FdReaddir | PathReadlink | PathRenameSource | PathRenameTarget |
+    PathFilestatGet | PathFilestatSetSize | PathFilestatSetTimes | FdFilestatGet |
+    FdFilestatSetTimes | PathSymlink | PathRemoveDirectory | PathUnlinkFile | PollFdReadwrite;
 // Rights whose presence in a path_open request means "open for writing".
 inline constexpr Rights kWriteIntent = FdWrite | FdAllocate | FdFilestatSetSize;
 // Rights whose presence in a path_open request means "open for reading".

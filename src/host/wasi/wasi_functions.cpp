@@ -14,15 +14,6 @@
 // Not supported, answering ENOSYS: path_link, path_symlink, proc_raise and the sock_* calls.
 // (A hard link from /tmp to a file of the read-only root would make that file writable when
 // both live on one file system, and guest-made symlinks would be left for host tools to follow.)
-#include <algorithm>
-#include <climits>
-#include <cstdint>
-#include <cstring>
-#include <limits>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,6 +23,15 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "host/host_call.h"
 #include "host/host_imports.h"
@@ -45,8 +45,8 @@ namespace {
 using wasmlet::host::GuestExit;
 using wasmlet::host::GuestFault;
 using wasmlet::host::GuestMemory;
-using wasmlet::host::HostContext;
 using wasmlet::host::host_call;
+using wasmlet::host::HostContext;
 using namespace wasmlet::host::wasi;
 namespace util = wasmlet::util;
 
@@ -199,11 +199,18 @@ Errno sync_fd(HostContext& h, uint32_t fd, bool data_only) {
 // call, so a guest never sees the CPU time of the rest of the host process (other tenants).
 bool host_clock(uint32_t id, clockid_t& out) {
   switch (id) {
-    case clockid::Realtime: out = CLOCK_REALTIME; return true;
-    case clockid::Monotonic: out = CLOCK_MONOTONIC; return true;
+    case clockid::Realtime:
+      out = CLOCK_REALTIME;
+      return true;
+    case clockid::Monotonic:
+      out = CLOCK_MONOTONIC;
+      return true;
     case clockid::ProcessCputime:
-    case clockid::ThreadCputime: out = CLOCK_THREAD_CPUTIME_ID; return true;
-    default: return false;
+    case clockid::ThreadCputime:
+      out = CLOCK_THREAD_CPUTIME_ID;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -220,8 +227,7 @@ Errno clock_deadline(const Subscription& s, uint64_t now_mono, uint64_t& deadlin
   uint64_t rel = s.timeout;
   if (s.id_or_fd == clockid::Realtime || s.id_or_fd == clockid::Monotonic) {
     if (s.flags & kSubclockAbstime) {
-      uint64_t now =
-          s.id_or_fd == clockid::Realtime ? clock_ns(CLOCK_REALTIME) : now_mono;
+      uint64_t now = s.id_or_fd == clockid::Realtime ? clock_ns(CLOCK_REALTIME) : now_mono;
       rel = s.timeout > now ? s.timeout - now : 0;
     }
   } else if (s.id_or_fd == clockid::ProcessCputime || s.id_or_fd == clockid::ThreadCputime) {
@@ -245,7 +251,7 @@ Event ready_event(const Subscription& s, const FdEntry& e) {
   if (e.kind == FdKind::Stdin && s.tag == eventtype::FdRead) {
     ev.flags = kEventFdReadwriteHangup;  // stdin is at end of file
   } else if (e.filetype == filetype::RegularFile && s.tag == eventtype::FdRead) {
-    struct stat st{};
+    struct stat st {};
     off_t pos = lseek(e.fd(), 0, SEEK_CUR);
     if (fstat(e.fd(), &st) == 0 && pos >= 0 && st.st_size > pos) {
       ev.nbytes = static_cast<uint64_t>(st.st_size - pos);
@@ -362,21 +368,28 @@ Errno poll_oneoff(HostContext& h, uint32_t in, uint32_t out, uint32_t nsubs, uin
 
 uint8_t dirent_type(unsigned char d_type) {
   switch (d_type) {
-    case DT_REG: return filetype::RegularFile;
-    case DT_DIR: return filetype::Directory;
-    case DT_LNK: return filetype::SymbolicLink;
-    case DT_CHR: return filetype::CharacterDevice;
-    case DT_BLK: return filetype::BlockDevice;
-    case DT_SOCK: return filetype::SocketStream;
-    default: return filetype::Unknown;
+    case DT_REG:
+      return filetype::RegularFile;
+    case DT_DIR:
+      return filetype::Directory;
+    case DT_LNK:
+      return filetype::SymbolicLink;
+    case DT_CHR:
+      return filetype::CharacterDevice;
+    case DT_BLK:
+      return filetype::BlockDevice;
+    case DT_SOCK:
+      return filetype::SocketStream;
+    default:
+      return filetype::Unknown;
   }
 }
 
 // Fills the guest buffer with entries starting at `cookie`. Cookies are the kernel's own
 // directory offsets (d_off), so a later call resumes with one lseek; the last entry may be
 // cut short, which tells the guest to call again with a bigger buffer.
-Errno read_directory(HostContext& h, uint32_t fd, uint32_t buf, uint32_t buf_len,
-                     uint64_t cookie, uint32_t bufused_ptr) {
+Errno read_directory(HostContext& h, uint32_t fd, uint32_t buf, uint32_t buf_len, uint64_t cookie,
+                     uint32_t bufused_ptr) {
   const FdEntry* e;
   if (Errno err = lookup(h, fd, e); failed(err)) return err;
   if (!e->is_directory()) return Errno::NotDir;
@@ -450,7 +463,7 @@ Errno path_open(HostContext& h, uint32_t dirfd, uint32_t dirflags, uint32_t path
 
   util::UniqueFd fd;
   if (Errno err = open_beneath(dir->fd(), path, flags, 0666, fd); failed(err)) return err;
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd.get(), &st) != 0) return last_errno();
 
   FdEntry entry;
@@ -474,7 +487,7 @@ Errno path_open(HostContext& h, uint32_t dirfd, uint32_t dirflags, uint32_t path
 // it here. Missing targets are left to the operation itself.
 Errno check_trailing_slash(const ParentDir& p) {
   if (!p.trailing_slash) return Errno::Success;
-  struct stat st{};
+  struct stat st {};
   if (fstatat(p.dir.get(), p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return last_errno();
   return S_ISDIR(st.st_mode) ? Errno::Success : Errno::NotDir;
 }
@@ -512,8 +525,7 @@ uint32_t Z_wasi_snapshot_preview1Z_args_get(void* ctx, uint32_t argv, uint32_t a
   });
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_args_sizes_get(void* ctx, uint32_t argc_ptr,
-                                                  uint32_t size_ptr) {
+uint32_t Z_wasi_snapshot_preview1Z_args_sizes_get(void* ctx, uint32_t argc_ptr, uint32_t size_ptr) {
   return wasi_call(ctx, [&](HostContext& h) {
     write_string_list_sizes(h, h.config().args, argc_ptr, size_ptr);
     return Errno::Success;
@@ -590,16 +602,16 @@ uint32_t Z_wasi_snapshot_preview1Z_proc_raise(void* ctx, uint32_t /*sig*/) {
   return wasi_call(ctx, [&](HostContext&) { return Errno::NoSys; });
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(void* ctx, uint32_t in, uint32_t out,
-                                               uint32_t nsubs, uint32_t nevents_ptr) {
+uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(void* ctx, uint32_t in, uint32_t out, uint32_t nsubs,
+                                               uint32_t nevents_ptr) {
   return wasi_call(ctx,
                    [&](HostContext& h) { return poll_oneoff(h, in, out, nsubs, nevents_ptr); });
 }
 
 // --- file descriptors ---
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_advise(void* ctx, uint32_t fd, uint64_t offset,
-                                             uint64_t len, uint32_t advice) {
+uint32_t Z_wasi_snapshot_preview1Z_fd_advise(void* ctx, uint32_t fd, uint64_t offset, uint64_t len,
+                                             uint32_t advice) {
   return wasi_call(ctx, [&](HostContext& h) {
     const FdEntry* e;
     if (Errno err = lookup(h, fd, right::FdAdvise, e); failed(err)) return err;
@@ -697,7 +709,7 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_get(void* ctx, uint32_t fd, uint3
     if (Errno err = lookup(h, fd, right::FdFilestatGet, e); failed(err)) return err;
     Filestat fs{};
     if (e->kind == FdKind::Host) {
-      struct stat st{};
+      struct stat st {};
       if (fstat(e->fd(), &st) != 0) return last_errno();
       fs = to_filestat(st);
     } else {
@@ -748,8 +760,8 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(void* ctx, uint32_t fd, uint32_t io
   });
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_read(void* ctx, uint32_t fd, uint32_t iovs,
-                                           uint32_t iovs_len, uint32_t nread_ptr) {
+uint32_t Z_wasi_snapshot_preview1Z_fd_read(void* ctx, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
+                                           uint32_t nread_ptr) {
   return wasi_call(ctx, [&](HostContext& h) {
     return transfer(h, fd, iovs, iovs_len, std::nullopt, false, nread_ptr);
   });
@@ -799,8 +811,8 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(void* ctx, uint32_t from, uint32_
   return wasi_call(ctx, [&](HostContext& h) { return h.wasi().renumber(from, to); });
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_seek(void* ctx, uint32_t fd, uint64_t offset,
-                                           uint32_t whence, uint32_t newoffset_ptr) {
+uint32_t Z_wasi_snapshot_preview1Z_fd_seek(void* ctx, uint32_t fd, uint64_t offset, uint32_t whence,
+                                           uint32_t newoffset_ptr) {
   return wasi_call(ctx, [&](HostContext& h) {
     const FdEntry* e;
     if (Errno err = lookup(h, fd, e); failed(err)) return err;
@@ -810,10 +822,17 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_seek(void* ctx, uint32_t fd, uint64_t offs
     if (!e->has(tell_only ? right::FdTell : right::FdSeek)) return Errno::NotCapable;
     int w;
     switch (whence) {
-      case whence::Set: w = SEEK_SET; break;
-      case whence::Cur: w = SEEK_CUR; break;
-      case whence::End: w = SEEK_END; break;
-      default: return Errno::Inval;
+      case whence::Set:
+        w = SEEK_SET;
+        break;
+      case whence::Cur:
+        w = SEEK_CUR;
+        break;
+      case whence::End:
+        w = SEEK_END;
+        break;
+      default:
+        return Errno::Inval;
     }
     // The offset is a signed filedelta passed as i64.
     off_t pos = lseek(e->fd(), static_cast<off_t>(offset), w);
@@ -868,7 +887,7 @@ uint32_t Z_wasi_snapshot_preview1Z_path_filestat_get(void* ctx, uint32_t fd, uin
     util::UniqueFd target;
     int oflags = O_PATH | ((flags & kLookupSymlinkFollow) ? 0 : O_NOFOLLOW);
     if (Errno err = open_beneath(dir->fd(), path, oflags, 0, target); failed(err)) return err;
-    struct stat st{};
+    struct stat st {};
     if (fstat(target.get(), &st) != 0) return last_errno();
     h.memory().store(buf, to_filestat(st));
     return Errno::Success;
@@ -901,10 +920,9 @@ uint32_t Z_wasi_snapshot_preview1Z_path_link(void* ctx, uint32_t, uint32_t, uint
 }
 
 uint32_t Z_wasi_snapshot_preview1Z_path_open(void* ctx, uint32_t fd, uint32_t dirflags,
-                                             uint32_t path_ptr, uint32_t path_len,
-                                             uint32_t oflags, uint64_t rights_base,
-                                             uint64_t rights_inheriting, uint32_t fdflags,
-                                             uint32_t fd_ptr) {
+                                             uint32_t path_ptr, uint32_t path_len, uint32_t oflags,
+                                             uint64_t rights_base, uint64_t rights_inheriting,
+                                             uint32_t fdflags, uint32_t fd_ptr) {
   return wasi_call(ctx, [&](HostContext& h) {
     return path_open(h, fd, dirflags, path_ptr, path_len, oflags, rights_base, rights_inheriting,
                      fdflags, fd_ptr);
@@ -912,8 +930,8 @@ uint32_t Z_wasi_snapshot_preview1Z_path_open(void* ctx, uint32_t fd, uint32_t di
 }
 
 uint32_t Z_wasi_snapshot_preview1Z_path_readlink(void* ctx, uint32_t fd, uint32_t path_ptr,
-                                                 uint32_t path_len, uint32_t buf,
-                                                 uint32_t buf_len, uint32_t bufused_ptr) {
+                                                 uint32_t path_len, uint32_t buf, uint32_t buf_len,
+                                                 uint32_t bufused_ptr) {
   return wasi_call(ctx, [&](HostContext& h) {
     const FdEntry* dir;
     if (Errno err = lookup_dir(h, fd, right::PathReadlink, false, dir); failed(err)) return err;
@@ -924,8 +942,8 @@ uint32_t Z_wasi_snapshot_preview1Z_path_readlink(void* ctx, uint32_t fd, uint32_
     // "link/" names what the link points to, which is not a link.
     if (p.trailing_slash) return Errno::Inval;
     auto dest = h.memory().bytes(buf, buf_len);
-    ssize_t n = readlinkat(p.dir.get(), p.name.c_str(), reinterpret_cast<char*>(dest.data()),
-                           dest.size());
+    ssize_t n =
+        readlinkat(p.dir.get(), p.name.c_str(), reinterpret_cast<char*>(dest.data()), dest.size());
     if (n < 0) return last_errno();
     h.memory().store(bufused_ptr, static_cast<uint32_t>(n));
     return Errno::Success;
@@ -943,14 +961,13 @@ uint32_t Z_wasi_snapshot_preview1Z_path_remove_directory(void* ctx, uint32_t fd,
     if (Errno err = read_path(h, path_ptr, path_len, path); failed(err)) return err;
     ParentDir p;
     if (Errno err = open_parent(dir->fd(), path, p); failed(err)) return err;
-    return unlinkat(p.dir.get(), p.name.c_str(), AT_REMOVEDIR) == 0 ? Errno::Success
-                                                                     : last_errno();
+    return unlinkat(p.dir.get(), p.name.c_str(), AT_REMOVEDIR) == 0 ? Errno::Success : last_errno();
   });
 }
 
 uint32_t Z_wasi_snapshot_preview1Z_path_rename(void* ctx, uint32_t fd, uint32_t old_ptr,
-                                               uint32_t old_len, uint32_t new_fd,
-                                               uint32_t new_ptr, uint32_t new_len) {
+                                               uint32_t old_len, uint32_t new_fd, uint32_t new_ptr,
+                                               uint32_t new_len) {
   return wasi_call(ctx, [&](HostContext& h) {
     const FdEntry *from_dir, *to_dir;
     if (Errno err = lookup_dir(h, fd, right::PathRenameSource, true, from_dir); failed(err)) {
@@ -1020,9 +1037,11 @@ namespace wasmlet::host {
 
 std::span<const HostFunction> wasi_functions() {
 // One table entry; the symbol is derived from the name so the two cannot disagree.
-#define WASI_FN(name, sig) \
-  HostFunction{"wasi_snapshot_preview1", #name, sig, \
-               reinterpret_cast<const void*>(&Z_wasi_snapshot_preview1Z_##name)}
+#define WASI_FN(name, sig)                                               \
+  HostFunction {                                                         \
+    "wasi_snapshot_preview1", #name, sig,                                \
+        reinterpret_cast<const void*>(&Z_wasi_snapshot_preview1Z_##name) \
+  }
   static const HostFunction table[] = {
       WASI_FN(args_get, "ii>i"),
       WASI_FN(args_sizes_get, "ii>i"),

@@ -1,11 +1,10 @@
 #include "host/wasi/wasi_state.h"
 
+#include <fcntl.h>
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
-
-#include <fcntl.h>
-
-#include <fmt/format.h>
 
 #include "util/error.h"
 
