@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "host/command.h"
+#include "faaslet/run_once.h"
 #include "host/host_imports.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
       close(saved);
       native_out = util::read_text_file(out);
     }
-    auto first = host::run_command(module, {}, "", {});
+    auto first = faaslet::run_once(module, {}, "");
     if (first.stdout_text != native_out) {
       throw Error(
           fmt::format("{}: wasm printed '{}', native '{}'", name, first.stdout_text, native_out));
@@ -115,9 +115,9 @@ int main(int argc, char** argv) {
       auto t0 = Clock::now();
       quietly([&] { kernel(); });
       auto t1 = Clock::now();
-      bool ok = host::run_command(module, {}, "", {}).ok();
+      bool ok = faaslet::run_once(module, {}, "").ok();
       auto t2 = Clock::now();
-      ok = host::run_command(stock_module, {}, "", {}).ok() && ok;
+      ok = faaslet::run_once(stock_module, {}, "").ok() && ok;
       auto t3 = Clock::now();
       if (!ok) throw Error(name + " failed under wasm");
       native_ms.push_back(ms(t1 - t0));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -67,6 +68,13 @@ int guest_cc(const GuestCcOptions& options) {
                                    "-fno-unroll-loops"};
   if (cxx) {
     argv.push_back("-fno-exceptions");  // libc++abi for wasm32-wasi has no unwinder
+  }
+  bool reactor = std::find(options.extra_flags.begin(), options.extra_flags.end(),
+                           "-mexec-model=reactor") != options.extra_flags.end();
+  if (!reactor) {
+    // Exported constructors are not run by _start: Wasmlet runs them once, before the
+    // Proto-Faaslet snapshot, instead of on every call.
+    argv.push_back("-Wl,--export=__wasm_call_ctors");
   }
   argv.insert(argv.end(), options.extra_flags.begin(), options.extra_flags.end());
   argv.insert(argv.end(), options.sources.begin(), options.sources.end());

@@ -4,13 +4,17 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
 #include "cli/guest_cc.h"
 #include "cli/spectest_runner.h"
 #include "engine/engine.h"
-#include "host/command.h"
+#include "faaslet/faaslet.h"
+#include "faaslet/faaslet_pool.h"
+#include "faaslet/proto_faaslet.h"
+#include "faaslet/run_once.h"
 #include "host/host_imports.h"
 #include "util/files.h"
 
@@ -64,29 +68,19 @@ engine::LoadOptions host_load_options() {
 struct RunArgs {
   std::string wasm, input, input_file, timeout = "60s", memory_limit = "1GiB", root, scratch;
   std::vector<std::string> guest_args, env;
+  int repeat = 1;
 };
 
-int run_cmd(const RunArgs& a) {
-  engine::Engine engine;
-  auto bytes = util::read_file(a.wasm);
-  auto module = engine.load(bytes, host_load_options());
+double micros(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
 
-  host::HostConfig config;
-  config.args.push_back(fs::path(a.wasm).filename().string());
-  config.args.insert(config.args.end(), a.guest_args.begin(), a.guest_args.end());
-  config.env = a.env;
-  config.fs.shared_root = a.root;
-  config.fs.scratch_dir = a.scratch;
-  std::string input = a.input;
-  if (!a.input_file.empty()) {
-    auto raw = util::read_file(a.input_file);
-    input.assign(raw.begin(), raw.end());
-  }
-  host::CommandLimits limits;
-  limits.timeout = parse_duration(a.timeout);
-  limits.memory_pages = parse_memory_pages(a.memory_limit);
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
 
-  auto r = host::run_command(module, config, input, limits);
+void print_output(const faaslet::CallResult& r) {
   std::cout << r.stdout_text << r.output;
   // Keep a terminal prompt on its own line; pipes get the bytes exactly.
   std::string_view tail = r.output.empty() ? r.stdout_text : r.output;
@@ -94,11 +88,67 @@ int run_cmd(const RunArgs& a) {
   std::cout << std::flush;
   std::cerr << r.stderr_text;
   if (r.trap) throw Error(fmt::format("trap: {}", r.trap->describe()));
-  auto us = [](auto d) { return std::chrono::duration<double, std::micro>(d).count(); };
+}
+
+// Runs the function `repeat` times: the first call starts cold (snapshot, then a Faaslet
+// restored from it), the rest reuse restored Faaslets from a pool.
+int run_repeated(std::shared_ptr<const engine::Module> module, faaslet::FunctionConfig config,
+                 const std::string& input, int repeat, const std::string& compiled) {
+  using Clock = std::chrono::steady_clock;
+  auto t0 = Clock::now();
+  auto proto = std::make_shared<faaslet::ProtoFaaslet>(module, std::move(config));
+  auto first = std::make_unique<faaslet::Faaslet>(proto);
+  auto first_result = first->call(input);
+  auto cold = Clock::now() - t0;
+  print_output(first_result);
+
+  faaslet::FaasletPool pool(proto, 1);
+  std::vector<double> warm;
+  for (int i = 1; i < repeat; ++i) {
+    auto t = Clock::now();
+    auto r = pool.call(input);
+    warm.push_back(micros(Clock::now() - t));
+    if (!r.ok()) {
+      print_output(r);
+      std::cerr << fmt::format("wasmlet: call {} returned {}\n", i + 1, r.return_code);
+      return r.return_code;
+    }
+  }
   std::cerr << fmt::format(
-      "wasmlet: return code {} (instantiate {:.0f} us, run {:.0f} us{})\n", r.return_code,
-      us(r.instantiate_time), us(r.run_time),
-      module->cache_hit() ? "" : fmt::format(", compiled in {:.2f} s", module->compile_seconds()));
+      "wasmlet: return code {}; cold {:.0f} us (snapshot {:.0f} us){}; warm over {} calls: "
+      "median {:.1f} us, p99 {:.1f} us (restore + run + reset)\n",
+      first_result.return_code, micros(cold), micros(proto->init_time()), compiled, warm.size(),
+      percentile(warm, 0.5), percentile(warm, 0.99));
+  return first_result.return_code;
+}
+
+int run_cmd(const RunArgs& a) {
+  engine::Engine engine;
+  auto bytes = util::read_file(a.wasm);
+  auto module = engine.load(bytes, host_load_options());
+
+  faaslet::FunctionConfig config;
+  config.host.args.push_back(fs::path(a.wasm).filename().string());
+  config.host.args.insert(config.host.args.end(), a.guest_args.begin(), a.guest_args.end());
+  config.host.env = a.env;
+  config.host.fs.shared_root = a.root;
+  config.host.fs.scratch_dir = a.scratch;
+  config.scratch_parent = a.scratch;
+  config.limits.timeout = parse_duration(a.timeout);
+  config.limits.memory_pages = parse_memory_pages(a.memory_limit);
+  std::string input = a.input;
+  if (!a.input_file.empty()) {
+    auto raw = util::read_file(a.input_file);
+    input.assign(raw.begin(), raw.end());
+  }
+  std::string compiled =
+      module->cache_hit() ? "" : fmt::format(", compiled in {:.2f} s", module->compile_seconds());
+  if (a.repeat > 1) return run_repeated(module, std::move(config), input, a.repeat, compiled);
+
+  auto r = faaslet::run_once(module, config, input);
+  print_output(r);
+  std::cerr << fmt::format("wasmlet: return code {} (instantiate {:.0f} us, run {:.0f} us{})\n",
+                           r.return_code, micros(r.instantiate_time), micros(r.run_time), compiled);
   return r.return_code;
 }
 
@@ -151,6 +201,9 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   run_sub->add_option("--scratch", run.scratch, "Directory the guest sees writable as /tmp")
       ->check(CLI::ExistingDirectory);
+  run_sub->add_option("--repeat", run.repeat,
+                      "Run N times: the first call cold (snapshot + restore), the rest warm")
+      ->check(CLI::Range(1, 10000000));
   run_sub->add_option("--env", run.env,
                       "Environment variable for the guest, KEY=VALUE (repeatable)");
   run_sub->add_option("args", run.guest_args, "Arguments for the guest (after --)");

@@ -312,7 +312,116 @@ LinkPlan plan_links(const ModuleInfo& info, const std::string& name,
   return plan;
 }
 
-std::string descriptor(const ModuleInfo& info, const std::string& name, const std::string& header) {
+// The fields of the instance struct in wasm2c's header, as (type, name) pairs.
+std::vector<std::pair<std::string, std::string>> instance_fields(const std::string& header,
+                                                                 const std::string& name) {
+  std::string open = fmt::format("typedef struct Z_{}_instance_t {{\n", name);
+  auto begin = header.find(open);
+  auto end = header.find(fmt::format("}} Z_{}_instance_t;", name));
+  if (begin == std::string::npos || end == std::string::npos) {
+    throw Error("codegen: no instance struct in wasm2c header");
+  }
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string_view body(header.data() + begin + open.size(), end - begin - open.size());
+  for (size_t pos = 0; pos < body.size();) {
+    size_t nl = body.find('\n', pos);
+    std::string_view line = body.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
+    pos = nl == std::string_view::npos ? body.size() : nl + 1;
+    size_t first = line.find_first_not_of(' ');
+    if (first == std::string_view::npos || line.substr(first).starts_with("/*")) continue;
+    line = line.substr(first);
+    if (!line.ends_with(";")) continue;
+    line.remove_suffix(1);
+    size_t split = line.find_last_of(" *");
+    std::string_view type = line.substr(0, split + 1);
+    while (type.ends_with(' ')) type.remove_suffix(1);
+    fields.emplace_back(std::string(type), std::string(line.substr(split + 1)));
+  }
+  return fields;
+}
+
+// Functions Proto-Faaslets need: binding a blank instance's imports, copying globals and tables
+// from a template instance (rewriting funcrefs that point at the template or its import
+// contexts), and finding the function table. Memory is copied by the runtime (MemoryImage).
+std::string snapshot_functions(const std::string& name, const std::string& header,
+                               const std::string& source, const std::set<std::string>& modules) {
+  std::string inst = fmt::format("Z_{}_instance_t", name);
+  std::string out;
+  if (source.find("static void init_instance_import(") != std::string::npos) {
+    std::string args;
+    size_t k = 0;
+    for (const auto& m : modules) args += fmt::format(", (struct Z_{}_instance_t*)c[{}]", mangle_name(m), k++);
+    out += fmt::format(
+        "static void wl_bind_imports(void* i, void* const* c) {{ init_instance_import(({}*)i{}); "
+        "}}\n",
+        inst, args);
+  } else {
+    out += "static void wl_bind_imports(void* i, void* const* c) { (void)i; (void)c; }\n";
+  }
+
+  std::string table = "0";
+  std::string copies;
+  size_t ctx_count = 0;
+  std::string ctx_src, ctx_dst;
+  for (const auto& [type, field] : instance_fields(header, name)) {
+    if (type.starts_with("struct ") && type.ends_with("*")) {  // an import module's context
+      ctx_src += fmt::format("s->{}, ", field);
+      ctx_dst += fmt::format("d->{}, ", field);
+      ++ctx_count;
+    }
+  }
+  for (const auto& [type, field] : instance_fields(header, name)) {
+    if (type.ends_with("*") || type == "char" || type == "wasm_rt_memory_t") continue;
+    if (type == "wasm_rt_funcref_table_t") {
+      copies += fmt::format("  wl_copy_funcrefs(&d->{0}, &s->{0}, s, d, sc, dc, {1});\n", field,
+                            ctx_count);
+      if (table == "0") table = fmt::format("&(({}*)i)->{}", inst, field);
+    } else if (type == "wasm_rt_externref_table_t") {
+      copies += fmt::format("  wl_copy_externrefs(&d->{0}, &s->{0});\n", field);
+    } else if (type == "wasm_rt_funcref_t") {
+      copies += fmt::format("  d->{0} = wl_rebind(s->{0}, s, d, sc, dc, {1});\n", field, ctx_count);
+    } else {
+      copies += fmt::format("  d->{0} = s->{0};\n", field);  // a global
+    }
+  }
+  if (table == "0") {
+    for (const auto& [type, field] : instance_fields(header, name)) {
+      if (type == "wasm_rt_funcref_table_t *" && table == "0") table = fmt::format("(({}*)i)->{}", inst, field);
+    }
+  }
+  out += R"(static wasm_rt_funcref_t wl_rebind(wasm_rt_funcref_t e, const void* s, void* d,
+                                   void* const* sc, void* const* dc, u32 n) {
+  if (e.module_instance == s) { e.module_instance = d; return e; }
+  for (u32 k = 0; k < n; k++) if (e.module_instance == sc[k]) { e.module_instance = dc[k]; break; }
+  return e;
+}
+static void wl_copy_funcrefs(wasm_rt_funcref_table_t* d, const wasm_rt_funcref_table_t* s,
+                             const void* si, void* di, void* const* sc, void* const* dc, u32 n) {
+  if (d->size != s->size) {
+    wasm_rt_free_funcref_table(d);
+    wasm_rt_allocate_funcref_table(d, s->size, s->max_size);
+  }
+  for (u32 k = 0; k < s->size; k++) d->data[k] = wl_rebind(s->data[k], si, di, sc, dc, n);
+}
+static void wl_copy_externrefs(wasm_rt_externref_table_t* d, const wasm_rt_externref_table_t* s) {
+  if (d->size != s->size) {
+    wasm_rt_free_externref_table(d);
+    wasm_rt_allocate_externref_table(d, s->size, s->max_size);
+  }
+  if (s->size) memcpy(d->data, s->data, s->size * sizeof(*s->data));
+}
+)";
+  out += fmt::format(
+      "static void wl_copy_state(void* dv, const void* sv) {{\n  {0}* d = dv; const {0}* s = sv;\n"
+      "  void* sc[] = {{{1}0}}; void* dc[] = {{{2}0}}; (void)sc; (void)dc;\n{3}}}\n",
+      inst, ctx_src, ctx_dst, copies);
+  out += fmt::format("static wasm_rt_funcref_table_t* wl_table(void* i) {{ (void)i; return {}; }}\n",
+                     table);
+  return out;
+}
+
+std::string descriptor(const ModuleInfo& info, const std::string& name, const std::string& header,
+                       const std::string& source) {
   std::string inst = fmt::format("Z_{}_instance_t", name);
   std::string out = R"(
 /* Wasmlet: module descriptor (see src/engine/module_abi.h). */
@@ -330,6 +439,9 @@ typedef struct {
   wasm_rt_memory_t* (*memory)(void*);
   uint32_t import_module_count; const char* const* import_modules;
   uint32_t export_count; const wl_export* exports;
+  void (*bind_imports)(void*, void* const*);
+  void (*copy_state)(void*, const void*);
+  wasm_rt_funcref_table_t* (*table)(void*);
 } wl_module;
 static inline f32 wl_f32(uint64_t v) { u32 b = (u32)v; f32 f; memcpy(&f, &b, 4); return f; }
 static inline f64 wl_f64(uint64_t v) { f64 d; memcpy(&d, &v, 8); return d; }
@@ -405,11 +517,14 @@ static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return 
   }
   out +=
       fmt::format("static const wl_export wl_exports[] = {{\n{}  {{0, 0, 0, 0, 0, 0}}}};\n", table);
+  out += snapshot_functions(name, header, source, modules);
   out += fmt::format(
       "__attribute__((visibility(\"default\"))) const wl_module {} = {{{}, sizeof({}), "
-      "Z_{}_init_module, wl_instantiate, wl_free, {}, {}, wl_import_modules, {}, wl_exports}};\n",
+      "Z_{}_init_module, wl_instantiate, wl_free, {}, {}, wl_import_modules, {}, wl_exports, "
+      "wl_bind_imports, {}, wl_table}};\n",
       descriptor_symbol(name), kAbiVersion, inst, name, info.has_memory ? "wl_memory" : "0",
-      modules.size(), info.exports.size());
+      modules.size(), info.exports.size(),
+      info.memory_imported ? "0" : "wl_copy_state");
   return out;
 }
 
@@ -490,7 +605,7 @@ fs::path generate_c(std::span<const unsigned char> wasm, const ModuleInfo& info,
 
   LinkPlan links = plan_links(info, module_name, options);
   std::string prefix = "typedef struct { void* ptr; void* instance; } wl_link;\n" + links.defines;
-  source = prefix + source + links.stubs + descriptor(info, module_name, header);
+  source = prefix + source + links.stubs + descriptor(info, module_name, header, source);
   util::write_file_atomic(c_path, source);
   return c_path;
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/module.h"
 #include "engine/trap.h"
@@ -28,11 +29,20 @@ struct InstanceLimits {
   CallLimits start;               // limits for the start function
 };
 
+class MemoryImage;
+
+// Selects the Instance constructor that builds an empty shell for snapshot restores.
+struct BlankInstance {};
+
 class Instance {
  public:
   // import_contexts: one pointer per import module, keyed by module name; host modules get the
   // host context, linked modules a link table.
   Instance(std::shared_ptr<const Module> module,
+           const std::map<std::string, void*>& import_contexts, const InstanceLimits& limits);
+  // An instance with its imports bound and an empty memory reserved (under the limit), but no
+  // initialisation at all: restore() fills it from a template. Requires abi().copy_state.
+  Instance(BlankInstance, std::shared_ptr<const Module> module,
            const std::map<std::string, void*>& import_contexts, const InstanceLimits& limits);
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
@@ -41,6 +51,16 @@ class Instance {
   const Module& module() const { return *module_; }
   void* raw() const { return storage_.get(); }
   wasm_rt_memory_t* memory() const;
+
+  // Makes this instance a copy of `source` (an instance of the same module, initialised) whose
+  // memory was captured in `image`: globals and tables copied, memory mapped copy-on-write.
+  // A module without memory passes no image.
+  void restore(const Instance& source, const MemoryImage* image);
+
+  // Calls entry `index` of the function table if it has type () -> i32 or () -> (); the
+  // i32 result (0 for none) goes to `result`.
+  std::optional<Trap> call_table_entry(uint32_t index, int32_t& result,
+                                       const CallLimits& limits = {});
 
   // Calls a function export through its generic thunk; args and results hold raw bits.
   std::optional<Trap> call(const AbiExport& fn, std::span<const uint64_t> args,
@@ -52,6 +72,8 @@ class Instance {
   struct FreeDeleter {
     void operator()(void* p) const { std::free(p); }
   };
+  std::vector<void*> contexts_for(const std::map<std::string, void*>& import_contexts) const;
+
   std::shared_ptr<const Module> module_;
   std::unique_ptr<void, FreeDeleter> storage_;
 };

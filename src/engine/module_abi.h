@@ -7,7 +7,7 @@
 
 namespace wasmlet::engine {
 
-inline constexpr uint32_t kAbiVersion = 7;
+inline constexpr uint32_t kAbiVersion = 9;
 
 enum class ExternKind : uint32_t { Func = 0, Table = 1, Memory = 2, Global = 3 };
 
@@ -37,6 +37,12 @@ struct AbiModule {
   const char* const* import_modules;  // sorted, as wasm2c orders instantiate's parameters
   uint32_t export_count;
   const AbiExport* exports;
+  // Proto-Faaslet support: set a blank instance's import contexts; copy globals and tables
+  // from an initialised instance (null when the module imports its memory); the first
+  // function table (null when there is none).
+  void (*bind_imports)(void* instance, void* const* import_contexts);
+  void (*copy_state)(void* destination, const void* source);
+  wasm_rt_funcref_table_t* (*table)(void* instance);
 };
 
 }  // extern "C"

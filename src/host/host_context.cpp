@@ -43,4 +43,8 @@ void HostContext::reset_call_state() {
   wasi_->reset();
 }
 
+std::map<std::string, void*> host_import_contexts(HostContext& host) {
+  return {{"env", &host}, {"wasi_snapshot_preview1", &host}};
+}
+
 }  // namespace wasmlet::host

@@ -69,4 +69,7 @@ class HostContext {
   std::unique_ptr<WasiState> wasi_;
 };
 
+// The import contexts every host module needs: all of them point at the one HostContext.
+std::map<std::string, void*> host_import_contexts(HostContext& host);
+
 }  // namespace wasmlet::host

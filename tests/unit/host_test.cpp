@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "host/command.h"
+#include "faaslet/run_once.h"
 #include "test_support.h"
 
 namespace wasmlet {
@@ -13,10 +13,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-host::CommandResult run(const std::string& guest, std::string input = "",
-                        host::HostConfig config = {}, host::CommandLimits limits = {}) {
+faaslet::RunOnceResult run(const std::string& guest, std::string input = "",
+                           host::HostConfig config = {}, faaslet::FunctionLimits limits = {}) {
   if (config.args.empty()) config.args = {guest};
-  return host::run_command(test::load_guest(guest), std::move(config), std::move(input), limits);
+  faaslet::FunctionConfig function{std::move(config), limits, {}};
+  return faaslet::run_once(test::load_guest(guest), function, std::move(input));
 }
 
 TEST(FaasmIo, EchoReturnsItsInput) {
@@ -42,9 +43,9 @@ TEST(FaasmIo, ComputeKernel) {
 }
 
 TEST(FaasmIo, OutputLimitIsEnforced) {
-  host::HostConfig config;
-  config.max_output_bytes = 100;
-  auto r = run("echo", std::string(101, 'y'), config);
+  faaslet::FunctionLimits limits;
+  limits.max_output_bytes = 100;
+  auto r = run("echo", std::string(101, 'y'), {}, limits);
   ASSERT_TRUE(r.trap);
   EXPECT_EQ(r.trap->kind, engine::TrapKind::HostError);
   EXPECT_NE(r.trap->message.find("exceeds the limit"), std::string::npos);
@@ -58,7 +59,7 @@ TEST(Limits, TrapIsReportedWithItsKind) {
 }
 
 TEST(Limits, SpinningGuestTimesOut) {
-  host::CommandLimits limits;
+  faaslet::FunctionLimits limits;
   limits.timeout = 200ms;
   auto r = run("spin", "", {}, limits);
   ASSERT_TRUE(r.trap);
@@ -66,7 +67,7 @@ TEST(Limits, SpinningGuestTimesOut) {
 }
 
 TEST(Limits, DeadlineInsideAHostCallTakesEffectWhenItReturns) {
-  host::CommandLimits limits;
+  faaslet::FunctionLimits limits;
   limits.timeout = 100ms;
   auto r = run("sleeper", "", {}, limits);
   ASSERT_TRUE(r.trap);
@@ -76,7 +77,7 @@ TEST(Limits, DeadlineInsideAHostCallTakesEffectWhenItReturns) {
 }
 
 TEST(Limits, MemoryBombStopsAtTheLimit) {
-  host::CommandLimits limits;
+  faaslet::FunctionLimits limits;
   limits.memory_pages = 1024;  // 64 MiB
   auto r = run("membomb", "", {}, limits);
   EXPECT_FALSE(r.trap);
@@ -109,7 +110,7 @@ class WasiFsTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(base_); }
 
-  static void expect_all_ok(const host::CommandResult& r) {
+  static void expect_all_ok(const faaslet::RunOnceResult& r) {
     EXPECT_FALSE(r.trap) << r.trap->describe();
     EXPECT_EQ(r.return_code, 0) << r.stdout_text << r.stderr_text;
     EXPECT_EQ(r.stdout_text.find("FAIL"), std::string::npos) << r.stdout_text;

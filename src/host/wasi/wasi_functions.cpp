@@ -85,6 +85,7 @@ Errno lookup_dir(HostContext& h, uint32_t fd, Rights needed, bool change, const 
   if (!e->is_directory()) return Errno::NotDir;
   if (!e->has(needed)) return Errno::NotCapable;
   if (change && e->read_only) return Errno::RoFs;
+  if (change) h.wasi().note_change();
   return Errno::Success;
 }
 
@@ -445,8 +446,9 @@ Errno path_open(HostContext& h, uint32_t dirfd, uint32_t dirflags, uint32_t path
   // wasi-libc (like Rust's std) states the access mode through the rights it asks for.
   const bool want_write = (rights_base & right::kWriteIntent) != 0;
   const bool want_read = (rights_base & right::kReadIntent) != 0;
-  if (dir->read_only && (want_write || (oflags & (oflag::Creat | oflag::Trunc)) != 0)) {
-    return Errno::RoFs;
+  if (want_write || (oflags & (oflag::Creat | oflag::Trunc)) != 0) {
+    if (dir->read_only) return Errno::RoFs;
+    h.wasi().note_change();
   }
   int flags = O_NOCTTY;
   flags |= want_write ? (want_read ? O_RDWR : O_WRONLY) : O_RDONLY;

@@ -65,7 +65,14 @@ class WasiState {
   // Moves `from` over `to` (which must be open), closing what `to` held.
   wasi::Errno renumber(uint32_t from, uint32_t to);
 
+  // Path operations that may change a writable directory note it here, so whoever resets the
+  // guest between calls knows whether its scratch directory needs clearing.
+  void note_change() { changed_files_ = true; }
+  bool changed_files() const { return changed_files_; }
+  void clear_changed_files() { changed_files_ = false; }
+
  private:
+  bool changed_files_ = false;
   struct Preopen {
     std::string guest_path;
     std::shared_ptr<const util::UniqueFd> dir;

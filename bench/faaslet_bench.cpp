@@ -1,0 +1,2 @@
+// Placeholder replaced by the Faaslet benchmark.
+int main() { return 0; }

@@ -1,0 +1,33 @@
+#pragma once
+// What a Faaslet call runs, and what comes back.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "engine/trap.h"
+
+namespace wasmlet::faaslet {
+
+struct Entry {
+  enum class Kind { Main, Export, TableIndex };
+  Kind kind = Kind::Main;
+  std::string name;    // Export: an export of type () -> () or () -> i32
+  uint32_t index = 0;  // TableIndex: a function-table entry of one of those types
+
+  static Entry main() { return {}; }
+  static Entry exported(std::string n) { return {Kind::Export, std::move(n), 0}; }
+  static Entry table(uint32_t i) { return {Kind::TableIndex, {}, i}; }
+};
+
+struct CallResult {
+  int return_code = 0;               // main's return value or exit status; an entry's i32
+  std::optional<engine::Trap> trap;  // a trap, timeout or limit (never a plain exit)
+  std::string output;                // __faasm_write_output
+  std::string stdout_text, stderr_text;
+  std::chrono::nanoseconds run_time{0};
+
+  bool ok() const { return !trap && return_code == 0; }
+};
+
+}  // namespace wasmlet::faaslet

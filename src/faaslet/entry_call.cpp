@@ -1,0 +1,93 @@
+#include "faaslet/entry_call.h"
+
+#include <fmt/format.h>
+
+namespace wasmlet::faaslet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool returns_nothing_or_i32(const engine::Export& e) {
+  return e.type.kind == engine::ExternKind::Func &&
+         (e.type.signature == ">" || e.type.signature == ">i");
+}
+
+// Calls a () -> () or () -> i32 export.
+std::optional<engine::Trap> call_export(engine::Instance& instance, const std::string& name,
+                                        int32_t& result, std::chrono::nanoseconds timeout) {
+  const engine::Export* info = instance.module().info().find_export(name);
+  const engine::AbiExport* fn = instance.module().find_export(name);
+  if (info == nullptr || fn == nullptr) {
+    return engine::Trap{engine::TrapKind::HostError, 0, fmt::format("no export '{}'", name)};
+  }
+  if (!returns_nothing_or_i32(*info)) {
+    return engine::Trap{engine::TrapKind::HostError, 0,
+                        fmt::format("export '{}' must take no arguments", name)};
+  }
+  uint64_t out[1] = {0};
+  auto trap = instance.call(*fn, {}, out, {timeout});
+  result = static_cast<int32_t>(out[0]);
+  return trap;
+}
+
+}  // namespace
+
+std::optional<engine::Trap> initialise(engine::Instance& instance,
+                                       std::chrono::nanoseconds timeout) {
+  const auto& info = instance.module().info();
+  int32_t ignored = 0;
+  for (const char* hook : {"_initialize", "__wasm_call_ctors"}) {
+    if (info.find_export(hook) != nullptr) {
+      if (auto trap = call_export(instance, hook, ignored, timeout)) return trap;
+      break;
+    }
+  }
+  if (info.find_export("_faasm_zygote") != nullptr) {
+    auto trap = call_export(instance, "_faasm_zygote", ignored, timeout);
+    if (trap) return trap;
+    if (ignored != 0) {
+      return engine::Trap{engine::TrapKind::HostError, 0,
+                          fmt::format("_faasm_zygote returned {}", ignored)};
+    }
+  }
+  return std::nullopt;
+}
+
+CallResult run_entry(engine::Instance& instance, host::HostContext& host, const Entry& entry,
+                     std::chrono::nanoseconds timeout) {
+  CallResult result;
+  int32_t value = 0;
+  auto start = Clock::now();
+  std::optional<engine::Trap> trap;
+  switch (entry.kind) {
+    case Entry::Kind::Main:
+      if (instance.module().info().find_export("_start") == nullptr) {
+        trap = engine::Trap{engine::TrapKind::HostError, 0,
+                            "module has no _start export (build it as a WASI command)"};
+      } else {
+        trap = call_export(instance, "_start", value, timeout);
+      }
+      break;
+    case Entry::Kind::Export:
+      trap = call_export(instance, entry.name, value, timeout);
+      break;
+    case Entry::Kind::TableIndex:
+      trap = instance.call_table_entry(entry.index, value, {timeout});
+      break;
+  }
+  result.run_time = Clock::now() - start;
+  if (trap && trap->kind == engine::TrapKind::Exit) {
+    result.return_code = trap->exit_code;
+  } else if (trap) {
+    result.trap = std::move(trap);
+    result.return_code = 1;
+  } else {
+    result.return_code = value;
+  }
+  result.output = host.output();
+  result.stdout_text = host.captured_stdout();
+  result.stderr_text = host.captured_stderr();
+  return result;
+}
+
+}  // namespace wasmlet::faaslet

@@ -1,0 +1,44 @@
+#pragma once
+// A Faaslet: one ready-to-run instance of a function with its own host context and scratch
+// directory, restored from a Proto-Faaslet. After every call it is reset to the snapshot, so
+// nothing a call wrote (globals, heap, stack, files in /tmp, stdout) reaches the next one.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "engine/instance.h"
+#include "faaslet/call.h"
+#include "faaslet/proto_faaslet.h"
+#include "host/host_context.h"
+
+namespace wasmlet::faaslet {
+
+class Faaslet {
+ public:
+  explicit Faaslet(std::shared_ptr<const ProtoFaaslet> proto);
+  Faaslet(const Faaslet&) = delete;
+  Faaslet& operator=(const Faaslet&) = delete;
+  ~Faaslet();
+
+  // Runs one call, then resets. A Faaslet whose call trapped, timed out or hit a limit is no
+  // longer reusable and must be discarded.
+  CallResult call(std::string input, const Entry& entry = Entry::main());
+  bool reusable() const { return reusable_; }
+
+  const ProtoFaaslet& proto() const { return *proto_; }
+  // Time the last reset (restore from the snapshot) took.
+  std::chrono::nanoseconds last_reset_time() const { return last_reset_; }
+
+ private:
+  void reset();
+
+  std::shared_ptr<const ProtoFaaslet> proto_;
+  std::filesystem::path scratch_;
+  std::unique_ptr<host::HostContext> host_;
+  std::unique_ptr<engine::Instance> instance_;
+  bool reusable_ = true;
+  std::chrono::nanoseconds last_reset_{0};
+};
+
+}  // namespace wasmlet::faaslet

@@ -1,0 +1,37 @@
+#pragma once
+// The ready Faaslets of one function: calls take an idle one (or make one) and give it back
+// afterwards, so restores are reused across calls and threads. At most `max_idle` wait idle;
+// the rest are destroyed when returned.
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "faaslet/faaslet.h"
+
+namespace wasmlet::faaslet {
+
+class FaasletPool {
+ public:
+  FaasletPool(std::shared_ptr<const ProtoFaaslet> proto, size_t max_idle);
+  FaasletPool(const FaasletPool&) = delete;
+  FaasletPool& operator=(const FaasletPool&) = delete;
+
+  CallResult call(std::string input, const Entry& entry = Entry::main());
+
+  size_t idle() const;
+  size_t created() const;
+  const std::shared_ptr<const ProtoFaaslet>& proto() const { return proto_; }
+
+ private:
+  std::unique_ptr<Faaslet> acquire();
+  void release(std::unique_ptr<Faaslet> faaslet);
+
+  std::shared_ptr<const ProtoFaaslet> proto_;
+  size_t max_idle_;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Faaslet>> idle_;
+  size_t created_ = 0;
+};
+
+}  // namespace wasmlet::faaslet

@@ -1,0 +1,27 @@
+#pragma once
+// How one function runs: its host configuration and its limits.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+
+#include "host/host_context.h"
+
+namespace wasmlet::faaslet {
+
+struct FunctionLimits {
+  uint32_t memory_pages = 16384;                               // 1 GiB of linear memory
+  std::chrono::nanoseconds timeout = std::chrono::seconds(60);  // wall time per call
+  size_t max_output_bytes = 16 << 20;
+};
+
+struct FunctionConfig {
+  // Arguments, environment, the read-only root and conf flags. Faaslets ignore fs.scratch_dir
+  // (each makes its own under scratch_parent); run_once uses it as it is.
+  host::HostConfig host;
+  FunctionLimits limits;
+  // Where per-Faaslet scratch directories (the guest's /tmp) are made; empty: no /tmp.
+  std::filesystem::path scratch_parent;
+};
+
+}  // namespace wasmlet::faaslet

@@ -1,0 +1,44 @@
+#include "faaslet/proto_faaslet.h"
+
+#include <fmt/format.h>
+
+#include "faaslet/entry_call.h"
+
+namespace wasmlet::faaslet {
+
+ProtoFaaslet::ProtoFaaslet(std::shared_ptr<const engine::Module> module, FunctionConfig config)
+    : module_(std::move(module)), config_(std::move(config)) {
+  if (module_->abi().copy_state == nullptr) {
+    throw Error("functions that import their memory cannot be snapshotted");
+  }
+  auto start = std::chrono::steady_clock::now();
+  host::HostConfig host_config = config_.host;
+  host_config.fs.scratch_dir.clear();  // initialisation gets no /tmp: a snapshot holds no files
+  host_config.max_output_bytes = config_.limits.max_output_bytes;
+  host_ = std::make_unique<host::HostContext>(std::move(host_config));
+
+  engine::InstanceLimits limits;
+  limits.memory_pages = config_.limits.memory_pages;
+  limits.start.timeout = config_.limits.timeout;
+  template_ = std::make_unique<engine::Instance>(module_, host::host_import_contexts(*host_),
+                                                 limits);
+  host_->bind_memory(template_->memory());
+  if (auto trap = initialise(*template_, config_.limits.timeout)) {
+    throw engine::TrapError(std::move(*trap));
+  }
+  // Descriptors the initialisation opened would not exist in a restored Faaslet.
+  host_->reset_call_state();
+  if (wasm_rt_memory_t* memory = template_->memory()) {
+    image_ = engine::MemoryImage::capture(*memory);
+    image_->restore(*memory);  // the template now shares the image's pages instead of owning some
+  }
+  init_time_ = std::chrono::steady_clock::now() - start;
+}
+
+ProtoFaaslet::~ProtoFaaslet() = default;
+
+void ProtoFaaslet::restore_into(engine::Instance& target) const {
+  target.restore(*template_, image_ ? &*image_ : nullptr);
+}
+
+}  // namespace wasmlet::faaslet

@@ -1,0 +1,42 @@
+#pragma once
+// A Proto-Faaslet: one instance of a function, initialised once and frozen. Faaslets start
+// from it by restore (copy-on-write memory, copied globals and tables), never by running
+// initialisation code again.
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "engine/instance.h"
+#include "engine/memory_image.h"
+#include "faaslet/function_config.h"
+#include "host/host_context.h"
+
+namespace wasmlet::faaslet {
+
+class ProtoFaaslet {
+ public:
+  // Instantiates and initialises the module, then captures it. Throws engine::TrapError when
+  // instantiation or initialisation traps, Error when the module cannot be snapshotted.
+  ProtoFaaslet(std::shared_ptr<const engine::Module> module, FunctionConfig config);
+  ProtoFaaslet(const ProtoFaaslet&) = delete;
+  ProtoFaaslet& operator=(const ProtoFaaslet&) = delete;
+  ~ProtoFaaslet();
+
+  const std::shared_ptr<const engine::Module>& module() const { return module_; }
+  const FunctionConfig& config() const { return config_; }
+  // Instantiation plus initialisation, as measured when the snapshot was taken.
+  std::chrono::nanoseconds init_time() const { return init_time_; }
+
+  // Makes `target` (a blank instance of the same module) a copy of the snapshot.
+  void restore_into(engine::Instance& target) const;
+
+ private:
+  std::shared_ptr<const engine::Module> module_;
+  FunctionConfig config_;
+  std::unique_ptr<host::HostContext> host_;  // the template's context, for its lifetime
+  std::unique_ptr<engine::Instance> template_;
+  std::optional<engine::MemoryImage> image_;
+  std::chrono::nanoseconds init_time_{0};
+};
+
+}  // namespace wasmlet::faaslet
