@@ -332,6 +332,9 @@ std::vector<std::pair<std::string, std::string>> instance_fields(const std::stri
     line = line.substr(first);
     if (!line.ends_with(";")) continue;
     line.remove_suffix(1);
+    if (size_t colon = line.find(" : "); colon != std::string_view::npos) {
+      line = line.substr(0, colon);  // a bitfield (dropped-segment flags): copied like a global
+    }
     size_t split = line.find_last_of(" *");
     std::string_view type = line.substr(0, split + 1);
     while (type.ends_with(' ')) type.remove_suffix(1);
