@@ -201,8 +201,9 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   run_sub->add_option("--scratch", run.scratch, "Directory the guest sees writable as /tmp")
       ->check(CLI::ExistingDirectory);
-  run_sub->add_option("--repeat", run.repeat,
-                      "Run N times: the first call cold (snapshot + restore), the rest warm")
+  run_sub
+      ->add_option("--repeat", run.repeat,
+                   "Run N times: the first call cold (snapshot + restore), the rest warm")
       ->check(CLI::Range(1, 10000000));
   run_sub->add_option("--env", run.env,
                       "Environment variable for the guest, KEY=VALUE (repeatable)");

@@ -353,7 +353,8 @@ std::string snapshot_functions(const std::string& name, const std::string& heade
   if (source.find("static void init_instance_import(") != std::string::npos) {
     std::string args;
     size_t k = 0;
-    for (const auto& m : modules) args += fmt::format(", (struct Z_{}_instance_t*)c[{}]", mangle_name(m), k++);
+    for (const auto& m : modules)
+      args += fmt::format(", (struct Z_{}_instance_t*)c[{}]", mangle_name(m), k++);
     out += fmt::format(
         "static void wl_bind_imports(void* i, void* const* c) {{ init_instance_import(({}*)i{}); "
         "}}\n",
@@ -389,7 +390,8 @@ std::string snapshot_functions(const std::string& name, const std::string& heade
   }
   if (table == "0") {
     for (const auto& [type, field] : instance_fields(header, name)) {
-      if (type == "wasm_rt_funcref_table_t *" && table == "0") table = fmt::format("(({}*)i)->{}", inst, field);
+      if (type == "wasm_rt_funcref_table_t *" && table == "0")
+        table = fmt::format("(({}*)i)->{}", inst, field);
     }
   }
   out += R"(static wasm_rt_funcref_t wl_rebind(wasm_rt_funcref_t e, const void* s, void* d,
@@ -418,8 +420,8 @@ static void wl_copy_externrefs(wasm_rt_externref_table_t* d, const wasm_rt_exter
       "static void wl_copy_state(void* dv, const void* sv) {{\n  {0}* d = dv; const {0}* s = sv;\n"
       "  void* sc[] = {{{1}0}}; void* dc[] = {{{2}0}}; (void)sc; (void)dc;\n{3}}}\n",
       inst, ctx_src, ctx_dst, copies);
-  out += fmt::format("static wasm_rt_funcref_table_t* wl_table(void* i) {{ (void)i; return {}; }}\n",
-                     table);
+  out += fmt::format(
+      "static wasm_rt_funcref_table_t* wl_table(void* i) {{ (void)i; return {}; }}\n", table);
   return out;
 }
 
@@ -526,8 +528,7 @@ static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return 
       "Z_{}_init_module, wl_instantiate, wl_free, {}, {}, wl_import_modules, {}, wl_exports, "
       "wl_bind_imports, {}, wl_table}};\n",
       descriptor_symbol(name), kAbiVersion, inst, name, info.has_memory ? "wl_memory" : "0",
-      modules.size(), info.exports.size(),
-      info.memory_imported ? "0" : "wl_copy_state");
+      modules.size(), info.exports.size(), info.memory_imported ? "0" : "wl_copy_state");
   return out;
 }
 

@@ -74,8 +74,8 @@ std::optional<Trap> Instance::call_table_entry(uint32_t index, int32_t& result,
                                                const CallLimits& limits) {
   static const uint32_t kReturnsI32 = wasm_rt_register_func_type(0, 1, WASM_RT_I32);
   static const uint32_t kReturnsNothing = wasm_rt_register_func_type(0, 0);
-  wasm_rt_funcref_table_t* table = module_->abi().table ? module_->abi().table(storage_.get())
-                                                        : nullptr;
+  wasm_rt_funcref_table_t* table =
+      module_->abi().table ? module_->abi().table(storage_.get()) : nullptr;
   if (table == nullptr || index >= table->size) {
     return Trap{TrapKind::UndefinedElement, 0, fmt::format("no table entry {}", index)};
   }

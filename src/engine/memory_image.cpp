@@ -1,12 +1,11 @@
 #include "engine/memory_image.h"
 
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "util/error.h"
 
@@ -32,7 +31,8 @@ MemoryImage MemoryImage::capture(const wasm_rt_memory_t& memory) {
   if (!fd) throw Error(fmt::format("memfd_create: {}", std::strerror(errno)));
   size_t bytes = size_t{memory.pages} * kWasmPage;
   if (ftruncate(fd.get(), static_cast<off_t>(bytes)) != 0) {
-    throw Error(fmt::format("cannot size a memory image of {} bytes: {}", bytes, std::strerror(errno)));
+    throw Error(
+        fmt::format("cannot size a memory image of {} bytes: {}", bytes, std::strerror(errno)));
   }
   for (size_t off = 0; off < bytes; off += kOsPage) {
     const uint8_t* page = memory.data + off;
@@ -50,9 +50,8 @@ MemoryImage MemoryImage::capture(const wasm_rt_memory_t& memory) {
 void MemoryImage::restore(wasm_rt_memory_t& memory) const {
   size_t image_bytes = size_t{pages_} * kWasmPage;
   size_t held_bytes = size_t{memory.pages} * kWasmPage;
-  if (image_bytes > 0 &&
-      mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd_.get(),
-           0) == MAP_FAILED) {
+  if (image_bytes > 0 && mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_FIXED, fd_.get(), 0) == MAP_FAILED) {
     throw Error(fmt::format("cannot map a memory image: {}", std::strerror(errno)));
   }
   if (held_bytes > image_bytes &&

@@ -2,9 +2,9 @@
 // A linear memory frozen into a memfd, and restored copy-on-write: mapping the image
 // MAP_PRIVATE|MAP_FIXED over a memory's reservation replaces whatever the memory held with the
 // image's pages, shared with every other memory restored from it until written.
-#include <cstdint>
-
 #include <wasm-rt.h>
+
+#include <cstdint>
 
 #include "util/files.h"
 

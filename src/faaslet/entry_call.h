@@ -12,7 +12,8 @@ namespace wasmlet::faaslet {
 // Runs what must happen once before calls: `_initialize` (reactors) or, when the module
 // exports it, `__wasm_call_ctors` (commands built by `wasmlet cc`, whose `_start` then skips
 // constructors), then the optional `_faasm_zygote` hook.
-std::optional<engine::Trap> initialise(engine::Instance& instance, std::chrono::nanoseconds timeout);
+std::optional<engine::Trap> initialise(engine::Instance& instance,
+                                       std::chrono::nanoseconds timeout);
 
 // Runs one call and collects its output from `host` (whose input the caller has set).
 CallResult run_entry(engine::Instance& instance, host::HostContext& host, const Entry& entry,

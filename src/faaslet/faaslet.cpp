@@ -1,11 +1,10 @@
 #include "faaslet/faaslet.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "faaslet/entry_call.h"
 #include "host/wasi/wasi_state.h"

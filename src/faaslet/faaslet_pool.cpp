@@ -1,9 +1,12 @@
 #include "faaslet/faaslet_pool.h"
 
+#include "faaslet/cgroup.h"
+
 namespace wasmlet::faaslet {
 
-FaasletPool::FaasletPool(std::shared_ptr<const ProtoFaaslet> proto, size_t max_idle)
-    : proto_(std::move(proto)), max_idle_(max_idle) {}
+FaasletPool::FaasletPool(std::shared_ptr<const ProtoFaaslet> proto, size_t max_idle,
+                         TenantPlacement placement)
+    : proto_(std::move(proto)), max_idle_(max_idle), placement_(std::move(placement)) {}
 
 std::unique_ptr<Faaslet> FaasletPool::acquire() {
   {
@@ -25,6 +28,10 @@ void FaasletPool::release(std::unique_ptr<Faaslet> faaslet) {
 }
 
 CallResult FaasletPool::call(std::string input, const Entry& entry) {
+  // The calling thread runs this tenant's code: it takes the tenant's CPU weight (a no-op when
+  // it already has it, or when cgroups cannot be managed here).
+  if (placement_.cgroups != nullptr)
+    placement_.cgroups->enter(placement_.tenant, placement_.cpu_weight);
   auto faaslet = acquire();
   CallResult result = faaslet->call(std::move(input), entry);
   release(std::move(faaslet));

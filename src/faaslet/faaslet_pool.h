@@ -5,15 +5,26 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "faaslet/faaslet.h"
 
 namespace wasmlet::faaslet {
 
+class CgroupManager;
+
+// Whose CPU share a pool's calls run under (see cgroup.h).
+struct TenantPlacement {
+  CgroupManager* cgroups = nullptr;  // null: no placement
+  std::string tenant;
+  uint32_t cpu_weight = 100;
+};
+
 class FaasletPool {
  public:
-  FaasletPool(std::shared_ptr<const ProtoFaaslet> proto, size_t max_idle);
+  FaasletPool(std::shared_ptr<const ProtoFaaslet> proto, size_t max_idle,
+              TenantPlacement placement = {});
   FaasletPool(const FaasletPool&) = delete;
   FaasletPool& operator=(const FaasletPool&) = delete;
 
@@ -29,6 +40,7 @@ class FaasletPool {
 
   std::shared_ptr<const ProtoFaaslet> proto_;
   size_t max_idle_;
+  TenantPlacement placement_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Faaslet>> idle_;
   size_t created_ = 0;

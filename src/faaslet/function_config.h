@@ -10,7 +10,7 @@
 namespace wasmlet::faaslet {
 
 struct FunctionLimits {
-  uint32_t memory_pages = 16384;                               // 1 GiB of linear memory
+  uint32_t memory_pages = 16384;                                // 1 GiB of linear memory
   std::chrono::nanoseconds timeout = std::chrono::seconds(60);  // wall time per call
   size_t max_output_bytes = 16 << 20;
 };

@@ -20,8 +20,8 @@ ProtoFaaslet::ProtoFaaslet(std::shared_ptr<const engine::Module> module, Functio
   engine::InstanceLimits limits;
   limits.memory_pages = config_.limits.memory_pages;
   limits.start.timeout = config_.limits.timeout;
-  template_ = std::make_unique<engine::Instance>(module_, host::host_import_contexts(*host_),
-                                                 limits);
+  template_ =
+      std::make_unique<engine::Instance>(module_, host::host_import_contexts(*host_), limits);
   host_->bind_memory(template_->memory());
   if (auto trap = initialise(*template_, config_.limits.timeout)) {
     throw engine::TrapError(std::move(*trap));

@@ -1,11 +1,13 @@
 // Faaslets and Proto-Faaslets: snapshot once, restore for every call, reset after it, pool and
 // discard, and release everything when they go.
+#include "faaslet/faaslet.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
-#include "faaslet/faaslet.h"
+#include "faaslet/cgroup.h"
 #include "faaslet/faaslet_pool.h"
 #include "faaslet/proto_faaslet.h"
 #include "test_support.h"
@@ -41,8 +43,7 @@ TEST(Faaslet, EveryCallSeesThePristineSnapshot) {
     ASSERT_TRUE(r.ok()) << (r.trap ? r.trap->describe() : r.stderr_text);
     // Constructors and the zygote ran once, before the snapshot; nothing of the last call
     // (static, heap, file in /tmp) is visible; stdout holds this call's line only.
-    EXPECT_NE(r.output.find("ctor=1 zygote=1 counter=0 heap=clean file=absent"),
-              std::string::npos)
+    EXPECT_NE(r.output.find("ctor=1 zygote=1 counter=0 heap=clean file=absent"), std::string::npos)
         << r.output;
     EXPECT_EQ(r.stdout_text, "call output\n");
     if (i == 0) first = r.output;
@@ -85,7 +86,8 @@ TEST(Faaslet, NamedExportsRun) {
 
 TEST(Faaslet, InputAndOutputPerCall) {
   Faaslet f(proto_of("echo"));
-  for (const std::string& in : std::vector<std::string>{"one", "two two", "", std::string(100000, 'z')}) {
+  for (const std::string& in :
+       std::vector<std::string>{"one", "two two", "", std::string(100000, 'z')}) {
     auto r = f.call(in);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r.output, in);
@@ -155,9 +157,21 @@ TEST(FaasletPool, ReusesFaasletsAcrossThreads) {
   EXPECT_GE(pool.idle(), 1u);
 }
 
+TEST(FaasletPool, RunsUnderATenantCgroupWhenTheMachineAllowsIt) {
+  faaslet::CgroupManager cgroups;
+  FaasletPool pool(proto_of("echo"), 2, {&cgroups, "alice", 200});
+  EXPECT_EQ(pool.call("hi").output, "hi");  // works either way; placement is best effort
+  if (!cgroups.available()) {
+    EXPECT_FALSE(cgroups.unavailable_reason().empty());
+  }
+}
+
 TEST(Faaslet, HundredThousandCyclesReleaseEverything) {
   auto proto = proto_of("echo");
-  { Faaslet warm(proto); warm.call("x"); }
+  {
+    Faaslet warm(proto);
+    warm.call("x");
+  }
   size_t fds = test::open_fd_count(), maps = test::mapping_count();
   size_t vsz = test::virtual_size_kib();
   for (int i = 0; i < 100000; ++i) {
