@@ -195,8 +195,8 @@ constexpr int kContainerNamespaces =
 Child clone_exec(const Program& p, std::vector<char>& stack) {
   // Program is only read by the child, but clone's signature wants a mutable pointer.
   void* arg = const_cast<Program*>(&p);
-  return Child(clone(exec_in_child, stack.data() + stack.size(), kContainerNamespaces | SIGCHLD,
-                     arg));
+  return Child(
+      clone(exec_in_child, stack.data() + stack.size(), kContainerNamespaces | SIGCHLD, arg));
 }
 
 std::optional<std::string> find_in_path(const std::string& name) {
@@ -271,7 +271,7 @@ struct Latency {
   std::vector<Series> rows;
   std::string container_note;
   double invoke_median = 0;
-  Stats restore, reset;
+  Stats restore, reset, fork, fork_static, vfork, spawn;
 };
 
 // `heavy` is a guest with real initialisation, to show what a snapshot saves beyond a no-op.
@@ -290,9 +290,10 @@ Latency measure_latency(const std::shared_ptr<const engine::Module>& module,
 
   Series fresh{"fresh instantiate + initialise (host context + `Instance` + `initialise`)", {}};
   Series once{"`run_once` (instantiate + initialise + run, no snapshot)", {}};
-  Series restore{"restore: new `Faaslet` from the Proto-Faaslet (host context + blank instance + "
-                 "restore)",
-                 {}};
+  Series restore{
+      "restore: new `Faaslet` from the Proto-Faaslet (host context + blank instance + "
+      "restore)",
+      {}};
   Series restore_tmp{"restore: new `Faaslet` with its own /tmp scratch dir", {}};
   Series heavy_fresh{"heap guest (constructor fills 1 MiB): fresh instantiate + initialise", {}};
   Series heavy_restore{"heap guest: new `Faaslet` from its Proto-Faaslet", {}};
@@ -304,9 +305,10 @@ Latency measure_latency(const std::shared_ptr<const engine::Module>& module,
   Series forked_static{"fork + execv + waitpid, native no-op linked -static", {}};
   Series vforked{"vfork + execv + waitpid, native no-op", {}};
   Series spawned{"posix_spawn + waitpid, native no-op", {}};
-  Series namespaced{"clone into new pid/mount/net/uts/ipc namespaces + execv + waitpid "
-                    "(container floor, no runtime)",
-                    {}};
+  Series namespaced{
+      "clone into new pid/mount/net/uts/ipc namespaces + execv + waitpid "
+      "(container floor, no runtime)",
+      {}};
 
   // Does this sandbox let us make namespaces at all?
   std::vector<char> clone_stack(64 << 10);
@@ -396,9 +398,13 @@ Latency measure_latency(const std::shared_ptr<const engine::Module>& module,
   out.invoke_median = invoke.stats().median;
   out.restore = restore.stats();
   out.reset = reset.stats();
-  for (Series* s : {&fresh, &once, &restore, &restore_tmp, &heavy_fresh, &heavy_restore, &reset,
-                    &discard, &invoke, &pooled,
-                    &forked, &forked_static, &vforked, &spawned, &namespaced}) {
+  out.fork = forked.stats();
+  out.fork_static = forked_static.stats();
+  out.vfork = vforked.stats();
+  out.spawn = spawned.stats();
+  for (Series* s :
+       {&fresh, &once, &restore, &restore_tmp, &heavy_fresh, &heavy_restore, &reset, &discard,
+        &invoke, &pooled, &forked, &forked_static, &vforked, &spawned, &namespaced}) {
     if (!s->us.empty()) out.rows.push_back(std::move(*s));
   }
 
@@ -438,7 +444,7 @@ struct Throughput {
 // Each thread owns a few Faaslets and calls them round-robin, closed loop, for `duration`.
 // Returns calls per second over all threads.
 double sustained(const std::shared_ptr<const faaslet::ProtoFaaslet>& proto, int threads,
-                     Ns duration) {
+                 Ns duration) {
   std::vector<uint64_t> counts(static_cast<size_t>(threads), 0);
   std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
   std::latch ready(threads + 1);
@@ -484,8 +490,8 @@ double sustained(const std::shared_ptr<const faaslet::ProtoFaaslet>& proto, int 
 
 // The same loop in forked copies of this process, one thread each: restores that share no
 // address space, so no mmap lock or TLB shootdowns between them. Call with no other threads.
-double sustained_processes(const std::shared_ptr<const faaslet::ProtoFaaslet>& proto,
-                           int processes, Ns duration) {
+double sustained_processes(const std::shared_ptr<const faaslet::ProtoFaaslet>& proto, int processes,
+                           Ns duration) {
   const auto start = Clock::now() + std::chrono::milliseconds(100);  // all begin together
   std::vector<std::pair<Child, util::UniqueFd>> children;
   for (int i = 0; i < processes; ++i) {
@@ -564,7 +570,8 @@ SweepPoint open_loop(const std::shared_ptr<const faaslet::ProtoFaaslet>& proto, 
           // Threads interleave their slots so the combined schedule is evenly spaced.
           const double offset = period_ns * t / threads;
           for (uint64_t i = 0;; ++i) {
-            auto slot = start + Ns(static_cast<int64_t>(offset + period_ns * static_cast<double>(i)));
+            auto slot =
+                start + Ns(static_cast<int64_t>(offset + period_ns * static_cast<double>(i)));
             if (slot >= end) {
               scheduled[static_cast<size_t>(t)] = i;
               break;
@@ -609,17 +616,20 @@ SweepPoint open_loop(const std::shared_ptr<const faaslet::ProtoFaaslet>& proto, 
   Stats s = stats_of(all);
   double max_us = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
   double seconds = std::chrono::duration<double>(duration).count();
-  return {target,       static_cast<double>(all.size()) / seconds,
-          s.median,     s.p99,
-          max_us,       stats_of(std::move(all_service)),
-          planned - std::min<uint64_t>(planned, all.size())};
+  return SweepPoint{.target = target,
+                    .achieved = static_cast<double>(all.size()) / seconds,
+                    .p50_us = s.median,
+                    .p99_us = s.p99,
+                    .max_us = max_us,
+                    .service = stats_of(std::move(all_service)),
+                    .unstarted = planned - std::min<uint64_t>(planned, all.size())};
 }
 
 struct MemoryPoint {
   size_t wanted, reached;
   std::string failure;
   double create_s, call_s, discard_s;
-  std::map<std::string, double> kib_per_faaslet;        // right after restore
+  std::map<std::string, double> kib_per_faaslet;         // right after restore
   std::map<std::string, double> kib_per_called_faaslet;  // after one call and its reset
   double fds_per_faaslet;
 };
@@ -696,7 +706,9 @@ int main(int argc, char** argv) try {
   rlimit nofile{};
   getrlimit(RLIMIT_NOFILE, &nofile);
   nofile.rlim_cur = nofile.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &nofile);
+  if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) {
+    progress("cannot raise RLIMIT_NOFILE: {}", std::strerror(errno));
+  }
 
   util::TempDir work(fs::temp_directory_path(), "wasmlet-faaslet-bench");
   const fs::path guests = WASMLET_BENCH_GUESTS_DIR;
@@ -718,8 +730,8 @@ int main(int argc, char** argv) try {
         "native build of noop.c");
   std::optional<Program> static_noop;
   static_noop.emplace((work.path() / "noop-native-static").string());
-  if (util::run_process({WASMLET_GUEST_CC, "-O2", "-static", noop_src.string(), "-o",
-                         static_noop->path})
+  if (util::run_process(
+          {WASMLET_GUEST_CC, "-O2", "-static", noop_src.string(), "-o", static_noop->path})
           .exit_code != 0) {
     progress("no static native build (no static libc?); skipping that baseline");
     static_noop.reset();
@@ -789,19 +801,12 @@ int main(int argc, char** argv) try {
         s.median / lat.invoke_median);
   }
   out("\n{}\n\n", lat.container_note);
-  auto median_of = [&](std::string_view prefix) {
-    for (const auto& row : lat.rows) {
-      if (row.what.rfind(prefix, 0) == 0) return row.stats().median;
-    }
-    return std::nan("");
-  };
-  const double fork_ratio = median_of("fork + execv") / lat.invoke_median;
-  const double static_ratio = median_of("fork + execv + waitpid, native no-op linked") /
-                              lat.invoke_median;
-  const double spawn_ratio = median_of("posix_spawn") / lat.invoke_median;
-  const double vfork_ratio = median_of("vfork") / lat.invoke_median;
-  out("- fork + exec / full invoke: **{:.0f}x** (static binary: {:.0f}x)\n", fork_ratio,
-      static_ratio);
+  const double fork_ratio = lat.fork.median / lat.invoke_median;
+  const double static_ratio = lat.fork_static.median / lat.invoke_median;
+  const double spawn_ratio = lat.spawn.median / lat.invoke_median;
+  const double vfork_ratio = lat.vfork.median / lat.invoke_median;
+  out("- fork + exec / full invoke: **{:.0f}x** (static binary: {})\n", fork_ratio,
+      lat.fork_static.n > 0 ? fmt::format("{:.0f}x", static_ratio) : std::string("not built"));
   out("- posix_spawn / full invoke: **{:.0f}x** (vfork: {:.0f}x)\n\n", spawn_ratio, vfork_ratio);
 
   out("### Sustained restores (closed loop, each thread calls its own 4 Faaslets)\n\n");
@@ -853,19 +858,19 @@ int main(int argc, char** argv) try {
     return kib.at("Private_Clean") + kib.at("Private_Dirty");
   };
   const double idle_kib = private_of(biggest.kib_per_faaslet);
-  const double pooled_kib = private_of(biggest.kib_per_called_faaslet) +
-                            biggest.kib_per_called_faaslet.at("VmPTE");
+  const double pooled_kib =
+      private_of(biggest.kib_per_called_faaslet) + biggest.kib_per_called_faaslet.at("VmPTE");
   const double per_core = closed[1].calls_per_s / closed[1].cores;
   out("\nTargets: restore (new Faaslet) {:.1f} us / reset {:.1f} us median <= 10 us {}; full "
       "no-op invoke {:.1f} us <= 20 us {}; fork+exec {:.0f}x slower >= 100x {}; private memory "
       "{:.1f} KiB per live Faaslet after a call, page tables included (just restored: {:.1f}; "
-      "N={}) <= 16 KiB {}; {:.0f} restores/s per core (2 threads; 1 thread: {:.0f}; 2 processes: {:.0f}) "
+      "N={}) <= 16 KiB {}; {:.0f} restores/s per core (2 threads; 1 thread: {:.0f}; 2 processes: "
+      "{:.0f}) "
       ">= 50,000 {}.\n",
-      restore_stats.median, reset_stats.median, pass(restore_stats.median <= 10),
-      lat.invoke_median, pass(lat.invoke_median <= 20), fork_ratio, pass(fork_ratio >= 100),
-      pooled_kib, idle_kib, biggest.reached, pass(pooled_kib <= 16), per_core, closed[0].calls_per_s,
-      closed[2].calls_per_s / closed[2].cores,
-      pass(per_core >= 50000));
+      restore_stats.median, reset_stats.median, pass(restore_stats.median <= 10), lat.invoke_median,
+      pass(lat.invoke_median <= 20), fork_ratio, pass(fork_ratio >= 100), pooled_kib, idle_kib,
+      biggest.reached, pass(pooled_kib <= 16), per_core, closed[0].calls_per_s,
+      closed[2].calls_per_s / closed[2].cores, pass(per_core >= 50000));
 
   std::cout << out.text << std::flush;
   progress("done in {:.1f} s", std::chrono::duration<double>(Clock::now() - bench_start).count());

@@ -1,0 +1,31 @@
+#pragma once
+// One invocation from submission to result.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "engine/trap.h"
+#include "runtime/function_id.h"
+
+namespace wasmlet::runtime {
+
+enum class CallStatus { Queued, Running, Succeeded, Failed };
+std::string_view call_status_name(CallStatus s);  // "queued", "running", "succeeded", "failed"
+
+struct CallRecord {
+  uint64_t id = 0;
+  FunctionId function;
+  CallStatus status = CallStatus::Queued;
+  int return_code = 0;
+  std::string output;
+  std::string stdout_text, stderr_text;
+  // Why it failed: a trap kind id ("out_of_bounds", "timeout", ...) or "error" for a failure
+  // outside the guest (e.g. the function could not be snapshotted); empty on success.
+  std::string error_kind;
+  std::string error_message;
+  std::chrono::system_clock::time_point submitted_at;
+  std::chrono::nanoseconds queue_time{0}, run_time{0};
+};
+
+}  // namespace wasmlet::runtime

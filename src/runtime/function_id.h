@@ -1,0 +1,21 @@
+#pragma once
+// A function's name: a user and a function name, each 1-64 of [A-Za-z0-9_.-], not "." or "..".
+#include <string>
+#include <string_view>
+
+namespace wasmlet::runtime {
+
+bool valid_name(std::string_view name);
+
+struct FunctionId {
+  std::string user;
+  std::string name;
+
+  std::string str() const { return user + "/" + name; }
+  auto operator<=>(const FunctionId&) const = default;
+};
+
+// Throws Error("invalid user name ...") / ("invalid function name ...").
+FunctionId make_function_id(std::string_view user, std::string_view name);
+
+}  // namespace wasmlet::runtime

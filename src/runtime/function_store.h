@@ -1,0 +1,68 @@
+#pragma once
+// The persistent function store: a data directory holding each function's module (or Python
+// source) and metadata, plus the compiled-artifact cache. It survives restarts: uploaded
+// functions load again without recompiling. An upload compiles before anything is stored;
+// a module that fails to compile stores nothing.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "runtime/function_id.h"
+#include "util/error.h"
+
+namespace wasmlet::runtime {
+
+enum class FunctionKind { Wasm, Python };
+
+struct FunctionInfo {
+  FunctionId id;
+  FunctionKind kind = FunctionKind::Wasm;
+  size_t size_bytes = 0;
+  std::string sha256;
+  double compile_seconds = 0;
+  std::string uploaded_at;  // RFC 3339, UTC
+};
+
+// Thrown when an upload is refused: the message is the reason (validator message, unknown
+// imports, ...).
+class UploadError : public Error {
+ public:
+  using Error::Error;
+};
+
+class FunctionStore {
+ public:
+  // Creates the directory layout if missing and reads what is already stored.
+  FunctionStore(std::filesystem::path data_dir, const engine::Engine& engine,
+                engine::LoadOptions load_options);
+
+  FunctionInfo put_wasm(const FunctionId& id, std::span<const unsigned char> wasm);
+  FunctionInfo put_python(const FunctionId& id, std::string_view source);
+  std::optional<FunctionInfo> get(const FunctionId& id) const;
+  std::vector<FunctionInfo> list() const;
+  bool remove(const FunctionId& id);
+
+  // The loaded module of a stored wasm function (from the compile cache).
+  std::shared_ptr<const engine::Module> load(const FunctionId& id) const;
+
+  const std::filesystem::path& data_dir() const { return dir_; }
+  // Shared files (PUT/GET /file), seen by functions read-only under "/".
+  std::filesystem::path shared_dir() const { return dir_ / "shared"; }
+
+ private:
+  std::filesystem::path function_dir(const FunctionId& id) const;
+
+  std::filesystem::path dir_;
+  const engine::Engine& engine_;
+  engine::LoadOptions load_options_;
+  mutable std::mutex mutex_;
+  std::map<FunctionId, FunctionInfo> index_;
+};
+
+}  // namespace wasmlet::runtime

@@ -1,0 +1,57 @@
+#pragma once
+// Counters the runtime keeps for /metrics: invocations by function and outcome, latency
+// histograms, restores, compile times, queue depth and live Faaslets.
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace wasmlet::runtime {
+
+// Fixed buckets, in seconds: 10 us .. 10 s.
+inline constexpr std::array<double, 13> kLatencyBuckets = {
+    1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 0.1, 1, 10};
+
+struct Histogram {
+  std::array<uint64_t, kLatencyBuckets.size()> buckets{};  // cumulative when rendered
+  uint64_t count = 0;
+  double sum = 0;
+  void observe(double seconds);
+};
+
+struct MetricsSnapshot {
+  // (user/function, outcome) -> count; outcome is "success", "failure" or an error kind.
+  std::map<std::pair<std::string, std::string>, uint64_t> invocations;
+  std::map<std::string, Histogram> latency;  // per function, end to end
+  Histogram compile_seconds;
+  uint64_t restores = 0;       // Faaslets created from a Proto-Faaslet
+  uint64_t snapshots = 0;      // Proto-Faaslets created
+  uint64_t rejected = 0;       // calls refused because the queue was full
+  uint64_t queue_depth = 0;
+  uint64_t running = 0;
+  uint64_t live_faaslets = 0;  // idle in pools plus running
+};
+
+class Metrics {
+ public:
+  void record_call(const std::string& function, const std::string& outcome, double seconds);
+  void record_compile(double seconds);
+  void record_restore() { restores_.fetch_add(1, std::memory_order_relaxed); }
+  void record_snapshot() { snapshots_.fetch_add(1, std::memory_order_relaxed); }
+  void record_rejected() { rejected_.fetch_add(1, std::memory_order_relaxed); }
+  // Gauges are sampled by the runtime when a snapshot is taken.
+  MetricsSnapshot snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, std::string>, uint64_t> invocations_;
+  std::map<std::string, Histogram> latency_;
+  Histogram compile_;
+  std::atomic<uint64_t> restores_{0}, snapshots_{0}, rejected_{0};
+};
+
+}  // namespace wasmlet::runtime

@@ -1,0 +1,276 @@
+#include "runtime/runtime.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "faaslet/cgroup.h"
+#include "faaslet/faaslet_pool.h"
+#include "faaslet/proto_faaslet.h"
+#include "host/host_imports.h"
+
+namespace wasmlet::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+engine::LoadOptions host_load_options() {
+  engine::LoadOptions options;
+  options.host_imports = host::host_imports();
+  return options;
+}
+
+engine::CompilerConfig compiler_config(const RuntimeConfig& config) {
+  engine::CompilerConfig c;
+  c.cache_dir = config.data_dir / "cache";
+  return c;
+}
+
+}  // namespace
+
+// A function's loaded module and, from its first call on, its Proto-Faaslet and pool.
+struct Runtime::FunctionEntry {
+  FunctionId id;
+  std::shared_ptr<const engine::Module> module;
+  std::mutex mutex;  // guards pool creation and the restore count
+  std::shared_ptr<faaslet::FaasletPool> pool;
+  size_t counted_creations = 0;
+};
+
+Runtime::Runtime(RuntimeConfig config)
+    : config_(std::move(config)),
+      engine_(compiler_config(config_)),
+      store_(config_.data_dir, engine_, host_load_options()),
+      state_(std::make_unique<state::InMemoryState>()),
+      cgroups_(std::make_unique<faaslet::CgroupManager>()) {
+  if (!cgroups_->available()) {
+    spdlog::info("{}; running without per-tenant CPU weights", cgroups_->unavailable_reason());
+  }
+  // Scratch directories belong to live Faaslets only: whatever a previous run left is garbage.
+  std::error_code ec;
+  fs::remove_all(config_.data_dir / "scratch", ec);
+  fs::create_directories(config_.data_dir / "scratch");
+  for (size_t i = 0; i < std::max<size_t>(1, config_.executor_threads); ++i) {
+    executors_.emplace_back([this] { executor_loop(); });
+  }
+}
+
+Runtime::~Runtime() { shutdown(); }
+
+FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned char> wasm) {
+  FunctionInfo info = store_.put_wasm(id, wasm);
+  if (info.compile_seconds > 0) metrics_.record_compile(info.compile_seconds);
+  std::lock_guard lock(functions_mutex_);
+  entries_.erase(id);  // calls already running keep the old entry until they finish
+  return info;
+}
+
+FunctionInfo Runtime::upload_python(const FunctionId& id, std::string_view source) {
+  FunctionInfo info = store_.put_python(id, source);
+  std::lock_guard lock(functions_mutex_);
+  entries_.erase(id);
+  return info;
+}
+
+std::vector<FunctionInfo> Runtime::functions() const { return store_.list(); }
+
+std::optional<FunctionInfo> Runtime::function(const FunctionId& id) const { return store_.get(id); }
+
+bool Runtime::remove_function(const FunctionId& id) {
+  bool removed = store_.remove(id);
+  std::lock_guard lock(functions_mutex_);
+  entries_.erase(id);
+  return removed;
+}
+
+uint64_t Runtime::submit(Invocation invocation, Completion done) {
+  auto info = store_.get(invocation.function);
+  if (!info) throw UnknownFunction(invocation.function);
+  if (info->kind == FunctionKind::Python) {
+    throw Unsupported(fmt::format("{} is a Python function; this build cannot run Python yet",
+                                  invocation.function.str()));
+  }
+  uint64_t id = 0;
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_) throw Error("the runtime is shutting down");
+    if (queue_.size() >= config_.queue_capacity) {
+      metrics_.record_rejected();
+      throw QueueFull();
+    }
+    {
+      std::lock_guard results(results_mutex_);
+      id = next_id_++;
+      CallRecord record;
+      record.id = id;
+      record.function = invocation.function;
+      record.submitted_at = std::chrono::system_clock::now();
+      results_[id] = std::move(record);
+      prune_results_locked();
+    }
+    queue_.push_back({id, std::move(invocation), std::move(done), Clock::now()});
+  }
+  queue_cv_.notify_one();
+  return id;
+}
+
+std::optional<CallRecord> Runtime::call(uint64_t id) const {
+  std::lock_guard lock(results_mutex_);
+  auto it = results_.find(id);
+  if (it == results_.end()) return std::nullopt;
+  return it->second;
+}
+
+MetricsSnapshot Runtime::metrics() const {
+  MetricsSnapshot s = metrics_.snapshot();
+  {
+    std::lock_guard lock(queue_mutex_);
+    s.queue_depth = queue_.size();
+    s.running = running_;
+  }
+  std::lock_guard lock(functions_mutex_);
+  for (const auto& [id, entry] : entries_) {
+    std::lock_guard entry_lock(entry->mutex);
+    if (entry->pool) s.live_faaslets += entry->pool->idle();
+  }
+  s.live_faaslets += s.running;
+  return s;
+}
+
+void Runtime::shutdown() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_ && executors_.empty()) return;
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  for (auto& t : executors_) t.join();
+  executors_.clear();
+}
+
+void Runtime::executor_loop() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has run
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      ++running_;
+    }
+    run_job(job);
+    std::lock_guard lock(queue_mutex_);
+    --running_;
+  }
+}
+
+std::shared_ptr<Runtime::FunctionEntry> Runtime::entry_for(const FunctionId& id) {
+  {
+    std::lock_guard lock(functions_mutex_);
+    if (auto it = entries_.find(id); it != entries_.end()) return it->second;
+  }
+  // Loading reads the module and dlopens its cached build: outside the lock.
+  auto entry = std::make_shared<FunctionEntry>();
+  entry->id = id;
+  entry->module = store_.load(id);
+  std::lock_guard lock(functions_mutex_);
+  auto [it, inserted] = entries_.emplace(id, entry);
+  return it->second;
+}
+
+void Runtime::run_job(Job& job) {
+  auto started = Clock::now();
+  {
+    std::lock_guard lock(results_mutex_);
+    if (auto it = results_.find(job.id); it != results_.end()) it->second.status = CallStatus::Running;
+  }
+  CallRecord record;
+  record.id = job.id;
+  record.function = job.invocation.function;
+  record.queue_time = started - job.queued_at;
+  try {
+    if (!store_.get(job.invocation.function)) throw UnknownFunction(job.invocation.function);
+    auto entry = entry_for(job.invocation.function);
+    std::shared_ptr<faaslet::FaasletPool> pool;
+    {
+      std::lock_guard lock(entry->mutex);
+      if (!entry->pool) {
+        faaslet::FunctionConfig fc;
+        fc.host.args = {entry->id.name};
+        fc.host.fs.shared_root = store_.shared_dir();
+        fc.limits = config_.limits;
+        fc.scratch_parent = config_.data_dir / "scratch";
+        auto proto = std::make_shared<faaslet::ProtoFaaslet>(entry->module, std::move(fc));
+        metrics_.record_snapshot();
+        entry->pool = std::make_shared<faaslet::FaasletPool>(
+            std::move(proto), config_.max_idle_faaslets,
+            faaslet::TenantPlacement{cgroups_.get(), entry->id.user, 100});
+      }
+      pool = entry->pool;
+    }
+    faaslet::CallResult r = pool->call(std::move(job.invocation.input));
+    {
+      std::lock_guard lock(entry->mutex);
+      size_t created = pool->created();
+      for (; entry->counted_creations < created; ++entry->counted_creations) {
+        metrics_.record_restore();
+      }
+    }
+    if (!r.trap) metrics_.record_restore();  // the reset after the call is a restore too
+    record.return_code = r.return_code;
+    record.output = std::move(r.output);
+    record.stdout_text = std::move(r.stdout_text);
+    record.stderr_text = std::move(r.stderr_text);
+    record.status = r.ok() ? CallStatus::Succeeded : CallStatus::Failed;
+    if (r.trap) {
+      record.error_kind = std::string(engine::trap_kind_id(r.trap->kind));
+      record.error_message = r.trap->describe();
+    }
+  } catch (const engine::TrapError& e) {
+    record.status = CallStatus::Failed;
+    record.return_code = 1;
+    record.error_kind = std::string(engine::trap_kind_id(e.trap().kind));
+    record.error_message = std::string("initialisation failed: ") + e.what();
+  } catch (const std::exception& e) {
+    record.status = CallStatus::Failed;
+    record.return_code = 1;
+    record.error_kind = "error";
+    record.error_message = e.what();
+  }
+  record.run_time = Clock::now() - started;
+  std::string outcome = record.status == CallStatus::Succeeded ? "success"
+                        : record.error_kind.empty()            ? "failure"
+                                                               : record.error_kind;
+  metrics_.record_call(record.function.str(), outcome,
+                       std::chrono::duration<double>(record.queue_time + record.run_time).count());
+  Completion done = std::move(job.done);
+  CallRecord copy = done ? record : CallRecord{};
+  finish(job.id, std::move(record));
+  if (done) done(copy);
+}
+
+void Runtime::finish(uint64_t id, CallRecord record) {
+  std::lock_guard lock(results_mutex_);
+  auto it = results_.find(id);
+  if (it == results_.end()) return;
+  record.submitted_at = it->second.submitted_at;
+  it->second = std::move(record);
+  prune_results_locked();
+}
+
+void Runtime::prune_results_locked() {
+  auto cutoff = std::chrono::system_clock::now() - config_.result_ttl;
+  auto finished = [](const CallRecord& r) {
+    return r.status == CallStatus::Succeeded || r.status == CallStatus::Failed;
+  };
+  // Oldest first: drop finished calls past the age limit, then past the count limit.
+  for (auto it = results_.begin(); it != results_.end();) {
+    bool too_many = results_.size() > config_.max_results;
+    bool too_old = it->second.submitted_at < cutoff;
+    if (!too_many && !too_old) break;
+    it = finished(it->second) ? results_.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace wasmlet::runtime

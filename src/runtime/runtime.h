@@ -1,0 +1,131 @@
+#pragma once
+// The runtime: functions (store and registry), invocations (call ids, results, async status),
+// executors with a bounded queue, and the state tier. Knows nothing of HTTP.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "engine/engine.h"
+#include "faaslet/function_config.h"
+#include "runtime/call_record.h"
+#include "runtime/function_store.h"
+#include "runtime/metrics.h"
+#include "state/global_state.h"
+
+namespace wasmlet::faaslet {
+class FaasletPool;
+class CgroupManager;
+}  // namespace wasmlet::faaslet
+
+namespace wasmlet::runtime {
+
+struct RuntimeConfig {
+  std::filesystem::path data_dir;       // function store, compile cache, shared files
+  size_t executor_threads = 2;
+  size_t queue_capacity = 1024;         // queued calls beyond this are refused (QueueFull)
+  size_t max_results = 10000;           // finished calls kept for status queries...
+  std::chrono::seconds result_ttl{600}; // ...and for at most this long
+  size_t max_idle_faaslets = 8;         // per function
+  faaslet::FunctionLimits limits;       // defaults for every function
+};
+
+class QueueFull : public Error {
+ public:
+  QueueFull() : Error("the run queue is full") {}
+};
+
+class UnknownFunction : public Error {
+ public:
+  explicit UnknownFunction(const FunctionId& id) : Error("no function " + id.str()) {}
+};
+
+// The function exists but cannot run on this build (Python functions until CPython lands).
+class Unsupported : public Error {
+ public:
+  using Error::Error;
+};
+
+struct Invocation {
+  FunctionId function;
+  std::string input;
+};
+
+// Called on an executor thread when a call finishes (successfully or not).
+using Completion = std::function<void(const CallRecord&)>;
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeConfig config);
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+  ~Runtime();  // shutdown()
+
+  // Functions. Uploads compile first and throw UploadError with the reason.
+  FunctionInfo upload_wasm(const FunctionId& id, std::span<const unsigned char> wasm);
+  FunctionInfo upload_python(const FunctionId& id, std::string_view source);
+  std::vector<FunctionInfo> functions() const;
+  std::optional<FunctionInfo> function(const FunctionId& id) const;
+  bool remove_function(const FunctionId& id);
+
+  // Queues a call; returns its id. Throws UnknownFunction, Unsupported, QueueFull, or Error
+  // once shut down.
+  // `done` (optional) runs on the executor thread when the call finishes.
+  uint64_t submit(Invocation invocation, Completion done = {});
+  // The call's record while it is queued, running, or kept after it finished.
+  std::optional<CallRecord> call(uint64_t id) const;
+
+  state::GlobalState& state() { return *state_; }
+  const FunctionStore& store() const { return store_; }
+  MetricsSnapshot metrics() const;
+  const RuntimeConfig& config() const { return config_; }
+
+  // Stops taking calls, finishes the queued and running ones, joins the executors.
+  void shutdown();
+
+ private:
+  struct Job {
+    uint64_t id;
+    Invocation invocation;
+    Completion done;
+    std::chrono::steady_clock::time_point queued_at;
+  };
+  struct FunctionEntry;
+
+  void executor_loop();
+  void run_job(Job& job);
+  std::shared_ptr<FunctionEntry> entry_for(const FunctionId& id);
+  void finish(uint64_t id, CallRecord record);
+  void prune_results_locked();
+
+  RuntimeConfig config_;
+  engine::Engine engine_;
+  FunctionStore store_;
+  std::unique_ptr<state::GlobalState> state_;
+  std::unique_ptr<faaslet::CgroupManager> cgroups_;
+  Metrics metrics_;
+
+  mutable std::mutex functions_mutex_;
+  std::map<FunctionId, std::shared_ptr<FunctionEntry>> entries_;
+
+  mutable std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  size_t running_ = 0;
+  std::vector<std::thread> executors_;
+
+  mutable std::mutex results_mutex_;
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, CallRecord> results_;  // ordered by id = by age
+};
+
+}  // namespace wasmlet::runtime
