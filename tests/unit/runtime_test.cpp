@@ -1,0 +1,191 @@
+// The runtime without HTTP: uploads, the persistent store, calls with ids and records, the
+// bounded queue and results, and shutdown.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <future>
+
+#include "runtime/runtime.h"
+#include "test_support.h"
+#include "util/files.h"
+
+namespace wasmlet {
+namespace {
+
+namespace fs = std::filesystem;
+using runtime::CallRecord;
+using runtime::CallStatus;
+using runtime::FunctionId;
+using namespace std::chrono_literals;
+
+class RuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "runtime-tests" /
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(dir_);
+    // Share the test binary's compile cache so modules compile once per build.
+    fs::create_directories(dir_);
+    fs::create_directory_symlink(fs::absolute(WASMLET_TEST_CACHE_DIR), dir_ / "cache");
+  }
+
+  std::unique_ptr<runtime::Runtime> make(runtime::RuntimeConfig config = {}) {
+    config.data_dir = dir_;
+    return std::make_unique<runtime::Runtime>(std::move(config));
+  }
+
+  static CallRecord call_sync(runtime::Runtime& rt, const FunctionId& fn, std::string input) {
+    std::promise<CallRecord> done;
+    auto result = done.get_future();
+    rt.submit({fn, std::move(input)}, [&](const CallRecord& r) { done.set_value(r); });
+    return result.get();
+  }
+
+  static void upload(runtime::Runtime& rt, const FunctionId& fn, const std::string& guest) {
+    auto bytes = test::guest_bytes(guest);
+    rt.upload_wasm(fn, bytes);
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(RuntimeTest, UploadThenInvoke) {
+  auto rt = make();
+  FunctionId echo{"alice", "echo"};
+  upload(*rt, echo, "echo");
+  auto r = call_sync(*rt, echo, "hello");
+  EXPECT_EQ(r.status, CallStatus::Succeeded);
+  EXPECT_EQ(r.output, "hello");
+  auto listed = rt->functions();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].id, echo);
+  EXPECT_EQ(rt->call(r.id)->output, "hello");
+}
+
+TEST_F(RuntimeTest, BadUploadsStoreNothing) {
+  auto rt = make();
+  auto bad = test::guest_bytes("bad_import");
+  EXPECT_THROW(rt->upload_wasm({"alice", "bad"}, bad), runtime::UploadError);
+  std::vector<unsigned char> junk = {1, 2, 3};
+  EXPECT_THROW(rt->upload_wasm({"alice", "junk"}, junk), runtime::UploadError);
+  EXPECT_TRUE(rt->functions().empty());
+  EXPECT_FALSE(fs::exists(dir_ / "functions" / "alice" / "bad" / "meta.json"));
+}
+
+TEST_F(RuntimeTest, UnknownAndPythonFunctionsAreRefused) {
+  auto rt = make();
+  EXPECT_THROW(rt->submit({{"alice", "nope"}, ""}), runtime::UnknownFunction);
+  rt->upload_python({"alice", "py"}, "def faasm_main():\n    pass\n");
+  EXPECT_THROW(rt->submit({{"alice", "py"}, ""}), runtime::Unsupported);
+}
+
+TEST_F(RuntimeTest, TrapsAndExitCodesAreRecorded) {
+  runtime::RuntimeConfig config;
+  config.limits.timeout = 200ms;
+  config.limits.memory_pages = 512;  // the memory bomb gives up at 32 MiB, well in time
+  auto rt = make(config);
+  upload(*rt, {"bob", "trap"}, "trap");
+  upload(*rt, {"bob", "spin"}, "spin");
+  upload(*rt, {"bob", "membomb"}, "membomb");
+  auto t = call_sync(*rt, {"bob", "trap"}, "");
+  EXPECT_EQ(t.status, CallStatus::Failed);
+  EXPECT_EQ(t.error_kind, "out_of_bounds");
+  auto s = call_sync(*rt, {"bob", "spin"}, "");
+  EXPECT_EQ(s.error_kind, "timeout");
+  auto m = call_sync(*rt, {"bob", "membomb"}, "");
+  EXPECT_EQ(m.status, CallStatus::Failed);
+  EXPECT_EQ(m.return_code, 3);
+  EXPECT_TRUE(m.error_kind.empty());
+  auto metrics = rt->metrics();
+  EXPECT_EQ((metrics.invocations[{"bob/trap", "out_of_bounds"}]), 1u);
+  EXPECT_EQ((metrics.invocations[{"bob/spin", "timeout"}]), 1u);
+}
+
+TEST_F(RuntimeTest, SurvivesARestartWithoutRecompiling) {
+  FunctionId hello{"carol", "hello"};
+  {
+    auto rt = make();
+    upload(*rt, hello, "hello");
+  }
+  auto count_objects = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(dir_ / "cache")) {
+      n += e.path().extension() == ".so";
+    }
+    return n;
+  };
+  size_t before = count_objects();
+  auto rt = make();
+  ASSERT_TRUE(rt->function(hello));
+  auto r = call_sync(*rt, hello, "dave");
+  EXPECT_EQ(r.output, "Hello, dave!\n");
+  EXPECT_EQ(count_objects(), before);
+}
+
+TEST_F(RuntimeTest, RemovingAFunctionForgetsIt) {
+  auto rt = make();
+  FunctionId echo{"erin", "echo"};
+  upload(*rt, echo, "echo");
+  EXPECT_EQ(call_sync(*rt, echo, "x").output, "x");
+  EXPECT_TRUE(rt->remove_function(echo));
+  EXPECT_FALSE(rt->remove_function(echo));
+  EXPECT_THROW(rt->submit({echo, ""}), runtime::UnknownFunction);
+  EXPECT_FALSE(fs::exists(dir_ / "functions" / "erin" / "echo"));
+}
+
+TEST_F(RuntimeTest, FullQueueRefusesAndRecovers) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 1;
+  config.queue_capacity = 2;
+  config.limits.timeout = 300ms;
+  auto rt = make(config);
+  upload(*rt, {"f", "spin"}, "spin");
+  upload(*rt, {"f", "echo"}, "echo");
+  std::vector<uint64_t> ids;
+  int refused = 0;
+  for (int i = 0; i < 6; ++i) {
+    try {
+      ids.push_back(rt->submit({{"f", "spin"}, ""}));
+    } catch (const runtime::QueueFull&) {
+      ++refused;
+    }
+  }
+  EXPECT_GE(refused, 3);  // one running, two queued, the rest refused
+  EXPECT_GE(rt->metrics().rejected, 3u);
+  rt->shutdown();  // finishes what was accepted
+  for (auto id : ids) EXPECT_EQ(rt->call(id)->status, CallStatus::Failed);
+  EXPECT_THROW(rt->submit({{"f", "echo"}, ""}), Error);
+}
+
+TEST_F(RuntimeTest, FinishedResultsAreBounded) {
+  runtime::RuntimeConfig config;
+  config.max_results = 50;
+  auto rt = make(config);
+  FunctionId echo{"g", "echo"};
+  upload(*rt, echo, "echo");
+  uint64_t first = call_sync(*rt, echo, "first").id;
+  uint64_t last = 0;
+  for (int i = 0; i < 200; ++i) last = call_sync(*rt, echo, std::to_string(i)).id;
+  EXPECT_FALSE(rt->call(first));       // pruned, oldest first
+  EXPECT_EQ(rt->call(last)->output, "199");
+}
+
+TEST_F(RuntimeTest, AsyncCallsCanBePolled) {
+  auto rt = make();
+  FunctionId echo{"h", "echo"};
+  upload(*rt, echo, "echo");
+  uint64_t id = rt->submit({echo, "later"});
+  for (int i = 0; i < 1000; ++i) {
+    auto r = rt->call(id);
+    ASSERT_TRUE(r);
+    if (r->status == CallStatus::Succeeded) {
+      EXPECT_EQ(r->output, "later");
+      return;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  FAIL() << "the call never finished";
+}
+
+}  // namespace
+}  // namespace wasmlet
