@@ -30,10 +30,7 @@ engine::LoadOptions host_options() {
 class CompileCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "cache-tests" /
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = test::fresh_test_dir("cache-tests");
   }
 
   size_t cached_objects() const {

@@ -98,9 +98,7 @@ namespace {
 class WasiFsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "wasi-fs" /
-            ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(base_);
+    base_ = test::fresh_test_dir("wasi-fs");
     fs::create_directories(base_ / "root");
     fs::create_directories(base_ / "scratch");
     std::ofstream(base_ / "root" / "hello.txt") << "hello wasmlet\n";

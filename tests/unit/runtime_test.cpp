@@ -21,11 +21,8 @@ using namespace std::chrono_literals;
 class RuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "runtime-tests" /
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(dir_);
+    dir_ = test::fresh_test_dir("runtime-tests");
     // Share the test binary's compile cache so modules compile once per build.
-    fs::create_directories(dir_);
     fs::create_directory_symlink(fs::absolute(WASMLET_TEST_CACHE_DIR), dir_ / "cache");
   }
 

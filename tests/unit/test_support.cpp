@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <string>
 
@@ -28,6 +30,14 @@ std::shared_ptr<const engine::Module> load_guest(const std::string& name) {
   options.host_imports = host::host_imports();
   auto bytes = guest_bytes(name);
   return test_engine().load(bytes, options);
+}
+
+fs::path fresh_test_dir(const std::string& group) {
+  fs::path dir = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / group /
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
 }
 
 size_t open_fd_count() {

@@ -19,6 +19,9 @@ const engine::Engine& test_engine();
 // Loads a module with the host's real imports.
 std::shared_ptr<const engine::Module> load_guest(const std::string& name);
 
+// An empty directory for the running test: <build>/<group>/<test name>, emptied first.
+std::filesystem::path fresh_test_dir(const std::string& group);
+
 // Open file descriptors and memory mappings of this process right now.
 size_t open_fd_count();
 size_t mapping_count();
