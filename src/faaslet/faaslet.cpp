@@ -53,10 +53,12 @@ Faaslet::~Faaslet() {
   }
 }
 
-CallResult Faaslet::call(std::string input, const Entry& entry) {
+CallResult Faaslet::call(std::string input, const Entry& entry, host::ChainHandler* chain) {
   if (!reusable_) throw Error("this Faaslet was discarded after a failed call");
   host_->set_input(std::move(input));
+  host_->set_chain_handler(chain);
   CallResult result = run_entry(*instance_, *host_, entry, proto_->config().limits.timeout);
+  host_->set_chain_handler(nullptr);
   // After a trap the instance may be mid-update anywhere; after a limit it may hold what it
   // should not. Either way it is not worth trusting again.
   if (result.trap) {

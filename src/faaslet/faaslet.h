@@ -10,6 +10,7 @@
 #include "engine/instance.h"
 #include "faaslet/call.h"
 #include "faaslet/proto_faaslet.h"
+#include "host/chain_handler.h"
 #include "host/host_context.h"
 
 namespace wasmlet::faaslet {
@@ -23,7 +24,9 @@ class Faaslet {
 
   // Runs one call, then resets. A Faaslet whose call trapped, timed out or hit a limit is no
   // longer reusable and must be discarded.
-  CallResult call(std::string input, const Entry& entry = Entry::main());
+  // `chain` (optional) serves the guest's chaining calls during this call.
+  CallResult call(std::string input, const Entry& entry = Entry::main(),
+                  host::ChainHandler* chain = nullptr);
   bool reusable() const { return reusable_; }
 
   const ProtoFaaslet& proto() const { return *proto_; }

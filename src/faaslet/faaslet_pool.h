@@ -28,7 +28,8 @@ class FaasletPool {
   FaasletPool(const FaasletPool&) = delete;
   FaasletPool& operator=(const FaasletPool&) = delete;
 
-  CallResult call(std::string input, const Entry& entry = Entry::main());
+  CallResult call(std::string input, const Entry& entry = Entry::main(),
+                  host::ChainHandler* chain = nullptr);
 
   size_t idle() const;
   size_t created() const;

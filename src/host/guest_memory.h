@@ -61,6 +61,20 @@ class GuestMemory {
     std::memcpy(bytes(ptr, sizeof(T)).data(), &v, sizeof(T));
   }
 
+  // Grows the memory by enough pages to hold `data`, copies it there and returns its address:
+  // how the host hands the guest a buffer of a size only the host knows. The pages are the
+  // guest's from then on; a Faaslet's reset takes them back.
+  uint32_t append(std::string_view data) const {
+    if (memory_ == nullptr) throw GuestFault("the module has no memory");
+    uint32_t pages = static_cast<uint32_t>((data.size() + 65535) / 65536);
+    if (pages == 0) pages = 1;
+    uint32_t old = wasm_rt_grow_memory(memory_, pages);
+    if (old == UINT32_MAX) throw Error("out of guest memory for the call's output");
+    uint32_t at = old * 65536u;
+    write(at, data);
+    return at;
+  }
+
   void write(uint32_t ptr, std::string_view data) const {
     if (!data.empty()) std::memcpy(bytes(ptr, data.size()).data(), data.data(), data.size());
   }

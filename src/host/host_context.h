@@ -14,6 +14,7 @@
 namespace wasmlet::host {
 
 class WasiState;
+class ChainHandler;
 
 struct FsConfig {
   // Seen by the guest as "/", read-only. Empty: no root directory.
@@ -61,12 +62,17 @@ class HostContext {
 
   WasiState& wasi() { return *wasi_; }
 
+  // Who runs the calls this guest chains; null when chaining is not available (a plain run).
+  void set_chain_handler(ChainHandler* handler) { chain_ = handler; }
+  ChainHandler* chain_handler() const { return chain_; }
+
  private:
   HostConfig config_;
   GuestMemory memory_;
   std::string input_, output_, stdout_, stderr_;
   bool stdio_truncated_ = false;
   std::unique_ptr<WasiState> wasi_;
+  ChainHandler* chain_ = nullptr;
 };
 
 // The import contexts every host module needs: all of them point at the one HostContext.

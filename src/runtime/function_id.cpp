@@ -26,5 +26,4 @@ FunctionId make_function_id(std::string_view user, std::string_view name) {
   return {std::string(user), std::string(name)};
 }
 
-
 }  // namespace wasmlet::runtime

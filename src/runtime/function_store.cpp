@@ -1,12 +1,12 @@
 #include "runtime/function_store.h"
 
-#include <chrono>
-#include <ctime>
-
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
 
 #include "util/files.h"
 #include "util/sha256.h"
@@ -106,8 +106,8 @@ FunctionInfo FunctionStore::put_python(const FunctionId& id, std::string_view so
   info.id = id;
   info.kind = FunctionKind::Python;
   info.size_bytes = source.size();
-  info.sha256 = util::sha256_hex(
-      {reinterpret_cast<const unsigned char*>(source.data()), source.size()});
+  info.sha256 =
+      util::sha256_hex({reinterpret_cast<const unsigned char*>(source.data()), source.size()});
   info.uploaded_at = now_rfc3339();
 
   std::lock_guard lock(mutex_);

@@ -6,10 +6,14 @@ namespace wasmlet::runtime {
 
 std::string_view call_status_name(CallStatus s) {
   switch (s) {
-    case CallStatus::Queued: return "queued";
-    case CallStatus::Running: return "running";
-    case CallStatus::Succeeded: return "succeeded";
-    case CallStatus::Failed: return "failed";
+    case CallStatus::Queued:
+      return "queued";
+    case CallStatus::Running:
+      return "running";
+    case CallStatus::Succeeded:
+      return "succeeded";
+    case CallStatus::Failed:
+      return "failed";
   }
   return "unknown";
 }

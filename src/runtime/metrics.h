@@ -28,9 +28,9 @@ struct MetricsSnapshot {
   std::map<std::pair<std::string, std::string>, uint64_t> invocations;
   std::map<std::string, Histogram> latency;  // per function, end to end
   Histogram compile_seconds;
-  uint64_t restores = 0;       // Faaslets created from a Proto-Faaslet
-  uint64_t snapshots = 0;      // Proto-Faaslets created
-  uint64_t rejected = 0;       // calls refused because the queue was full
+  uint64_t restores = 0;   // Faaslets created from a Proto-Faaslet
+  uint64_t snapshots = 0;  // Proto-Faaslets created
+  uint64_t rejected = 0;   // calls refused because the queue was full
   uint64_t queue_depth = 0;
   uint64_t running = 0;
   uint64_t live_faaslets = 0;  // idle in pools plus running

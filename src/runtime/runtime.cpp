@@ -7,6 +7,7 @@
 #include "faaslet/faaslet_pool.h"
 #include "faaslet/proto_faaslet.h"
 #include "host/host_imports.h"
+#include "runtime/call_chain.h"
 
 namespace wasmlet::runtime {
 namespace {
@@ -50,7 +51,10 @@ Runtime::Runtime(RuntimeConfig config)
   std::error_code ec;
   fs::remove_all(config_.data_dir / "scratch", ec);
   fs::create_directories(config_.data_dir / "scratch");
-  for (size_t i = 0; i < std::max<size_t>(1, config_.executor_threads); ++i) {
+  config_.executor_threads = std::max<size_t>(1, config_.executor_threads);
+  free_slots_ = config_.executor_threads;
+  std::lock_guard lock(queue_mutex_);
+  for (size_t i = 0; i < config_.executor_threads; ++i) {
     executors_.emplace_back([this] { executor_loop(); });
   }
 }
@@ -109,8 +113,9 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
       prune_results_locked();
     }
     queue_.push_back({id, std::move(invocation), std::move(done), Clock::now()});
+    start_thread_if_needed_locked();
   }
-  queue_cv_.notify_one();
+  queue_cv_.notify_all();
   return id;
 }
 
@@ -140,12 +145,41 @@ MetricsSnapshot Runtime::metrics() const {
 void Runtime::shutdown() {
   {
     std::lock_guard lock(queue_mutex_);
-    if (stopping_ && executors_.empty()) return;
     stopping_ = true;
   }
   queue_cv_.notify_all();
-  for (auto& t : executors_) t.join();
-  executors_.clear();
+  // Threads may still be added while queued chained calls finish: join until none are left.
+  for (;;) {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(queue_mutex_);
+      threads.swap(executors_);
+    }
+    if (threads.empty()) return;
+    for (auto& t : threads) t.join();
+  }
+}
+
+void Runtime::start_thread_if_needed_locked() {
+  bool work_waits = !queue_.empty() && free_slots_ > 0 && idle_threads_ == 0;
+  if (work_waits && executors_.size() < config_.max_executor_threads) {
+    executors_.emplace_back([this] { executor_loop(); });
+  }
+}
+
+void Runtime::release_slot() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    ++free_slots_;
+    start_thread_if_needed_locked();
+  }
+  queue_cv_.notify_all();
+}
+
+void Runtime::acquire_slot() {
+  std::unique_lock lock(queue_mutex_);
+  queue_cv_.wait(lock, [&] { return free_slots_ > 0; });
+  --free_slots_;
 }
 
 void Runtime::executor_loop() {
@@ -153,15 +187,24 @@ void Runtime::executor_loop() {
     Job job;
     {
       std::unique_lock lock(queue_mutex_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      ++idle_threads_;
+      queue_cv_.wait(lock, [&] {
+        return (stopping_ && queue_.empty()) || (!queue_.empty() && free_slots_ > 0);
+      });
+      --idle_threads_;
       if (queue_.empty()) return;  // stopping, and everything queued has run
       job = std::move(queue_.front());
       queue_.pop_front();
+      --free_slots_;
       ++running_;
     }
     run_job(job);
-    std::lock_guard lock(queue_mutex_);
-    --running_;
+    {
+      std::lock_guard lock(queue_mutex_);
+      ++free_slots_;
+      --running_;
+    }
+    queue_cv_.notify_all();
   }
 }
 
@@ -183,7 +226,8 @@ void Runtime::run_job(Job& job) {
   auto started = Clock::now();
   {
     std::lock_guard lock(results_mutex_);
-    if (auto it = results_.find(job.id); it != results_.end()) it->second.status = CallStatus::Running;
+    if (auto it = results_.find(job.id); it != results_.end())
+      it->second.status = CallStatus::Running;
   }
   CallRecord record;
   record.id = job.id;
@@ -209,7 +253,9 @@ void Runtime::run_job(Job& job) {
       }
       pool = entry->pool;
     }
-    faaslet::CallResult r = pool->call(std::move(job.invocation.input));
+    CallChain chain(*this, job.invocation.function, job.invocation.chain_depth);
+    faaslet::CallResult r =
+        pool->call(std::move(job.invocation.input), job.invocation.entry, &chain);
     {
       std::lock_guard lock(entry->mutex);
       size_t created = pool->created();

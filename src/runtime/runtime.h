@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "faaslet/call.h"
 #include "faaslet/function_config.h"
 #include "runtime/call_record.h"
 #include "runtime/function_store.h"
@@ -29,13 +30,18 @@ class CgroupManager;
 namespace wasmlet::runtime {
 
 struct RuntimeConfig {
-  std::filesystem::path data_dir;       // function store, compile cache, shared files
+  std::filesystem::path data_dir;  // function store, compile cache, shared files
   size_t executor_threads = 2;
-  size_t queue_capacity = 1024;         // queued calls beyond this are refused (QueueFull)
-  size_t max_results = 10000;           // finished calls kept for status queries...
-  std::chrono::seconds result_ttl{600}; // ...and for at most this long
-  size_t max_idle_faaslets = 8;         // per function
-  faaslet::FunctionLimits limits;       // defaults for every function
+  size_t queue_capacity = 1024;          // queued calls beyond this are refused (QueueFull)
+  size_t max_results = 10000;            // finished calls kept for status queries...
+  std::chrono::seconds result_ttl{600};  // ...and for at most this long
+  size_t max_idle_faaslets = 8;          // per function
+  // Threads that await a chained call give their executor slot up, and the runtime adds a
+  // thread so the callee can run: deep chains cannot deadlock. At most this many threads.
+  size_t max_executor_threads = 256;
+  uint32_t max_chain_depth = 16;    // a chain deeper than this fails the chaining call
+  size_t max_chained_calls = 4096;  // calls one call may start
+  faaslet::FunctionLimits limits;   // defaults for every function
 };
 
 class QueueFull : public Error {
@@ -57,6 +63,8 @@ class Unsupported : public Error {
 struct Invocation {
   FunctionId function;
   std::string input;
+  faaslet::Entry entry = faaslet::Entry::main();
+  uint32_t chain_depth = 0;  // 0 for calls from outside; chained calls count up
 };
 
 // Called on an executor thread when a call finishes (successfully or not).
@@ -99,8 +107,14 @@ class Runtime {
     std::chrono::steady_clock::time_point queued_at;
   };
   struct FunctionEntry;
+  friend class CallChain;
 
   void executor_loop();
+  void start_thread_if_needed_locked();
+  // An executor thread about to block (awaiting a chained call) gives its slot to others,
+  // and takes one back afterwards.
+  void release_slot();
+  void acquire_slot();
   void run_job(Job& job);
   std::shared_ptr<FunctionEntry> entry_for(const FunctionId& id);
   void finish(uint64_t id, CallRecord record);
@@ -121,6 +135,8 @@ class Runtime {
   std::deque<Job> queue_;
   bool stopping_ = false;
   size_t running_ = 0;
+  size_t free_slots_ = 0;    // how many more threads may run guest code now
+  size_t idle_threads_ = 0;  // executor threads waiting for work
   std::vector<std::thread> executors_;
 
   mutable std::mutex results_mutex_;

@@ -1,11 +1,12 @@
 // The runtime without HTTP: uploads, the persistent store, calls with ids and records, the
 // bounded queue and results, and shutdown.
+#include "runtime/runtime.h"
+
 #include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <future>
 
-#include "runtime/runtime.h"
 #include "test_support.h"
 #include "util/files.h"
 
@@ -163,7 +164,7 @@ TEST_F(RuntimeTest, FinishedResultsAreBounded) {
   uint64_t first = call_sync(*rt, echo, "first").id;
   uint64_t last = 0;
   for (int i = 0; i < 200; ++i) last = call_sync(*rt, echo, std::to_string(i)).id;
-  EXPECT_FALSE(rt->call(first));       // pruned, oldest first
+  EXPECT_FALSE(rt->call(first));  // pruned, oldest first
   EXPECT_EQ(rt->call(last)->output, "199");
 }
 
@@ -182,6 +183,36 @@ TEST_F(RuntimeTest, AsyncCallsCanBePolled) {
     std::this_thread::sleep_for(5ms);
   }
   FAIL() << "the call never finished";
+}
+
+TEST_F(RuntimeTest, ChainedCallsByNameReturnOutputsAndFailures) {
+  auto rt = make();
+  upload(*rt, {"ann", "chain_named"}, "chain_named");
+  upload(*rt, {"ann", "echo"}, "echo");
+  upload(*rt, {"ann", "trap"}, "trap");
+  auto r = call_sync(*rt, {"ann", "chain_named"}, "");
+  EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
+  EXPECT_EQ(r.output, "echo=0:via echo trap=1");
+}
+
+TEST_F(RuntimeTest, FanOutDeeperAndWiderThanTheExecutorsCompletes) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 2;
+  auto rt = make(config);
+  upload(*rt, {"tree", "chain_tree"}, "chain_tree");
+  // 1 + 4 + 16 + 64 nodes, every inner node blocked awaiting its children.
+  auto r = call_sync(*rt, {"tree", "chain_tree"}, "0 4 3");
+  EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
+  EXPECT_EQ(r.output, "85");
+}
+
+TEST_F(RuntimeTest, ChainDepthIsLimited) {
+  runtime::RuntimeConfig config;
+  config.max_chain_depth = 3;
+  auto rt = make(config);
+  upload(*rt, {"deep", "chain_tree"}, "chain_tree");
+  auto r = call_sync(*rt, {"deep", "chain_tree"}, "0 1 5");
+  EXPECT_EQ(r.status, CallStatus::Failed);  // the node at depth 3 may not chain further
 }
 
 }  // namespace

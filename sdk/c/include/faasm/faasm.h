@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "faasm/core.h"
 #include "faasm/host_interface.h"
 
 #ifdef __cplusplus

@@ -1,0 +1,44 @@
+#pragma once
+// The chaining a running call does: the calls it starts (by function name or by table index
+// in its own module) and its waits for them. One per running call; the records of its
+// children outlive it if it does not wait for them.
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "host/chain_handler.h"
+#include "runtime/call_record.h"
+#include "runtime/function_id.h"
+
+namespace wasmlet::runtime {
+
+class Runtime;
+struct Invocation;
+
+class CallChain final : public host::ChainHandler {
+ public:
+  CallChain(Runtime& runtime, FunctionId caller, uint32_t depth);
+
+  uint32_t chain_by_name(const std::string& function, std::string input) override;
+  uint32_t chain_by_table_index(uint32_t table_index, std::string input) override;
+  int await_call(uint32_t call_id, std::string* output) override;
+
+ private:
+  struct Children {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::map<uint32_t, std::optional<CallRecord>> calls;  // empty optional: still running
+  };
+
+  uint32_t start(Invocation invocation);
+
+  Runtime& runtime_;
+  FunctionId caller_;
+  uint32_t depth_;
+  size_t started_ = 0;
+  std::shared_ptr<Children> children_ = std::make_shared<Children>();
+};
+
+}  // namespace wasmlet::runtime
