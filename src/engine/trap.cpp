@@ -325,4 +325,6 @@ void raise_trap(TrapKind kind) {
 
 bool in_guarded_call() { return t_point != nullptr; }
 
+bool deadline_passed() { return t_deadline_expired != 0; }
+
 }  // namespace wasmlet::engine

@@ -72,6 +72,9 @@ void record_host_trap(TrapKind kind, std::string_view message = {}, int exit_cod
 // Traps immediately; only from runtime code that holds no resources.
 [[noreturn]] void raise_trap(TrapKind kind);
 
+// True when the current call's deadline has passed (for host code that waits).
+bool deadline_passed();
+
 // True while the calling thread is inside call_guarded.
 bool in_guarded_call();
 

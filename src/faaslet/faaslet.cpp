@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "faaslet/entry_call.h"
+#include "host/state_binding.h"
 #include "host/wasi/wasi_state.h"
 
 namespace wasmlet::faaslet {
@@ -36,6 +37,9 @@ Faaslet::Faaslet(std::shared_ptr<const ProtoFaaslet> proto)
   host_config.fs.scratch_dir = scratch_;
   host_config.max_output_bytes = config.limits.max_output_bytes;
   host_ = std::make_unique<host::HostContext>(std::move(host_config));
+  if (config.state_tier != nullptr) {
+    host_->set_state(std::make_unique<host::StateBinding>(*config.state_tier, config.user));
+  }
   engine::InstanceLimits limits;
   limits.memory_pages = config.limits.memory_pages;
   instance_ = std::make_unique<engine::Instance>(engine::BlankInstance{}, proto_->module(),

@@ -4,8 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "host/host_context.h"
+
+namespace wasmlet::state {
+class StateTier;
+}
 
 namespace wasmlet::faaslet {
 
@@ -22,6 +27,9 @@ struct FunctionConfig {
   FunctionLimits limits;
   // Where per-Faaslet scratch directories (the guest's /tmp) are made; empty: no /tmp.
   std::filesystem::path scratch_parent;
+  // The state tier the function's state calls use, under its user's namespace; null: none.
+  state::StateTier* state_tier = nullptr;
+  std::string user;
 };
 
 }  // namespace wasmlet::faaslet

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "faaslet/entry_call.h"
+#include "host/state_binding.h"
 
 namespace wasmlet::faaslet {
 
@@ -16,6 +17,9 @@ ProtoFaaslet::ProtoFaaslet(std::shared_ptr<const engine::Module> module, Functio
   host_config.fs.scratch_dir.clear();  // initialisation gets no /tmp: a snapshot holds no files
   host_config.max_output_bytes = config_.limits.max_output_bytes;
   host_ = std::make_unique<host::HostContext>(std::move(host_config));
+  if (config_.state_tier != nullptr) {
+    host_->set_state(std::make_unique<host::StateBinding>(*config_.state_tier, config_.user));
+  }
 
   engine::InstanceLimits limits;
   limits.memory_pages = config_.limits.memory_pages;

@@ -24,6 +24,7 @@ class GuestMemory {
   explicit GuestMemory(wasm_rt_memory_t* memory) : memory_(memory) {}
 
   bool attached() const { return memory_ != nullptr; }
+  wasm_rt_memory_t* raw() const { return memory_; }
   uint64_t size() const { return memory_ ? memory_->size : 0; }
 
   std::span<uint8_t> bytes(uint32_t ptr, uint64_t len) const {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "host/state_binding.h"
 #include "host/wasi/wasi_state.h"
 
 namespace wasmlet::host {
@@ -41,7 +42,10 @@ void HostContext::reset_call_state() {
   stderr_.clear();
   stdio_truncated_ = false;
   wasi_->reset();
+  if (state_) state_->reset();
 }
+
+void HostContext::set_state(std::unique_ptr<StateBinding> state) { state_ = std::move(state); }
 
 std::map<std::string, void*> host_import_contexts(HostContext& host) {
   return {{"env", &host}, {"wasi_snapshot_preview1", &host}};

@@ -15,6 +15,7 @@ namespace wasmlet::host {
 
 class WasiState;
 class ChainHandler;
+class StateBinding;
 
 struct FsConfig {
   // Seen by the guest as "/", read-only. Empty: no root directory.
@@ -66,6 +67,10 @@ class HostContext {
   void set_chain_handler(ChainHandler* handler) { chain_ = handler; }
   ChainHandler* chain_handler() const { return chain_; }
 
+  // The state tier this guest's state calls use; null when state is not available.
+  void set_state(std::unique_ptr<StateBinding> state);
+  StateBinding* state() const { return state_.get(); }
+
  private:
   HostConfig config_;
   GuestMemory memory_;
@@ -73,6 +78,7 @@ class HostContext {
   bool stdio_truncated_ = false;
   std::unique_ptr<WasiState> wasi_;
   ChainHandler* chain_ = nullptr;
+  std::unique_ptr<StateBinding> state_;
 };
 
 // The import contexts every host module needs: all of them point at the one HostContext.

@@ -18,6 +18,7 @@ struct HostFunction {
 std::span<const HostFunction> wasi_functions();
 std::span<const HostFunction> faasm_io_functions();
 std::span<const HostFunction> faasm_chain_functions();
+std::span<const HostFunction> faasm_state_functions();
 
 // Every host function, as the engine's import check wants them.
 std::vector<engine::HostImport> host_imports();

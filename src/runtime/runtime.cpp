@@ -43,6 +43,7 @@ Runtime::Runtime(RuntimeConfig config)
       engine_(compiler_config(config_)),
       store_(config_.data_dir, engine_, host_load_options()),
       state_(std::make_unique<state::InMemoryState>()),
+      state_tier_(std::make_unique<state::StateTier>(*state_)),
       cgroups_(std::make_unique<faaslet::CgroupManager>()) {
   if (!cgroups_->available()) {
     spdlog::info("{}; running without per-tenant CPU weights", cgroups_->unavailable_reason());
@@ -245,6 +246,8 @@ void Runtime::run_job(Job& job) {
         fc.host.fs.shared_root = store_.shared_dir();
         fc.limits = config_.limits;
         fc.scratch_parent = config_.data_dir / "scratch";
+        fc.state_tier = state_tier_.get();
+        fc.user = entry->id.user;
         auto proto = std::make_shared<faaslet::ProtoFaaslet>(entry->module, std::move(fc));
         metrics_.record_snapshot();
         entry->pool = std::make_shared<faaslet::FaasletPool>(

@@ -21,6 +21,7 @@
 #include "runtime/function_store.h"
 #include "runtime/metrics.h"
 #include "state/global_state.h"
+#include "state/state_tier.h"
 
 namespace wasmlet::faaslet {
 class FaasletPool;
@@ -124,6 +125,7 @@ class Runtime {
   engine::Engine engine_;
   FunctionStore store_;
   std::unique_ptr<state::GlobalState> state_;
+  std::unique_ptr<state::StateTier> state_tier_;
   std::unique_ptr<faaslet::CgroupManager> cgroups_;
   Metrics metrics_;
 

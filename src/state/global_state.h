@@ -1,31 +1,92 @@
 #pragma once
-// The global state tier: values by user and key, shared by every function of the user. This is
-// the in-process backend, the embedded default; the Redis backend and the local tier come with
-// the state issue.
+// The global state tier: byte values by user and key, shared by every function of a user
+// (and, with the Redis backend, by every host). Two real backends implement it: in-process
+// memory (the embedded default, one host) and Redis (several hosts).
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
+
+#include "util/error.h"
 
 namespace wasmlet::state {
+
+// The backend could not be reached or answered with an error; the message says which.
+class StateUnavailable : public Error {
+ public:
+  using Error::Error;
+};
+
+enum class LockMode { Read, Write };
 
 class GlobalState {
  public:
   virtual ~GlobalState() = default;
+
+  // Whole values. get of a missing key: nullopt; size of a missing key: 0.
   virtual std::optional<std::string> get(const std::string& user, const std::string& key) = 0;
   virtual void put(const std::string& user, const std::string& key, std::string value) = 0;
+  virtual size_t size(const std::string& user, const std::string& key) = 0;
+  virtual void remove(const std::string& user, const std::string& key) = 0;
+
+  // Byte ranges: reading past the end gives fewer bytes; writing past the end zero-fills the gap.
+  virtual std::string get_range(const std::string& user, const std::string& key, size_t offset,
+                                size_t length) = 0;
+  virtual void put_range(const std::string& user, const std::string& key, size_t offset,
+                         std::string_view data) = 0;
+
+  // An append-only list of elements per key, separate from the key's value.
+  virtual void append(const std::string& user, const std::string& key,
+                      std::string_view element) = 0;
+  virtual std::vector<std::string> read_appended(const std::string& user, const std::string& key,
+                                                 size_t count) = 0;
+  virtual void clear_appended(const std::string& user, const std::string& key) = 0;
+
+  // Locks with an expiry, so a holder that crashed cannot block others forever: any number of
+  // readers or one writer. try_lock returns false when the lock is held incompatibly.
+  virtual bool try_lock(const std::string& user, const std::string& key, LockMode mode,
+                        const std::string& owner, std::chrono::milliseconds ttl) = 0;
+  virtual void unlock(const std::string& user, const std::string& key, LockMode mode,
+                      const std::string& owner) = 0;
 };
 
 class InMemoryState final : public GlobalState {
  public:
   std::optional<std::string> get(const std::string& user, const std::string& key) override;
   void put(const std::string& user, const std::string& key, std::string value) override;
+  size_t size(const std::string& user, const std::string& key) override;
+  void remove(const std::string& user, const std::string& key) override;
+  std::string get_range(const std::string& user, const std::string& key, size_t offset,
+                        size_t length) override;
+  void put_range(const std::string& user, const std::string& key, size_t offset,
+                 std::string_view data) override;
+  void append(const std::string& user, const std::string& key, std::string_view element) override;
+  std::vector<std::string> read_appended(const std::string& user, const std::string& key,
+                                         size_t count) override;
+  void clear_appended(const std::string& user, const std::string& key) override;
+  bool try_lock(const std::string& user, const std::string& key, LockMode mode,
+                const std::string& owner, std::chrono::milliseconds ttl) override;
+  void unlock(const std::string& user, const std::string& key, LockMode mode,
+              const std::string& owner) override;
 
  private:
+  using Key = std::pair<std::string, std::string>;
+  struct Lock {
+    std::map<std::string, std::chrono::steady_clock::time_point> readers;  // owner -> expiry
+    std::string writer;
+    std::chrono::steady_clock::time_point writer_expiry;
+  };
+  void expire_locked(Lock& lock);
+
   std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, std::string> values_;
+  std::map<Key, std::string> values_;
+  std::map<Key, std::vector<std::string>> appended_;
+  std::map<Key, Lock> locks_;
 };
 
 }  // namespace wasmlet::state

@@ -215,5 +215,74 @@ TEST_F(RuntimeTest, ChainDepthIsLimited) {
   EXPECT_EQ(r.status, CallStatus::Failed);  // the node at depth 3 may not chain further
 }
 
+class StateTest : public RuntimeTest {
+ protected:
+  void SetUp() override {
+    RuntimeTest::SetUp();
+    rt_ = make();
+    for (const char* fn : {"ops", "ops2"}) upload(*rt_, {"st", fn}, "state_ops");
+    upload(*rt_, {"other", "ops"}, "state_ops");
+  }
+  std::string run(const std::string& input, const std::string& fn = "ops",
+                  const std::string& user = "st") {
+    auto r = call_sync(*rt_, {user, fn}, input);
+    EXPECT_EQ(r.status, CallStatus::Succeeded) << input << ": " << r.error_message;
+    return r.output;
+  }
+  CallRecord run_record(const std::string& input) { return call_sync(*rt_, {"st", "ops"}, input); }
+  std::unique_ptr<runtime::Runtime> rt_;
+};
+
+TEST_F(StateTest, WriteReadAndNamespaces) {
+  EXPECT_EQ(run("write greeting hello"), "ok");
+  EXPECT_EQ(run("read greeting"), "hello");
+  EXPECT_EQ(run("size greeting"), "5");
+  EXPECT_EQ(rt_->state().get("st", "greeting"), "hello");  // write_state pushes
+  EXPECT_EQ(run("size greeting", "ops", "other"), "0");    // another user's namespace
+  rt_->state().put("st", "fromhttp", "abc");
+  EXPECT_EQ(run("read fromhttp"), "abc");
+}
+
+TEST_F(StateTest, OffsetsAndPartialPush) {
+  EXPECT_EQ(run("woff vec 16 4 ABCD"), "ok");
+  EXPECT_EQ(run("roff vec 16 4 4"), "ABCD");
+  EXPECT_FALSE(rt_->state().get("st", "vec"));  // not pushed yet
+  EXPECT_EQ(run("pushp vec"), "ok");
+  EXPECT_EQ(rt_->state().get_range("st", "vec", 4, 4), "ABCD");
+}
+
+TEST_F(StateTest, MappedPointersAreSharedWithoutPushOrPull) {
+  // One function writes through its mapped pointer; another Faaslet, of another function of
+  // the same user, reads the bytes through its own mapping: plain stores and loads.
+  EXPECT_EQ(run("pwrite shared 100000 70000 hi-there"), "ok");
+  EXPECT_EQ(run("pread shared 100000 70000 8", "ops2"), "hi-there");
+  EXPECT_FALSE(rt_->state().get("st", "shared"));  // nothing went to the global tier
+  EXPECT_EQ(run("push shared"), "ok");
+  EXPECT_EQ(rt_->state().get_range("st", "shared", 70000, 8), "hi-there");
+}
+
+TEST_F(StateTest, AppendedState) {
+  EXPECT_EQ(run("append log one"), "ok");
+  EXPECT_EQ(run("append log two"), "ok");
+  EXPECT_EQ(run("appended log 2"), "onetwo");
+  EXPECT_EQ(run("clear log"), "ok");
+  EXPECT_EQ(run("appended log 2"), "");
+}
+
+TEST_F(StateTest, LocksAreReleasedWhenACallEnds) {
+  EXPECT_EQ(run("lockw k"), "ok");   // leaves the write lock held
+  EXPECT_EQ(run("locked k"), "ok");  // would hang if the reset had not released it
+}
+
+TEST_F(StateTest, BadSizesFailTheCallOnly) {
+  for (const char* bad : {"roff k 16 12 8", "woff k 16 17 x", "roff k -1 0 4", "pread k 8 4 8"}) {
+    auto r = run_record(bad);
+    EXPECT_EQ(r.status, CallStatus::Failed) << bad;
+    EXPECT_EQ(r.error_kind, "host_error") << bad;
+    EXPECT_NE(r.error_message.find("state"), std::string::npos) << r.error_message;
+  }
+  EXPECT_EQ(run("write k fine"), "ok");  // the host and the function are fine
+}
+
 }  // namespace
 }  // namespace wasmlet

@@ -1,4 +1,4 @@
-/* Faasm's C names for chaining (and, with the state issue, state). */
+/* Faasm's C names for chaining and state. */
 #ifndef FAASM_CORE_H
 #define FAASM_CORE_H
 
@@ -29,6 +29,57 @@ static inline int faasmAwaitCall(unsigned int callId) { return __faasm_await_cal
 static inline int faasmAwaitCallOutput(unsigned int callId, char** output, int* outputLen) {
   return __faasm_await_call_output(callId, output, outputLen);
 }
+
+/* State. Sizes and offsets are checked by the host: a bad one fails the call. */
+static inline long faasmReadStateSize(const char* key) { return __faasm_read_state(key, 0, 0); }
+static inline long faasmReadState(const char* key, uint8_t* buffer, long bufferLen) {
+  return __faasm_read_state(key, buffer, bufferLen);
+}
+static inline uint8_t* faasmReadStatePtr(const char* key, long totalLen) {
+  return __faasm_read_state_ptr(key, totalLen);
+}
+static inline uint8_t* faasmReadStateOffsetPtr(const char* key, long totalLen, long offset,
+                                               long len) {
+  return __faasm_read_state_offset_ptr(key, totalLen, offset, len);
+}
+static inline void faasmReadStateOffset(const char* key, long totalLen, long offset,
+                                        uint8_t* buffer, long bufferLen) {
+  __faasm_read_state_offset(key, totalLen, offset, buffer, bufferLen);
+}
+static inline void faasmWriteState(const char* key, const uint8_t* data, long dataLen) {
+  __faasm_write_state(key, data, dataLen);
+}
+static inline void faasmWriteStateOffset(const char* key, long totalLen, long offset,
+                                         const uint8_t* data, long dataLen) {
+  __faasm_write_state_offset(key, totalLen, offset, data, dataLen);
+}
+static inline void faasmAppendState(const char* key, const uint8_t* data, long dataLen) {
+  __faasm_append_state(key, data, dataLen);
+}
+static inline void faasmReadAppendedState(const char* key, uint8_t* buffer, long bufferLen,
+                                          long nElems) {
+  __faasm_read_appended_state(key, buffer, bufferLen, nElems);
+}
+static inline void faasmClearAppendedState(const char* key) { __faasm_clear_appended_state(key); }
+static inline void faasmFlagStateDirty(const char* key, long totalLen) {
+  __faasm_flag_state_dirty(key, totalLen);
+}
+static inline void faasmFlagStateOffsetDirty(const char* key, long totalLen, long offset,
+                                             long len) {
+  __faasm_flag_state_offset_dirty(key, totalLen, offset, len);
+}
+static inline void faasmPushState(const char* key) { __faasm_push_state(key); }
+static inline void faasmPushStatePartial(const char* key) { __faasm_push_state_partial(key); }
+static inline void faasmPushStatePartialMask(const char* key, const char* maskKey) {
+  __faasm_push_state_partial_mask(key, maskKey);
+}
+static inline void faasmPullState(const char* key, long stateLen) {
+  __faasm_pull_state(key, stateLen);
+}
+static inline void faasmLockStateRead(const char* key) { __faasm_lock_state_read(key); }
+static inline void faasmUnlockStateRead(const char* key) { __faasm_unlock_state_read(key); }
+static inline void faasmLockStateWrite(const char* key) { __faasm_lock_state_write(key); }
+static inline void faasmUnlockStateWrite(const char* key) { __faasm_unlock_state_write(key); }
 
 #ifdef __cplusplus
 }

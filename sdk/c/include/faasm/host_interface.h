@@ -28,6 +28,42 @@ WASMLET_IMPORT(__faasm_await_call) int __faasm_await_call(unsigned int callId);
 WASMLET_IMPORT(__faasm_await_call_output)
 int __faasm_await_call_output(unsigned int callId, char** output, int* outputLen);
 
+/* State: values by key for this function's user (see docs/state.md). */
+WASMLET_IMPORT(__faasm_read_state)
+long __faasm_read_state(const char* key, unsigned char* buffer, long bufferLen);
+WASMLET_IMPORT(__faasm_read_state_ptr)
+unsigned char* __faasm_read_state_ptr(const char* key, long totalLen);
+WASMLET_IMPORT(__faasm_read_state_offset_ptr)
+unsigned char* __faasm_read_state_offset_ptr(const char* key, long totalLen, long offset, long len);
+WASMLET_IMPORT(__faasm_write_state)
+void __faasm_write_state(const char* key, const unsigned char* data, long dataLen);
+WASMLET_IMPORT(__faasm_write_state_offset)
+void __faasm_write_state_offset(const char* key, long totalLen, long offset,
+                                const unsigned char* data, long dataLen);
+WASMLET_IMPORT(__faasm_read_state_offset)
+void __faasm_read_state_offset(const char* key, long totalLen, long offset, unsigned char* buffer,
+                               long bufferLen);
+WASMLET_IMPORT(__faasm_write_state_from_file)
+unsigned int __faasm_write_state_from_file(const char* key, const char* filePath);
+WASMLET_IMPORT(__faasm_append_state)
+void __faasm_append_state(const char* key, const unsigned char* data, long dataLen);
+WASMLET_IMPORT(__faasm_read_appended_state)
+void __faasm_read_appended_state(const char* key, unsigned char* buffer, long bufferLen,
+                                 long nElems);
+WASMLET_IMPORT(__faasm_clear_appended_state) void __faasm_clear_appended_state(const char* key);
+WASMLET_IMPORT(__faasm_flag_state_dirty) void __faasm_flag_state_dirty(const char* key, long totalLen);
+WASMLET_IMPORT(__faasm_flag_state_offset_dirty)
+void __faasm_flag_state_offset_dirty(const char* key, long totalLen, long offset, long len);
+WASMLET_IMPORT(__faasm_push_state) void __faasm_push_state(const char* key);
+WASMLET_IMPORT(__faasm_push_state_partial) void __faasm_push_state_partial(const char* key);
+WASMLET_IMPORT(__faasm_push_state_partial_mask)
+void __faasm_push_state_partial_mask(const char* key, const char* maskKey);
+WASMLET_IMPORT(__faasm_pull_state) void __faasm_pull_state(const char* key, long stateLen);
+WASMLET_IMPORT(__faasm_lock_state_read) void __faasm_lock_state_read(const char* key);
+WASMLET_IMPORT(__faasm_unlock_state_read) void __faasm_unlock_state_read(const char* key);
+WASMLET_IMPORT(__faasm_lock_state_write) void __faasm_lock_state_write(const char* key);
+WASMLET_IMPORT(__faasm_unlock_state_write) void __faasm_unlock_state_write(const char* key);
+
 #ifdef __cplusplus
 }
 #endif

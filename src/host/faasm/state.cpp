@@ -1,0 +1,314 @@
+// Faasm's state imports (module "env"): values by key for the calling function's user, through
+// the host's local tier (shared segments, mappable into linear memory) and the global tier.
+// Every size and offset is checked: a bad one fails this call, never the host.
+#include <fmt/format.h>
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "engine/trap.h"
+#include "host/host_call.h"
+#include "host/host_imports.h"
+#include "host/state_binding.h"
+
+using wasmlet::host::host_call;
+using wasmlet::host::HostContext;
+using wasmlet::host::StateBinding;
+
+namespace {
+
+constexpr uint64_t kWasmPage = 65536;
+
+StateBinding& binding(HostContext& h) {
+  if (h.state() == nullptr) {
+    throw wasmlet::Error("state is only available to functions run by the Wasmlet runtime");
+  }
+  return *h.state();
+}
+
+std::string key_at(HostContext& h, uint32_t ptr) {
+  std::string key(h.memory().c_string(ptr));
+  if (key.empty() || key.size() > 512) throw wasmlet::Error("state keys must be 1-512 bytes");
+  return key;
+}
+
+// wasm32 `long` is signed: lengths above 2^31 are negative numbers from the guest's view.
+size_t checked_length(uint32_t v, const char* what) {
+  if (v > 0x7fffffffu) throw wasmlet::Error(fmt::format("negative {} for state", what));
+  return v;
+}
+
+void check_range(size_t total, size_t offset, size_t length) {
+  if (offset > total || length > total - offset) {
+    throw wasmlet::Error(fmt::format(
+        "state range {}+{} is past the value's declared size of {} bytes", offset, length, total));
+  }
+}
+
+// Maps the key's segment (at least `total` bytes) into fresh pages at the end of linear
+// memory, once per call; later requests for the same key reuse the mapping.
+uint32_t map_segment(HostContext& h, const std::string& key, size_t total) {
+  StateBinding& b = binding(h);
+  auto& mappings = b.mappings();
+  if (auto it = mappings.find(key); it != mappings.end() && it->second.length >= total) {
+    return it->second.address;
+  }
+  auto segment = b.tier().segment(b.user(), key, total);
+  size_t length = std::max(segment->size(), total);
+  uint64_t pages = (std::max<uint64_t>(length, 1) + kWasmPage - 1) / kWasmPage;
+  // The segment must back every mapped page, or touching the tail would fault.
+  segment->ensure_backing(pages * kWasmPage);
+  wasm_rt_memory_t* memory = h.memory().raw();
+  if (memory == nullptr) throw wasmlet::Error("the module has no memory");
+  uint32_t old = wasm_rt_grow_memory(memory, static_cast<uint32_t>(pages));
+  if (old == UINT32_MAX) throw wasmlet::Error("out of guest memory to map state into");
+  uint8_t* at = memory->data + uint64_t{old} * kWasmPage;
+  // Replaces the fresh pages; a Faaslet's reset maps over them again, ending the sharing.
+  if (mmap(at, pages * kWasmPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, segment->fd(),
+           0) == MAP_FAILED) {
+    throw wasmlet::Error(fmt::format("cannot map state into the guest: {}", std::strerror(errno)));
+  }
+  uint32_t address = old * static_cast<uint32_t>(kWasmPage);
+  mappings[key] = {address, length};
+  return address;
+}
+
+void lock(HostContext& h, uint32_t key_ptr, bool write) {
+  StateBinding& b = binding(h);
+  auto segment = b.tier().segment(b.user(), key_at(h, key_ptr));
+  auto& mutex = segment->guest_lock();
+  // Wait in slices so a call whose deadline passes gives up instead of hanging in host code.
+  for (;;) {
+    bool got = write ? mutex.try_lock_for(std::chrono::milliseconds(10))
+                     : mutex.try_lock_shared_for(std::chrono::milliseconds(10));
+    if (got) break;
+    if (wasmlet::engine::deadline_passed())
+      throw wasmlet::Error("timed out waiting for a state lock");
+  }
+  b.hold(std::move(segment), write);
+}
+
+void unlock(HostContext& h, uint32_t key_ptr, bool write) {
+  StateBinding& b = binding(h);
+  auto segment = b.tier().segment(b.user(), key_at(h, key_ptr));
+  if (!b.release(segment.get(), write)) {
+    throw wasmlet::Error("unlocking a state lock this call does not hold");
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+// long __faasm_read_state(key, buf, bufLen): bufLen 0 asks for the size.
+uint32_t Z_envZ___faasm_read_state(void* ctx, uint32_t key, uint32_t buf, uint32_t len) {
+  return host_call<uint32_t>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    std::string k = key_at(h, key);
+    size_t want = checked_length(len, "length");
+    if (want == 0) {
+      return static_cast<uint32_t>(b.tier().has_local(b.user(), k)
+                                       ? b.tier().segment(b.user(), k)->size()
+                                       : b.tier().global().size(b.user(), k));
+    }
+    auto segment = b.tier().segment(b.user(), k);
+    std::string value = segment->read(0, want);
+    h.memory().write(buf, value);
+    return static_cast<uint32_t>(segment->size());
+  });
+}
+
+uint32_t Z_envZ___faasm_read_state_ptr(void* ctx, uint32_t key, uint32_t total) {
+  return host_call<uint32_t>(ctx, [&](HostContext& h) {
+    return map_segment(h, key_at(h, key), checked_length(total, "total length"));
+  });
+}
+
+uint32_t Z_envZ___faasm_read_state_offset_ptr(void* ctx, uint32_t key, uint32_t total,
+                                              uint32_t offset, uint32_t len) {
+  return host_call<uint32_t>(ctx, [&](HostContext& h) {
+    size_t t = checked_length(total, "total length");
+    check_range(t, checked_length(offset, "offset"), checked_length(len, "length"));
+    return map_segment(h, key_at(h, key), t) + offset;
+  });
+}
+
+void Z_envZ___faasm_write_state(void* ctx, uint32_t key, uint32_t data, uint32_t len) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    std::string k = key_at(h, key);
+    std::string value(h.memory().string(data, checked_length(len, "length")));
+    b.tier().segment(b.user(), k, value.size())->replace(value);
+    b.tier().global().put(b.user(), k, std::move(value));
+  });
+}
+
+void Z_envZ___faasm_write_state_offset(void* ctx, uint32_t key, uint32_t total, uint32_t offset,
+                                       uint32_t data, uint32_t len) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    size_t t = checked_length(total, "total length"), o = checked_length(offset, "offset");
+    size_t n = checked_length(len, "length");
+    check_range(t, o, n);
+    auto segment = b.tier().segment(b.user(), key_at(h, key), t);
+    segment->write(o, h.memory().string(data, n));
+    segment->mark_dirty(o, n);
+  });
+}
+
+void Z_envZ___faasm_read_state_offset(void* ctx, uint32_t key, uint32_t total, uint32_t offset,
+                                      uint32_t buf, uint32_t len) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    size_t t = checked_length(total, "total length"), o = checked_length(offset, "offset");
+    size_t n = checked_length(len, "length");
+    check_range(t, o, n);
+    auto segment = b.tier().segment(b.user(), key_at(h, key), t);
+    std::string bytes = segment->read(o, n);
+    bytes.resize(n, '\0');
+    h.memory().write(buf, bytes);
+  });
+}
+
+uint32_t Z_envZ___faasm_write_state_from_file(void* ctx, uint32_t, uint32_t) {
+  return host_call<uint32_t>(ctx, [&](HostContext&) -> uint32_t {
+    throw wasmlet::Error(
+        "__faasm_write_state_from_file is not supported; read the file and "
+        "call __faasm_write_state");
+  });
+}
+
+void Z_envZ___faasm_append_state(void* ctx, uint32_t key, uint32_t data, uint32_t len) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    std::string k = key_at(h, key);
+    b.tier().global().append(b.user(), k, h.memory().string(data, checked_length(len, "length")));
+  });
+}
+
+// void __faasm_read_appended_state(key, buf, bufLen, nElems): the first nElems elements,
+// concatenated, into buf.
+void Z_envZ___faasm_read_appended_state(void* ctx, uint32_t key, uint32_t buf, uint32_t len,
+                                        uint32_t count) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    std::string k = key_at(h, key);
+    size_t cap = checked_length(len, "length");
+    std::string joined;
+    for (auto& e : b.tier().global().read_appended(b.user(), k, checked_length(count, "count"))) {
+      joined += e;
+    }
+    if (joined.size() > cap) throw wasmlet::Error("appended state does not fit the buffer");
+    h.memory().write(buf, joined);
+  });
+}
+
+void Z_envZ___faasm_clear_appended_state(void* ctx, uint32_t key) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    b.tier().global().clear_appended(b.user(), key_at(h, key));
+  });
+}
+
+void Z_envZ___faasm_flag_state_dirty(void* ctx, uint32_t key, uint32_t total) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    size_t t = checked_length(total, "total length");
+    b.tier().segment(b.user(), key_at(h, key), t)->mark_dirty(0, t);
+  });
+}
+
+void Z_envZ___faasm_flag_state_offset_dirty(void* ctx, uint32_t key, uint32_t total,
+                                            uint32_t offset, uint32_t len) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    size_t t = checked_length(total, "total length"), o = checked_length(offset, "offset");
+    size_t n = checked_length(len, "length");
+    check_range(t, o, n);
+    b.tier().segment(b.user(), key_at(h, key), t)->mark_dirty(o, n);
+  });
+}
+
+void Z_envZ___faasm_push_state(void* ctx, uint32_t key) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    b.tier().push(b.user(), key_at(h, key));
+  });
+}
+
+void Z_envZ___faasm_push_state_partial(void* ctx, uint32_t key) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    b.tier().push_partial(b.user(), key_at(h, key));
+  });
+}
+
+void Z_envZ___faasm_push_state_partial_mask(void* ctx, uint32_t key, uint32_t mask) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    b.tier().push_partial_mask(b.user(), key_at(h, key), key_at(h, mask));
+  });
+}
+
+void Z_envZ___faasm_pull_state(void* ctx, uint32_t key, uint32_t len) {
+  host_call<void>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    std::string k = key_at(h, key);
+    b.tier().pull(b.user(), k);
+    b.tier().segment(b.user(), k, checked_length(len, "length"));
+  });
+}
+
+void Z_envZ___faasm_lock_state_read(void* ctx, uint32_t key) {
+  host_call<void>(ctx, [&](HostContext& h) { lock(h, key, false); });
+}
+void Z_envZ___faasm_unlock_state_read(void* ctx, uint32_t key) {
+  host_call<void>(ctx, [&](HostContext& h) { unlock(h, key, false); });
+}
+void Z_envZ___faasm_lock_state_write(void* ctx, uint32_t key) {
+  host_call<void>(ctx, [&](HostContext& h) { lock(h, key, true); });
+}
+void Z_envZ___faasm_unlock_state_write(void* ctx, uint32_t key) {
+  host_call<void>(ctx, [&](HostContext& h) { unlock(h, key, true); });
+}
+
+}  // extern "C"
+
+namespace wasmlet::host {
+
+#define STATE_FN(name, sig) \
+  { "env", "__faasm_" #name, sig, reinterpret_cast<const void*>(&Z_envZ___faasm_##name) }
+
+std::span<const HostFunction> faasm_state_functions() {
+  static const HostFunction table[] = {
+      STATE_FN(read_state, "iii>i"),
+      STATE_FN(read_state_ptr, "ii>i"),
+      STATE_FN(read_state_offset_ptr, "iiii>i"),
+      STATE_FN(write_state, "iii>"),
+      STATE_FN(write_state_offset, "iiiii>"),
+      STATE_FN(read_state_offset, "iiiii>"),
+      STATE_FN(write_state_from_file, "ii>i"),
+      STATE_FN(append_state, "iii>"),
+      STATE_FN(read_appended_state, "iiii>"),
+      STATE_FN(clear_appended_state, "i>"),
+      STATE_FN(flag_state_dirty, "ii>"),
+      STATE_FN(flag_state_offset_dirty, "iiii>"),
+      STATE_FN(push_state, "i>"),
+      STATE_FN(push_state_partial, "i>"),
+      STATE_FN(push_state_partial_mask, "ii>"),
+      STATE_FN(pull_state, "ii>"),
+      STATE_FN(lock_state_read, "i>"),
+      STATE_FN(unlock_state_read, "i>"),
+      STATE_FN(lock_state_write, "i>"),
+      STATE_FN(unlock_state_write, "i>"),
+  };
+  return table;
+}
+
+#undef STATE_FN
+
+}  // namespace wasmlet::host

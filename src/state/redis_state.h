@@ -1,0 +1,81 @@
+#pragma once
+// The Redis backend of the global state tier: several hosts share one Redis server. Values,
+// appended lists and locks live under per-user key prefixes (scheme in docs/state.md); locks are
+// Lua scripts so each acquisition is atomic on the server and expires on the server's clock.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "state/global_state.h"
+
+struct redisContext;  // hiredis, kept out of this header
+
+namespace wasmlet::state {
+
+struct RedisOptions {
+  // Bounds a connect to a host that does not answer (a refused connect fails at once).
+  std::chrono::milliseconds connect_timeout{1000};
+  // Bounds each command's send and reply, so a hung server fails a call instead of blocking it.
+  std::chrono::milliseconds command_timeout{1000};
+  // Connections kept open between calls; calls beyond this open extra connections for a while.
+  size_t max_idle_connections = 16;
+};
+
+class RedisState final : public GlobalState {
+ public:
+  // url: "redis://HOST[:PORT]" (PORT defaults to 6379; an IPv6 HOST goes in brackets). Throws
+  // wasmlet::Error for a malformed URL. Does not connect: the first call does, so a Redis that
+  // starts later is fine; call ping() to check reachability up front.
+  explicit RedisState(const std::string& url, RedisOptions options = {});
+  ~RedisState() override;
+  RedisState(const RedisState&) = delete;
+  RedisState& operator=(const RedisState&) = delete;
+
+  // "HOST:PORT", as named in error messages.
+  const std::string& address() const { return address_; }
+  // Throws StateUnavailable unless the server answers PING.
+  void ping();
+
+  std::optional<std::string> get(const std::string& user, const std::string& key) override;
+  void put(const std::string& user, const std::string& key, std::string value) override;
+  size_t size(const std::string& user, const std::string& key) override;
+  void remove(const std::string& user, const std::string& key) override;
+  std::string get_range(const std::string& user, const std::string& key, size_t offset,
+                        size_t length) override;
+  void put_range(const std::string& user, const std::string& key, size_t offset,
+                 std::string_view data) override;
+  void append(const std::string& user, const std::string& key, std::string_view element) override;
+  std::vector<std::string> read_appended(const std::string& user, const std::string& key,
+                                         size_t count) override;
+  void clear_appended(const std::string& user, const std::string& key) override;
+  bool try_lock(const std::string& user, const std::string& key, LockMode mode,
+                const std::string& owner, std::chrono::milliseconds ttl) override;
+  void unlock(const std::string& user, const std::string& key, LockMode mode,
+              const std::string& owner) override;
+
+ private:
+  struct ContextDeleter {
+    void operator()(redisContext* context) const;
+  };
+  using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+  class Lease;
+
+  ContextPtr connect();
+  ContextPtr checkout();
+  void give_back(ContextPtr context);
+
+  std::string host_;
+  int port_ = 0;
+  std::string address_;
+  RedisOptions options_;
+
+  std::mutex pool_mutex_;
+  std::vector<ContextPtr> idle_;
+};
+
+}  // namespace wasmlet::state
