@@ -15,23 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path make_scratch(const fs::path& parent) {
-  if (parent.empty()) return {};
-  static std::atomic<uint64_t> counter{0};
-  fs::path dir = parent / fmt::format("faaslet-{}-{}", getpid(), counter.fetch_add(1));
-  fs::create_directories(dir);
-  return dir;
-}
-
-// Empties a directory without removing it: its descriptor stays valid as the guest's /tmp.
-void clear_directory(const fs::path& dir) {
-  for (const auto& entry : fs::directory_iterator(dir)) fs::remove_all(entry.path());
-}
-
 }  // namespace
 
 Faaslet::Faaslet(std::shared_ptr<const ProtoFaaslet> proto)
-    : proto_(std::move(proto)), scratch_(make_scratch(proto_->config().scratch_parent)) {
+    : proto_(std::move(proto)), scratch_(proto_->scratch().acquire()) {
   const FunctionConfig& config = proto_->config();
   host::HostConfig host_config = config.host;
   host_config.fs.scratch_dir = scratch_;
@@ -49,12 +36,10 @@ Faaslet::Faaslet(std::shared_ptr<const ProtoFaaslet> proto)
 }
 
 Faaslet::~Faaslet() {
+  bool dirty = !reusable_ || host_->wasi().changed_files();
   instance_.reset();
-  host_.reset();  // closes the scratch directory before it goes
-  if (!scratch_.empty()) {
-    std::error_code ec;
-    fs::remove_all(scratch_, ec);
-  }
+  host_.reset();  // closes the scratch directory before it is handed on
+  proto_->scratch().release(scratch_, dirty);
 }
 
 CallResult Faaslet::call(std::string input, const Entry& entry, host::ChainHandler* chain) {

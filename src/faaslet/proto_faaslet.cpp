@@ -8,7 +8,9 @@
 namespace wasmlet::faaslet {
 
 ProtoFaaslet::ProtoFaaslet(std::shared_ptr<const engine::Module> module, FunctionConfig config)
-    : module_(std::move(module)), config_(std::move(config)) {
+    : module_(std::move(module)),
+      config_(std::move(config)),
+      scratch_(std::make_unique<ScratchPool>(config_.scratch_parent)) {
   if (module_->abi().copy_state == nullptr) {
     throw Error("functions that import their memory cannot be snapshotted");
   }

@@ -9,6 +9,7 @@
 #include "engine/instance.h"
 #include "engine/memory_image.h"
 #include "faaslet/function_config.h"
+#include "faaslet/scratch_pool.h"
 #include "host/host_context.h"
 
 namespace wasmlet::faaslet {
@@ -30,6 +31,9 @@ class ProtoFaaslet {
   // Makes `target` (a blank instance of the same module) a copy of the snapshot.
   void restore_into(engine::Instance& target) const;
 
+  // Scratch directories for this function's Faaslets.
+  ScratchPool& scratch() const { return *scratch_; }
+
  private:
   std::shared_ptr<const engine::Module> module_;
   FunctionConfig config_;
@@ -37,6 +41,7 @@ class ProtoFaaslet {
   std::unique_ptr<engine::Instance> template_;
   std::optional<engine::MemoryImage> image_;
   std::chrono::nanoseconds init_time_{0};
+  std::unique_ptr<ScratchPool> scratch_;
 };
 
 }  // namespace wasmlet::faaslet

@@ -182,6 +182,9 @@ TEST(Faaslet, HundredThousandCyclesReleaseEverything) {
   EXPECT_EQ(test::open_fd_count(), fds);
   EXPECT_LE(test::mapping_count(), maps + 2);
   EXPECT_LT(test::virtual_size_kib(), vsz + 64 * 1024);
+  // Scratch directories are reused while the function lives and removed with it.
+  EXPECT_EQ(std::distance(fs::directory_iterator(scratch_root()), fs::directory_iterator{}), 1);
+  proto.reset();
   EXPECT_EQ(std::distance(fs::directory_iterator(scratch_root()), fs::directory_iterator{}), 0);
 }
 
