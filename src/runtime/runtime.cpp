@@ -7,6 +7,7 @@
 #include "faaslet/faaslet_pool.h"
 #include "faaslet/proto_faaslet.h"
 #include "host/host_imports.h"
+#include "state/redis_state.h"
 #include "runtime/call_chain.h"
 
 namespace wasmlet::runtime {
@@ -19,6 +20,12 @@ engine::LoadOptions host_load_options() {
   engine::LoadOptions options;
   options.host_imports = host::host_imports();
   return options;
+}
+
+std::unique_ptr<state::GlobalState> make_global_state(const std::string& url) {
+  if (url.empty()) return std::make_unique<state::InMemoryState>();
+  if (url.starts_with("redis://")) return std::make_unique<state::RedisState>(url);
+  throw Error(fmt::format("unknown state backend '{}' (use redis://HOST:PORT)", url));
 }
 
 engine::CompilerConfig compiler_config(const RuntimeConfig& config) {
@@ -42,7 +49,7 @@ Runtime::Runtime(RuntimeConfig config)
     : config_(std::move(config)),
       engine_(compiler_config(config_)),
       store_(config_.data_dir, engine_, host_load_options()),
-      state_(std::make_unique<state::InMemoryState>()),
+      state_(make_global_state(config_.state_url)),
       state_tier_(std::make_unique<state::StateTier>(*state_)),
       cgroups_(std::make_unique<faaslet::CgroupManager>()) {
   if (!cgroups_->available()) {

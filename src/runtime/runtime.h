@@ -32,6 +32,7 @@ namespace wasmlet::runtime {
 
 struct RuntimeConfig {
   std::filesystem::path data_dir;  // function store, compile cache, shared files
+  std::string state_url;           // global state tier: empty = in process; redis://HOST:PORT
   size_t executor_threads = 2;
   size_t queue_capacity = 1024;          // queued calls beyond this are refused (QueueFull)
   size_t max_results = 10000;            // finished calls kept for status queries...
