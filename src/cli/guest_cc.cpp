@@ -75,7 +75,11 @@ int guest_cc(const GuestCcOptions& options) {
     // Exported constructors are not run by _start: Wasmlet runs them once, before the
     // Proto-Faaslet snapshot, instead of on every call.
     argv.push_back("-Wl,--export=__wasm_call_ctors");
+    // ...and _start then skips destructors too, which flush stdio: Wasmlet calls them after
+    // each call instead.
+    argv.push_back("-Wl,--export-if-defined=__wasm_call_dtors");
   }
+  argv.push_back("-Wl,--export-if-defined=_faasm_zygote");  // a zygote defined without the macro
   argv.insert(argv.end(), options.extra_flags.begin(), options.extra_flags.end());
   argv.insert(argv.end(), options.sources.begin(), options.sources.end());
   argv.insert(argv.end(), {"-o", options.output});

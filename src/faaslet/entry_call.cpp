@@ -75,6 +75,12 @@ CallResult run_entry(engine::Instance& instance, host::HostContext& host, const 
       trap = instance.call_table_entry(entry.index, value, {timeout});
       break;
   }
+  // Modules whose constructors Wasmlet runs (see initialise) leave their destructors, which
+  // flush stdio, to the caller as well.
+  if (!trap && instance.module().info().find_export("__wasm_call_dtors") != nullptr) {
+    int32_t ignored = 0;
+    trap = call_export(instance, "__wasm_call_dtors", ignored, timeout);
+  }
   result.run_time = Clock::now() - start;
   if (trap && trap->kind == engine::TrapKind::Exit) {
     result.return_code = trap->exit_code;

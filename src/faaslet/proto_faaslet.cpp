@@ -11,12 +11,27 @@ ProtoFaaslet::ProtoFaaslet(std::shared_ptr<const engine::Module> module, Functio
     : module_(std::move(module)),
       config_(std::move(config)),
       scratch_(std::make_unique<ScratchPool>(config_.scratch_parent)) {
+  try {
+    initialise_and_capture();
+  } catch (...) {
+    template_.reset();
+    host_.reset();
+    scratch_->release(template_scratch_, true);  // a failed snapshot leaves no directory behind
+    throw;
+  }
+}
+
+void ProtoFaaslet::initialise_and_capture() {
   if (module_->abi().copy_state == nullptr) {
     throw Error("functions that import their memory cannot be snapshotted");
   }
   auto start = std::chrono::steady_clock::now();
   host::HostConfig host_config = config_.host;
-  host_config.fs.scratch_dir.clear();  // initialisation gets no /tmp: a snapshot holds no files
+  // wasi-libc records the preopened directories during initialisation, so the template needs
+  // a /tmp wherever Faaslets will have one: an empty directory of its own. What initialisation
+  // writes there is not part of the snapshot.
+  template_scratch_ = scratch_->acquire();
+  host_config.fs.scratch_dir = template_scratch_;
   host_config.max_output_bytes = config_.limits.max_output_bytes;
   host_ = std::make_unique<host::HostContext>(std::move(host_config));
   if (config_.state_tier != nullptr) {
@@ -41,7 +56,11 @@ ProtoFaaslet::ProtoFaaslet(std::shared_ptr<const engine::Module> module, Functio
   init_time_ = std::chrono::steady_clock::now() - start;
 }
 
-ProtoFaaslet::~ProtoFaaslet() = default;
+ProtoFaaslet::~ProtoFaaslet() {
+  template_.reset();
+  host_.reset();
+  scratch_->release(template_scratch_, true);
+}
 
 void ProtoFaaslet::restore_into(engine::Instance& target) const {
   target.restore(*template_, image_ ? &*image_ : nullptr);

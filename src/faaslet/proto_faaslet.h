@@ -35,6 +35,8 @@ class ProtoFaaslet {
   ScratchPool& scratch() const { return *scratch_; }
 
  private:
+  void initialise_and_capture();
+
   std::shared_ptr<const engine::Module> module_;
   FunctionConfig config_;
   std::unique_ptr<host::HostContext> host_;  // the template's context, for its lifetime
@@ -42,6 +44,7 @@ class ProtoFaaslet {
   std::optional<engine::MemoryImage> image_;
   std::chrono::nanoseconds init_time_{0};
   std::unique_ptr<ScratchPool> scratch_;
+  std::filesystem::path template_scratch_;
 };
 
 }  // namespace wasmlet::faaslet

@@ -50,6 +50,7 @@ int main(void) {
     close(w);
   }
   printf("call output\n");
+  printf("second line\n");
   wasmlet_set_output(out, (size_t)n);
   return 0;
 }

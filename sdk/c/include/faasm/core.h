@@ -3,6 +3,8 @@
 #define FAASM_CORE_H
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "faasm/host_interface.h"
 
@@ -11,6 +13,27 @@ extern "C" {
 #endif
 
 typedef int (*FaasmFuncPtr)(void);
+
+/* Faasm's byte-pointer casts: BYTES(p) is p as uint8_t*, BYTES_CONST(p) as const uint8_t*. */
+#ifdef __cplusplus
+#define BYTES(arr) reinterpret_cast<uint8_t*>(arr)
+#define BYTES_CONST(arr) reinterpret_cast<const uint8_t*>(arr)
+#else
+#define BYTES(arr) ((uint8_t*)(arr))
+#define BYTES_CONST(arr) ((const uint8_t*)(arr))
+#endif
+
+/* Faasm's zygote hook, `FAASM_ZYGOTE() { ...; return 0; }`: runs once, before the snapshot
+ * every call starts from is taken (docs/faaslets.md). */
+int _faasm_zygote(void);
+#define FAASM_ZYGOTE() __attribute__((export_name("_faasm_zygote"))) int _faasm_zygote(void)
+
+/* Older Faasm sources define their entry point as `FAASM_MAIN_FUNC() { ... }`. */
+#define FAASM_MAIN_FUNC() int main(void)
+
+/* Faasm's other names for the conf flag and backtrace imports. */
+static inline unsigned int getConfFlag(const char* key) { return __faasm_conf_flag(key); }
+static inline void faasmBacktrace(int depth) { __faasm_backtrace(depth); }
 
 /* Runs `fn` (a function of this module) in a new Faaslet with the given input. */
 static inline unsigned int faasmChain(FaasmFuncPtr fn, const uint8_t* input, long inputLen) {
@@ -28,6 +51,20 @@ static inline int faasmAwaitCall(unsigned int callId) { return __faasm_await_cal
 /* As faasmAwaitCall, also handing back the callee's output. */
 static inline int faasmAwaitCallOutput(unsigned int callId, char** output, int* outputLen) {
   return __faasm_await_call_output(callId, output, outputLen);
+}
+
+/* Chains fn nFuncs times with the same string input, then waits for every call; 0 when all
+ * succeeded, 1 otherwise. */
+static inline unsigned int faasmChainBatch(FaasmFuncPtr fn, const char* input, int nFuncs) {
+  if (nFuncs <= 0) return 0;
+  unsigned int* ids = (unsigned int*)malloc(sizeof(unsigned int) * (size_t)nFuncs);
+  if (ids == NULL) return 1;
+  long len = (long)strlen(input);
+  for (int i = 0; i < nFuncs; ++i) ids[i] = faasmChain(fn, (const uint8_t*)input, len);
+  unsigned int failed = 0;
+  for (int i = 0; i < nFuncs; ++i) failed |= faasmAwaitCall(ids[i]) != 0;
+  free(ids);
+  return failed;
 }
 
 /* State. Sizes and offsets are checked by the host: a bad one fails the call. */

@@ -31,6 +31,22 @@ static inline unsigned int faasmGetConfFlag(const char* key) { return __faasm_co
 #endif
 
 #ifdef __cplusplus
+#include <string.h>
+
+/* Newer Faasm declares the output as char*; both spellings compile. */
+inline void faasmSetOutput(const char* output, long outputLen) {
+  faasmSetOutput(reinterpret_cast<const uint8_t*>(output), outputLen);
+}
+/* Older Faasm code passes its own buffer: up to bufferLen bytes of the output are copied. */
+inline unsigned int faasmAwaitCallOutput(unsigned int callId, uint8_t* buffer, long bufferLen) {
+  char* out = nullptr;
+  int outLen = 0;
+  int rc = faasmAwaitCallOutput(callId, &out, &outLen);
+  long n = outLen < bufferLen ? outLen : bufferLen;
+  if (n > 0) memcpy(buffer, out, static_cast<size_t>(n));
+  return static_cast<unsigned int>(rc);
+}
+
 #include "faasm/input.h"
 #endif
 

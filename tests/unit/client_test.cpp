@@ -1,0 +1,482 @@
+// The `wasmlet` client commands as a user runs them: a real `wasmlet serve` child process on a
+// free port, driven by real `wasmlet upload|invoke|status|state|functions|rm` processes.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/http_client.h"
+#include "test_support.h"
+#include "util/files.h"
+#include "util/subprocess.h"
+
+extern char** environ;
+
+namespace wasmlet {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "client-test" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Starts a program with stdout and stderr going to files; returns its pid.
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err,
+            const std::vector<std::string>& extra_env = {}) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> env_storage(extra_env);
+  std::vector<char*> env;
+  for (char** e = environ; *e; ++e) {
+    // The test decides where the client goes: never an address from the caller's environment.
+    if (std::string_view(*e).starts_with("WASMLET_SERVER=")) continue;
+    env.push_back(*e);
+  }
+  for (auto& e : env_storage) env.push_back(e.data());
+  env.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw Error("cannot start " + argv[0]);
+  return pid;
+}
+
+// Waits for a child; nullopt when it is still running after `timeout`. Exit status, or -signal.
+std::optional<int> wait_for(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    if (r < 0) return -1;
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+struct ClientRun {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// One `wasmlet` client process; stdout and stderr kept apart.
+ClientRun wasmlet(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+  static int counter = 0;
+  fs::path dir = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "client-test" / "runs";
+  fs::create_directories(dir);
+  std::string stem = std::to_string(getpid()) + "-" + std::to_string(++counter);
+  fs::path out = dir / (stem + ".out"), err = dir / (stem + ".err");
+  std::vector<std::string> argv = {WASMLET_EXE_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_t pid = spawn(argv, out, err, env);
+  ClientRun r;
+  auto status = wait_for(pid, 120s);
+  if (!status) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  r.exit_code = status.value_or(-1);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  fs::remove(out);
+  fs::remove(err);
+  return r;
+}
+
+std::string show(const ClientRun& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout: " + r.out + "\nstderr: " + r.err;
+}
+
+// `wasmlet serve` on a port of its choosing, with its own data directory. Killed (SIGKILL) if a
+// test leaves it running.
+class Server {
+ public:
+  explicit Server(const std::string& name) : dir_(fresh_dir(name)) {
+    fs::create_directories(dir_ / "data");
+    pid_ = spawn({WASMLET_EXE_PATH, "serve", "--port", "0", "--data-dir", (dir_ / "data").string(),
+                  "--timeout", "20s"},
+                 dir_ / "server.out", dir_ / "server.err");
+    // The port it bound is in its start-up log; waiting for /healthz proves it serves.
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    static const std::regex listening("listening on http://[^ ]*:([0-9]+)");
+    while (port_ == 0) {
+      std::smatch m;
+      std::string log = this->log();
+      if (std::regex_search(log, m, listening)) port_ = static_cast<uint16_t>(std::stoi(m[1]));
+      if (port_ == 0 &&
+          (std::chrono::steady_clock::now() > deadline || wait_for(pid_, 0ms).has_value())) {
+        pid_ = -1;
+        throw Error("the server did not start:\n" + log);
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    cli::HttpClient client("127.0.0.1", port_);
+    while (client.request("GET", "/healthz").status != 200) std::this_thread::sleep_for(20ms);
+  }
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  ~Server() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  uint16_t port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string log() const { return slurp(dir_ / "server.out") + slurp(dir_ / "server.err"); }
+  const fs::path& dir() const { return dir_; }
+
+  // SIGTERM, then the exit status (-1 if it had to be killed).
+  int stop() {
+    kill(pid_, SIGTERM);
+    auto status = wait_for(pid_, 60s);
+    if (!status) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    pid_ = -1;
+    return status.value_or(-1);
+  }
+
+ private:
+  fs::path dir_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+// Client arguments with the server's address appended.
+std::vector<std::string> at(const Server& s, std::vector<std::string> args) {
+  args.push_back("--server");
+  args.push_back(s.address());
+  return args;
+}
+
+// Compiles a small C function with `wasmlet cc`.
+fs::path compile_c(const fs::path& dir, const std::string& name, const std::string& source) {
+  fs::path src = dir / (name + ".c"), out = dir / (name + ".wasm");
+  std::ofstream(src) << source;
+  auto r = util::run_process({WASMLET_EXE_PATH, "cc", src.string(), "-o", out.string()});
+  if (r.exit_code != 0) throw Error("wasmlet cc failed: " + r.output);
+  return out;
+}
+
+TEST(ClientCommands, UploadInvokeStatusListRemove) {
+  Server server("functions");
+  std::string echo = test::guest_path("echo").string();
+
+  auto up = wasmlet(at(server, {"upload", "alice/echo", echo}));
+  ASSERT_EQ(up.exit_code, 0) << show(up) << server.log();
+  EXPECT_TRUE(std::regex_search(
+      up.out,
+      std::regex(
+          R"(^uploaded alice/echo \([0-9]+ bytes, (compiled in [0-9.]+ s|already compiled)\)\n$)")))
+      << up.out;
+
+  auto inv = wasmlet(at(server, {"invoke", "alice/echo", "--input", "hello, server"}));
+  EXPECT_EQ(inv.exit_code, 0) << show(inv);
+  EXPECT_EQ(inv.out, "hello, server");  // raw bytes: not a terminal, so no newline added
+  EXPECT_TRUE(std::regex_search(inv.err, std::regex(R"(^call [0-9]+: return code 0\n$)")))
+      << inv.err;
+
+  fs::path input = server.dir() / "input.bin";
+  std::ofstream(input, std::ios::binary) << std::string("bin\0ary\n", 8);
+  auto from_file = wasmlet(at(server, {"invoke", "alice/echo", "--input-file", input.string()}));
+  EXPECT_EQ(from_file.exit_code, 0) << show(from_file);
+  EXPECT_EQ(from_file.out, std::string("bin\0ary\n", 8));
+
+  // The address may come from the environment instead of --server.
+  auto via_env =
+      wasmlet({"invoke", "alice/echo", "--input", "env"}, {"WASMLET_SERVER=" + server.address()});
+  EXPECT_EQ(via_env.exit_code, 0) << show(via_env);
+  EXPECT_EQ(via_env.out, "env");
+
+  auto async = wasmlet(at(server, {"invoke", "alice/echo", "--input", "later", "--async"}));
+  ASSERT_EQ(async.exit_code, 0) << show(async);
+  ASSERT_TRUE(std::regex_match(async.out, std::regex("[0-9]+\n"))) << async.out;
+  std::string id = async.out.substr(0, async.out.size() - 1);
+  ClientRun st;
+  for (int i = 0; i < 500; ++i) {
+    st = wasmlet(at(server, {"status", id}));
+    if (st.out.find("succeeded") != std::string::npos) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(st.exit_code, 0) << show(st);
+  EXPECT_NE(st.out.find("call         " + id + "\n"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("function     alice/echo\n"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("status       succeeded\n"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("return code  0\n"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("output       later\n"), std::string::npos) << st.out;
+
+  auto unknown_call = wasmlet(at(server, {"status", "999999"}));
+  EXPECT_EQ(unknown_call.exit_code, 1);
+  EXPECT_EQ(unknown_call.err, "wasmlet: error: no call 999999 (unknown, or its result expired)\n");
+
+  ASSERT_EQ(wasmlet(at(server, {"upload", "bob/copy", echo})).exit_code, 0);
+  auto list = wasmlet(at(server, {"functions"}));
+  EXPECT_EQ(list.exit_code, 0) << show(list);
+  EXPECT_TRUE(std::regex_search(list.out, std::regex(R"(^NAME +KIND +SIZE +UPLOADED\n)")))
+      << list.out;
+  EXPECT_TRUE(std::regex_search(
+      list.out, std::regex(R"(\nalice/echo +wasm +[0-9.]+ (B|KiB) +20[0-9-]+T[0-9:.]+Z\n)")))
+      << list.out;
+  EXPECT_NE(list.out.find("\nbob/copy "), std::string::npos) << list.out;
+
+  auto rm = wasmlet(at(server, {"rm", "alice/echo"}));
+  EXPECT_EQ(rm.exit_code, 0) << show(rm);
+  EXPECT_EQ(rm.out, "removed alice/echo\n");
+
+  auto gone = wasmlet(at(server, {"invoke", "alice/echo", "--input", "x"}));
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_EQ(gone.out, "");
+  EXPECT_EQ(gone.err, "wasmlet: error: no function alice/echo\n");
+  auto rm_again = wasmlet(at(server, {"rm", "alice/echo"}));
+  EXPECT_EQ(rm_again.exit_code, 1);
+  EXPECT_EQ(rm_again.err, "wasmlet: error: no function alice/echo\n");
+
+  list = wasmlet(at(server, {"functions"}));
+  EXPECT_EQ(list.out.find("alice/echo"), std::string::npos) << list.out;
+
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+TEST(ClientCommands, FailuresBecomeMessagesAndExitCodes) {
+  Server server("failures");
+  auto seven = compile_c(server.dir(), "seven",
+                         "#include <wasmlet/wasmlet.h>\n"
+                         "int main(void) { wasmlet_set_output(\"seven\", 5); return 7; }\n");
+  ASSERT_EQ(wasmlet(at(server, {"upload", "alice/seven", seven.string()})).exit_code, 0);
+  ASSERT_EQ(
+      wasmlet(at(server, {"upload", "alice/trap", test::guest_path("trap").string()})).exit_code,
+      0);
+
+  // A function's non-zero return code is the exit status; its output is still printed.
+  auto r = wasmlet(at(server, {"invoke", "alice/seven"}));
+  EXPECT_EQ(r.exit_code, 7) << show(r);
+  EXPECT_EQ(r.out, "seven");
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(^call [0-9]+: return code 7\n$)"))) << r.err;
+
+  auto trap = wasmlet(at(server, {"invoke", "alice/trap"}));
+  EXPECT_EQ(trap.exit_code, 1) << show(trap);
+  EXPECT_EQ(trap.err, "wasmlet: error: trap: out of bounds memory access\n");
+
+  // The server refuses a module that is not valid, and says why.
+  fs::path junk = server.dir() / "junk.wasm";
+  std::ofstream(junk) << "not wasm";
+  auto bad = wasmlet(at(server, {"upload", "alice/junk", junk.string()}));
+  EXPECT_EQ(bad.exit_code, 1) << show(bad);
+  EXPECT_TRUE(bad.err.starts_with("wasmlet: error: ")) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+
+  auto bad_name = wasmlet(at(server, {"invoke", "no-slash"}));
+  EXPECT_EQ(bad_name.exit_code, 1);
+  EXPECT_EQ(bad_name.err, "wasmlet: error: expected USER/FUNCTION, got 'no-slash'\n");
+
+  auto invalid = wasmlet(at(server, {"invoke", "alice/bad name"}));
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_TRUE(invalid.err.starts_with("wasmlet: error: invalid function name")) << invalid.err;
+
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+TEST(ClientCommands, State) {
+  Server server("state");
+  auto put = wasmlet(at(server, {"state", "put", "alice/greeting", "--value", "hi there"}));
+  EXPECT_EQ(put.exit_code, 0) << show(put);
+  EXPECT_EQ(put.out, "stored alice/greeting (8 bytes)\n");
+
+  auto get = wasmlet(at(server, {"state", "get", "alice/greeting"}));
+  EXPECT_EQ(get.exit_code, 0) << show(get);
+  EXPECT_EQ(get.out, "hi there");
+
+  fs::path file = server.dir() / "value.bin";
+  std::ofstream(file, std::ios::binary) << std::string("\x00\x01\xff", 3);
+  ASSERT_EQ(wasmlet(at(server, {"state", "put", "alice/blob", "--file", file.string()})).exit_code,
+            0);
+  EXPECT_EQ(wasmlet(at(server, {"state", "get", "alice/blob"})).out,
+            std::string("\x00\x01\xff", 3));
+
+  // Keys are per user.
+  auto other = wasmlet(at(server, {"state", "get", "bob/greeting"}));
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_EQ(other.err, "wasmlet: error: no state bob/greeting\n");
+
+  auto no_value = wasmlet(at(server, {"state", "put", "alice/x"}));
+  EXPECT_EQ(no_value.exit_code, 1);
+  EXPECT_EQ(no_value.err, "wasmlet: error: state put needs --value or --file\n");
+
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+TEST(ClientCommands, NoServer) {
+  // A port nothing listens on: bind one, then close it.
+  uint16_t port = 0;
+  {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    port = ntohs(a.sin_port);
+    close(fd);
+  }
+  std::string address = "127.0.0.1:" + std::to_string(port);
+  for (std::vector<std::string> args : {std::vector<std::string>{"functions"},
+                                        {"invoke", "a/b", "--input", "x"},
+                                        {"state", "get", "a/k"}}) {
+    args.insert(args.end(), {"--server", address});
+    auto r = wasmlet(args);
+    EXPECT_EQ(r.exit_code, 1) << show(r);
+    EXPECT_EQ(r.err,
+              "wasmlet: error: cannot reach the server at " + address + ": Connection refused\n");
+  }
+  auto bad = wasmlet({"functions", "--server", "localhost:notaport"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.err, "wasmlet: error: bad server address 'localhost:notaport' (HOST:PORT)\n");
+}
+
+TEST(ClientCommands, GracefulShutdownAnswersCallsInFlight) {
+  Server server("shutdown");
+  ASSERT_EQ(wasmlet(at(server, {"upload", "alice/sleeper", test::guest_path("sleeper").string()}))
+                .exit_code,
+            0);
+  // A synchronous call that sleeps 300 ms; SIGTERM arrives while it runs.
+  auto call = std::async(std::launch::async, [&] {
+    return wasmlet(at(server, {"invoke", "alice/sleeper"}));
+  });
+  cli::HttpClient client("127.0.0.1", server.port());
+  for (int i = 0; i < 1000; ++i) {
+    auto r = client.request("GET", "/v1/calls/1");
+    if (r.status == 200 && r.body.find("\"queued\"") == std::string::npos) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  client.close();
+  EXPECT_EQ(server.stop(), 0) << server.log();
+  auto r = call.get();
+  EXPECT_EQ(r.exit_code, 0) << show(r);
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(^call 1: return code 0\n$)"))) << r.err;
+}
+
+// A listening socket on 127.0.0.1 and a free port; closed on destruction.
+class RawListener {
+ public:
+  RawListener() : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        listen(fd_.get(), 8) != 0 ||
+        getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      throw Error("cannot listen");
+    }
+    port_ = ntohs(a.sin_port);
+  }
+  uint16_t port() const { return port_; }
+  util::UniqueFd accept_one() const { return util::UniqueFd(accept(fd_.get(), nullptr, nullptr)); }
+
+ private:
+  util::UniqueFd fd_;
+  uint16_t port_ = 0;
+};
+
+// Reads one request head (these tests send no bodies).
+void read_request(int fd) {
+  std::string data;
+  char buf[1024];
+  while (data.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) return;
+    data.append(buf, static_cast<size_t>(n));
+  }
+}
+
+TEST(HttpClient, ReconnectsWhenTheServerClosedAnIdleConnection) {
+  RawListener listener;
+  // Each connection answers one request as keep-alive, then closes: the way a server drops
+  // an idle connection.
+  std::jthread server([&] {
+    for (int i = 0; i < 2; ++i) {
+      auto conn = listener.accept_one();
+      read_request(conn.get());
+      std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok" + std::to_string(i);
+      ASSERT_EQ(write(conn.get(), reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
+    }
+  });
+  cli::HttpClient client("127.0.0.1", listener.port());
+  EXPECT_EQ(client.request("GET", "/a").body, "ok0");
+  std::this_thread::sleep_for(50ms);  // the server has closed the first connection by now
+  auto r = client.request("GET", "/b");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok1");
+}
+
+TEST(HttpClient, TimesOut) {
+  RawListener listener;  // accepts (the kernel's backlog) but never answers
+  cli::HttpClientOptions options;
+  options.request_timeout = 200ms;
+  cli::HttpClient client("127.0.0.1", listener.port(), options);
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    client.request("GET", "/");
+    FAIL() << "no timeout";
+  } catch (const cli::HttpError& e) {
+    EXPECT_EQ(std::string(e.what()), "timed out after 0.2 s");
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+}
+
+TEST(HttpClient, ParsesServerAddresses) {
+  using cli::parse_server_address;
+  EXPECT_EQ(parse_server_address("localhost:8080"),
+            std::make_pair(std::string("localhost"), uint16_t{8080}));
+  EXPECT_EQ(parse_server_address("example.org"),
+            std::make_pair(std::string("example.org"), uint16_t{8080}));
+  EXPECT_EQ(parse_server_address("http://10.0.0.1:9000/"),
+            std::make_pair(std::string("10.0.0.1"), uint16_t{9000}));
+  EXPECT_EQ(parse_server_address("[::1]:81"), std::make_pair(std::string("::1"), uint16_t{81}));
+  EXPECT_THROW(parse_server_address(":80"), Error);
+  EXPECT_THROW(parse_server_address("host:0"), Error);
+  EXPECT_THROW(parse_server_address("host:70000"), Error);
+  EXPECT_THROW(parse_server_address("[::1"), Error);
+}
+
+}  // namespace
+}  // namespace wasmlet
