@@ -8,7 +8,9 @@
 #include <chrono>
 #include <iostream>
 
+#include "cli/client_commands.h"
 #include "cli/guest_cc.h"
+#include "cli/serve_command.h"
 #include "cli/spectest_runner.h"
 #include "engine/engine.h"
 #include "faaslet/faaslet.h"
@@ -226,9 +228,20 @@ int main(int argc, char** argv) {
       app.add_subcommand("compile", "Compile a module into the cache and report the time");
   compile_sub->add_option("wasm", compile_file, "Module")->required()->check(CLI::ExistingFile);
 
+  cli::ServeOptions serve;
+  auto* serve_sub = app.add_subcommand("serve", "Run the Wasmlet server (HTTP API)");
+  cli::add_serve_options(*serve_sub, serve);
+
+  cli::ClientOptions client;
+  cli::add_client_commands(app, client);
+
   CLI11_PARSE(app, argc, argv);
 
   try {
+    if (*serve_sub) return cli::serve_main(serve);
+    bool handled = false;
+    int client_rc = cli::run_client_command(app, client, handled);
+    if (handled) return client_rc;
     if (*run_sub) return run_cmd(run);
     if (*cc_sub) {
       for (const auto& x : cc_sub->remaining()) {

@@ -35,8 +35,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+// Per process, so that two runs of the test binary never share a directory.
 fs::path fresh_dir(const std::string& name) {
-  fs::path dir = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "client-test" / name;
+  fs::path dir = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "client-test" /
+                 (name + "-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -155,6 +157,9 @@ class Server {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
+    // A failed test keeps the server's log and data for a look.
+    std::error_code ignored;
+    if (!::testing::Test::HasFailure()) fs::remove_all(dir_, ignored);
   }
 
   uint16_t port() const { return port_; }

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# ./run bench http: synchronous invocations of the echo function through `wasmlet serve`, with
+# wrk and keep-alive, against http_floor_server (a native Beast server with the same I/O model
+# that echoes POST bodies itself: what this machine's HTTP stack allows at best). Also the time
+# from uploading a never-seen module to its first invoke's response, cold and warm cache.
+#
+# Args: BUILD_DIR. Environment:
+#   HTTP_BENCH_SECONDS     seconds per wrk run (default 10)
+#   HTTP_BENCH_IO_THREADS  I/O threads of both servers (default 1, as `wasmlet serve`)
+#   HTTP_BENCH_BODY_BYTES  request body size (default 64)
+#   HTTP_BENCH_SERVE_ARGS  more `wasmlet serve` options, e.g. "--log-level warn"
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: http_bench.sh BUILD_DIR}" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WASMLET=$BUILD/src/cli/wasmlet
+FLOOR=$BUILD/bench/http_floor_server
+DURATION=${HTTP_BENCH_SECONDS:-10}
+IO_THREADS=${HTTP_BENCH_IO_THREADS:-1}
+BODY_BYTES=${HTTP_BENCH_BODY_BYTES:-64}
+read -r -a SERVE_ARGS <<<"${HTTP_BENCH_SERVE_ARGS:-}"
+PY=/usr/bin/python3
+
+for exe in "$WASMLET" "$FLOOR"; do
+  [ -x "$exe" ] || { echo "http_bench: $exe is missing (build first)" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "http_bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/wasmlet-http-bench.XXXXXX")
+cd "$WORK"  # nothing this script writes lands in the caller's directory
+SERVER_PID=
+FLOOR_PID=
+
+# SIGTERM, then SIGKILL if it has not exited after 10 s.
+stop_pid() {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  stop_pid "$SERVER_PID"
+  stop_pid "$FLOOR_PID"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+free_port() {
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits until GET URL answers 200 (the server may still be starting).
+wait_ready() {
+  local url=$1 pid=$2 name=$3
+  for _ in $(seq 300); do
+    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "http_bench: $name exited" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "http_bench: $name did not answer $url" >&2
+  return 1
+}
+
+# ---- the function --------------------------------------------------------------------------
+log "compiling examples/functions/echo.c with 'wasmlet cc'"
+"$WASMLET" cc "$ROOT/examples/functions/echo.c" -o "$WORK/echo.wasm"
+
+# ---- servers -------------------------------------------------------------------------------
+PORT=$(free_port)
+log "starting wasmlet serve on port $PORT (fresh data directory, $IO_THREADS I/O thread(s))"
+"$WASMLET" serve --port "$PORT" --data-dir "$WORK/data" --io-threads "$IO_THREADS" \
+  "${SERVE_ARGS[@]}" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+wait_ready "http://127.0.0.1:$PORT/healthz" "$SERVER_PID" "wasmlet serve" || {
+  cat "$WORK/server.log" >&2
+  exit 1
+}
+
+FLOOR_PORT=$(free_port)
+"$FLOOR" --port "$FLOOR_PORT" --threads "$IO_THREADS" >"$WORK/floor.log" 2>&1 &
+FLOOR_PID=$!
+wait_ready "http://127.0.0.1:$FLOOR_PORT/" "$FLOOR_PID" "http_floor_server"
+
+# ---- upload to first invoke ----------------------------------------------------------------
+# One keep-alive connection: PUT the module, then POST the first invoke; times in ms.
+upload_then_invoke() {
+  "$PY" - "$PORT" "$WORK/echo.wasm" "$1" <<'EOF'
+import http.client, sys, time
+port, path, fn = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+wasm = open(path, "rb").read()
+c = http.client.HTTPConnection("127.0.0.1", port)
+t0 = time.perf_counter()
+c.request("PUT", f"/v1/functions/{fn}", wasm)
+r = c.getresponse(); body = r.read()
+if r.status != 200: sys.exit(f"upload failed: {r.status} {body!r}")
+t1 = time.perf_counter()
+c.request("POST", f"/v1/functions/{fn}:invoke", b"first")
+r = c.getresponse(); out = r.read()
+if r.status != 200 or out != b"first": sys.exit(f"invoke failed: {r.status} {out!r}")
+t2 = time.perf_counter()
+print(f"{(t1 - t0) * 1e3:.1f} {(t2 - t1) * 1e3:.1f} {(t2 - t0) * 1e3:.1f} {len(wasm)}")
+EOF
+}
+log "upload to first invoke: a never-seen module (compiles), then the same module again (cache)"
+read -r COLD_PUT COLD_INV COLD_TOTAL WASM_BYTES < <(upload_then_invoke bench/echo)
+read -r WARM_PUT WARM_INV WARM_TOTAL _ < <(upload_then_invoke bench/echo_again)
+
+# ---- wrk runs -----------------------------------------------------------------------------
+BODY=$(head -c "$BODY_BYTES" /dev/zero | tr '\0' x)
+cat >"$WORK/v1.lua" <<EOF
+wrk.method = "POST"
+wrk.body = "$BODY"
+wrk.headers["Content-Type"] = "application/octet-stream"
+EOF
+B64=$(printf '%s' "$BODY" | base64 -w0)
+cat >"$WORK/faasm.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '{"user": "bench", "function": "echo", "input_data": "$B64"}'
+wrk.headers["Content-Type"] = "application/json"
+EOF
+
+# Checks that both paths really echo before measuring them.
+check_echo() {
+  local got
+  got=$(curl -fsS -X POST --data-binary "$BODY" "http://127.0.0.1:$PORT/v1/functions/bench/echo:invoke")
+  [ "$got" = "$BODY" ] || { echo "http_bench: /v1 invoke answered '$got'" >&2; exit 1; }
+  got=$(curl -fsS -X POST -H 'Content-Type: application/json' \
+    --data-binary "{\"user\": \"bench\", \"function\": \"echo\", \"input_data\": \"$B64\"}" \
+    "http://127.0.0.1:$PORT/")
+  [ "$got" = "$BODY" ] || { echo "http_bench: Faasm POST / answered '$got'" >&2; exit 1; }
+}
+check_echo
+
+# Runs wrk; prints "req/s p50_ms p99_ms errors".
+run_wrk() {
+  local url=$1 script=$2 conns=$3 seconds=$4 threads out
+  threads=$((conns < 2 ? conns : 2))
+  out=$(wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency -s "$script" "$url")
+  echo "$out" >>"$WORK/wrk.log"
+  echo "$out" | awk '
+    function ms(v) {
+      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+      if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+      return v + 0
+    }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
+    /^Requests\/sec:/ { rps = $2 }
+    /Non-2xx or 3xx responses:/ { errors += $NF }
+    /Socket errors:/ { for (i = 3; i <= NF; i += 2) errors += $(i + 1) + 0 }
+    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, errors }'
+}
+
+log "warming up both servers"
+run_wrk "http://127.0.0.1:$PORT/v1/functions/bench/echo:invoke" "$WORK/v1.lua" 10 2 >/dev/null
+run_wrk "http://127.0.0.1:$FLOOR_PORT/v1/functions/bench/echo:invoke" "$WORK/v1.lua" 10 2 >/dev/null
+
+ROWS=()
+VERDICTS=()
+fmt_ms() { awk -v v="$1" 'BEGIN { if (v < 1) printf("%.0f us", v * 1000); else printf("%.2f ms", v) }'; }
+
+measure() {
+  local label=$1 target=$2 script=$3 conns=$4 w f
+  log "$label, concurrency $conns: wasmlet, then the floor (${DURATION} s each)"
+  w=$(run_wrk "http://127.0.0.1:$PORT$target" "$script" "$conns" "$DURATION")
+  f=$(run_wrk "http://127.0.0.1:$FLOOR_PORT$target" "$script" "$conns" "$DURATION")
+  read -r w_rps w_p50 w_p99 w_err <<<"$w"
+  read -r f_rps f_p50 f_p99 f_err <<<"$f"
+  local ratio p99x errors=""
+  # (Parentheses: a bare ">" after print/printf would redirect the output to a file.)
+  ratio=$(awk -v a="$w_rps" -v b="$f_rps" 'BEGIN { printf("%.0f%%", (b > 0) ? 100 * a / b : 0) }')
+  p99x=$(awk -v a="$w_p99" -v b="$f_p99" 'BEGIN { printf("%.2f", (b > 0) ? a / b : 0) }')
+  [ "$w_err" -eq 0 ] && [ "$f_err" -eq 0 ] || errors=" (errors: wasmlet $w_err, floor $f_err)"
+  ROWS+=("| $label | $conns | $w_rps | $f_rps | $ratio$errors | $(fmt_ms "$w_p50") / $(fmt_ms "$w_p99") | $(fmt_ms "$f_p50") / $(fmt_ms "$f_p99") |")
+  local pass_t pass_l
+  pass_t=$(awk -v a="$w_rps" -v b="$f_rps" 'BEGIN { print((a >= 0.7 * b) ? "PASS" : "MISS") }')
+  VERDICTS+=("throughput >= 70% of the floor, $label c=$conns: $pass_t ($ratio)")
+  if [ "$conns" -eq 100 ]; then
+    pass_l=$(awk -v x="$p99x" 'BEGIN { print((x <= 2) ? "PASS" : "MISS") }')
+    VERDICTS+=("p99 within 2x of the floor's, $label c=$conns: $pass_l (${p99x}x)")
+  fi
+}
+
+V1=/v1/functions/bench/echo:invoke
+measure "POST $V1" "$V1" "$WORK/v1.lua" 1
+measure "POST $V1" "$V1" "$WORK/v1.lua" 10
+measure "POST $V1" "$V1" "$WORK/v1.lua" 100
+measure "Faasm POST / (JSON)" "/" "$WORK/faasm.lua" 10
+
+# The server must stop cleanly (SIGTERM: graceful shutdown) after all that.
+kill -TERM "$SERVER_PID"
+SERVER_EXIT=0
+wait "$SERVER_PID" || SERVER_EXIT=$?
+SERVER_PID=
+
+# ---- report -------------------------------------------------------------------------------
+echo
+echo "## HTTP invocation: wasmlet serve vs a native Beast floor server"
+echo
+echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')); wrk" \
+  "and both servers share them. wrk, keep-alive, ${BODY_BYTES}-byte POST bodies, ${DURATION} s" \
+  "per run; $IO_THREADS I/O thread(s) in both servers, wasmlet with its default executors" \
+  "${SERVE_ARGS[*]:+and ${SERVE_ARGS[*]}}." \
+  "The floor answers each POST with its body on the I/O thread."
+echo
+echo "| path | concurrency | wasmlet req/s | floor req/s | ratio | wasmlet p50 / p99 | floor p50 / p99 |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${ROWS[@]}"
+echo
+echo "Targets:"
+printf -- '- %s\n' "${VERDICTS[@]}"
+echo
+echo "Upload to first invoke of echo ($WASM_BYTES bytes of wasm; PUT, then the first POST :invoke" \
+  "on the same connection; the invoke includes taking the Proto-Faaslet snapshot):"
+echo
+echo "| compile cache | PUT (upload + compile) | first invoke | total |"
+echo "|---|---:|---:|---:|"
+echo "| cold (fresh data directory) | $COLD_PUT ms | $COLD_INV ms | $COLD_TOTAL ms |"
+echo "| warm (same module, new name) | $WARM_PUT ms | $WARM_INV ms | $WARM_TOTAL ms |"
+echo
+echo "wasmlet serve exited with status $SERVER_EXIT after SIGTERM."
+[ "$SERVER_EXIT" -eq 0 ]

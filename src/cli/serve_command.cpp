@@ -1,0 +1,153 @@
+#include "cli/serve_command.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+
+#include "runtime/runtime.h"
+#include "server/http_server.h"
+#include "util/error.h"
+
+namespace wasmlet::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A number with an optional unit from `units` (name -> scale); "" is the bare number.
+double parse_with_unit(const std::string& text, const std::vector<std::pair<std::string, double>>& units,
+                       const char* what) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::logic_error&) {
+    throw CLI::ValidationError(fmt::format("bad {} '{}'", what, text));
+  }
+  std::string unit = text.substr(used);
+  for (const auto& [name, scale] : units) {
+    if (unit == name && value >= 0) return value * scale;
+  }
+  throw CLI::ValidationError(fmt::format("bad {} '{}'", what, text));
+}
+
+// "64MiB", "512KiB", "1GiB", or plain bytes.
+size_t parse_bytes(const std::string& text) {
+  double bytes = parse_with_unit(text,
+                                 {{"", 1},
+                                  {"B", 1},
+                                  {"KiB", 1024.0},
+                                  {"K", 1024.0},
+                                  {"MiB", 1024.0 * 1024},
+                                  {"M", 1024.0 * 1024},
+                                  {"GiB", 1024.0 * 1024 * 1024},
+                                  {"G", 1024.0 * 1024 * 1024}},
+                                 "size");
+  return static_cast<size_t>(bytes);
+}
+
+// "60s", "250ms", "2m", or plain seconds.
+std::chrono::nanoseconds parse_duration(const std::string& text) {
+  double ns = parse_with_unit(text, {{"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"m", 60e9}},
+                              "duration");
+  return std::chrono::nanoseconds(static_cast<int64_t>(ns));
+}
+
+uint32_t parse_memory_pages(const std::string& text) {
+  double pages = static_cast<double>(parse_bytes(text)) / 65536;
+  if (pages < 1 || pages > 65536) {
+    throw CLI::ValidationError(fmt::format("memory limit '{}' is out of range (64KiB-4GiB)", text));
+  }
+  return static_cast<uint32_t>(pages);
+}
+
+std::string url_host(const std::string& address) {
+  return address.find(':') == std::string::npos ? address : "[" + address + "]";
+}
+
+}  // namespace
+
+fs::path default_data_dir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return fs::path(xdg) / "wasmlet";
+  const char* home = std::getenv("HOME");
+  if (!home || !*home) throw Error("neither XDG_DATA_HOME nor HOME is set: pass --data-dir");
+  return fs::path(home) / ".local" / "share" / "wasmlet";
+}
+
+void add_serve_options(CLI::App& sub, ServeOptions& o) {
+  sub.add_option("--address", o.address, "Address to listen on")->capture_default_str();
+  sub.add_option("--port", o.port, "Port to listen on (0: any free port)")->capture_default_str();
+  sub.add_option("--io-threads", o.io_threads, "Threads serving connections")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  sub.add_option("--executor-threads", o.executor_threads, "Threads running calls")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  sub.add_option("--data-dir", o.data_dir,
+                 "Functions, compile cache and shared files (default: $XDG_DATA_HOME/wasmlet "
+                 "or ~/.local/share/wasmlet)");
+  sub.add_option("--queue-capacity", o.queue_capacity,
+                 "Calls that may wait for an executor; beyond this, 503")
+      ->check(CLI::Range(1, 1 << 24))
+      ->capture_default_str();
+  sub.add_option_function<std::string>(
+         "--max-body", [&o](const std::string& s) { o.max_body_bytes = parse_bytes(s); },
+         "Largest request body, e.g. 64MiB; beyond this, 413")
+      ->default_str("64MiB");
+  sub.add_option_function<std::string>(
+         "--timeout", [&o](const std::string& s) { o.timeout = parse_duration(s); },
+         "Time limit per call, e.g. 60s, 500ms")
+      ->default_str("60s");
+  sub.add_option_function<std::string>(
+         "--memory-limit", [&o](const std::string& s) { o.memory_pages = parse_memory_pages(s); },
+         "Linear memory limit per Faaslet, e.g. 256MiB")
+      ->default_str("1GiB");
+  sub.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+}
+
+int serve_main(const ServeOptions& o) {
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
+
+  // Installed before any thread starts, so a signal anywhere in the process lands here.
+  boost::asio::io_context signal_ctx;
+  boost::asio::signal_set signals(signal_ctx, SIGINT, SIGTERM);
+
+  runtime::RuntimeConfig rc;
+  rc.data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
+  rc.executor_threads = o.executor_threads;
+  rc.queue_capacity = o.queue_capacity;
+  rc.limits.timeout = o.timeout;
+  rc.limits.memory_pages = o.memory_pages;
+  runtime::Runtime runtime(rc);
+
+  server::ServerConfig sc;
+  sc.address = o.address;
+  sc.port = o.port;
+  sc.io_threads = o.io_threads;
+  sc.max_body_bytes = o.max_body_bytes;
+  server::HttpServer http(runtime, sc);
+  spdlog::info("data directory {}", rc.data_dir.string());
+  spdlog::info("listening on http://{}:{}", url_host(http.address()), http.port());
+
+  int received = 0;
+  signals.async_wait([&received](const boost::system::error_code& ec, int signal_number) {
+    if (!ec) received = signal_number;
+  });
+  signal_ctx.run();
+
+  spdlog::info("{}: finishing the calls in flight", strsignal(received));
+  http.stop();
+  runtime.shutdown();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace wasmlet::cli

@@ -1,0 +1,38 @@
+#pragma once
+// `wasmlet serve`: the runtime behind the HTTP API, until SIGINT or SIGTERM.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace wasmlet::cli {
+
+struct ServeOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;  // 0: any free port
+  size_t io_threads = 1;
+  size_t executor_threads = 2;
+  std::filesystem::path data_dir;  // empty: default_data_dir()
+  size_t queue_capacity = 1024;
+  size_t max_body_bytes = 64ull << 20;
+  std::chrono::nanoseconds timeout = std::chrono::seconds(60);  // per call
+  uint32_t memory_pages = 16384;                                // 1 GiB per Faaslet
+  std::string log_level = "info";
+};
+
+// $XDG_DATA_HOME/wasmlet, else ~/.local/share/wasmlet.
+std::filesystem::path default_data_dir();
+
+// The subcommand's options, bound to `options`.
+void add_serve_options(CLI::App& sub, ServeOptions& options);
+
+// Serves until SIGINT or SIGTERM, then shuts down gracefully (calls in flight are answered)
+// and returns 0. Throws Error when the runtime or the listener cannot start.
+int serve_main(const ServeOptions& options);
+
+}  // namespace wasmlet::cli

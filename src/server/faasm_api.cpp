@@ -1,0 +1,175 @@
+#include "server/faasm_api.h"
+
+#include <fmt/format.h>
+
+#include "server/invoke.h"
+#include "server/json_codec.h"
+#include "server/request_args.h"
+#include "server/shared_files.h"
+
+namespace wasmlet::server {
+
+namespace {
+
+// Faasm's routes answer in plain text, errors included.
+constexpr ErrorStyle kStyle = ErrorStyle::PlainText;
+using http::status;
+
+// What Faasm put in a call's body: the output, or for a failure without output the reason;
+// Python calls carry their captured stdout first and, after a good call, Faasm's marker line.
+std::string faasm_output(const runtime::CallRecord& record, bool python) {
+  bool ok = record.status == runtime::CallStatus::Succeeded;
+  std::string out;
+  if (python) {
+    out = record.stdout_text;
+    if (ok) out += "Python call succeeded\n\n";
+  }
+  if (!ok && record.output.empty()) {
+    out += record.error_message.empty()
+               ? fmt::format("function returned {}", record.return_code)
+               : record.error_message;
+  } else {
+    out += record.output;
+  }
+  return out;
+}
+
+std::string faasm_status(const runtime::CallRecord& record) {
+  switch (record.status) {
+    case runtime::CallStatus::Queued:
+    case runtime::CallStatus::Running:
+      return "RUNNING";
+    case runtime::CallStatus::Succeeded:
+      return "SUCCESS: " + faasm_output(record, false);
+    case runtime::CallStatus::Failed:
+      return "FAILED: " + faasm_output(record, false);
+  }
+  return "RUNNING";
+}
+
+void status_query(const ApiContext& ctx, uint64_t id, const Respond& respond) {
+  auto record = ctx.runtime.call(id);
+  Reply reply =
+      record ? text_reply(status::ok, faasm_status(*record))
+             // "FAILED" so that a client polling for a final answer stops.
+             : text_reply(status::not_found, fmt::format("FAILED: no call with id {}", id));
+  reply.call_id = id;
+  respond(std::move(reply));
+}
+
+void invoke(const ApiContext& ctx, Request&& request, const Respond& respond) {
+  FaasmMessage msg = parse_faasm_message(request.body());
+  if (msg.status_id) return status_query(ctx, *msg.status_id, respond);
+
+  // Faasm addresses a Python function as python/py_func with the real name in py_user/py_func.
+  runtime::FunctionId id =
+      msg.python ? function_id_arg(msg.py_user.empty() ? msg.user : msg.py_user,
+                                   msg.py_func.empty() ? msg.function : msg.py_func)
+                 : function_id_arg(msg.user, msg.function);
+  runtime::Invocation invocation;
+  invocation.function = std::move(id);
+  invocation.input = std::move(msg.input);
+
+  if (msg.async) {
+    uint64_t call_id = invoke_async(ctx.runtime, std::move(invocation));
+    Reply reply = text_reply(status::ok, std::to_string(call_id));
+    reply.call_id = call_id;
+    respond(std::move(reply));
+    return;
+  }
+  bool python = msg.python;
+  invoke_sync(ctx.runtime, std::move(invocation), respond,
+              [python](const runtime::CallRecord& record) {
+                bool ok = record.status == runtime::CallStatus::Succeeded;
+                return text_reply(ok ? status::ok : status::internal_server_error,
+                                  faasm_output(record, python));
+              });
+}
+
+std::string file_path_header(const Request& request) {
+  auto it = request.find("FilePath");
+  if (it == request.end() || it->value().empty()) {
+    throw HttpError(status::bad_request, "bad_path", "the FilePath header is missing");
+  }
+  return std::string(it->value());
+}
+
+}  // namespace
+
+void add_faasm_routes(Router& router, const ApiContext& ctx) {
+  router.add(http::verb::put, "/f/{}/{}", kStyle,
+             [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
+               auto id = function_id_arg(m.params[0], m.params[1]);
+               reply_blocking(ctx, kStyle, respond, [ctx, id, body = std::move(request.body())] {
+                 ctx.runtime.upload_wasm(id, as_bytes(body));
+                 return text_reply(status::ok, "Function upload complete");
+               });
+             });
+
+  router.add(http::verb::put, "/p/{}/{}", kStyle,
+             [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
+               auto id = function_id_arg(m.params[0], m.params[1]);
+               reply_blocking(ctx, kStyle, respond, [ctx, id, body = std::move(request.body())] {
+                 ctx.runtime.upload_python(id, body);
+                 return text_reply(status::ok, "Python function upload complete");
+               });
+             });
+
+  router.add(http::verb::get, "/s/{}/{}", kStyle,
+             [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
+               check_state_key(m.params[0], m.params[1]);
+               reply_blocking(ctx, kStyle, respond, [ctx, m = std::move(m)] {
+                 auto value = ctx.runtime.state().get(m.params[0], m.params[1]);
+                 if (!value) {
+                   return text_reply(status::not_found, fmt::format("no state {}/{}",
+                                                                    m.params[0], m.params[1]));
+                 }
+                 return binary_reply(status::ok, std::move(*value));
+               });
+             });
+
+  router.add(http::verb::put, "/s/{}/{}", kStyle,
+             [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
+               check_state_key(m.params[0], m.params[1]);
+               reply_blocking(ctx, kStyle, respond,
+                              [ctx, m = std::move(m), body = std::move(request.body())]() mutable {
+                                ctx.runtime.state().put(m.params[0], m.params[1], std::move(body));
+                                return text_reply(status::ok, "State upload complete");
+                              });
+             });
+
+  router.add(http::verb::put, "/file", kStyle,
+             [ctx](Request&& request, RouteMatch&&, const Respond& respond) {
+               auto shared = ctx.runtime.store().shared_dir();
+               auto path = resolve_shared_path(shared, file_path_header(request));
+               reply_blocking(ctx, kStyle, respond,
+                              [shared, path, body = std::move(request.body())] {
+                                write_shared_file(shared, path, body);
+                                return text_reply(status::ok, "File upload complete");
+                              });
+             });
+
+  router.add(http::verb::get, "/file", kStyle,
+             [ctx](Request&& request, RouteMatch&&, const Respond& respond) {
+               auto shared = ctx.runtime.store().shared_dir();
+               std::string name = file_path_header(request);
+               auto path = resolve_shared_path(shared, name);
+               reply_blocking(ctx, kStyle, respond, [shared, path, name] {
+                 auto bytes = read_shared_file(shared, path);
+                 if (!bytes) return text_reply(status::not_found, "no file " + name);
+                 return binary_reply(status::ok, std::move(*bytes));
+               });
+             });
+
+  router.add(http::verb::get, "/ping", kStyle,
+             [](Request&&, RouteMatch&&, const Respond& respond) {
+               respond(text_reply(status::ok, "PONG"));
+             });
+
+  router.add(http::verb::post, "/", kStyle,
+             [ctx](Request&& request, RouteMatch&&, const Respond& respond) {
+               invoke(ctx, std::move(request), respond);
+             });
+}
+
+}  // namespace wasmlet::server

@@ -1,0 +1,105 @@
+#include "server/http_server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "server/faasm_api.h"
+#include "server/listener.h"
+#include "server/v1_api.h"
+
+namespace wasmlet::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+tcp::endpoint resolve_endpoint(asio::io_context& ioc, const ServerConfig& config) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(config.address, ec);
+  if (!ec) return {address, config.port};
+  tcp::resolver resolver(ioc);
+  auto results = resolver.resolve(config.address, std::to_string(config.port), ec);
+  if (ec || results.empty()) {
+    throw Error(fmt::format("cannot resolve address '{}': {}", config.address, ec.message()));
+  }
+  return results.begin()->endpoint();
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  explicit Impl(const ServerConfig& config)
+      : work(ioc.get_executor()), blocking(std::max<size_t>(1, config.blocking_threads)) {}
+
+  asio::io_context ioc;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  asio::thread_pool blocking;
+  std::shared_ptr<ServerCore> core;
+  std::shared_ptr<Listener> listener;
+  std::vector<std::thread> threads;
+  std::mutex stop_mutex;
+  bool stopped = false;
+};
+
+HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config)
+    : impl_(std::make_unique<Impl>(config)) {
+  ApiContext ctx{runtime, [pool = &impl_->blocking](std::function<void()> task) {
+                   asio::post(*pool, std::move(task));
+                 }};
+  Router router;
+  add_v1_routes(router, ctx);
+  add_faasm_routes(router, ctx);
+
+  auto endpoint = resolve_endpoint(impl_->ioc, config);
+  size_t io_threads = std::max<size_t>(1, config.io_threads);
+  impl_->core = std::make_shared<ServerCore>(std::move(router), std::move(config));
+  impl_->listener = std::make_shared<Listener>(impl_->ioc, endpoint, impl_->core);
+  impl_->listener->start();
+  for (size_t i = 0; i < io_threads; ++i) {
+    impl_->threads.emplace_back([this] {
+      // A handler that throws must not take the server down with it.
+      for (;;) {
+        try {
+          impl_->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("I/O thread: {}", e.what());
+        }
+      }
+    });
+  }
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+std::string HttpServer::address() const {
+  return impl_->listener->local_endpoint().address().to_string();
+}
+
+uint16_t HttpServer::port() const { return impl_->listener->local_endpoint().port(); }
+
+void HttpServer::stop() {
+  std::lock_guard lock(impl_->stop_mutex);
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->listener->stop();
+  impl_->core->begin_stop();
+  // Sessions with a call in flight live until they have written its reply.
+  impl_->core->wait_for_sessions();
+  impl_->blocking.join();
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+}
+
+}  // namespace wasmlet::server

@@ -1,0 +1,33 @@
+#pragma once
+// The HTTP server: the Faasm-compatible API and /v1 over HTTP/1.1 on one port, I/O on a few
+// threads, calls answered from the runtime's executors without blocking an I/O thread.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "runtime/runtime.h"
+#include "server/server_config.h"
+
+namespace wasmlet::server {
+
+class HttpServer {
+ public:
+  // Binds and starts serving; throws Error when it cannot listen. `runtime` must outlive it.
+  HttpServer(runtime::Runtime& runtime, ServerConfig config);
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  ~HttpServer();  // stop()
+
+  std::string address() const;  // the bound address
+  uint16_t port() const;        // the bound port (the chosen one when configured as 0)
+
+  // Graceful shutdown: stops accepting, closes idle connections, answers the requests in
+  // flight (synchronous calls included), then returns. Idempotent. Not from a request handler.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wasmlet::server

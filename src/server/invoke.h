@@ -1,0 +1,23 @@
+#pragma once
+// Submitting calls on behalf of a request. Nothing waits: a synchronous call's reply is built
+// from the finished call's record on the executor thread and handed to the connection.
+#include <cstdint>
+#include <functional>
+
+#include "runtime/runtime.h"
+#include "server/http_types.h"
+
+namespace wasmlet::server {
+
+using RenderCall = std::function<Reply(const runtime::CallRecord&)>;
+
+// Queues the call; `respond` later gets render(record), with the call id for the log. Throws
+// what the runtime throws when it refuses the call (QueueFull, UnknownFunction, Unsupported) and HttpError
+// 503 when it is shutting down.
+void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Respond respond,
+                 RenderCall render);
+
+// Queues the call and returns its id; throws as invoke_sync.
+uint64_t invoke_async(runtime::Runtime& runtime, runtime::Invocation invocation);
+
+}  // namespace wasmlet::server

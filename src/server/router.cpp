@@ -1,0 +1,135 @@
+#include "server/router.h"
+
+#include <fmt/format.h>
+
+#include <optional>
+
+namespace wasmlet::server {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+// "/a/b" -> {"a", "b"}; "/" -> {}. Segments stay encoded: a decoded "/" must not split them.
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> segments;
+  if (path.starts_with('/')) path.remove_prefix(1);
+  if (path.empty()) return segments;
+  while (true) {
+    size_t slash = path.find('/');
+    segments.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
+}  // namespace
+
+void Router::add(http::verb method, std::string_view pattern, ErrorStyle style, Handler handler) {
+  for (auto& route : routes_) {
+    if (route.pattern == pattern) {
+      route.methods.emplace_back(method, std::move(handler));
+      return;
+    }
+  }
+  Route route;
+  route.pattern = std::string(pattern);
+  route.style = style;
+  for (auto& part : split_path(pattern)) {
+    Segment segment;
+    segment.capture = part.starts_with("{}");
+    segment.text = segment.capture ? part.substr(2) : part;
+    route.segments.push_back(std::move(segment));
+  }
+  route.methods.emplace_back(method, std::move(handler));
+  routes_.push_back(std::move(route));
+}
+
+bool Router::match(const Route& route, const std::vector<std::string>& path,
+                   std::vector<std::string>& params) {
+  if (route.segments.size() != path.size()) return false;
+  params.clear();
+  for (size_t i = 0; i < path.size(); ++i) {
+    const Segment& seg = route.segments[i];
+    const std::string& part = path[i];
+    if (!seg.capture) {
+      if (part != seg.text) return false;
+      continue;
+    }
+    if (part.size() <= seg.text.size() || !part.ends_with(seg.text)) return false;
+    params.push_back(part.substr(0, part.size() - seg.text.size()));
+  }
+  return true;
+}
+
+void Router::dispatch(Request&& request, const Respond& respond) const {
+  std::string_view target = request.target();
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  auto segments = split_path(path);
+
+  RouteMatch m;
+  for (const auto& route : routes_) {
+    if (!match(route, segments, m.params)) continue;
+    for (auto& p : m.params) {
+      auto decoded = percent_decode(p);
+      if (!decoded) {
+        respond(error_reply(route.style, http::status::bad_request, "bad_request",
+                            "bad percent-encoding in the path"));
+        return;
+      }
+      p = std::move(*decoded);
+    }
+    for (const auto& [method, handler] : route.methods) {
+      if (method != request.method()) continue;
+      if (q != std::string_view::npos) m.query = std::string(target.substr(q + 1));
+      try {
+        handler(std::move(request), std::move(m), respond);
+      } catch (...) {
+        // Handlers throw only before they answer; a second answer would be ignored anyway.
+        respond(reply_for_current_exception(route.style));
+      }
+      return;
+    }
+    std::string allow;
+    for (const auto& entry : route.methods) {
+      if (!allow.empty()) allow += ", ";
+      allow += std::string(http::to_string(entry.first));
+    }
+    Reply reply = error_reply(
+        route.style, http::status::method_not_allowed, "method_not_allowed",
+        fmt::format("{} is not allowed on {} (allowed: {})",
+                    std::string(request.method_string()), std::string(path), allow));
+    reply.response.set(http::field::allow, allow);
+    respond(std::move(reply));
+    return;
+  }
+  respond(error_reply(ErrorStyle::Json, http::status::not_found, "not_found",
+                      fmt::format("no route for {} {}", std::string(request.method_string()),
+                                  std::string(path))));
+}
+
+}  // namespace wasmlet::server

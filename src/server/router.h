@@ -1,0 +1,49 @@
+#pragma once
+// Maps a request's method and path to a handler. Unknown paths get 404, a known path with the
+// wrong method 405 with Allow; a handler's exception becomes an error reply in its route's style.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/http_types.h"
+#include "server/replies.h"
+
+namespace wasmlet::server {
+
+struct RouteMatch {
+  std::vector<std::string> params;  // captured path segments, percent-decoded, in order
+  std::string query;                // after '?', raw
+};
+
+// Handlers answer through `respond`, now or later (from any thread), exactly once.
+using Handler = std::function<void(Request&& request, RouteMatch&& match, const Respond& respond)>;
+
+class Router {
+ public:
+  // A pattern is a path of literal segments and "{}" captures; a capture may carry a literal
+  // suffix ("{}:invoke"). Patterns are tried in the order they were first added, and the first
+  // whose shape matches decides, so add the more specific of two overlapping shapes first.
+  void add(http::verb method, std::string_view pattern, ErrorStyle style, Handler handler);
+
+  // Always answers exactly once through `respond`.
+  void dispatch(Request&& request, const Respond& respond) const;
+
+ private:
+  struct Segment {
+    bool capture = false;
+    std::string text;  // the literal, or a capture's suffix
+  };
+  struct Route {
+    std::string pattern;
+    std::vector<Segment> segments;
+    ErrorStyle style = ErrorStyle::Json;
+    std::vector<std::pair<http::verb, Handler>> methods;
+  };
+
+  static bool match(const Route& route, const std::vector<std::string>& path,
+                    std::vector<std::string>& params);
+
+  std::vector<Route> routes_;
+};
+
+}  // namespace wasmlet::server

@@ -1,0 +1,65 @@
+#pragma once
+// What a server's connections share: the router, the configuration, and the list of live
+// sessions that graceful shutdown works through.
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "server/router.h"
+#include "server/server_config.h"
+
+namespace wasmlet::server {
+
+class Session;
+
+class ServerCore {
+ public:
+  ServerCore(Router router, ServerConfig config)
+      : router_(std::move(router)), config_(std::move(config)) {}
+
+  const Router& router() const { return router_; }
+  const ServerConfig& config() const { return config_; }
+  bool stopping() const;
+
+  // Registers a session for its whole life (see SessionTicket); attach() names the object once
+  // it is owned by a shared_ptr. attach() returns false when the server is stopping.
+  uint64_t add_session();
+  bool attach_session(uint64_t ticket, std::weak_ptr<Session> session);
+  void remove_session(uint64_t ticket);
+
+  // Refuses new work and asks every session to close once its current request is answered.
+  void begin_stop();
+  // Returns when no session is left.
+  void wait_for_sessions();
+
+ private:
+  Router router_;
+  ServerConfig config_;
+  mutable std::mutex mutex_;
+  std::condition_variable idle_cv_;
+  bool stopping_ = false;
+  uint64_t next_ticket_ = 1;
+  std::map<uint64_t, std::weak_ptr<Session>> sessions_;
+};
+
+// A session's registration, released when the session is destroyed. Sessions hold it as their
+// first member, so it goes last: after the socket, once nothing touches the I/O context.
+class SessionTicket {
+ public:
+  explicit SessionTicket(std::shared_ptr<ServerCore> core)
+      : core_(std::move(core)), id_(core_->add_session()) {}
+  SessionTicket(const SessionTicket&) = delete;
+  SessionTicket& operator=(const SessionTicket&) = delete;
+  ~SessionTicket() { core_->remove_session(id_); }
+
+  ServerCore& core() const { return *core_; }
+  uint64_t id() const { return id_; }
+
+ private:
+  std::shared_ptr<ServerCore> core_;
+  uint64_t id_;
+};
+
+}  // namespace wasmlet::server

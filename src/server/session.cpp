@@ -1,0 +1,196 @@
+#include "server/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <nlohmann/json.hpp>
+
+namespace wasmlet::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerCore> core)
+    : ticket_(std::move(core)), stream_(std::move(socket)) {}
+
+void Session::start() {
+  // Before the first read: a stop that began meanwhile must see this session or be seen by it.
+  if (!ticket_.core().attach_session(ticket_.id(), weak_from_this())) {
+    close();
+    return;
+  }
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&Session::read_header, shared_from_this()));
+}
+
+void Session::close_when_idle() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->phase_ == Phase::Reading) {
+      self->close();
+    } else {
+      self->close_after_reply_ = true;
+    }
+  });
+}
+
+void Session::read_header() {
+  phase_ = Phase::Reading;
+  parser_.emplace();
+  parser_->body_limit(ticket_.core().config().max_body_bytes);
+  call_id_.reset();
+  started_ = {};
+  method_.clear();
+  target_.clear();
+  stream_.expires_after(ticket_.core().config().io_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            self->on_header(ec);
+                          });
+}
+
+void Session::on_header(beast::error_code ec) {
+  if (ec) return on_read_error(ec);
+  started_ = Clock::now();
+  const auto& req = parser_->get();
+  method_ = std::string(req.method_string());
+  target_ = std::string(req.target());
+  // curl and others wait for this before sending a large body.
+  if (!parser_->is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
+    continue_ = {http::status::continue_, req.version()};
+    http::async_write(stream_, continue_,
+                      [self = shared_from_this()](beast::error_code wec, size_t) {
+                        if (wec) return self->close();
+                        self->read_body();
+                      });
+    return;
+  }
+  read_body();
+}
+
+void Session::read_body() {
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, size_t) {
+                     self->on_body(ec);
+                   });
+}
+
+void Session::on_body(beast::error_code ec) {
+  if (ec) return on_read_error(ec);
+  handle();
+}
+
+void Session::on_read_error(beast::error_code ec) {
+  if (phase_ == Phase::Closed) return;
+  const bool protocol_error = ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+                              ec != http::error::end_of_stream &&
+                              ec != http::error::partial_message;
+  if (!protocol_error) {
+    // The peer went away, idled out, or we closed the connection: nothing to answer.
+    if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted) {
+      spdlog::debug("connection dropped: {}", ec.message());
+    }
+    return close();
+  }
+  if (started_ == Clock::time_point{}) started_ = Clock::now();
+  if (method_.empty() && parser_->is_header_done()) {
+    method_ = std::string(parser_->get().method_string());
+    target_ = std::string(parser_->get().target());
+  }
+  Reply reply;
+  if (ec == http::error::body_limit) {
+    reply.response.result(http::status::payload_too_large);
+    reply.response.body() =
+        nlohmann::json{{"error", "body_too_large"},
+                       {"message", "the request body exceeds the limit of " +
+                                       std::to_string(ticket_.core().config().max_body_bytes) +
+                                       " bytes"}}
+            .dump();
+  } else if (ec == http::error::header_limit) {
+    reply.response.result(http::status::request_header_fields_too_large);
+    reply.response.body() =
+        nlohmann::json{{"error", "headers_too_large"}, {"message", ec.message()}}.dump();
+  } else {
+    reply.response.result(http::status::bad_request);
+    reply.response.body() =
+        nlohmann::json{{"error", "bad_request"}, {"message", ec.message()}}.dump();
+  }
+  reply.response.set(http::field::content_type, "application/json");
+  // The rest of the stream cannot be trusted to be where the next request starts.
+  close_after_reply_ = true;
+  phase_ = Phase::Handling;
+  send(std::move(reply));
+}
+
+void Session::handle() {
+  phase_ = Phase::Handling;
+  stream_.expires_never();  // a synchronous call may run for as long as its function's timeout
+  Request request = parser_->release();
+  version_ = request.version();
+  keep_alive_ = request.keep_alive();
+  ticket_.core().router().dispatch(std::move(request), make_respond());
+}
+
+Respond Session::make_respond() {
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  return [self = shared_from_this(), answered](Reply reply) {
+    if (answered->exchange(true)) return;
+    // Inline when already on this connection's strand; otherwise queued to it. The session
+    // stays alive through `self` even if its client has gone.
+    asio::dispatch(self->stream_.get_executor(),
+                   [self, reply = std::move(reply)]() mutable { self->send(std::move(reply)); });
+  };
+}
+
+void Session::send(Reply reply) {
+  if (phase_ != Phase::Handling) return;  // closed meanwhile
+  call_id_ = reply.call_id;
+  response_.emplace(std::move(reply.response));
+  response_->version(version_);
+  response_->set(http::field::server, "wasmlet");
+  response_->keep_alive(keep_alive_ && !close_after_reply_ && !ticket_.core().stopping());
+  response_->prepare_payload();
+  phase_ = Phase::Writing;
+  stream_.expires_after(ticket_.core().config().io_timeout);
+  size_t body_bytes = response_->body().size();
+  http::async_write(stream_, *response_,
+                    [self = shared_from_this(), body_bytes](beast::error_code ec, size_t) {
+                      self->on_write(ec, body_bytes);
+                    });
+}
+
+void Session::on_write(beast::error_code ec, size_t body_bytes) {
+  log_request(response_->result_int(), body_bytes, ec);
+  bool keep_alive = response_->keep_alive();
+  response_.reset();
+  if (ec || !keep_alive || close_after_reply_ || phase_ == Phase::Closed) return close();
+  read_header();
+}
+
+void Session::log_request(unsigned status, size_t body_bytes, const beast::error_code& ec) const {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
+  std::string call = call_id_ ? std::to_string(*call_id_) : "-";
+  if (ec) {
+    spdlog::info("http method={} target={} status={} bytes={} us={} call_id={} error=\"{}\"",
+                 method_, target_, status, body_bytes, us, call, ec.message());
+  } else {
+    spdlog::info("http method={} target={} status={} bytes={} us={} call_id={}", method_,
+                 target_, status, body_bytes, us, call);
+  }
+}
+
+void Session::close() {
+  if (phase_ == Phase::Closed) return;
+  phase_ = Phase::Closed;
+  beast::error_code ec;
+  // Send what was written, then a FIN, so the client reads the last reply before the close.
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.close();
+}
+
+}  // namespace wasmlet::server

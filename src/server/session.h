@@ -1,0 +1,64 @@
+#pragma once
+// One HTTP/1.1 connection: reads requests (keep-alive, 100-continue, a body size limit), hands
+// each to the router, writes the reply whenever it comes (from any thread, posted back to the
+// connection's strand), and logs one line per request.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "server/http_types.h"
+#include "server/server_core.h"
+
+namespace wasmlet::server {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerCore> core);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start();
+  // From any thread: close now if waiting for a request, else after the current reply.
+  void close_when_idle();
+
+ private:
+  enum class Phase { Reading, Handling, Writing, Closed };
+  using Clock = std::chrono::steady_clock;
+
+  void read_header();
+  void on_header(boost::beast::error_code ec);
+  void read_body();
+  void on_body(boost::beast::error_code ec);
+  // A read failed: answer protocol errors, drop the connection quietly otherwise.
+  void on_read_error(boost::beast::error_code ec);
+  void handle();
+  Respond make_respond();
+  void send(Reply reply);
+  void on_write(boost::beast::error_code ec, size_t body_bytes);
+  void log_request(unsigned status, size_t body_bytes, const boost::beast::error_code& ec) const;
+  void close();
+
+  SessionTicket ticket_;  // first member: released last
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::empty_body> continue_;
+  std::optional<Response> response_;
+  Phase phase_ = Phase::Reading;
+  bool close_after_reply_ = false;
+
+  // The request being served, for its reply and the log line.
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  std::string method_, target_;
+  Clock::time_point started_;
+  std::optional<uint64_t> call_id_;
+};
+
+}  // namespace wasmlet::server

@@ -1,0 +1,68 @@
+#include "server/shared_files.h"
+
+#include <fmt/format.h>
+
+#include "server/replies.h"
+#include "util/files.h"
+
+namespace wasmlet::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void bad_path(std::string_view file_path, std::string_view why) {
+  throw HttpError(http::status::bad_request, "bad_path",
+                  fmt::format("file path '{}' {}", file_path, why));
+}
+
+bool is_within(const fs::path& dir, const fs::path& p) {
+  auto rel = p.lexically_relative(dir);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+// Symbolic links inside the directory must not lead out of it.
+void check_real_location(const fs::path& shared_dir, const fs::path& path,
+                         std::string_view file_path) {
+  std::error_code ec;
+  fs::path real_dir = fs::canonical(shared_dir, ec);
+  if (ec) return;  // no shared directory yet: nothing in it can lead anywhere
+  fs::path real = fs::weakly_canonical(path, ec);
+  if (ec || !is_within(real_dir, real)) bad_path(file_path, "leaves the shared directory");
+}
+
+}  // namespace
+
+fs::path resolve_shared_path(const fs::path& shared_dir, std::string_view file_path) {
+  std::string_view rel = file_path;
+  if (rel.starts_with("faasm://")) rel.remove_prefix(8);
+  if (rel.empty()) bad_path(file_path, "is empty");
+  if (rel.find('\0') != std::string_view::npos) bad_path(file_path, "contains a NUL byte");
+  fs::path p(rel);
+  if (p.is_absolute() || p.has_root_path()) bad_path(file_path, "is absolute");
+  for (const auto& part : p) {
+    if (part == "..") bad_path(file_path, "contains '..'");
+  }
+  fs::path full = (shared_dir / p).lexically_normal();
+  if (!is_within(shared_dir.lexically_normal(), full) || full.filename().empty()) {
+    bad_path(file_path, "does not name a file in the shared directory");
+  }
+  check_real_location(shared_dir, full, file_path);
+  return full;
+}
+
+void write_shared_file(const fs::path& shared_dir, const fs::path& path, std::string_view bytes) {
+  fs::create_directories(path.parent_path());
+  // Re-check now the directories exist: one of them may be a link placed there meanwhile.
+  check_real_location(shared_dir, path.parent_path(), path.string());
+  util::write_file_atomic(path, bytes);
+}
+
+std::optional<std::string> read_shared_file(const fs::path& shared_dir, const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  check_real_location(shared_dir, path, path.string());
+  return util::read_text_file(path);
+}
+
+}  // namespace wasmlet::server

@@ -1,0 +1,186 @@
+#include "server/v1_api.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "server/invoke.h"
+#include "server/json_codec.h"
+#include "server/metrics_text.h"
+#include "server/request_args.h"
+
+namespace wasmlet::server {
+
+namespace {
+
+constexpr ErrorStyle kStyle = ErrorStyle::Json;
+using http::status;
+using nlohmann::json;
+
+Reply not_found(std::string_view code, const std::string& message) {
+  return error_reply(kStyle, status::not_found, code, message);
+}
+
+void set_call_headers(Reply& reply, const runtime::CallRecord& record) {
+  auto& r = reply.response;
+  r.set("X-Wasmlet-Call-Id", std::to_string(record.id));
+  r.set("X-Wasmlet-Return-Code", std::to_string(record.return_code));
+  r.set("X-Wasmlet-Queue-Us", std::to_string(to_micros(record.queue_time)));
+  r.set("X-Wasmlet-Run-Us", std::to_string(to_micros(record.run_time)));
+}
+
+// Success: the raw output. Failure: JSON saying why, with whatever output there was.
+Reply render_call(const runtime::CallRecord& record) {
+  Reply reply;
+  if (record.status == runtime::CallStatus::Succeeded) {
+    reply = binary_reply(status::ok, record.output);
+  } else {
+    // A guest that just returned non-zero has no trap kind of its own.
+    std::string kind = record.error_kind.empty() ? "return_code" : record.error_kind;
+    std::string message = record.error_message.empty()
+                              ? fmt::format("the function returned {}", record.return_code)
+                              : record.error_message;
+    json j = {{"error", "call_failed"},
+              {"error_kind", kind},
+              {"message", message},
+              {"return_code", record.return_code},
+              {"call_id", record.id}};
+    put_output(j, record.output);
+    reply = json_reply(status::internal_server_error, j);
+  }
+  set_call_headers(reply, record);
+  return reply;
+}
+
+void invoke(const ApiContext& ctx, Request&& request, RouteMatch&& m, const Respond& respond) {
+  runtime::Invocation invocation;
+  invocation.function = function_id_arg(m.params[0], m.params[1]);
+  invocation.input = std::move(request.body());
+  if (!query_flag(m.query, "async")) {
+    invoke_sync(ctx.runtime, std::move(invocation), respond, render_call);
+    return;
+  }
+  uint64_t id = invoke_async(ctx.runtime, std::move(invocation));
+  std::string location = fmt::format("/v1/calls/{}", id);
+  Reply reply = json_reply(status::accepted, {{"id", id}, {"location", location}});
+  reply.response.set(http::field::location, location);
+  reply.call_id = id;
+  respond(std::move(reply));
+}
+
+void add_function_routes(Router& router, const ApiContext& ctx) {
+  // Before "/v1/functions/{}/{}", which would take "name:invoke" for a name.
+  router.add(http::verb::post, "/v1/functions/{}/{}:invoke", kStyle,
+             [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
+               invoke(ctx, std::move(request), std::move(m), respond);
+             });
+
+  router.add(http::verb::get, "/v1/functions", kStyle,
+             [ctx](Request&&, RouteMatch&&, const Respond& respond) {
+               json list = json::array();
+               for (const auto& info : ctx.runtime.functions()) {
+                 list.push_back(function_info_json(info));
+               }
+               respond(json_reply(status::ok, list));
+             });
+
+  router.add(http::verb::get, "/v1/functions/{}/{}", kStyle,
+             [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
+               auto id = function_id_arg(m.params[0], m.params[1]);
+               auto info = ctx.runtime.function(id);
+               respond(info ? json_reply(status::ok, function_info_json(*info))
+                            : not_found("unknown_function", "no function " + id.str()));
+             });
+
+  // ?kind=python stores Python source instead of a module.
+  router.add(http::verb::put, "/v1/functions/{}/{}", kStyle,
+             [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
+               auto id = function_id_arg(m.params[0], m.params[1]);
+               bool python = query_param(m.query, "kind") == "python";
+               reply_blocking(ctx, kStyle, respond,
+                              [ctx, id, python, body = std::move(request.body())] {
+                                auto info = python ? ctx.runtime.upload_python(id, body)
+                                                   : ctx.runtime.upload_wasm(id, as_bytes(body));
+                                return json_reply(status::ok, function_info_json(info));
+                              });
+             });
+
+  router.add(http::verb::delete_, "/v1/functions/{}/{}", kStyle,
+             [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
+               auto id = function_id_arg(m.params[0], m.params[1]);
+               reply_blocking(ctx, kStyle, respond, [ctx, id] {
+                 return ctx.runtime.remove_function(id)
+                            ? empty_reply(status::no_content)
+                            : not_found("unknown_function", "no function " + id.str());
+               });
+             });
+}
+
+void add_call_routes(Router& router, const ApiContext& ctx) {
+  router.add(http::verb::get, "/v1/calls/{}", kStyle,
+             [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
+               auto id = parse_call_id(m.params[0]);
+               if (!id) {
+                 throw HttpError(status::bad_request, "bad_call_id",
+                                 fmt::format("'{}' is not a call id", m.params[0]));
+               }
+               auto record = ctx.runtime.call(*id);
+               Reply reply =
+                   record ? json_reply(status::ok, call_record_json(*record))
+                          : not_found("unknown_call",
+                                      fmt::format("no call {} (unknown, or its result expired)",
+                                                  *id));
+               reply.call_id = *id;
+               respond(std::move(reply));
+             });
+}
+
+void add_state_routes(Router& router, const ApiContext& ctx) {
+  router.add(http::verb::get, "/v1/state/{}/{}", kStyle,
+             [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
+               check_state_key(m.params[0], m.params[1]);
+               reply_blocking(ctx, kStyle, respond, [ctx, m = std::move(m)] {
+                 auto value = ctx.runtime.state().get(m.params[0], m.params[1]);
+                 if (!value) {
+                   return not_found("unknown_key",
+                                    fmt::format("no state {}/{}", m.params[0], m.params[1]));
+                 }
+                 return binary_reply(status::ok, std::move(*value));
+               });
+             });
+
+  router.add(http::verb::put, "/v1/state/{}/{}", kStyle,
+             [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
+               check_state_key(m.params[0], m.params[1]);
+               reply_blocking(ctx, kStyle, respond,
+                              [ctx, m = std::move(m), body = std::move(request.body())]() mutable {
+                                ctx.runtime.state().put(m.params[0], m.params[1], std::move(body));
+                                return empty_reply(status::no_content);
+                              });
+             });
+}
+
+void add_service_routes(Router& router, const ApiContext& ctx) {
+  router.add(http::verb::get, "/healthz", kStyle,
+             [](Request&&, RouteMatch&&, const Respond& respond) {
+               respond(json_reply(status::ok, {{"status", "ok"}}));
+             });
+
+  router.add(http::verb::get, "/metrics", kStyle,
+             [ctx](Request&&, RouteMatch&&, const Respond& respond) {
+               Reply reply = text_reply(status::ok, render_metrics(ctx.runtime.metrics()));
+               reply.response.set(http::field::content_type, kPrometheusContentType);
+               respond(std::move(reply));
+             });
+}
+
+}  // namespace
+
+void add_v1_routes(Router& router, const ApiContext& ctx) {
+  add_function_routes(router, ctx);
+  add_call_routes(router, ctx);
+  add_state_routes(router, ctx);
+  add_service_routes(router, ctx);
+}
+
+}  // namespace wasmlet::server
