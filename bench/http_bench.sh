@@ -208,8 +208,8 @@ echo "## HTTP invocation: wasmlet serve vs a native Beast floor server"
 echo
 echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')); wrk" \
   "and both servers share them. wrk, keep-alive, ${BODY_BYTES}-byte POST bodies, ${DURATION} s" \
-  "per run; $IO_THREADS I/O thread(s) in both servers, wasmlet with its default executors" \
-  "${SERVE_ARGS[*]:+and ${SERVE_ARGS[*]}}." \
+  "per run; $IO_THREADS I/O thread(s) in both servers, wasmlet with its default" \
+  "executors${SERVE_ARGS[*]:+ and ${SERVE_ARGS[*]}}." \
   "The floor answers each POST with its body on the I/O thread."
 echo
 echo "| path | concurrency | wasmlet req/s | floor req/s | ratio | wasmlet p50 / p99 | floor p50 / p99 |"

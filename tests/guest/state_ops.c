@@ -3,7 +3,9 @@
  *   pwrite K TOTAL OFF V (through the mapped pointer, flagged dirty, not pushed)
  *   pread K TOTAL OFF LEN (through the mapped pointer) | push K | pushp K | pull K LEN
  *   append K V | appended K N | clear K | lockw K | locked K (lock, unlock, lock again)
+ *   wfile K PATH | pushm K MASKKEY | paddr K TOTAL (map, print the address) | peek ADDR
  * Output: what was read, or "ok". */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,22 @@ int main(void) {
     memset(out, 0, sizeof out);
     faasmReadAppendedState(key, (uint8_t*)out, sizeof out - 1, a);
     reply(out, (long)strlen(out));
+    return 0;
+  } else if (!strcmp(op, "wfile")) {
+    sscanf(in, "%*s %*s %511s", value);
+    reply(out, snprintf(out, sizeof out, "%u", faasmWriteStateFromFile(key, value)));
+    return 0;
+  } else if (!strcmp(op, "pushm")) {
+    sscanf(in, "%*s %*s %511s", value);
+    faasmPushStatePartialMask(key, value);
+  } else if (!strcmp(op, "paddr")) {
+    sscanf(in, "%*s %*s %ld", &a);
+    reply(out, snprintf(out, sizeof out, "%lu", (unsigned long)(uintptr_t)faasmReadStatePtr(key, a)));
+    return 0;
+  } else if (!strcmp(op, "peek")) {
+    unsigned long addr = strtoul(key, NULL, 10);
+    volatile uint8_t* p = (volatile uint8_t*)(uintptr_t)addr;
+    reply(out, snprintf(out, sizeof out, "%d", p[0]));
     return 0;
   } else if (!strcmp(op, "clear")) {
     faasmClearAppendedState(key);

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <fstream>
 #include <future>
 
+#include "redis_fixture.h"
 #include "test_support.h"
 #include "util/files.h"
 
@@ -215,11 +217,17 @@ TEST_F(RuntimeTest, ChainDepthIsLimited) {
   EXPECT_EQ(r.status, CallStatus::Failed);  // the node at depth 3 may not chain further
 }
 
-class StateTest : public RuntimeTest {
+// Every state test runs on both global backends: in process, and a real redis-server.
+class StateTest : public RuntimeTest, public ::testing::WithParamInterface<std::string> {
  protected:
   void SetUp() override {
     RuntimeTest::SetUp();
-    rt_ = make();
+    runtime::RuntimeConfig config;
+    if (GetParam() == "redis") {
+      redis_ = std::make_unique<test::RedisServer>();
+      config.state_url = redis_->url();
+    }
+    rt_ = make(config);
     for (const char* fn : {"ops", "ops2"}) upload(*rt_, {"st", fn}, "state_ops");
     upload(*rt_, {"other", "ops"}, "state_ops");
   }
@@ -230,10 +238,37 @@ class StateTest : public RuntimeTest {
     return r.output;
   }
   CallRecord run_record(const std::string& input) { return call_sync(*rt_, {"st", "ops"}, input); }
+  std::unique_ptr<test::RedisServer> redis_;
   std::unique_ptr<runtime::Runtime> rt_;
 };
 
-TEST_F(StateTest, WriteReadAndNamespaces) {
+INSTANTIATE_TEST_SUITE_P(Backends, StateTest, ::testing::Values("memory", "redis"));
+
+TEST_P(StateTest, FilesGoToState) {
+  std::ofstream(dir_ / "shared" / "input.txt") << "from a file";
+  EXPECT_EQ(run("wfile fromfile /input.txt"), "11");
+  EXPECT_EQ(rt_->state().get("st", "fromfile"), "from a file");
+  EXPECT_EQ(run_record("wfile k /../../etc/passwd").status, CallStatus::Failed);
+}
+
+TEST_P(StateTest, MaskedPartialPushSendsOnlyMaskedBytes) {
+  rt_->state().put("st", "vec", "abcdefgh");
+  EXPECT_EQ(run("woff mask 8 2 XX"), "ok");  // mask bytes 2-3 set (non-zero)
+  EXPECT_EQ(run("woff vec 8 0 ABCDEFGH"), "ok");
+  EXPECT_EQ(run("pushm vec mask"), "ok");
+  EXPECT_EQ(rt_->state().get("st", "vec"), "abCDefgh");
+}
+
+TEST_P(StateTest, AResetFaasletNeverSeesAnEarlierMapping) {
+  std::string addr = run("paddr stale 4096");
+  EXPECT_EQ(run("pwrite stale 4096 0 x"), "ok");
+  // The next call on a restored Faaslet: the pages that held the mapping are gone.
+  auto r = run_record("peek " + addr);
+  EXPECT_EQ(r.status, CallStatus::Failed);
+  EXPECT_EQ(r.error_kind, "out_of_bounds");
+}
+
+TEST_P(StateTest, WriteReadAndNamespaces) {
   EXPECT_EQ(run("write greeting hello"), "ok");
   EXPECT_EQ(run("read greeting"), "hello");
   EXPECT_EQ(run("size greeting"), "5");
@@ -243,7 +278,7 @@ TEST_F(StateTest, WriteReadAndNamespaces) {
   EXPECT_EQ(run("read fromhttp"), "abc");
 }
 
-TEST_F(StateTest, OffsetsAndPartialPush) {
+TEST_P(StateTest, OffsetsAndPartialPush) {
   EXPECT_EQ(run("woff vec 16 4 ABCD"), "ok");
   EXPECT_EQ(run("roff vec 16 4 4"), "ABCD");
   EXPECT_FALSE(rt_->state().get("st", "vec"));  // not pushed yet
@@ -251,7 +286,7 @@ TEST_F(StateTest, OffsetsAndPartialPush) {
   EXPECT_EQ(rt_->state().get_range("st", "vec", 4, 4), "ABCD");
 }
 
-TEST_F(StateTest, MappedPointersAreSharedWithoutPushOrPull) {
+TEST_P(StateTest, MappedPointersAreSharedWithoutPushOrPull) {
   // One function writes through its mapped pointer; another Faaslet, of another function of
   // the same user, reads the bytes through its own mapping: plain stores and loads.
   EXPECT_EQ(run("pwrite shared 100000 70000 hi-there"), "ok");
@@ -261,7 +296,7 @@ TEST_F(StateTest, MappedPointersAreSharedWithoutPushOrPull) {
   EXPECT_EQ(rt_->state().get_range("st", "shared", 70000, 8), "hi-there");
 }
 
-TEST_F(StateTest, AppendedState) {
+TEST_P(StateTest, AppendedState) {
   EXPECT_EQ(run("append log one"), "ok");
   EXPECT_EQ(run("append log two"), "ok");
   EXPECT_EQ(run("appended log 2"), "onetwo");
@@ -269,12 +304,12 @@ TEST_F(StateTest, AppendedState) {
   EXPECT_EQ(run("appended log 2"), "");
 }
 
-TEST_F(StateTest, LocksAreReleasedWhenACallEnds) {
+TEST_P(StateTest, LocksAreReleasedWhenACallEnds) {
   EXPECT_EQ(run("lockw k"), "ok");   // leaves the write lock held
   EXPECT_EQ(run("locked k"), "ok");  // would hang if the reset had not released it
 }
 
-TEST_F(StateTest, BadSizesFailTheCallOnly) {
+TEST_P(StateTest, BadSizesFailTheCallOnly) {
   for (const char* bad : {"roff k 16 12 8", "woff k 16 17 x", "roff k -1 0 4", "pread k 8 4 8"}) {
     auto r = run_record(bad);
     EXPECT_EQ(r.status, CallStatus::Failed) << bad;

@@ -1,8 +1,10 @@
 // Faasm's state imports (module "env"): values by key for the calling function's user, through
 // the host's local tier (shared segments, mappable into linear memory) and the global tier.
 // Every size and offset is checked: a bad one fails this call, never the host.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -14,6 +16,8 @@
 #include "host/host_call.h"
 #include "host/host_imports.h"
 #include "host/state_binding.h"
+#include "host/wasi/capability_fs.h"
+#include "host/wasi/wasi_state.h"
 
 using wasmlet::host::host_call;
 using wasmlet::host::HostContext;
@@ -75,6 +79,36 @@ uint32_t map_segment(HostContext& h, const std::string& key, size_t total) {
   uint32_t address = old * static_cast<uint32_t>(kWasmPage);
   mappings[key] = {address, length};
   return address;
+}
+
+// Reads a file by the guest's path: the longest preopened directory that is a prefix of the
+// path, then the rest opened beneath it.
+std::string read_guest_file(HostContext& h, std::string_view path) {
+  const wasmlet::host::wasi::FdEntry* best = nullptr;
+  for (uint32_t fd = 3; fd < 16; ++fd) {
+    const auto* e = h.wasi().find(fd);
+    if (e == nullptr || e->preopen_name.empty()) continue;
+    std::string_view name = e->preopen_name;
+    bool under = path.starts_with(name) &&
+                 (path.size() == name.size() || name.back() == '/' || path[name.size()] == '/');
+    if (under && (best == nullptr || name.size() > best->preopen_name.size())) best = e;
+  }
+  if (best == nullptr) throw wasmlet::Error(fmt::format("no such file: {}", path));
+  std::string rest(path.substr(best->preopen_name.size()));
+  while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
+  wasmlet::util::UniqueFd fd;
+  if (rest.empty() || wasmlet::host::wasi::open_beneath(best->fd(), rest, O_RDONLY, 0, fd) !=
+                          wasmlet::host::wasi::Errno::Success) {
+    throw wasmlet::Error(fmt::format("cannot open {} to write it to state", path));
+  }
+  std::string data;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw wasmlet::Error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+    data.append(buf, static_cast<size_t>(n));
+  }
+  return data;
 }
 
 void lock(HostContext& h, uint32_t key_ptr, bool write) {
@@ -174,11 +208,17 @@ void Z_envZ___faasm_read_state_offset(void* ctx, uint32_t key, uint32_t total, u
   });
 }
 
-uint32_t Z_envZ___faasm_write_state_from_file(void* ctx, uint32_t, uint32_t) {
-  return host_call<uint32_t>(ctx, [&](HostContext&) -> uint32_t {
-    throw wasmlet::Error(
-        "__faasm_write_state_from_file is not supported; read the file and "
-        "call __faasm_write_state");
+// unsigned int __faasm_write_state_from_file(key, path): the file as the guest sees it (under
+// its "/" or "/tmp"), read with the same confinement as its own opens; returns its length.
+uint32_t Z_envZ___faasm_write_state_from_file(void* ctx, uint32_t key, uint32_t path_ptr) {
+  return host_call<uint32_t>(ctx, [&](HostContext& h) {
+    StateBinding& b = binding(h);
+    std::string k = key_at(h, key);
+    std::string value = read_guest_file(h, h.memory().c_string(path_ptr));
+    b.tier().segment(b.user(), k, value.size())->replace(value);
+    auto size = static_cast<uint32_t>(value.size());
+    b.tier().global().put(b.user(), k, std::move(value));
+    return size;
   });
 }
 

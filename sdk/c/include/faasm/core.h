@@ -90,6 +90,9 @@ static inline void faasmWriteStateOffset(const char* key, long totalLen, long of
                                          const uint8_t* data, long dataLen) {
   __faasm_write_state_offset(key, totalLen, offset, data, dataLen);
 }
+static inline unsigned int faasmWriteStateFromFile(const char* key, const char* path) {
+  return __faasm_write_state_from_file(key, path);
+}
 static inline void faasmAppendState(const char* key, const uint8_t* data, long dataLen) {
   __faasm_append_state(key, data, dataLen);
 }
