@@ -123,7 +123,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     queue_.push_back({id, std::move(invocation), std::move(done), Clock::now()});
     start_thread_if_needed_locked();
   }
-  queue_cv_.notify_all();
+  work_cv_.notify_one();  // one job: one executor (a broadcast would wake them all for nothing)
   return id;
 }
 
@@ -155,7 +155,8 @@ void Runtime::shutdown() {
     std::lock_guard lock(queue_mutex_);
     stopping_ = true;
   }
-  queue_cv_.notify_all();
+  work_cv_.notify_all();
+  slot_cv_.notify_all();
   // Threads may still be added while queued chained calls finish: join until none are left.
   for (;;) {
     std::vector<std::thread> threads;
@@ -169,25 +170,38 @@ void Runtime::shutdown() {
 }
 
 void Runtime::start_thread_if_needed_locked() {
-  bool work_waits = !queue_.empty() && free_slots_ > 0 && idle_threads_ == 0;
+  bool work_waits = !queue_.empty() && free_slots_ > slot_waiters_ && idle_threads_ == 0;
   if (work_waits && executors_.size() < config_.max_executor_threads) {
     executors_.emplace_back([this] { executor_loop(); });
   }
 }
 
 void Runtime::release_slot() {
+  bool wake_waiter = false;
   {
     std::lock_guard lock(queue_mutex_);
     ++free_slots_;
+    wake_waiter = slot_waiters_ > 0;
     start_thread_if_needed_locked();
   }
-  queue_cv_.notify_all();
+  // The slot goes to a caller back from its own await first, else to queued work.
+  if (wake_waiter) {
+    slot_cv_.notify_one();
+  } else {
+    work_cv_.notify_one();
+  }
 }
 
 void Runtime::acquire_slot() {
   std::unique_lock lock(queue_mutex_);
-  queue_cv_.wait(lock, [&] { return free_slots_ > 0; });
+  ++slot_waiters_;
+  slot_cv_.wait(lock, [&] { return free_slots_ > 0; });
+  --slot_waiters_;
   --free_slots_;
+  // Slots this waiter was holding back from queued work are free for it again.
+  bool work_can_run = !queue_.empty() && free_slots_ > slot_waiters_;
+  lock.unlock();
+  if (work_can_run) work_cv_.notify_one();
 }
 
 void Runtime::executor_loop() {
@@ -196,8 +210,10 @@ void Runtime::executor_loop() {
     {
       std::unique_lock lock(queue_mutex_);
       ++idle_threads_;
-      queue_cv_.wait(lock, [&] {
-        return (stopping_ && queue_.empty()) || (!queue_.empty() && free_slots_ > 0);
+      // Threads returning from an await take freed slots before new work does, so a busy
+      // queue cannot starve the calls that are waiting to finish.
+      work_cv_.wait(lock, [&] {
+        return (stopping_ && queue_.empty()) || (!queue_.empty() && free_slots_ > slot_waiters_);
       });
       --idle_threads_;
       if (queue_.empty()) return;  // stopping, and everything queued has run
@@ -207,12 +223,15 @@ void Runtime::executor_loop() {
       ++running_;
     }
     run_job(job);
+    bool wake_waiter = false;
     {
       std::lock_guard lock(queue_mutex_);
       ++free_slots_;
       --running_;
+      wake_waiter = slot_waiters_ > 0;
     }
-    queue_cv_.notify_all();
+    // This thread goes straight on to the next job itself; only a waiting caller needs waking.
+    if (wake_waiter) slot_cv_.notify_one();
   }
 }
 

@@ -134,12 +134,14 @@ class Runtime {
   std::map<FunctionId, std::shared_ptr<FunctionEntry>> entries_;
 
   mutable std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;
+  std::condition_variable work_cv_;  // executors waiting for a job (and a slot)
+  std::condition_variable slot_cv_;  // threads back from awaiting, waiting for a slot
   std::deque<Job> queue_;
   bool stopping_ = false;
   size_t running_ = 0;
   size_t free_slots_ = 0;    // how many more threads may run guest code now
   size_t idle_threads_ = 0;  // executor threads waiting for work
+  size_t slot_waiters_ = 0;  // threads in acquire_slot(): they get freed slots first
   std::vector<std::thread> executors_;
 
   mutable std::mutex results_mutex_;
