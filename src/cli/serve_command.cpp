@@ -1,6 +1,8 @@
 #include "cli/serve_command.h"
 
 #include <fmt/format.h>
+#include <spdlog/async.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -114,6 +116,16 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
 }
 
 int serve_main(const ServeOptions& o) {
+  // One log line per request: formatted on the request's thread, written by a logger thread,
+  // so a slow terminal or pipe never stalls the I/O threads.
+  spdlog::init_thread_pool(8192, 1);
+  auto logger = spdlog::stdout_color_mt<spdlog::async_factory>("wasmlet");
+  struct FlushAtExit {
+    ~FlushAtExit() { spdlog::shutdown(); }
+  } flush_at_exit;
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+  spdlog::flush_every(std::chrono::seconds(1));
   spdlog::set_level(spdlog::level::from_str(o.log_level));
 
   // Installed before any thread starts, so a signal anywhere in the process lands here.
