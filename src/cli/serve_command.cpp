@@ -23,8 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // A number with an optional unit from `units` (name -> scale); "" is the bare number.
-double parse_with_unit(const std::string& text, const std::vector<std::pair<std::string, double>>& units,
-                       const char* what) {
+double parse_with_unit(const std::string& text,
+                       const std::vector<std::pair<std::string, double>>& units, const char* what) {
   size_t used = 0;
   double value = 0;
   try {
@@ -110,6 +110,8 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
          "--memory-limit", [&o](const std::string& s) { o.memory_pages = parse_memory_pages(s); },
          "Linear memory limit per Faaslet, e.g. 256MiB")
       ->default_str("1GiB");
+  sub.add_option("--state", o.state_url,
+                 "Global state tier: redis://HOST:PORT (default: in this process)");
   sub.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
@@ -135,6 +137,7 @@ int serve_main(const ServeOptions& o) {
   runtime::RuntimeConfig rc;
   rc.data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
   rc.executor_threads = o.executor_threads;
+  rc.state_url = o.state_url;
   rc.queue_capacity = o.queue_capacity;
   rc.limits.timeout = o.timeout;
   rc.limits.memory_pages = o.memory_pages;

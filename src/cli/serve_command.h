@@ -23,6 +23,7 @@ struct ServeOptions {
   std::chrono::nanoseconds timeout = std::chrono::seconds(60);  // per call
   uint32_t memory_pages = 16384;                                // 1 GiB per Faaslet
   std::string log_level = "info";
+  std::string state_url;  // global state tier: empty = in process; redis://HOST:PORT
 };
 
 // $XDG_DATA_HOME/wasmlet, else ~/.local/share/wasmlet.
