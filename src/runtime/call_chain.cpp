@@ -38,6 +38,7 @@ uint32_t CallChain::start(Invocation invocation) {
   });
   auto key = static_cast<uint32_t>(id);
   children->calls.try_emplace(key);  // the completion may already have filled it
+  children->full_ids[key] = id;
   ++started_;
   return key;
 }
@@ -49,6 +50,14 @@ int CallChain::await_call(uint32_t call_id, std::string* output) {
     throw Error(fmt::format("call {} was not started by this call", call_id));
   }
   if (!it->second) {
+    // Still queued: run it here, on this thread and its slot. That saves two thread
+    // hand-offs; the caller's deadline bounds the callee too.
+    lock.unlock();
+    uint64_t full_id = children_->full_ids[call_id];
+    runtime_.run_queued_here(full_id);
+    lock.lock();
+  }
+  if (!children_->calls[call_id]) {
     // Blocking here must not hold an executor slot, or a chain wider or deeper than the
     // executor pool would deadlock.
     lock.unlock();

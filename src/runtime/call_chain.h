@@ -30,6 +30,7 @@ class CallChain final : public host::ChainHandler {
     std::mutex mutex;
     std::condition_variable done;
     std::map<uint32_t, std::optional<CallRecord>> calls;  // empty optional: still running
+    std::map<uint32_t, uint64_t> full_ids;                // the runtime's ids
   };
 
   uint32_t start(Invocation invocation);

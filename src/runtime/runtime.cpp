@@ -1,5 +1,7 @@
 #include "runtime/runtime.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -190,6 +192,22 @@ void Runtime::release_slot() {
   } else {
     work_cv_.notify_one();
   }
+}
+
+bool Runtime::run_queued_here(uint64_t id) {
+  Job job;
+  {
+    std::lock_guard lock(queue_mutex_);
+    auto it = std::find_if(queue_.begin(), queue_.end(), [&](const Job& j) { return j.id == id; });
+    if (it == queue_.end()) return false;
+    job = std::move(*it);
+    queue_.erase(it);
+    ++running_;
+  }
+  run_job(job);  // on this thread's executor slot, which it already holds
+  std::lock_guard lock(queue_mutex_);
+  --running_;
+  return true;
 }
 
 void Runtime::acquire_slot() {

@@ -117,6 +117,9 @@ class Runtime {
   // and takes one back afterwards.
   void release_slot();
   void acquire_slot();
+  // Runs call `id` on the calling thread if no executor has started it yet; false otherwise.
+  // An awaiting caller uses it to skip two thread hand-offs.
+  bool run_queued_here(uint64_t id);
   void run_job(Job& job);
   std::shared_ptr<FunctionEntry> entry_for(const FunctionId& id);
   void finish(uint64_t id, CallRecord record);

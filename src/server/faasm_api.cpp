@@ -25,9 +25,8 @@ std::string faasm_output(const runtime::CallRecord& record, bool python) {
     if (ok) out += "Python call succeeded\n\n";
   }
   if (!ok && record.output.empty()) {
-    out += record.error_message.empty()
-               ? fmt::format("function returned {}", record.return_code)
-               : record.error_message;
+    out += record.error_message.empty() ? fmt::format("function returned {}", record.return_code)
+                                        : record.error_message;
   } else {
     out += record.output;
   }
@@ -49,10 +48,10 @@ std::string faasm_status(const runtime::CallRecord& record) {
 
 void status_query(const ApiContext& ctx, uint64_t id, const Respond& respond) {
   auto record = ctx.runtime.call(id);
-  Reply reply =
-      record ? text_reply(status::ok, faasm_status(*record))
-             // "FAILED" so that a client polling for a final answer stops.
-             : text_reply(status::not_found, fmt::format("FAILED: no call with id {}", id));
+  Reply reply = record
+                    ? text_reply(status::ok, faasm_status(*record))
+                    // "FAILED" so that a client polling for a final answer stops.
+                    : text_reply(status::not_found, fmt::format("FAILED: no call with id {}", id));
   reply.call_id = id;
   respond(std::move(reply));
 }
@@ -62,10 +61,10 @@ void invoke(const ApiContext& ctx, Request&& request, const Respond& respond) {
   if (msg.status_id) return status_query(ctx, *msg.status_id, respond);
 
   // Faasm addresses a Python function as python/py_func with the real name in py_user/py_func.
-  runtime::FunctionId id =
-      msg.python ? function_id_arg(msg.py_user.empty() ? msg.user : msg.py_user,
-                                   msg.py_func.empty() ? msg.function : msg.py_func)
-                 : function_id_arg(msg.user, msg.function);
+  runtime::FunctionId id = msg.python
+                               ? function_id_arg(msg.py_user.empty() ? msg.user : msg.py_user,
+                                                 msg.py_func.empty() ? msg.function : msg.py_func)
+                               : function_id_arg(msg.user, msg.function);
   runtime::Invocation invocation;
   invocation.function = std::move(id);
   invocation.input = std::move(msg.input);
@@ -121,8 +120,8 @@ void add_faasm_routes(Router& router, const ApiContext& ctx) {
                reply_blocking(ctx, kStyle, respond, [ctx, m = std::move(m)] {
                  auto value = ctx.runtime.state().get(m.params[0], m.params[1]);
                  if (!value) {
-                   return text_reply(status::not_found, fmt::format("no state {}/{}",
-                                                                    m.params[0], m.params[1]));
+                   return text_reply(status::not_found,
+                                     fmt::format("no state {}/{}", m.params[0], m.params[1]));
                  }
                  return binary_reply(status::ok, std::move(*value));
                });
@@ -161,10 +160,9 @@ void add_faasm_routes(Router& router, const ApiContext& ctx) {
                });
              });
 
-  router.add(http::verb::get, "/ping", kStyle,
-             [](Request&&, RouteMatch&&, const Respond& respond) {
-               respond(text_reply(status::ok, "PONG"));
-             });
+  router.add(http::verb::get, "/ping", kStyle, [](Request&&, RouteMatch&&, const Respond& respond) {
+    respond(text_reply(status::ok, "PONG"));
+  });
 
   router.add(http::verb::post, "/", kStyle,
              [ctx](Request&& request, RouteMatch&&, const Respond& respond) {

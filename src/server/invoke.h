@@ -12,8 +12,8 @@ namespace wasmlet::server {
 using RenderCall = std::function<Reply(const runtime::CallRecord&)>;
 
 // Queues the call; `respond` later gets render(record), with the call id for the log. Throws
-// what the runtime throws when it refuses the call (QueueFull, UnknownFunction, Unsupported) and HttpError
-// 503 when it is shutting down.
+// what the runtime throws when it refuses the call (QueueFull, UnknownFunction, Unsupported) and
+// HttpError 503 when it is shutting down.
 void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Respond respond,
                  RenderCall render);
 

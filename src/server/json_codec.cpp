@@ -3,6 +3,8 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <ctime>
+
 #include "server/base64.h"
 #include "server/replies.h"
 #include "server/request_args.h"
@@ -80,7 +82,9 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
   auto us = std::chrono::time_point_cast<std::chrono::microseconds>(t);
   auto secs = std::chrono::time_point_cast<std::chrono::seconds>(us);
   auto frac = (us - secs).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06}Z", secs, frac);
+  // fmt 9 would format a time_point in local time: go through gmtime explicitly.
+  std::time_t whole = std::chrono::system_clock::to_time_t(secs);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06}Z", fmt::gmtime(whole), frac);
 }
 
 void put_output(json& j, std::string_view output) {

@@ -79,8 +79,7 @@ std::string render_metrics(const runtime::MetricsSnapshot& m) {
 
   scalar(out, "wasmlet_faaslet_restores_total", "counter",
          "Faaslets created by restoring a Proto-Faaslet snapshot.", m.restores);
-  scalar(out, "wasmlet_snapshots_total", "counter", "Proto-Faaslet snapshots taken.",
-         m.snapshots);
+  scalar(out, "wasmlet_snapshots_total", "counter", "Proto-Faaslet snapshots taken.", m.snapshots);
   scalar(out, "wasmlet_rejected_calls_total", "counter",
          "Calls refused because the run queue was full.", m.rejected);
   scalar(out, "wasmlet_queue_depth", "gauge", "Calls waiting for an executor.", m.queue_depth);

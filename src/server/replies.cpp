@@ -59,8 +59,8 @@ Reply reply_for_current_exception(ErrorStyle style) {
   } catch (const runtime::Unsupported& e) {
     return error_reply(style, http::status::not_implemented, "unsupported", e.what());
   } catch (const state::StateUnavailable& e) {
-    Reply reply = error_reply(style, http::status::service_unavailable, "state_unavailable",
-                              e.what());
+    Reply reply =
+        error_reply(style, http::status::service_unavailable, "state_unavailable", e.what());
     reply.response.set(http::field::retry_after, "1");
     return reply;
   } catch (const std::exception& e) {

@@ -119,17 +119,17 @@ void Router::dispatch(Request&& request, const Respond& respond) const {
       if (!allow.empty()) allow += ", ";
       allow += std::string(http::to_string(entry.first));
     }
-    Reply reply = error_reply(
-        route.style, http::status::method_not_allowed, "method_not_allowed",
-        fmt::format("{} is not allowed on {} (allowed: {})",
-                    std::string(request.method_string()), std::string(path), allow));
+    Reply reply =
+        error_reply(route.style, http::status::method_not_allowed, "method_not_allowed",
+                    fmt::format("{} is not allowed on {} (allowed: {})",
+                                std::string(request.method_string()), std::string(path), allow));
     reply.response.set(http::field::allow, allow);
     respond(std::move(reply));
     return;
   }
-  respond(error_reply(ErrorStyle::Json, http::status::not_found, "not_found",
-                      fmt::format("no route for {} {}", std::string(request.method_string()),
-                                  std::string(path))));
+  respond(error_reply(
+      ErrorStyle::Json, http::status::not_found, "not_found",
+      fmt::format("no route for {} {}", std::string(request.method_string()), std::string(path))));
 }
 
 }  // namespace wasmlet::server

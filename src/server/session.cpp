@@ -48,10 +48,9 @@ void Session::read_header() {
   method_.clear();
   target_.clear();
   stream_.expires_after(ticket_.core().config().io_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
-                            self->on_header(ec);
-                          });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
 }
 
 void Session::on_header(beast::error_code ec) {
@@ -74,10 +73,9 @@ void Session::on_header(beast::error_code ec) {
 }
 
 void Session::read_body() {
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, size_t) {
-                     self->on_body(ec);
-                   });
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
 }
 
 void Session::on_body(beast::error_code ec) {
@@ -87,9 +85,9 @@ void Session::on_body(beast::error_code ec) {
 
 void Session::on_read_error(beast::error_code ec) {
   if (phase_ == Phase::Closed) return;
-  const bool protocol_error = ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
-                              ec != http::error::end_of_stream &&
-                              ec != http::error::partial_message;
+  const bool protocol_error =
+      ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message;
   if (!protocol_error) {
     // The peer went away, idled out, or we closed the connection: nothing to answer.
     if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted) {
@@ -105,12 +103,12 @@ void Session::on_read_error(beast::error_code ec) {
   Reply reply;
   if (ec == http::error::body_limit) {
     reply.response.result(http::status::payload_too_large);
-    reply.response.body() =
-        nlohmann::json{{"error", "body_too_large"},
-                       {"message", "the request body exceeds the limit of " +
-                                       std::to_string(ticket_.core().config().max_body_bytes) +
-                                       " bytes"}}
-            .dump();
+    reply.response.body() = nlohmann::json{
+        {"error", "body_too_large"},
+        {"message",
+         "the request body exceeds the limit of " +
+             std::to_string(ticket_.core().config().max_body_bytes) +
+             " bytes"}}.dump();
   } else if (ec == http::error::header_limit) {
     reply.response.result(http::status::request_header_fields_too_large);
     reply.response.body() =
@@ -179,8 +177,8 @@ void Session::log_request(unsigned status, size_t body_bytes, const beast::error
     spdlog::info("http method={} target={} status={} bytes={} us={} call_id={} error=\"{}\"",
                  method_, target_, status, body_bytes, us, call, ec.message());
   } else {
-    spdlog::info("http method={} target={} status={} bytes={} us={} call_id={}", method_,
-                 target_, status, body_bytes, us, call);
+    spdlog::info("http method={} target={} status={} bytes={} us={} call_id={}", method_, target_,
+                 status, body_bytes, us, call);
   }
 }
 

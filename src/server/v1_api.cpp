@@ -126,10 +126,10 @@ void add_call_routes(Router& router, const ApiContext& ctx) {
                }
                auto record = ctx.runtime.call(*id);
                Reply reply =
-                   record ? json_reply(status::ok, call_record_json(*record))
-                          : not_found("unknown_call",
-                                      fmt::format("no call {} (unknown, or its result expired)",
-                                                  *id));
+                   record
+                       ? json_reply(status::ok, call_record_json(*record))
+                       : not_found("unknown_call",
+                                   fmt::format("no call {} (unknown, or its result expired)", *id));
                reply.call_id = *id;
                respond(std::move(reply));
              });

@@ -28,8 +28,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using test::HttpClient;
 using test::http_request;
+using test::HttpClient;
 using test::HttpResponse;
 using namespace std::chrono_literals;
 namespace verb = boost::beast::http;
@@ -392,8 +392,8 @@ TEST_F(ServerTest, V1InvokeAsync) {
   EXPECT_EQ(rec["return_code"], 0);
   EXPECT_EQ(rec["output"], "async input");
   EXPECT_EQ(rec["output_base64"], false);
-  for (const char* field : {"stdout", "stderr", "error_kind", "error_message", "queue_us",
-                            "run_us", "submitted_at"}) {
+  for (const char* field :
+       {"stdout", "stderr", "error_kind", "error_message", "queue_us", "run_us", "submitted_at"}) {
     EXPECT_TRUE(rec.contains(field)) << field;
   }
 
@@ -482,8 +482,7 @@ TEST_F(ServerTest, BodyTooLarge) {
   start(Config{.max_body = 1024});
   boost::asio::io_context ioc;
   auto s = test::connect_local(ioc, port());
-  std::string head =
-      "PUT /v1/state/demo/big HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n";
+  std::string head = "PUT /v1/state/demo/big HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n";
   boost::asio::write(s, boost::asio::buffer(head));
   std::string answer = test::read_until_closed(s);
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer;
@@ -627,6 +626,7 @@ TEST_F(ServerTest, RestartKeepsFunctionsAndCompiledCode) {
 }
 
 TEST_F(ServerTest, ManyConcurrentKeepAliveClients) {
+  start(Config{.io_threads = 2});  // the other tests cover one I/O thread
   upload("echo");
   auto level = spdlog::get_level();
   spdlog::set_level(spdlog::level::warn);  // 64,000 request lines are not worth printing
@@ -687,7 +687,8 @@ TEST_F(ServerTest, ClientsThatDisconnectDoNotDisturbOthers) {
       // Half a body, then gone.
       auto s = test::connect_local(ioc, port());
       std::string head =
-          "POST /v1/functions/demo/echo:invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" +
+          "POST /v1/functions/demo/echo:invoke HTTP/1.1\r\n"
+          "Host: x\r\nContent-Length: 1000\r\n\r\n" +
           std::string(500, 'h');
       boost::asio::write(s, boost::asio::buffer(head));
     }
@@ -703,8 +704,9 @@ TEST_F(ServerTest, ClientsThatDisconnectDoNotDisturbOthers) {
       // reply then meets a connection that is gone.
       auto s = test::connect_local(ioc, port());
       std::string body = faasm_message("demo", "spin", "");
-      std::string req = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + body;
+      std::string req =
+          "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+          "\r\n\r\n" + body;
       boost::asio::write(s, boost::asio::buffer(req));
       std::this_thread::sleep_for(50ms);
       s.set_option(boost::asio::socket_base::linger(true, 0));
