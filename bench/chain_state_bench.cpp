@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench_support.h"
 #include "cli/http_client.h"
 #include "runtime/runtime.h"
 #include "server/http_server.h"
@@ -49,6 +50,8 @@
 
 namespace {
 
+using namespace wasmlet::bench;
+
 using namespace wasmlet;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -56,36 +59,6 @@ using Ns = std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
 const std::string kUser = "bench";
-
-template <class... Args>
-void progress(fmt::format_string<Args...> f, Args&&... args) {
-  std::cerr << fmt::format(f, std::forward<Args>(args)...) << '\n';
-}
-
-double to_us(Ns d) { return std::chrono::duration<double, std::micro>(d).count(); }
-
-struct Stats {
-  double median = 0, p99 = 0;
-  size_t n = 0;
-};
-
-// Nearest-rank percentiles.
-Stats stats_of(std::vector<double> v) {
-  if (v.empty()) return {};
-  std::sort(v.begin(), v.end());
-  auto rank = [&](double p) {
-    size_t r = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-    return v[std::clamp<size_t>(r, 1, v.size()) - 1];
-  };
-  return {rank(0.5), rank(0.99), v.size()};
-}
-
-struct Series {
-  std::string what;
-  std::vector<double> us;
-  void add(Ns d) { us.push_back(to_us(d)); }
-  Stats stats() const { return stats_of(us); }
-};
 
 // Collects the markdown that goes to stdout at the end.
 struct Report {
@@ -104,27 +77,8 @@ std::string size_name(size_t bytes) {
   return fmt::format("{} B", bytes);
 }
 
-std::string machine_line() {
-  std::string cpu = "unknown CPU";
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  utsname u{};
-  uname(&u);
-  return fmt::format("{} cores ({}), Linux {}", std::thread::hardware_concurrency(), cpu,
-                     u.release);
-}
-
 [[noreturn]] void throw_errno(const std::string& what) {
   throw Error(fmt::format("{}: {}", what, std::strerror(errno)));
-}
-
-void check(const util::ProcessResult& r, const std::string& what) {
-  if (r.exit_code != 0) throw Error(fmt::format("{} failed:\n{}", what, r.output));
 }
 
 std::vector<unsigned char> build_guest(const fs::path& work, const std::string& name) {
@@ -209,8 +163,9 @@ struct PipeReader {
   std::string path, size_arg;
   std::vector<char*> argv;
   PipeReader(std::string p, size_t size)
-      : path(std::move(p)), size_arg(std::to_string(size)), argv{path.data(), size_arg.data(),
-                                                                 nullptr} {}
+      : path(std::move(p)),
+        size_arg(std::to_string(size)),
+        argv{path.data(), size_arg.data(), nullptr} {}
   PipeReader(const PipeReader&) = delete;
   PipeReader& operator=(const PipeReader&) = delete;
 };
@@ -244,9 +199,10 @@ Ns fork_exec_pipe(const PipeReader& program, std::string_view payload) {
 
 struct ChainSize {
   size_t bytes;
-  Series chain{"**Wasmlet chain + await** (`faasmChainNamed` + `faasmAwaitCall`, timed in the "
-               "guest)",
-               {}};
+  Series chain{
+      "**Wasmlet chain + await** (`faasmChainNamed` + `faasmAwaitCall`, timed in the "
+      "guest)",
+      {}};
   Series submit{"host `Runtime::submit` + completion of the callee (no chaining)", {}};
   Series queue{"  of which queued (`CallRecord::queue_time`)", {}};
   Series run{"  of which run: Faaslet from the pool, input, call, reset (`CallRecord::run_time`)",
@@ -348,8 +304,8 @@ int run_chain(int rounds) {
     const double chain_median = s.chain.stats().median;
     for (const Series* row : {&s.chain, &s.submit, &s.queue, &s.run, &s.http, &s.fork}) {
       Stats st = row->stats();
-      out("| {} | {} | {:.1f} | {:.1f} | {} | {:.1f} |\n", size_name(s.bytes), row->what,
-          st.median, st.p99, st.n, st.median / chain_median);
+      out("| {} | {} | {:.1f} | {:.1f} | {} | {:.1f} |\n", size_name(s.bytes), row->what, st.median,
+          st.p99, st.n, st.median / chain_median);
     }
   }
   out("\n| input | chain median / p99 us | HTTP median / p99 us | fork+exec+pipe median / p99 "
@@ -358,8 +314,8 @@ int run_chain(int rounds) {
   for (const auto& s : sizes) {
     Stats c = s.chain.stats(), h = s.http.stats(), f = s.fork.stats();
     out("| {} | {:.1f} / {:.1f} | {:.1f} / {:.1f} | {:.1f} / {:.1f} | {:.1f}x | {:.1f}x |\n",
-        size_name(s.bytes), c.median, c.p99, h.median, h.p99, f.median, f.p99,
-        h.median / c.median, f.median / c.median);
+        size_name(s.bytes), c.median, c.p99, h.median, h.p99, f.median, f.p99, h.median / c.median,
+        f.median / c.median);
   }
 
   const Stats empty = sizes.front().chain.stats(), big = sizes.back().chain.stats();
@@ -387,10 +343,9 @@ class RedisProcess {
   explicit RedisProcess(const fs::path& parent) : dir_(parent, "redis") {
     const std::string exe = find_redis_server();
     port_ = free_port();
-    std::vector<std::string> args = {exe,      "--port",       std::to_string(port_),
-                                     "--bind", "127.0.0.1",    "--save",
-                                     "",       "--appendonly", "no",
-                                     "--dir",  dir_.path().string()};
+    std::vector<std::string> args = {
+        exe,  "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+        "no", "--dir",  dir_.path().string()};
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -437,8 +392,9 @@ class RedisProcess {
       fs::path candidate = dir / "redis-server";
       if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
     }
-    throw Error("redis-server not found: install it with `apt-get install redis-server` "
-                "(./run does this)");
+    throw Error(
+        "redis-server not found: install it with `apt-get install redis-server` "
+        "(./run does this)");
   }
 
   static sockaddr_in loopback(int port) {
@@ -616,9 +572,10 @@ int run_state(int rounds) {
     StateSize scratch{s.bytes};
     for (int i = 0; i < 3; ++i) measure_round(scratch);
   }
-  progress("measuring: {} rounds; each a call of {} repetitions per guest mode and {} host GETs, "
-           "per size",
-           rounds, reps, reps);
+  progress(
+      "measuring: {} rounds; each a call of {} repetitions per guest mode and {} host GETs, "
+      "per size",
+      rounds, reps, reps);
   for (int r = 0; r < rounds; ++r) {
     for (auto& s : sizes) measure_round(s);
   }
@@ -641,8 +598,8 @@ int run_state(int rounds) {
     for (const Series* row :
          {&s.local, &s.ptr, &s.ptr_first, &s.copy, &s.copy_first, &s.pull, &s.get}) {
       Stats st = row->stats();
-      out("| {} | {} | {:.2f} | {:.2f} | {} | {:.1f} |\n", size_name(s.bytes), row->what,
-          st.median, st.p99, st.n, get_median / st.median);
+      out("| {} | {} | {:.2f} | {:.2f} | {} | {:.1f} |\n", size_name(s.bytes), row->what, st.median,
+          st.p99, st.n, get_median / st.median);
     }
   }
   out("\n| value | mapped ptr + sum median / p99 us | copy + sum median / p99 us | Redis GET "
@@ -652,8 +609,8 @@ int run_state(int rounds) {
     Stats p = s.ptr.stats(), c = s.copy.stats(), g = s.get.stats(), l = s.local.stats();
     out("| {} | {:.2f} / {:.2f} | {:.2f} / {:.2f} | {:.2f} / {:.2f} | {:.1f}x | {:.1f}x | {:.2f} "
         "|\n",
-        size_name(s.bytes), p.median, p.p99, c.median, c.p99, g.median, g.p99,
-        g.median / p.median, g.median / c.median, p.median - l.median);
+        size_name(s.bytes), p.median, p.p99, c.median, c.p99, g.median, g.p99, g.median / p.median,
+        g.median / c.median, p.median - l.median);
   }
   std::cout << out.text << std::flush;
   progress("done in {:.1f} s", std::chrono::duration<double>(Clock::now() - bench_start).count());

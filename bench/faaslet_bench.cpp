@@ -48,7 +48,11 @@
 
 extern char** environ;
 
+#include "bench_support.h"
+
 namespace {
+
+using namespace wasmlet::bench;
 
 using namespace wasmlet;
 namespace fs = std::filesystem;
@@ -72,40 +76,6 @@ int main(void) {
   return ok ? 0 : 1;
 }
 )";
-
-template <class... Args>
-void progress(fmt::format_string<Args...> f, Args&&... args) {
-  std::cerr << fmt::format(f, std::forward<Args>(args)...) << '\n';
-}
-
-double to_us(Ns d) { return std::chrono::duration<double, std::micro>(d).count(); }
-
-struct Stats {
-  double median = 0, p99 = 0;
-  size_t n = 0;
-};
-
-// Nearest-rank percentiles.
-Stats stats_of(std::vector<double> v) {
-  if (v.empty()) return {};
-  std::sort(v.begin(), v.end());
-  auto rank = [&](double p) {
-    size_t r = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-    return v[std::clamp<size_t>(r, 1, v.size()) - 1];
-  };
-  return {rank(0.5), rank(0.99), v.size()};
-}
-
-struct Series {
-  std::string what;
-  std::vector<double> us;
-  void add(Ns d) { us.push_back(to_us(d)); }
-  Stats stats() const { return stats_of(us); }
-};
-
-void check(const util::ProcessResult& r, const std::string& what) {
-  if (r.exit_code != 0) throw Error(fmt::format("{} failed:\n{}", what, r.output));
-}
 
 void check_ok(const faaslet::CallResult& r, const char* what) {
   if (!r.ok()) {
@@ -231,21 +201,6 @@ size_t count_fds() {
   size_t n = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
   return n;
-}
-
-std::string machine_line() {
-  std::string cpu = "unknown CPU";
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  utsname u{};
-  uname(&u);
-  return fmt::format("{} cores ({}), Linux {}", std::thread::hardware_concurrency(), cpu,
-                     u.release);
 }
 
 // Fresh start of the no-op without a snapshot: a host context, an instance and the module's

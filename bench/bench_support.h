@@ -1,0 +1,73 @@
+#pragma once
+// What the benchmarks share: progress lines on stderr, nearest-rank statistics, and a line
+// naming the machine a result came from.
+#include <fmt/format.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "util/error.h"
+#include "util/subprocess.h"
+
+namespace wasmlet::bench {
+
+using Ns = std::chrono::nanoseconds;
+
+template <class... Args>
+void progress(fmt::format_string<Args...> f, Args&&... args) {
+  std::cerr << fmt::format(f, std::forward<Args>(args)...) << '\n';
+}
+
+inline double to_us(Ns d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+struct Stats {
+  double median = 0, p99 = 0;
+  size_t n = 0;
+};
+
+// Nearest-rank percentiles.
+inline Stats stats_of(std::vector<double> v) {
+  if (v.empty()) return {};
+  std::sort(v.begin(), v.end());
+  auto rank = [&](double p) {
+    size_t r = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
+    return v[std::clamp<size_t>(r, 1, v.size()) - 1];
+  };
+  return {rank(0.5), rank(0.99), v.size()};
+}
+
+struct Series {
+  std::string what;
+  std::vector<double> us;
+  void add(Ns d) { us.push_back(to_us(d)); }
+  Stats stats() const { return stats_of(us); }
+};
+
+inline void check(const util::ProcessResult& r, const std::string& what) {
+  if (r.exit_code != 0) throw Error(fmt::format("{} failed:\n{}", what, r.output));
+}
+
+inline std::string machine_line() {
+  std::string cpu = "unknown CPU";
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      cpu = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  utsname u{};
+  uname(&u);
+  return fmt::format("{} cores ({}), Linux {}", std::thread::hardware_concurrency(), cpu,
+                     u.release);
+}
+
+}  // namespace wasmlet::bench
