@@ -46,11 +46,20 @@ size_t checked_length(uint32_t v, const char* what) {
   return v;
 }
 
-void check_range(size_t total, size_t offset, size_t length) {
-  if (offset > total || length > total - offset) {
-    throw wasmlet::Error(fmt::format(
-        "state range {}+{} is past the value's declared size of {} bytes", offset, length, total));
+// A guest's (total size, offset, length) triple, each checked, and the range inside the total.
+struct Range {
+  size_t total, offset, length;
+};
+
+Range checked_range(uint32_t total, uint32_t offset, uint32_t length) {
+  Range r{checked_length(total, "total length"), checked_length(offset, "offset"),
+          checked_length(length, "length")};
+  if (r.offset > r.total || r.length > r.total - r.offset) {
+    throw wasmlet::Error(
+        fmt::format("state range {}+{} is past the value's declared size of {} bytes", r.offset,
+                    r.length, r.total));
   }
+  return r;
 }
 
 // Maps the key's segment (at least `total` bytes) into fresh pages at the end of linear
@@ -165,9 +174,8 @@ uint32_t Z_envZ___faasm_read_state_ptr(void* ctx, uint32_t key, uint32_t total) 
 uint32_t Z_envZ___faasm_read_state_offset_ptr(void* ctx, uint32_t key, uint32_t total,
                                               uint32_t offset, uint32_t len) {
   return host_call<uint32_t>(ctx, [&](HostContext& h) {
-    size_t t = checked_length(total, "total length");
-    check_range(t, checked_length(offset, "offset"), checked_length(len, "length"));
-    return map_segment(h, key_at(h, key), t) + offset;
+    Range r = checked_range(total, offset, len);
+    return map_segment(h, key_at(h, key), r.total) + offset;
   });
 }
 
@@ -185,9 +193,7 @@ void Z_envZ___faasm_write_state_offset(void* ctx, uint32_t key, uint32_t total, 
                                        uint32_t data, uint32_t len) {
   host_call<void>(ctx, [&](HostContext& h) {
     StateBinding& b = binding(h);
-    size_t t = checked_length(total, "total length"), o = checked_length(offset, "offset");
-    size_t n = checked_length(len, "length");
-    check_range(t, o, n);
+    auto [t, o, n] = checked_range(total, offset, len);
     auto segment = b.tier().segment(b.user(), key_at(h, key), t);
     segment->write(o, h.memory().string(data, n));
     segment->mark_dirty(o, n);
@@ -198,9 +204,7 @@ void Z_envZ___faasm_read_state_offset(void* ctx, uint32_t key, uint32_t total, u
                                       uint32_t buf, uint32_t len) {
   host_call<void>(ctx, [&](HostContext& h) {
     StateBinding& b = binding(h);
-    size_t t = checked_length(total, "total length"), o = checked_length(offset, "offset");
-    size_t n = checked_length(len, "length");
-    check_range(t, o, n);
+    auto [t, o, n] = checked_range(total, offset, len);
     auto segment = b.tier().segment(b.user(), key_at(h, key), t);
     std::string bytes = segment->read(o, n);
     bytes.resize(n, '\0');
@@ -266,9 +270,7 @@ void Z_envZ___faasm_flag_state_offset_dirty(void* ctx, uint32_t key, uint32_t to
                                             uint32_t offset, uint32_t len) {
   host_call<void>(ctx, [&](HostContext& h) {
     StateBinding& b = binding(h);
-    size_t t = checked_length(total, "total length"), o = checked_length(offset, "offset");
-    size_t n = checked_length(len, "length");
-    check_range(t, o, n);
+    auto [t, o, n] = checked_range(total, offset, len);
     b.tier().segment(b.user(), key_at(h, key), t)->mark_dirty(o, n);
   });
 }
