@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "cli/http_client.h"
+#include "cli/package_archive.h"
 #include "util/error.h"
 #include "util/files.h"
 
@@ -147,18 +148,32 @@ HttpClient connect_client(const ClientOptions& o) {
   return HttpClient(host, port, options);
 }
 
+bool looks_like_python(const fs::path& file) {
+  std::string name = file.filename().string();
+  for (const char* ext : {".py", ".tar", ".tar.gz", ".tgz", ".zip"}) {
+    if (name.ends_with(ext)) return true;
+  }
+  return fs::is_directory(file);
+}
+
 int upload(HttpClient& client, const ClientOptions& o) {
   Name fn = parse_name(o.function, "FUNCTION");
-  bool python = o.python || fs::path(o.file).extension() == ".py";
-  std::string body = util::read_text_file(o.file);
-  std::string target = name_path("/v1/functions", fn) + (python ? "?kind=python" : "");
+  bool python = o.python || !o.entry.empty() || looks_like_python(o.file);
+  std::string body =
+      fs::is_directory(o.file) ? tar_directory(o.file) : util::read_text_file(o.file);
+  std::string target = name_path("/v1/functions", fn);
+  if (python) {
+    target += "?kind=python";
+    if (!o.entry.empty()) target += "&entry=" + escape_segment(o.entry);
+    if (!o.convention.empty()) target += "&convention=" + escape_segment(o.convention);
+  }
   auto r = client.request("PUT", target, body,
-                          {{"Content-Type", python ? "text/x-python" : "application/wasm"}});
+                          {{"Content-Type", python ? "application/octet-stream" : "application/wasm"}});
   expect_ok(r);
   json j = parse_json(r);
   auto size = j.value("size_bytes", static_cast<uint64_t>(body.size()));
   double seconds = j.value("compile_seconds", 0.0);
-  std::string how = python        ? "Python source"
+  std::string how = python        ? "Python, entry " + j.value("entry", std::string("?"))
                     : seconds > 0 ? fmt::format("compiled in {:.2f} s", seconds)
                                   : "already compiled";
   std::cout << fmt::format("uploaded {} ({}, {})\n", fn.str(), bytes_text(size), how);
@@ -316,10 +331,17 @@ CLI::App* add_command(CLI::App& parent, const char* name, const char* help, Clie
 void add_client_commands(CLI::App& app, ClientOptions& o) {
   auto* up = add_command(app, "upload", "Upload a function to a server (compiles it there)", o);
   up->add_option("function", o.function, "USER/FUNCTION")->required();
-  up->add_option("file", o.file, "The .wasm module (or .py source)")
+  up->add_option("file", o.file,
+                 "The .wasm module, or a Python function: a .py file, a package directory, or "
+                 "a .tar, .tar.gz or .zip of one")
       ->required()
-      ->check(CLI::ExistingFile);
-  up->add_flag("--python", o.python, "The file is Python source (implied by .py)");
+      ->check(CLI::ExistingPath);
+  up->add_flag("--python", o.python,
+               "The file is a Python function (implied by .py, .tar, .tgz, .zip, a directory)");
+  up->add_option("--entry", o.entry,
+                 "Python: the entry as module:function, module or :function (default: detect)");
+  up->add_option("--convention", o.convention, "Python: how the entry is called")
+      ->check(CLI::IsMember({"detect", "faasm", "openwhisk", "lambda"}));
 
   auto* inv = add_command(app, "invoke", "Call a function on a server and print its output", o);
   inv->add_option("function", o.function, "USER/FUNCTION")->required();

@@ -12,6 +12,7 @@ struct ClientOptions {
   std::string function;                   // USER/FN
   std::string file;                       // upload: the module or Python source
   bool python = false;                    // upload --python
+  std::string entry, convention;          // upload: Python entry and convention
   std::string input, input_file;          // invoke
   bool async = false;                     // invoke --async
   std::string call_id;                    // status

@@ -16,6 +16,10 @@
 #include "server/http_server.h"
 #include "util/error.h"
 
+#ifndef WASMLET_BUILT_PYTHON_HOME
+#define WASMLET_BUILT_PYTHON_HOME ""
+#endif
+
 namespace wasmlet::cli {
 
 namespace {
@@ -75,6 +79,12 @@ std::string url_host(const std::string& address) {
 
 }  // namespace
 
+fs::path default_python_home() {
+  if (const char* env = std::getenv("WASMLET_PYTHON_HOME"); env && *env) return env;
+  fs::path built = WASMLET_BUILT_PYTHON_HOME;
+  return !built.empty() && fs::exists(built / "python.wasm") ? built : fs::path();
+}
+
 fs::path default_data_dir() {
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return fs::path(xdg) / "wasmlet";
   const char* home = std::getenv("HOME");
@@ -112,6 +122,15 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
       ->default_str("1GiB");
   sub.add_option("--state", o.state_url,
                  "Global state tier: redis://HOST:PORT (default: in this process)");
+  sub.add_option("--python-home", o.python_home,
+                 "CPython for WASI and its libraries (default: $WASMLET_PYTHON_HOME or the one "
+                 "this build made)");
+  sub.add_option_function<std::string>(
+         "--capture-stdout",
+         [&o](const std::string& s) { o.capture_stdout = s == "on"; },
+         "Faasm API: put what a call printed before its output (on, off)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->default_str("on");
   sub.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
@@ -141,6 +160,7 @@ int serve_main(const ServeOptions& o) {
   rc.queue_capacity = o.queue_capacity;
   rc.limits.timeout = o.timeout;
   rc.limits.memory_pages = o.memory_pages;
+  rc.python_home = o.python_home.empty() ? default_python_home() : o.python_home;
   runtime::Runtime runtime(rc);
 
   server::ServerConfig sc;
@@ -148,8 +168,14 @@ int serve_main(const ServeOptions& o) {
   sc.port = o.port;
   sc.io_threads = o.io_threads;
   sc.max_body_bytes = o.max_body_bytes;
+  sc.capture_stdout = o.capture_stdout;
   server::HttpServer http(runtime, sc);
   spdlog::info("data directory {}", rc.data_dir.string());
+  if (rc.python_home.empty()) {
+    spdlog::info("no Python home: Python functions cannot run (see --python-home)");
+  } else {
+    spdlog::info("Python home {}", rc.python_home.string());
+  }
   spdlog::info("listening on http://{}:{}", url_host(http.address()), http.port());
 
   int received = 0;

@@ -24,7 +24,12 @@ struct ServeOptions {
   uint32_t memory_pages = 16384;                                // 1 GiB per Faaslet
   std::string log_level = "info";
   std::string state_url;  // global state tier: empty = in process; redis://HOST:PORT
+  std::filesystem::path python_home;  // empty: default_python_home()
+  bool capture_stdout = true;         // Faasm API: stdout before the output
 };
+
+// $WASMLET_PYTHON_HOME, else the Python home this build made (empty when it made none).
+std::filesystem::path default_python_home();
 
 // $XDG_DATA_HOME/wasmlet, else ~/.local/share/wasmlet.
 std::filesystem::path default_data_dir();

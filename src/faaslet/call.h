@@ -10,14 +10,17 @@
 namespace wasmlet::faaslet {
 
 struct Entry {
-  enum class Kind { Main, Export, TableIndex };
+  // Python: a function of a Python function's module, run by the interpreter's call export
+  // (empty name: the function's default entry).
+  enum class Kind { Main, Export, TableIndex, Python };
   Kind kind = Kind::Main;
-  std::string name;    // Export: an export of type () -> () or () -> i32
+  std::string name;    // Export: an export of type () -> () or () -> i32; Python: a function
   uint32_t index = 0;  // TableIndex: a function-table entry of one of those types
 
   static Entry main() { return {}; }
   static Entry exported(std::string n) { return {Kind::Export, std::move(n), 0}; }
   static Entry table(uint32_t i) { return {Kind::TableIndex, {}, i}; }
+  static Entry python(std::string function = {}) { return {Kind::Python, std::move(function), 0}; }
 };
 
 struct CallResult {
@@ -25,6 +28,7 @@ struct CallResult {
   std::optional<engine::Trap> trap;  // a trap, timeout or limit (never a plain exit)
   std::string output;                // __faasm_write_output
   std::string stdout_text, stderr_text;
+  std::string error;  // the guest's own account of a failure (a Python traceback)
   std::chrono::nanoseconds run_time{0};
 
   bool ok() const { return !trap && return_code == 0; }

@@ -74,6 +74,9 @@ CallResult run_entry(engine::Instance& instance, host::HostContext& host, const 
     case Entry::Kind::TableIndex:
       trap = instance.call_table_entry(entry.index, value, {timeout});
       break;
+    case Entry::Kind::Python:
+      trap = call_export(instance, kPythonCallExport, value, timeout);
+      break;
   }
   // Modules whose constructors Wasmlet runs (see initialise) leave their destructors, which
   // flush stdio, to the caller as well.
@@ -93,6 +96,7 @@ CallResult run_entry(engine::Instance& instance, host::HostContext& host, const 
   result.output = host.output();
   result.stdout_text = host.captured_stdout();
   result.stderr_text = host.captured_stderr();
+  result.error = host.error();
   return result;
 }
 

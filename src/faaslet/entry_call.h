@@ -15,6 +15,9 @@ namespace wasmlet::faaslet {
 std::optional<engine::Trap> initialise(engine::Instance& instance,
                                        std::chrono::nanoseconds timeout);
 
+// The export a Python interpreter module runs each call through.
+inline constexpr const char* kPythonCallExport = "wasmlet_py_call";
+
 // Runs one call and collects its output from `host` (whose input the caller has set).
 CallResult run_entry(engine::Instance& instance, host::HostContext& host, const Entry& entry,
                      std::chrono::nanoseconds timeout);

@@ -45,6 +45,9 @@ void ProtoFaaslet::initialise_and_capture() {
       std::make_unique<engine::Instance>(module_, host::host_import_contexts(*host_), limits);
   host_->bind_memory(template_->memory());
   if (auto trap = initialise(*template_, config_.limits.timeout)) {
+    if (!host_->error().empty() && trap->kind == engine::TrapKind::HostError) {
+      throw GuestInitError(host_->error());
+    }
     throw engine::TrapError(std::move(*trap));
   }
   // Descriptors the initialisation opened would not exist in a restored Faaslet.

@@ -14,10 +14,18 @@
 
 namespace wasmlet::faaslet {
 
+// Initialisation failed and the guest said why (a Python traceback): the message is its account.
+class GuestInitError : public Error {
+ public:
+  using Error::Error;
+};
+
 class ProtoFaaslet {
  public:
-  // Instantiates and initialises the module, then captures it. Throws engine::TrapError when
-  // instantiation or initialisation traps, Error when the module cannot be snapshotted.
+  // Instantiates and initialises the module, then captures it. Throws GuestInitError when
+  // initialisation fails with the guest's own explanation, engine::TrapError when
+  // instantiation or initialisation traps otherwise, Error when the module cannot be
+  // snapshotted.
   ProtoFaaslet(std::shared_ptr<const engine::Module> module, FunctionConfig config);
   ProtoFaaslet(const ProtoFaaslet&) = delete;
   ProtoFaaslet& operator=(const ProtoFaaslet&) = delete;

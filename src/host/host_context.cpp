@@ -35,8 +35,16 @@ void HostContext::append_stdio(int fd, std::string_view data) {
   }
 }
 
+void HostContext::set_error(std::string_view error) {
+  // An error is a summary: keep its end, where a traceback names the exception.
+  constexpr size_t kMaxError = 64 << 10;
+  error_.assign(error.size() > kMaxError ? error.substr(error.size() - kMaxError) : error);
+}
+
 void HostContext::reset_call_state() {
   input_.clear();
+  error_.clear();
+  call_ = {};
   output_.clear();
   stdout_.clear();
   stderr_.clear();

@@ -2,7 +2,9 @@
 // Everything a guest's host calls can see: its memory, its input and output, its captured
 // stdout/stderr, its WASI state (arguments, environment, file descriptors) and its config.
 // One HostContext serves one instance; per-call state is reset between calls.
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -22,6 +24,18 @@ struct FsConfig {
   std::filesystem::path shared_root;
   // Seen by the guest as "/tmp", writable. Empty: no scratch directory.
   std::filesystem::path scratch_dir;
+  // Further read-only directories, each seen at its guest path (absolute, e.g. "/function").
+  struct Mount {
+    std::string guest_path;
+    std::filesystem::path host_path;
+  };
+  std::vector<Mount> mounts;
+};
+
+// Who a call runs as, for the guest's __faasm_get_py_* and call-information imports.
+struct FunctionIdentity {
+  std::string user;
+  std::string name;
 };
 
 struct HostConfig {
@@ -31,6 +45,14 @@ struct HostConfig {
   std::map<std::string, bool> conf_flags;  // answers to __faasm_conf_flag
   size_t max_output_bytes = 16 << 20;      // __faasm_write_output
   size_t max_stdio_bytes = 16 << 20;       // captured stdout + stderr
+  FunctionIdentity identity;
+};
+
+// What a guest may learn about the call it is running.
+struct CallInfo {
+  uint64_t id = 0;
+  std::chrono::steady_clock::time_point deadline{};
+  std::string entry;  // a named entry of a Python module; empty: the function's default
 };
 
 // The guest exited through proc_exit.
@@ -59,6 +81,11 @@ class HostContext {
   void append_stdio(int fd, std::string_view data);
   const std::string& captured_stdout() const { return stdout_; }
   const std::string& captured_stderr() const { return stderr_; }
+  // A failure the guest describes itself (a Python traceback), reported as the call's error.
+  void set_error(std::string_view error);
+  const std::string& error() const { return error_; }
+  void set_call_info(CallInfo info) { call_ = std::move(info); }
+  const CallInfo& call_info() const { return call_; }
   void reset_call_state();
 
   WasiState& wasi() { return *wasi_; }
@@ -74,7 +101,8 @@ class HostContext {
  private:
   HostConfig config_;
   GuestMemory memory_;
-  std::string input_, output_, stdout_, stderr_;
+  std::string input_, output_, stdout_, stderr_, error_;
+  CallInfo call_;
   bool stdio_truncated_ = false;
   std::unique_ptr<WasiState> wasi_;
   ChainHandler* chain_ = nullptr;

@@ -19,6 +19,7 @@ std::span<const HostFunction> wasi_functions();
 std::span<const HostFunction> faasm_io_functions();
 std::span<const HostFunction> faasm_chain_functions();
 std::span<const HostFunction> faasm_state_functions();
+std::span<const HostFunction> python_functions();
 
 // Every host function, as the engine's import check wants them.
 std::vector<engine::HostImport> host_imports();

@@ -18,6 +18,11 @@ uint32_t CallChain::chain_by_table_index(uint32_t table_index, std::string input
   return start({caller_, std::move(input), faaslet::Entry::table(table_index), depth_ + 1});
 }
 
+uint32_t CallChain::chain_python_entry(const std::string& entry, std::string input) {
+  if (entry.empty()) throw Error("__faasm_chain_py needs the name of a function");
+  return start({caller_, std::move(input), faaslet::Entry::python(entry), depth_ + 1});
+}
+
 uint32_t CallChain::start(Invocation invocation) {
   const RuntimeConfig& config = runtime_.config();
   if (invocation.chain_depth > config.max_chain_depth) {

@@ -23,6 +23,7 @@ class CallChain final : public host::ChainHandler {
 
   uint32_t chain_by_name(const std::string& function, std::string input) override;
   uint32_t chain_by_table_index(uint32_t table_index, std::string input) override;
+  uint32_t chain_python_entry(const std::string& entry, std::string input) override;
   int await_call(uint32_t call_id, std::string* output) override;
 
  private:

@@ -19,20 +19,27 @@ using json = nlohmann::json;
 
 constexpr const char* kMeta = "meta.json";
 constexpr const char* kWasm = "function.wasm";
-constexpr const char* kPython = "function.py";
+constexpr const char* kPackagePrefix = "package-";
+constexpr const char* kStagingPrefix = ".staging";
 
 std::string now_rfc3339() {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
 }
 
 json to_json(const FunctionInfo& info) {
-  return {{"user", info.id.user},
-          {"name", info.id.name},
-          {"kind", info.kind == FunctionKind::Wasm ? "wasm" : "python"},
-          {"size_bytes", info.size_bytes},
-          {"sha256", info.sha256},
-          {"compile_seconds", info.compile_seconds},
-          {"uploaded_at", info.uploaded_at}};
+  json j = {{"user", info.id.user},
+            {"name", info.id.name},
+            {"kind", info.kind == FunctionKind::Wasm ? "wasm" : "python"},
+            {"size_bytes", info.size_bytes},
+            {"sha256", info.sha256},
+            {"compile_seconds", info.compile_seconds},
+            {"uploaded_at", info.uploaded_at}};
+  if (info.kind == FunctionKind::Python) {
+    j["entry"] = info.python_entry.str();
+    j["convention"] = convention_name(info.convention);
+    j["package"] = info.package;
+  }
+  return j;
 }
 
 FunctionInfo from_json(const json& j) {
@@ -43,6 +50,11 @@ FunctionInfo from_json(const json& j) {
   info.sha256 = j.at("sha256").get<std::string>();
   info.compile_seconds = j.value("compile_seconds", 0.0);
   info.uploaded_at = j.value("uploaded_at", "");
+  if (info.kind == FunctionKind::Python) {
+    info.python_entry = parse_entry(j.at("entry").get<std::string>());
+    info.convention = parse_convention(j.value("convention", ""));
+    info.package = j.at("package").get<std::string>();
+  }
   return info;
 }
 
@@ -65,6 +77,8 @@ FunctionStore::FunctionStore(fs::path data_dir, const engine::Engine& engine,
       try {
         FunctionInfo info = from_json(json::parse(util::read_text_file(meta)));
         index_[info.id] = info;
+        // Packages of uploads interrupted or replaced before their clean-up.
+        remove_packages_locked(info.id, info.package);
       } catch (const std::exception& e) {
         spdlog::warn("ignoring unreadable function metadata {}: {}", meta.string(), e.what());
       }
@@ -94,30 +108,79 @@ FunctionInfo FunctionStore::put_wasm(const FunctionId& id, std::span<const unsig
   std::lock_guard lock(mutex_);
   fs::path dir = function_dir(id);
   fs::create_directories(dir);
-  fs::remove(dir / kPython);
   util::write_file_atomic(dir / kWasm, as_text(wasm));
   util::write_file_atomic(dir / kMeta, to_json(info).dump(2));  // last: marks the upload done
   index_[id] = info;
+  remove_packages_locked(id, "");
   return info;
 }
 
-FunctionInfo FunctionStore::put_python(const FunctionId& id, std::string_view source) {
-  FunctionInfo info;
+StagedPython FunctionStore::stage_python(const FunctionId& id, std::string_view body,
+                                        const PythonEntry& requested,
+                                        PythonConvention convention) {
+  StagedPython staged;
+  FunctionInfo& info = staged.info;
   info.id = id;
   info.kind = FunctionKind::Python;
-  info.size_bytes = source.size();
+  info.size_bytes = body.size();
   info.sha256 =
-      util::sha256_hex({reinterpret_cast<const unsigned char*>(source.data()), source.size()});
+      util::sha256_hex({reinterpret_cast<const unsigned char*>(body.data()), body.size()});
   info.uploaded_at = now_rfc3339();
+  info.convention = convention;
+  info.package = kPackagePrefix + info.sha256.substr(0, 16);
 
-  std::lock_guard lock(mutex_);
   fs::path dir = function_dir(id);
   fs::create_directories(dir);
+  // Unpacked under a temporary name and renamed into place whole: a package directory is
+  // either complete or absent.
+  util::TempDir tmp(dir, kStagingPrefix);
+  UnpackedPackage unpacked = unpack_python_package(body, tmp.path(), requested);
+  info.python_entry = unpacked.entry;
+  staged.package_dir = dir / info.package;
+  std::lock_guard lock(mutex_);
+  std::error_code ec;
+  fs::rename(tmp.path(), staged.package_dir, ec);
+  if (ec) {
+    // The same bytes are stored already (ENOTEMPTY/EEXIST): use that copy.
+    if (!fs::is_directory(staged.package_dir)) {
+      throw Error(fmt::format("cannot store package: {}", ec.message()));
+    }
+    staged.replaces_nothing_new = true;
+  }
+  return staged;
+}
+
+FunctionInfo FunctionStore::commit_python(const StagedPython& staged) {
+  const FunctionInfo& info = staged.info;
+  std::lock_guard lock(mutex_);
+  fs::path dir = function_dir(info.id);
   fs::remove(dir / kWasm);
-  util::write_file_atomic(dir / kPython, source);
-  util::write_file_atomic(dir / kMeta, to_json(info).dump(2));
-  index_[id] = info;
+  util::write_file_atomic(dir / kMeta, to_json(info).dump(2));  // last: marks the upload done
+  index_[info.id] = info;
+  remove_packages_locked(info.id, info.package);
   return info;
+}
+
+void FunctionStore::discard(const StagedPython& staged) {
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(staged.info.id);
+  bool in_use = it != index_.end() && it->second.package == staged.info.package;
+  if (staged.replaces_nothing_new || in_use) return;
+  std::error_code ec;
+  fs::remove_all(staged.package_dir, ec);
+}
+
+fs::path FunctionStore::package_dir(const FunctionInfo& info) const {
+  return function_dir(info.id) / info.package;
+}
+
+void FunctionStore::remove_packages_locked(const FunctionId& id, const std::string& keep) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(function_dir(id), ec)) {
+    std::string name = e.path().filename().string();
+    bool package = name.starts_with(kPackagePrefix) || name.starts_with(kStagingPrefix);
+    if (package && name != keep) fs::remove_all(e.path(), ec);
+  }
 }
 
 std::optional<FunctionInfo> FunctionStore::get(const FunctionId& id) const {

@@ -14,6 +14,7 @@
 
 #include "engine/engine.h"
 #include "runtime/function_id.h"
+#include "runtime/python_package.h"
 #include "util/error.h"
 
 namespace wasmlet::runtime {
@@ -27,6 +28,18 @@ struct FunctionInfo {
   std::string sha256;
   double compile_seconds = 0;
   std::string uploaded_at;  // RFC 3339, UTC
+  // Python functions: the entry, how it is called, and the package's directory in the store.
+  PythonEntry python_entry;
+  PythonConvention convention = PythonConvention::Detect;
+  std::string package;
+};
+
+// A Python function unpacked into the store but not yet listed: the runtime checks that it
+// imports, then commits or discards it.
+struct StagedPython {
+  FunctionInfo info;
+  std::filesystem::path package_dir;
+  bool replaces_nothing_new = false;  // the same package is already stored: never discard it
 };
 
 // Thrown when an upload is refused: the message is the reason (validator message, unknown
@@ -43,7 +56,15 @@ class FunctionStore {
                 engine::LoadOptions load_options);
 
   FunctionInfo put_wasm(const FunctionId& id, std::span<const unsigned char> wasm);
-  FunctionInfo put_python(const FunctionId& id, std::string_view source);
+  // Unpacks a Python source file or package archive (see python_package.h). Throws
+  // PackageError when the upload is unusable.
+  StagedPython stage_python(const FunctionId& id, std::string_view body,
+                            const PythonEntry& requested, PythonConvention convention);
+  // Lists the staged function, replacing any function of that name.
+  FunctionInfo commit_python(const StagedPython& staged);
+  void discard(const StagedPython& staged);
+  // The package directory of a stored Python function.
+  std::filesystem::path package_dir(const FunctionInfo& info) const;
   std::optional<FunctionInfo> get(const FunctionId& id) const;
   std::vector<FunctionInfo> list() const;
   bool remove(const FunctionId& id);
@@ -57,6 +78,8 @@ class FunctionStore {
 
  private:
   std::filesystem::path function_dir(const FunctionId& id) const;
+  // Removes package directories of `id` other than `keep` (a replaced or interrupted upload's).
+  void remove_packages_locked(const FunctionId& id, const std::string& keep);
 
   std::filesystem::path dir_;
   const engine::Engine& engine_;

@@ -40,7 +40,8 @@ engine::CompilerConfig compiler_config(const RuntimeConfig& config) {
 
 // A function's loaded module and, from its first call on, its Proto-Faaslet and pool.
 struct Runtime::FunctionEntry {
-  FunctionId id;
+  FunctionInfo info;
+  std::filesystem::path package_dir;  // Python functions
   std::shared_ptr<const engine::Module> module;
   std::mutex mutex;  // guards pool creation and the restore count
   std::shared_ptr<faaslet::FaasletPool> pool;
@@ -51,6 +52,7 @@ Runtime::Runtime(RuntimeConfig config)
     : config_(std::move(config)),
       engine_(compiler_config(config_)),
       store_(config_.data_dir, engine_, host_load_options()),
+      python_(config_.python_home),
       state_(make_global_state(config_.state_url)),
       state_tier_(std::make_unique<state::StateTier>(*state_)),
       cgroups_(std::make_unique<faaslet::CgroupManager>()) {
@@ -79,10 +81,35 @@ FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned
   return info;
 }
 
-FunctionInfo Runtime::upload_python(const FunctionId& id, std::string_view source) {
-  FunctionInfo info = store_.put_python(id, source);
+FunctionInfo Runtime::upload_python(const FunctionId& id, std::string_view body,
+                                    const PythonUpload& how) {
+  if (!python_.available()) {
+    throw Unsupported("this server has no Python interpreter (start it with --python-home)");
+  }
+  StagedPython staged;
+  try {
+    PythonEntry requested = how.entry.empty() ? PythonEntry{} : parse_entry(how.entry);
+    staged = store_.stage_python(id, body, requested, parse_convention(how.convention));
+  } catch (const PackageError& e) {
+    throw UploadError(e.what());
+  }
+  std::shared_ptr<FunctionEntry> entry;
+  try {
+    entry = make_entry(staged.info);
+    entry->pool = make_pool(*entry);  // imports the module: the upload's real check
+  } catch (const faaslet::GuestInitError& e) {
+    store_.discard(staged);
+    throw UploadError(e.what());
+  } catch (const engine::TrapError& e) {
+    store_.discard(staged);
+    throw UploadError(fmt::format("importing the module failed: {}", e.what()));
+  } catch (...) {
+    store_.discard(staged);
+    throw;
+  }
+  FunctionInfo info = store_.commit_python(staged);
   std::lock_guard lock(functions_mutex_);
-  entries_.erase(id);
+  entries_[id] = std::move(entry);  // the first call finds its Proto-Faaslet ready
   return info;
 }
 
@@ -100,8 +127,9 @@ bool Runtime::remove_function(const FunctionId& id) {
 uint64_t Runtime::submit(Invocation invocation, Completion done) {
   auto info = store_.get(invocation.function);
   if (!info) throw UnknownFunction(invocation.function);
-  if (info->kind == FunctionKind::Python) {
-    throw Unsupported(fmt::format("{} is a Python function; this build cannot run Python yet",
+  if (info->kind == FunctionKind::Python && !python_.available()) {
+    throw Unsupported(fmt::format("{} is a Python function and this server has no Python "
+                                  "interpreter (start it with --python-home)",
                                   invocation.function.str()));
   }
   uint64_t id = 0;
@@ -258,13 +286,60 @@ std::shared_ptr<Runtime::FunctionEntry> Runtime::entry_for(const FunctionId& id)
     std::lock_guard lock(functions_mutex_);
     if (auto it = entries_.find(id); it != entries_.end()) return it->second;
   }
+  auto info = store_.get(id);
+  if (!info) throw UnknownFunction(id);
   // Loading reads the module and dlopens its cached build: outside the lock.
-  auto entry = std::make_shared<FunctionEntry>();
-  entry->id = id;
-  entry->module = store_.load(id);
+  auto entry = make_entry(*info);
   std::lock_guard lock(functions_mutex_);
   auto [it, inserted] = entries_.emplace(id, entry);
   return it->second;
+}
+
+std::shared_ptr<Runtime::FunctionEntry> Runtime::make_entry(const FunctionInfo& info) {
+  auto entry = std::make_shared<FunctionEntry>();
+  entry->info = info;
+  if (info.kind == FunctionKind::Python) {
+    entry->package_dir = store_.package_dir(info);
+    entry->module = python_.module(host_load_options());
+  } else {
+    entry->module = store_.load(info.id);
+  }
+  return entry;
+}
+
+std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const FunctionEntry& entry) {
+  const FunctionId& id = entry.info.id;
+  faaslet::FunctionConfig fc;
+  fc.host.args = {id.name};
+  fc.host.fs.shared_root = store_.shared_dir();
+  fc.host.identity = {id.user, id.name};
+  fc.limits = config_.limits;
+  fc.scratch_parent = config_.data_dir / "scratch";
+  fc.state_tier = state_tier_.get();
+  fc.user = id.user;
+  if (entry.info.kind == FunctionKind::Python) python_.configure(fc, entry.info, entry.package_dir);
+  auto proto = std::make_shared<faaslet::ProtoFaaslet>(entry.module, std::move(fc));
+  metrics_.record_snapshot();
+  return std::make_shared<faaslet::FaasletPool>(
+      std::move(proto), config_.max_idle_faaslets,
+      faaslet::TenantPlacement{cgroups_.get(), id.user, 100});
+}
+
+// The entry a call runs: Python functions run every call through the interpreter's call export.
+faaslet::Entry Runtime::resolve_entry(const FunctionEntry& entry, const faaslet::Entry& asked) {
+  bool python = entry.info.kind == FunctionKind::Python;
+  switch (asked.kind) {
+    case faaslet::Entry::Kind::Main:
+      return python ? faaslet::Entry::python() : asked;
+    case faaslet::Entry::Kind::Python:
+      if (!python) throw Error(entry.info.id.str() + " is not a Python function");
+      return asked;
+    case faaslet::Entry::Kind::Export:
+    case faaslet::Entry::Kind::TableIndex:
+      if (python) throw Error(entry.info.id.str() + " is a Python function: chain it by name");
+      return asked;
+  }
+  return asked;
 }
 
 void Runtime::run_job(Job& job) {
@@ -281,28 +356,16 @@ void Runtime::run_job(Job& job) {
   try {
     if (!store_.get(job.invocation.function)) throw UnknownFunction(job.invocation.function);
     auto entry = entry_for(job.invocation.function);
+    faaslet::Entry call_entry = resolve_entry(*entry, job.invocation.entry);
     std::shared_ptr<faaslet::FaasletPool> pool;
     {
       std::lock_guard lock(entry->mutex);
-      if (!entry->pool) {
-        faaslet::FunctionConfig fc;
-        fc.host.args = {entry->id.name};
-        fc.host.fs.shared_root = store_.shared_dir();
-        fc.limits = config_.limits;
-        fc.scratch_parent = config_.data_dir / "scratch";
-        fc.state_tier = state_tier_.get();
-        fc.user = entry->id.user;
-        auto proto = std::make_shared<faaslet::ProtoFaaslet>(entry->module, std::move(fc));
-        metrics_.record_snapshot();
-        entry->pool = std::make_shared<faaslet::FaasletPool>(
-            std::move(proto), config_.max_idle_faaslets,
-            faaslet::TenantPlacement{cgroups_.get(), entry->id.user, 100});
-      }
+      if (!entry->pool) entry->pool = make_pool(*entry);
       pool = entry->pool;
     }
     CallChain chain(*this, job.invocation.function, job.invocation.chain_depth);
     faaslet::CallResult r =
-        pool->call(std::move(job.invocation.input), job.invocation.entry, &chain);
+        pool->call(std::move(job.invocation.input), call_entry, &chain, job.id);
     {
       std::lock_guard lock(entry->mutex);
       size_t created = pool->created();
@@ -319,7 +382,15 @@ void Runtime::run_job(Job& job) {
     if (r.trap) {
       record.error_kind = std::string(engine::trap_kind_id(r.trap->kind));
       record.error_message = r.trap->describe();
+    } else if (!r.error.empty()) {
+      record.error_kind = "exception";
+      record.error_message = std::move(r.error);
     }
+  } catch (const faaslet::GuestInitError& e) {
+    record.status = CallStatus::Failed;
+    record.return_code = 1;
+    record.error_kind = "exception";
+    record.error_message = std::string("initialisation failed: ") + e.what();
   } catch (const engine::TrapError& e) {
     record.status = CallStatus::Failed;
     record.return_code = 1;

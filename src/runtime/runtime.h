@@ -20,6 +20,7 @@
 #include "runtime/call_record.h"
 #include "runtime/function_store.h"
 #include "runtime/metrics.h"
+#include "runtime/python_interpreter.h"
 #include "state/global_state.h"
 #include "state/state_tier.h"
 
@@ -44,6 +45,14 @@ struct RuntimeConfig {
   uint32_t max_chain_depth = 16;    // a chain deeper than this fails the chaining call
   size_t max_chained_calls = 4096;  // calls one call may start
   faaslet::FunctionLimits limits;   // defaults for every function
+  // A Python home (see python_interpreter.h); empty: Python functions cannot run.
+  std::filesystem::path python_home;
+};
+
+// How a Python upload asks to be called.
+struct PythonUpload {
+  std::string entry;       // "module:function", "module", ":function"; empty: detect
+  std::string convention;  // detect (or empty), faasm, openwhisk, lambda
 };
 
 class QueueFull : public Error {
@@ -56,7 +65,7 @@ class UnknownFunction : public Error {
   explicit UnknownFunction(const FunctionId& id) : Error("no function " + id.str()) {}
 };
 
-// The function exists but cannot run on this build (Python functions until CPython lands).
+// The function exists but cannot run on this server (a Python function without an interpreter).
 class Unsupported : public Error {
  public:
   using Error::Error;
@@ -81,7 +90,11 @@ class Runtime {
 
   // Functions. Uploads compile first and throw UploadError with the reason.
   FunctionInfo upload_wasm(const FunctionId& id, std::span<const unsigned char> wasm);
-  FunctionInfo upload_python(const FunctionId& id, std::string_view source);
+  // A Python source file or package archive. The function's module is imported (its
+  // Proto-Faaslet made) before anything is listed: a syntax error, a failed import or a
+  // missing entry throws UploadError with the traceback, and stores nothing.
+  FunctionInfo upload_python(const FunctionId& id, std::string_view body,
+                             const PythonUpload& how = {});
   std::vector<FunctionInfo> functions() const;
   std::optional<FunctionInfo> function(const FunctionId& id) const;
   bool remove_function(const FunctionId& id);
@@ -122,12 +135,17 @@ class Runtime {
   bool run_queued_here(uint64_t id);
   void run_job(Job& job);
   std::shared_ptr<FunctionEntry> entry_for(const FunctionId& id);
+  std::shared_ptr<FunctionEntry> make_entry(const FunctionInfo& info);
+  // The entry's Proto-Faaslet and pool.
+  std::shared_ptr<faaslet::FaasletPool> make_pool(const FunctionEntry& entry);
+  static faaslet::Entry resolve_entry(const FunctionEntry& entry, const faaslet::Entry& asked);
   void finish(uint64_t id, CallRecord record);
   void prune_results_locked();
 
   RuntimeConfig config_;
   engine::Engine engine_;
   FunctionStore store_;
+  PythonInterpreter python_;
   std::unique_ptr<state::GlobalState> state_;
   std::unique_ptr<state::StateTier> state_tier_;
   std::unique_ptr<faaslet::CgroupManager> cgroups_;

@@ -15,6 +15,7 @@ struct ApiContext {
   runtime::Runtime& runtime;
   // Runs the task on a worker thread. The task must not throw.
   std::function<void(std::function<void()>)> run_blocking;
+  bool capture_stdout = true;  // see ServerConfig
 };
 
 // Runs `work` on a worker thread and answers with its reply, or with its exception's.

@@ -15,14 +15,17 @@ namespace {
 constexpr ErrorStyle kStyle = ErrorStyle::PlainText;
 using http::status;
 
-// What Faasm put in a call's body: the output, or for a failure without output the reason;
-// Python calls carry their captured stdout first and, after a good call, Faasm's marker line.
-std::string faasm_output(const runtime::CallRecord& record, bool python) {
+// What Faasm put in a call's body: the output, or for a failure without output the reason.
+// With stdout captured, what the call printed comes first, then a newline. Faasm's Python
+// interpreter printed "Python call succeeded" after a good call, so that line ends a Python
+// call's stdout.
+std::string faasm_output(const runtime::CallRecord& record, bool capture_stdout, bool python) {
   bool ok = record.status == runtime::CallStatus::Succeeded;
   std::string out;
-  if (python) {
-    out = record.stdout_text;
-    if (ok) out += "Python call succeeded\n\n";
+  if (capture_stdout) {
+    std::string printed = record.stdout_text;
+    if (python && ok) printed += "Python call succeeded\n";
+    if (!printed.empty()) out = printed + "\n";
   }
   if (!ok && record.output.empty()) {
     out += record.error_message.empty() ? fmt::format("function returned {}", record.return_code)
@@ -33,15 +36,15 @@ std::string faasm_output(const runtime::CallRecord& record, bool python) {
   return out;
 }
 
-std::string faasm_status(const runtime::CallRecord& record) {
+std::string faasm_status(const runtime::CallRecord& record, bool capture_stdout) {
   switch (record.status) {
     case runtime::CallStatus::Queued:
     case runtime::CallStatus::Running:
       return "RUNNING";
     case runtime::CallStatus::Succeeded:
-      return "SUCCESS: " + faasm_output(record, false);
+      return "SUCCESS: " + faasm_output(record, capture_stdout, false);
     case runtime::CallStatus::Failed:
-      return "FAILED: " + faasm_output(record, false);
+      return "FAILED: " + faasm_output(record, capture_stdout, false);
   }
   return "RUNNING";
 }
@@ -49,7 +52,7 @@ std::string faasm_status(const runtime::CallRecord& record) {
 void status_query(const ApiContext& ctx, uint64_t id, const Respond& respond) {
   auto record = ctx.runtime.call(id);
   Reply reply = record
-                    ? text_reply(status::ok, faasm_status(*record))
+                    ? text_reply(status::ok, faasm_status(*record, ctx.capture_stdout))
                     // "FAILED" so that a client polling for a final answer stops.
                     : text_reply(status::not_found, fmt::format("FAILED: no call with id {}", id));
   reply.call_id = id;
@@ -77,11 +80,12 @@ void invoke(const ApiContext& ctx, Request&& request, const Respond& respond) {
     return;
   }
   bool python = msg.python;
+  bool capture = ctx.capture_stdout;
   invoke_sync(ctx.runtime, std::move(invocation), respond,
-              [python](const runtime::CallRecord& record) {
+              [python, capture](const runtime::CallRecord& record) {
                 bool ok = record.status == runtime::CallStatus::Succeeded;
                 return text_reply(ok ? status::ok : status::internal_server_error,
-                                  faasm_output(record, python));
+                                  faasm_output(record, capture, python));
               });
 }
 
@@ -108,8 +112,10 @@ void add_faasm_routes(Router& router, const ApiContext& ctx) {
   router.add(http::verb::put, "/p/{}/{}", kStyle,
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
-               reply_blocking(ctx, kStyle, respond, [ctx, id, body = std::move(request.body())] {
-                 ctx.runtime.upload_python(id, body);
+               auto how = python_upload_args(m.query);
+               reply_blocking(ctx, kStyle, respond,
+                              [ctx, id, how, body = std::move(request.body())] {
+                 ctx.runtime.upload_python(id, body, how);
                  return text_reply(status::ok, "Python function upload complete");
                });
              });

@@ -94,14 +94,19 @@ void put_output(json& j, std::string_view output) {
 }
 
 json function_info_json(const runtime::FunctionInfo& info) {
-  return {{"id", info.id.str()},
-          {"user", info.id.user},
-          {"function", info.id.name},
-          {"kind", kind_name(info.kind)},
-          {"size_bytes", info.size_bytes},
-          {"sha256", info.sha256},
-          {"compile_seconds", info.compile_seconds},
-          {"uploaded_at", info.uploaded_at}};
+  json j = {{"id", info.id.str()},
+            {"user", info.id.user},
+            {"function", info.id.name},
+            {"kind", kind_name(info.kind)},
+            {"size_bytes", info.size_bytes},
+            {"sha256", info.sha256},
+            {"compile_seconds", info.compile_seconds},
+            {"uploaded_at", info.uploaded_at}};
+  if (info.kind == runtime::FunctionKind::Python) {
+    j["entry"] = info.python_entry.str();
+    j["convention"] = runtime::convention_name(info.convention);
+  }
+  return j;
 }
 
 json call_record_json(const runtime::CallRecord& record) {

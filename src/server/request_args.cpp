@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "server/replies.h"
+#include "server/router.h"
 
 namespace wasmlet::server {
 
@@ -42,7 +43,12 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     size_t eq = pair.find('=');
     if (pair.substr(0, eq) != name) continue;
-    return std::string(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    if (!value) {
+      throw HttpError(http::status::bad_request, "bad_query",
+                      fmt::format("malformed percent-escape in query parameter '{}'", name));
+    }
+    return value;
   }
   return std::nullopt;
 }
@@ -50,6 +56,10 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
 bool query_flag(std::string_view query, std::string_view name) {
   auto value = query_param(query, name);
   return value && (value->empty() || *value == "1" || *value == "true" || *value == "yes");
+}
+
+runtime::PythonUpload python_upload_args(std::string_view query) {
+  return {query_param(query, "entry").value_or(""), query_param(query, "convention").value_or("")};
 }
 
 }  // namespace wasmlet::server

@@ -8,12 +8,29 @@ namespace wasmlet::server {
 
 namespace {
 
+
+// "/a/b" -> {"a", "b"}; "/" -> {}. Segments stay encoded: a decoded "/" must not split them.
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> segments;
+  if (path.starts_with('/')) path.remove_prefix(1);
+  if (path.empty()) return segments;
+  while (true) {
+    size_t slash = path.find('/');
+    segments.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+}  // namespace
 
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
@@ -31,22 +48,6 @@ std::optional<std::string> percent_decode(std::string_view s) {
   }
   return out;
 }
-
-// "/a/b" -> {"a", "b"}; "/" -> {}. Segments stay encoded: a decoded "/" must not split them.
-std::vector<std::string> split_path(std::string_view path) {
-  std::vector<std::string> segments;
-  if (path.starts_with('/')) path.remove_prefix(1);
-  if (path.empty()) return segments;
-  while (true) {
-    size_t slash = path.find('/');
-    segments.emplace_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return segments;
-}
-
-}  // namespace
 
 void Router::add(http::verb method, std::string_view pattern, ErrorStyle style, Handler handler) {
   for (auto& route : routes_) {

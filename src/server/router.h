@@ -1,6 +1,7 @@
 #pragma once
 // Maps a request's method and path to a handler. Unknown paths get 404, a known path with the
 // wrong method 405 with Allow; a handler's exception becomes an error reply in its route's style.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,9 @@
 #include "server/replies.h"
 
 namespace wasmlet::server {
+
+// "%41b" -> "Ab"; nullopt for a malformed escape.
+std::optional<std::string> percent_decode(std::string_view s);
 
 struct RouteMatch {
   std::vector<std::string> params;  // captured path segments, percent-decoded, in order

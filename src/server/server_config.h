@@ -15,6 +15,9 @@ struct ServerConfig {
   size_t max_body_bytes = 64ull << 20;  // larger request bodies get 413
   std::chrono::seconds io_timeout{60};  // to read one request (keep-alive idle included) or
                                         // write one response; then the connection is dropped
+  // The Faasm API puts what a call wrote to stdout before its output, as Faasm's
+  // CAPTURE_STDOUT=on deployments do.
+  bool capture_stdout = true;
 };
 
 }  // namespace wasmlet::server

@@ -92,14 +92,16 @@ void add_function_routes(Router& router, const ApiContext& ctx) {
                             : not_found("unknown_function", "no function " + id.str()));
              });
 
-  // ?kind=python stores Python source instead of a module.
+  // ?kind=python stores a Python source file or package archive instead of a module, with
+  // optional &entry=module:function&convention=NAME.
   router.add(http::verb::put, "/v1/functions/{}/{}", kStyle,
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
                bool python = query_param(m.query, "kind") == "python";
+               auto how = python_upload_args(m.query);
                reply_blocking(ctx, kStyle, respond,
-                              [ctx, id, python, body = std::move(request.body())] {
-                                auto info = python ? ctx.runtime.upload_python(id, body)
+                              [ctx, id, python, how, body = std::move(request.body())] {
+                                auto info = python ? ctx.runtime.upload_python(id, body, how)
                                                    : ctx.runtime.upload_wasm(id, as_bytes(body));
                                 return json_reply(status::ok, function_info_json(info));
                               });

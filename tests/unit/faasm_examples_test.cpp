@@ -28,6 +28,7 @@ class FaasmExamplesTest : public ::testing::Test {
   void SetUp() override {
     dir_ = test::fresh_test_dir("faasm-examples-tests");
     // Share the test binary's compile cache so modules compile once per build.
+    fs::create_directories(WASMLET_TEST_CACHE_DIR);
     fs::create_directory_symlink(fs::absolute(WASMLET_TEST_CACHE_DIR), dir_ / "cache");
     runtime::RuntimeConfig config;
     config.data_dir = dir_;

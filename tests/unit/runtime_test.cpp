@@ -26,6 +26,7 @@ class RuntimeTest : public ::testing::Test {
   void SetUp() override {
     dir_ = test::fresh_test_dir("runtime-tests");
     // Share the test binary's compile cache so modules compile once per build.
+    fs::create_directories(WASMLET_TEST_CACHE_DIR);
     fs::create_directory_symlink(fs::absolute(WASMLET_TEST_CACHE_DIR), dir_ / "cache");
   }
 
@@ -72,11 +73,12 @@ TEST_F(RuntimeTest, BadUploadsStoreNothing) {
   EXPECT_FALSE(fs::exists(dir_ / "functions" / "alice" / "bad" / "meta.json"));
 }
 
-TEST_F(RuntimeTest, UnknownAndPythonFunctionsAreRefused) {
-  auto rt = make();
+TEST_F(RuntimeTest, UnknownFunctionsAndPythonWithoutAHomeAreRefused) {
+  auto rt = make();  // no python_home
   EXPECT_THROW(rt->submit({{"alice", "nope"}, ""}), runtime::UnknownFunction);
-  rt->upload_python({"alice", "py"}, "def faasm_main():\n    pass\n");
-  EXPECT_THROW(rt->submit({{"alice", "py"}, ""}), runtime::Unsupported);
+  EXPECT_THROW(rt->upload_python({"alice", "py"}, "def faasm_main():\n    pass\n"),
+               runtime::Unsupported);
+  EXPECT_FALSE(rt->function({"alice", "py"}));
 }
 
 TEST_F(RuntimeTest, TrapsAndExitCodesAreRecorded) {

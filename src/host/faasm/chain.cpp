@@ -40,9 +40,10 @@ uint32_t Z_envZ___faasm_chain_ptr(void* ctx, uint32_t fn, uint32_t in, uint32_t 
 }
 
 // unsigned int __faasm_chain_py(const char* entry, const unsigned char* in, long inLen)
-uint32_t Z_envZ___faasm_chain_py(void* ctx, uint32_t, uint32_t, uint32_t) {
-  return host_call<uint32_t>(ctx, [&](HostContext&) -> uint32_t {
-    throw wasmlet::Error("__faasm_chain_py: Python functions are not supported by this build");
+uint32_t Z_envZ___faasm_chain_py(void* ctx, uint32_t entry, uint32_t in, uint32_t len) {
+  return host_call<uint32_t>(ctx, [&](HostContext& h) {
+    std::string name(h.memory().c_string(entry));
+    return handler(h).chain_python_entry(name, std::string(h.memory().string(in, len)));
   });
 }
 

@@ -32,6 +32,7 @@ FdEntry stdio_entry(FdKind kind) {
 
 WasiState::WasiState(const HostConfig& config) {
   if (!config.fs.shared_root.empty()) add_preopen(config.fs.shared_root, "/", true);
+  for (const auto& m : config.fs.mounts) add_preopen(m.host_path, m.guest_path, true);
   if (!config.fs.scratch_dir.empty()) add_preopen(config.fs.scratch_dir, "/tmp", false);
   build_table();
 }

@@ -1,7 +1,8 @@
 #pragma once
 // One guest's WASI file descriptor table. fds 0-2 are the captured stdio streams; then come the
-// preopened directories ("/" read-only onto FsConfig::shared_root, "/tmp" writable onto
-// FsConfig::scratch_dir, each only when configured), in that order and without gaps, so
+// preopened directories ("/" read-only onto FsConfig::shared_root, the read-only
+// FsConfig::mounts, "/tmp" writable onto FsConfig::scratch_dir, each only when configured), in
+// that order and without gaps, so
 // wasi-libc's preopen scan (fd_prestat_get from fd 3 until EBADF) finds them all.
 #include <cstdint>
 #include <memory>

@@ -1,0 +1,1 @@
+"""Faasm's Python API, served by Wasmlet (see pyfaasm.core)."""

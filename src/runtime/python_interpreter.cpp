@@ -1,0 +1,48 @@
+#include "runtime/python_interpreter.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "util/files.h"
+
+namespace wasmlet::runtime {
+
+namespace fs = std::filesystem;
+
+PythonInterpreter::PythonInterpreter(fs::path home) : home_(std::move(home)) {
+  if (!home_.empty()) {
+    engine_ = std::make_unique<engine::Engine>(engine::CompilerConfig{home_ / "native"});
+  }
+}
+
+std::shared_ptr<const engine::Module> PythonInterpreter::module(
+    const engine::LoadOptions& options) {
+  if (!available()) throw Error("this server has no Python interpreter (see --python-home)");
+  std::lock_guard lock(mutex_);
+  if (module_) return module_;
+  for (const char* part : {"python.wasm", "lib/python3.11", "lib/wasmlet"}) {
+    if (!fs::exists(home_ / part)) {
+      throw Error(fmt::format("the Python home {} has no {}", home_.string(), part));
+    }
+  }
+  auto bytes = util::read_file(home_ / "python.wasm");
+  module_ = engine_->load(bytes, options);
+  if (!module_->cache_hit()) {
+    spdlog::info("compiled the Python interpreter in {:.1f} s", module_->compile_seconds());
+  }
+  return module_;
+}
+
+void PythonInterpreter::configure(faaslet::FunctionConfig& config, const FunctionInfo& info,
+                                  const fs::path& package_dir) const {
+  auto& fs_config = config.host.fs;
+  fs_config.mounts.push_back({kPythonPackagePath, package_dir});
+  fs_config.mounts.push_back({kPythonStdlibPath, home_ / "lib" / "python3.11"});
+  fs_config.mounts.push_back({kPythonGuestLibPath, home_ / "lib" / "wasmlet"});
+  config.host.env.push_back("WASMLET_PY_MODULE=" + info.python_entry.module);
+  config.host.env.push_back("WASMLET_PY_FUNCTION=" + info.python_entry.function);
+  config.host.env.push_back(fmt::format("WASMLET_PY_CONVENTION={}",
+                                        convention_name(info.convention)));
+}
+
+}  // namespace wasmlet::runtime

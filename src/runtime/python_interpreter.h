@@ -1,0 +1,47 @@
+#pragma once
+// The CPython interpreter every Python function runs in: one compiled module shared by all of
+// them (compiled once, cached in the Python home), its standard library and Wasmlet's guest
+// modules. A Python home directory holds:
+//   python.wasm         the interpreter with Wasmlet's host program
+//   lib/python3.11/     the standard library, compiled to .pyc
+//   lib/wasmlet/        Wasmlet's guest modules (wasmlet, pyfaasm)
+//   native/             the compiled interpreter (created on first use)
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "engine/engine.h"
+#include "faaslet/function_config.h"
+#include "runtime/function_store.h"
+
+namespace wasmlet::runtime {
+
+// Where a Python function's Faaslets see their code and libraries.
+inline constexpr const char* kPythonPackagePath = "/function";
+inline constexpr const char* kPythonStdlibPath = "/usr/local/lib/python3.11";
+inline constexpr const char* kPythonGuestLibPath = "/usr/local/lib/wasmlet";
+
+class PythonInterpreter {
+ public:
+  // `home` empty: this runtime runs no Python functions.
+  explicit PythonInterpreter(std::filesystem::path home);
+
+  bool available() const { return !home_.empty(); }
+  const std::filesystem::path& home() const { return home_; }
+
+  // The interpreter module, loaded (and compiled, the first time) once. Throws Error when the
+  // home is missing or incomplete.
+  std::shared_ptr<const engine::Module> module(const engine::LoadOptions& options);
+
+  // Gives a Python function's Faaslets their file system and entry.
+  void configure(faaslet::FunctionConfig& config, const FunctionInfo& info,
+                 const std::filesystem::path& package_dir) const;
+
+ private:
+  std::filesystem::path home_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::mutex mutex_;
+  std::shared_ptr<const engine::Module> module_;
+};
+
+}  // namespace wasmlet::runtime

@@ -1,0 +1,3 @@
+def faasm_main():
+    print("about to fail")
+    exit(3)

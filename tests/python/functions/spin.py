@@ -1,0 +1,3 @@
+def main(args):
+    while True:
+        pass

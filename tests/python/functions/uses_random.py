@@ -1,0 +1,5 @@
+import random
+
+
+def main(args):
+    return {"r": random.random()}

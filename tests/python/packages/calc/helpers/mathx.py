@@ -1,0 +1,5 @@
+from .consts import FACTOR
+
+
+def scaled(x):
+    return x * FACTOR
