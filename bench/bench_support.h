@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <string>
 #include <thread>
 #include <utility>
@@ -53,6 +55,21 @@ struct Series {
 
 inline void check(const util::ProcessResult& r, const std::string& what) {
   if (r.exit_code != 0) throw Error(fmt::format("{} failed:\n{}", what, r.output));
+}
+
+// "Name: 123 kB" lines of a /proc file (status, smaps_rollup), in KiB by name.
+inline std::map<std::string, long> read_kb_fields(const char* file) {
+  std::map<std::string, long> out;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    char* end = nullptr;
+    long v = std::strtol(line.c_str() + colon + 1, &end, 10);
+    if (end != line.c_str() + colon + 1) out[line.substr(0, colon)] = v;
+  }
+  return out;
 }
 
 inline std::string machine_line() {

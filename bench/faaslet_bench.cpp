@@ -183,20 +183,6 @@ std::optional<std::string> find_in_path(const std::string& name) {
   return std::nullopt;
 }
 
-std::map<std::string, long> read_kb_fields(const char* file) {
-  std::map<std::string, long> out;
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    char* end = nullptr;
-    long v = std::strtol(line.c_str() + colon + 1, &end, 10);
-    if (end != line.c_str() + colon + 1) out[line.substr(0, colon)] = v;
-  }
-  return out;
-}
-
 size_t count_fds() {
   size_t n = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;

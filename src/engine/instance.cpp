@@ -63,11 +63,12 @@ std::vector<void*> Instance::contexts_for(
   return contexts;
 }
 
-void Instance::restore(const Instance& source, const MemoryImage* image) {
+void Instance::restore(const Instance& source, const MemoryImage* image, bool again,
+                       size_t keep_pages) {
   const AbiModule& abi = module_->abi();
   abi.copy_state(storage_.get(), source.storage_.get());
   wasm_rt_memory_t* m = memory();
-  if (m != nullptr && image != nullptr) image->restore(*m);
+  if (m != nullptr && image != nullptr) image->restore(*m, again, keep_pages);
 }
 
 std::optional<Trap> Instance::call_table_entry(uint32_t index, int32_t& result,

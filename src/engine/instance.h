@@ -54,8 +54,11 @@ class Instance {
 
   // Makes this instance a copy of `source` (an instance of the same module, initialised) whose
   // memory was captured in `image`: globals and tables copied, memory mapped copy-on-write.
-  // A module without memory passes no image.
-  void restore(const Instance& source, const MemoryImage* image);
+  // A module without memory passes no image. `again`: this instance was restored from the
+  // same source and image before, and keeps up to `keep_pages` written pages private (see
+  // MemoryImage::restore).
+  void restore(const Instance& source, const MemoryImage* image, bool again = false,
+               size_t keep_pages = 0);
 
   // Calls entry `index` of the function table if it has type () -> i32 or () -> (); the
   // i32 result (0 for none) goes to `result`.

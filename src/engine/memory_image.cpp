@@ -1,9 +1,13 @@
 #include "engine/memory_image.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -20,6 +24,75 @@ bool all_zero(const uint8_t* p, size_t n) {
   const auto* w = reinterpret_cast<const uint64_t*>(p);
   for (size_t i = 0; i < n / sizeof(uint64_t); ++i) {
     if (w[i] != 0) return false;
+  }
+  return true;
+}
+
+// Linux 6.7's PAGEMAP_SCAN (uapi linux/fs.h; Debian 12's headers predate it): one ioctl on
+// /proc/self/pagemap lists the pages of a range by category, straight from the page tables.
+struct PageRegion {
+  uint64_t start, end, categories;
+};
+struct PmScanArg {
+  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted,
+      category_mask, category_anyof_mask, return_mask;
+};
+constexpr unsigned long kPagemapScan = _IOWR('f', 16, PmScanArg);
+constexpr uint64_t kPageIsFile = 1 << 2;
+constexpr uint64_t kPageIsPresent = 1 << 3;
+
+// The process's pagemap, opened once; -1 when this kernel cannot scan it.
+int pagemap_fd() {
+  static const int fd = [] {
+    int f = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (f < 0) return -1;
+    PmScanArg probe{};
+    probe.size = sizeof probe;
+    if (ioctl(f, kPagemapScan, &probe) < 0 && errno != EINVAL) {
+      close(f);
+      return -1;
+    }
+    return f;
+  }();
+  return fd;
+}
+
+// Reverts the pages of [begin, end) that hold private copies (the pages written since the
+// memory was first mapped: anonymous, while untouched ones are still the image's own). The
+// first `keep` of them get the image's bytes copied back and stay private and mapped, so a call
+// that writes them again takes no page fault; the rest are dropped and fault in afresh.
+// Untouched pages stay mapped throughout. False when the kernel cannot scan.
+bool revert_written_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, size_t keep) {
+  int fd = pagemap_fd();
+  if (fd < 0) return false;
+  std::array<PageRegion, 64> regions;
+  auto from = reinterpret_cast<uint64_t>(begin);
+  const auto to = reinterpret_cast<uint64_t>(end);
+  size_t kept = 0;
+  while (from < to) {
+    PmScanArg arg{};
+    arg.size = sizeof arg;
+    arg.start = from;
+    arg.end = to;
+    arg.vec = reinterpret_cast<uint64_t>(regions.data());
+    arg.vec_len = regions.size();
+    // Present and not file-backed: the copies writes made.
+    arg.category_inverted = kPageIsFile;
+    arg.category_mask = kPageIsFile | kPageIsPresent;
+    arg.return_mask = kPageIsFile | kPageIsPresent;
+    long n = ioctl(fd, kPagemapScan, &arg);
+    if (n < 0) return false;
+    for (long i = 0; i < n; ++i) {
+      const PageRegion& r = regions[static_cast<size_t>(i)];
+      auto* p = reinterpret_cast<uint8_t*>(r.start);
+      size_t len = r.end - r.start;
+      size_t copy = std::min(len, (keep - kept) * kOsPage);
+      std::memcpy(p, image + (p - begin), copy);
+      kept += copy / kOsPage;
+      if (copy < len && madvise(p + copy, len - copy, MADV_DONTNEED) != 0) return false;
+    }
+    if (arg.walk_end <= from) return false;
+    from = arg.walk_end;
   }
   return true;
 }
@@ -44,14 +117,32 @@ MemoryImage MemoryImage::capture(const wasm_rt_memory_t& memory) {
     }
     off += len - kOsPage;
   }
-  return MemoryImage(std::move(fd), memory.pages);
+  void* view = bytes == 0 ? nullptr : mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd.get(), 0);
+  if (view == MAP_FAILED) throw Error(fmt::format("cannot map a memory image: {}", std::strerror(errno)));
+  return MemoryImage(std::move(fd), memory.pages, View(static_cast<const uint8_t*>(view), bytes));
 }
 
-void MemoryImage::restore(wasm_rt_memory_t& memory) const {
+MemoryImage::View& MemoryImage::View::operator=(View&& o) noexcept {
+  if (this != &o) {
+    this->~View();
+    data = std::exchange(o.data, nullptr);
+    size = o.size;
+  }
+  return *this;
+}
+
+MemoryImage::View::~View() {
+  if (data != nullptr) munmap(const_cast<uint8_t*>(data), size);
+}
+
+void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pages) const {
   size_t image_bytes = size_t{pages_} * kWasmPage;
   size_t held_bytes = size_t{memory.pages} * kWasmPage;
-  if (image_bytes > 0 && mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_FIXED, fd_.get(), 0) == MAP_FAILED) {
+  bool reverted = mapped && revert_written_pages(memory.data, memory.data + image_bytes,
+                                                 view_.data, keep_pages);
+  if (!reverted && image_bytes > 0 &&
+      mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd_.get(),
+           0) == MAP_FAILED) {
     throw Error(fmt::format("cannot map a memory image: {}", std::strerror(errno)));
   }
   if (held_bytes > image_bytes &&

@@ -64,7 +64,7 @@ CallResult Faaslet::call(std::string input, const Entry& entry, host::ChainHandl
 
 void Faaslet::reset() {
   auto start = std::chrono::steady_clock::now();
-  proto_->restore_into(*instance_);
+  proto_->reset(*instance_);
   host_->reset_call_state();
   host::WasiState& wasi = host_->wasi();
   if (wasi.changed_files()) {

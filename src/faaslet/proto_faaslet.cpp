@@ -69,4 +69,8 @@ void ProtoFaaslet::restore_into(engine::Instance& target) const {
   target.restore(*template_, image_ ? &*image_ : nullptr);
 }
 
+void ProtoFaaslet::reset(engine::Instance& target) const {
+  target.restore(*template_, image_ ? &*image_ : nullptr, true, config_.limits.kept_pages);
+}
+
 }  // namespace wasmlet::faaslet

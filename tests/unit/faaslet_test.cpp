@@ -52,6 +52,22 @@ TEST(Faaslet, EveryCallSeesThePristineSnapshot) {
   EXPECT_TRUE(f.reusable());
 }
 
+// A reset reverts written pages by copying (up to kept_pages, which stay private) and drops the
+// rest: either way, the next call must find the snapshot's bytes.
+TEST(Faaslet, ResetRevertsWrittenPagesWhetherKeptOrDropped) {
+  for (size_t kept : {size_t{0}, size_t{1}, size_t{4096}}) {
+    FunctionConfig config;
+    config.limits.kept_pages = kept;
+    Faaslet f(proto_of("faaslet_state", config));
+    for (int i = 0; i < 4; ++i) {
+      auto r = f.call("");
+      ASSERT_TRUE(r.ok()) << (r.trap ? r.trap->describe() : r.stderr_text);
+      EXPECT_NE(r.output.find("counter=0 heap=clean file=absent"), std::string::npos)
+          << "kept_pages=" << kept << ": " << r.output;
+    }
+  }
+}
+
 TEST(Faaslet, WasmGlobalsAreReset) {
   Faaslet f(proto_of("traps"));
   for (int i = 0; i < 3; ++i) {

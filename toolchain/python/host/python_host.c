@@ -49,12 +49,13 @@ __attribute__((export_name("_faasm_zygote"))) int wasmlet_zygote(void) {
 
   PyObject* runner = PyImport_ImportModule("wasmlet._runner");
   PyObject* loaded = runner ? PyObject_CallMethod(runner, "load", NULL) : NULL;
-  if (loaded == NULL) {
-    wasmlet_report_exception();
+  if (loaded == NULL) wasmlet_report_exception();
+  int ok = loaded == Py_True;  // False: load() has reported why
+  Py_XDECREF(loaded);
+  if (!ok) {
     Py_XDECREF(runner);
     return 1;
   }
-  Py_DECREF(loaded);
   runner_call = PyObject_GetAttrString(runner, "call");
   Py_DECREF(runner);
   return runner_call ? 0 : 1;
