@@ -64,7 +64,10 @@ CallResult Faaslet::call(std::string input, const Entry& entry, host::ChainHandl
 
 void Faaslet::reset() {
   auto start = std::chrono::steady_clock::now();
-  proto_->reset(*instance_);
+  // A Faaslet used again is likely to be used again (pools hand out the one returned last):
+  // from its second call on it keeps its working set, before that it gives every page back.
+  ++calls_;
+  proto_->reset(*instance_, calls_ >= 2 ? proto_->config().limits.kept_pages : 0);
   host_->reset_call_state();
   host::WasiState& wasi = host_->wasi();
   if (wasi.changed_files()) {

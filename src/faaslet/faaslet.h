@@ -42,6 +42,7 @@ class Faaslet {
   std::unique_ptr<host::HostContext> host_;
   std::unique_ptr<engine::Instance> instance_;
   bool reusable_ = true;
+  size_t calls_ = 0;
   std::chrono::nanoseconds last_reset_{0};
 };
 

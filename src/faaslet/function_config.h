@@ -18,9 +18,9 @@ struct FunctionLimits {
   uint32_t memory_pages = 16384;                                // 1 GiB of linear memory
   std::chrono::nanoseconds timeout = std::chrono::seconds(60);  // wall time per call
   size_t max_output_bytes = 16 << 20;
-  // Pages of linear memory a Faaslet's calls wrote that its reset reverts by copying and keeps
-  // private, so the next call writing them takes no page fault; beyond this, written pages are
-  // dropped (memory per idle Faaslet against call latency: see docs/faaslets.md).
+  // Pages of linear memory a reused Faaslet's calls wrote that its reset reverts by copying and
+  // keeps private, so the next call writing them takes no page fault; beyond this, written
+  // pages are dropped (memory per idle Faaslet against call latency: see docs/faaslets.md).
   size_t kept_pages = 256;
 };
 

@@ -38,9 +38,9 @@ class ProtoFaaslet {
 
   // Makes `target` (a blank instance of the same module) a copy of the snapshot.
   void restore_into(engine::Instance& target) const;
-  // Makes `target`, restored from this snapshot before, a copy of it again, keeping the pages
-  // its calls write private up to the function's limit (see FunctionLimits::kept_pages).
-  void reset(engine::Instance& target) const;
+  // Makes `target`, restored from this snapshot before, a copy of it again, keeping up to
+  // `keep_pages` of the pages its calls wrote private (see engine::MemoryImage::restore).
+  void reset(engine::Instance& target, size_t keep_pages) const;
 
   // Scratch directories for this function's Faaslets.
   ScratchPool& scratch() const { return *scratch_; }
