@@ -67,6 +67,7 @@ struct Config {
   std::chrono::nanoseconds timeout = 2s;
   size_t max_body = 64ull << 20;
   size_t io_threads = 1;
+  bool capture_stdout = true;
 };
 
 class ServerTest : public ::testing::Test {
@@ -86,6 +87,7 @@ class ServerTest : public ::testing::Test {
     sc.port = 0;
     sc.max_body_bytes = s.max_body;
     sc.io_threads = s.io_threads;
+    sc.capture_stdout = s.capture_stdout;
     server_ = std::make_unique<server::HttpServer>(*runtime_, sc);
   }
 
@@ -226,6 +228,21 @@ TEST_F(ServerTest, FaasmBadRequests) {
   EXPECT_EQ(c.put("/f/demo/bad%20name", guest("echo")).result_int(), 400);
   // Faasm's routes answer errors as plain text.
   EXPECT_TRUE(header(missing, "Content-Type").starts_with("text/plain"));
+}
+
+// Faasm's CAPTURE_STDOUT: what the call printed, a newline, then its output (or failure).
+TEST_F(ServerTest, FaasmApiPutsStdoutFirstUnlessCaptureIsOff) {
+  for (bool capture : {true, false}) {
+    Config config;
+    config.capture_stdout = capture;
+    start(config);
+    upload("trap");
+    HttpClient c(port());
+    auto r = c.post("/", json{{"user", "demo"}, {"function", "trap"}}.dump());
+    EXPECT_EQ(r.result_int(), 500);
+    EXPECT_EQ(r.body().starts_with("about to write outside memory\n\n"), capture) << r.body();
+    EXPECT_NE(r.body().find("out of bounds"), std::string::npos) << r.body();
+  }
 }
 
 // Python end to end is tests/python (pytest, a server with a Python home); a server started
