@@ -2,17 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
-#include <regex>
+#include <unordered_set>
 #include <vector>
 
-#include "util/error.h"
+#include "engine/errors.h"
 #include "util/files.h"
-#include "util/subprocess.h"
-
-#ifndef WASMLET_WASM2C
-#define WASMLET_WASM2C "wasm2c"
-#endif
 
 namespace wasmlet::engine {
 namespace {
@@ -55,7 +51,7 @@ std::string c_type(char t) {
     case 'e':
       return "wasm_rt_externref_t";
     default:
-      throw Error(fmt::format("codegen: unknown value type '{}'", t));
+      throw CompileFailed(fmt::format("codegen: unknown value type '{}'", t));
   }
 }
 
@@ -116,19 +112,23 @@ std::string pointer_type(const ExternType& t) {
     case ExternKind::Func:
       break;
   }
-  throw Error("codegen: functions have no pointer type");
+  throw CompileFailed("codegen: functions have no pointer type");
 }
 
-// Finds the linear memory's field in the instance struct of wasm2c's header.
-std::string memory_field(const std::string& header) {
-  static const std::regex re(R"(\n\s*wasm_rt_memory_t\s*(\*?)\s*(\w+);)");
-  std::smatch m;
-  if (!std::regex_search(header, m, re)) throw Error("codegen: no memory field in wasm2c header");
-  return m[1].length() ? fmt::format("instance->{}", m[2].str())
-                       : fmt::format("(&instance->{})", m[2].str());
+// The instance struct's fields in wasm2c's header, as (type, name) pairs.
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+// The linear memory in the instance struct: embedded when the module defines it, a pointer
+// when it imports it.
+std::string memory_field(const Fields& fields) {
+  for (const auto& [type, field] : fields) {
+    if (type == "wasm_rt_memory_t") return fmt::format("(&instance->{})", field);
+    if (type == "wasm_rt_memory_t *") return fmt::format("instance->{}", field);
+  }
+  throw CompileFailed("codegen: no memory field in wasm2c header");
 }
 
-std::string prelude_overrides(const ModuleInfo& info, const std::string& header,
+std::string prelude_overrides(const ModuleInfo& info, const Fields& fields,
                               const CodegenOptions& options) {
   std::string out = R"(
 /* Wasmlet: precise indirect-call traps. */
@@ -149,7 +149,7 @@ WASM_RT_NO_RETURN void wasmlet_call_indirect_trap(const wasm_rt_funcref_table_t*
 #undef FUNC_PROLOGUE
 #define FUNC_PROLOGUE u8* const wl_mem = ({})->data; (void)wl_mem
 )",
-                     memory_field(header));
+                     memory_field(fields));
   // Two flavours of load. The default keeps wasm2c's empty asm on the result, so a load whose
   // value is never used still happens and still traps when out of bounds. That asm is volatile
   // and stops vectorisation, so loads proven live by mark_live_loads() use the plain flavour.
@@ -312,16 +312,15 @@ LinkPlan plan_links(const ModuleInfo& info, const std::string& name,
   return plan;
 }
 
-// The fields of the instance struct in wasm2c's header, as (type, name) pairs.
-std::vector<std::pair<std::string, std::string>> instance_fields(const std::string& header,
-                                                                 const std::string& name) {
+// Reads the instance struct's fields from wasm2c's header, one line each.
+Fields instance_fields(const std::string& header, const std::string& name) {
   std::string open = fmt::format("typedef struct Z_{}_instance_t {{\n", name);
   auto begin = header.find(open);
   auto end = header.find(fmt::format("}} Z_{}_instance_t;", name));
-  if (begin == std::string::npos || end == std::string::npos) {
-    throw Error("codegen: no instance struct in wasm2c header");
+  if (begin == std::string::npos || end == std::string::npos || end < begin) {
+    throw CompileFailed("codegen: no instance struct in wasm2c header");
   }
-  std::vector<std::pair<std::string, std::string>> fields;
+  Fields fields;
   std::string_view body(header.data() + begin + open.size(), end - begin - open.size());
   for (size_t pos = 0; pos < body.size();) {
     size_t nl = body.find('\n', pos);
@@ -336,6 +335,7 @@ std::vector<std::pair<std::string, std::string>> instance_fields(const std::stri
       line = line.substr(0, colon);  // a bitfield (dropped-segment flags): copied like a global
     }
     size_t split = line.find_last_of(" *");
+    if (split == std::string_view::npos) continue;
     std::string_view type = line.substr(0, split + 1);
     while (type.ends_with(' ')) type.remove_suffix(1);
     fields.emplace_back(std::string(type), std::string(line.substr(split + 1)));
@@ -343,10 +343,23 @@ std::vector<std::pair<std::string, std::string>> instance_fields(const std::stri
   return fields;
 }
 
+// Every identifier the header follows with '(' (the functions it declares), found in one pass:
+// looking each export up with a search of its own would take time quadratic in their number.
+std::unordered_set<std::string_view> declared_functions(std::string_view header) {
+  std::unordered_set<std::string_view> names;
+  for (size_t open = header.find('('); open != std::string_view::npos;
+       open = header.find('(', open + 1)) {
+    size_t begin = open;
+    while (begin > 0 && is_ident_char(header[begin - 1])) --begin;
+    if (begin < open) names.insert(header.substr(begin, open - begin));
+  }
+  return names;
+}
+
 // Functions Proto-Faaslets need: binding a blank instance's imports, copying globals and tables
 // from a template instance (rewriting funcrefs that point at the template or its import
 // contexts), and finding the function table. Memory is copied by the runtime (MemoryImage).
-std::string snapshot_functions(const std::string& name, const std::string& header,
+std::string snapshot_functions(const std::string& name, const Fields& fields,
                                const std::string& source, const std::set<std::string>& modules) {
   std::string inst = fmt::format("Z_{}_instance_t", name);
   std::string out;
@@ -367,14 +380,14 @@ std::string snapshot_functions(const std::string& name, const std::string& heade
   std::string copies;
   size_t ctx_count = 0;
   std::string ctx_src, ctx_dst;
-  for (const auto& [type, field] : instance_fields(header, name)) {
+  for (const auto& [type, field] : fields) {
     if (type.starts_with("struct ") && type.ends_with("*")) {  // an import module's context
       ctx_src += fmt::format("s->{}, ", field);
       ctx_dst += fmt::format("d->{}, ", field);
       ++ctx_count;
     }
   }
-  for (const auto& [type, field] : instance_fields(header, name)) {
+  for (const auto& [type, field] : fields) {
     if (type.ends_with("*") || type == "char" || type == "wasm_rt_memory_t") continue;
     if (type == "wasm_rt_funcref_table_t") {
       copies += fmt::format("  wl_copy_funcrefs(&d->{0}, &s->{0}, s, d, sc, dc, {1});\n", field,
@@ -389,7 +402,7 @@ std::string snapshot_functions(const std::string& name, const std::string& heade
     }
   }
   if (table == "0") {
-    for (const auto& [type, field] : instance_fields(header, name)) {
+    for (const auto& [type, field] : fields) {
       if (type == "wasm_rt_funcref_table_t *" && table == "0")
         table = fmt::format("(({}*)i)->{}", inst, field);
     }
@@ -426,7 +439,7 @@ static void wl_copy_externrefs(wasm_rt_externref_table_t* d, const wasm_rt_exter
 }
 
 std::string descriptor(const ModuleInfo& info, const std::string& name, const std::string& header,
-                       const std::string& source) {
+                       const Fields& fields, const std::string& source) {
   std::string inst = fmt::format("Z_{}_instance_t", name);
   std::string out = R"(
 /* Wasmlet: module descriptor (see src/engine/module_abi.h). */
@@ -467,7 +480,8 @@ static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return 
     names += c_string_literal(m) + ", ";
   }
   if (header.find(proto + ");") == std::string::npos) {
-    throw Error(fmt::format("codegen: wasm2c's instantiate prototype differs from '{})'", proto));
+    throw CompileFailed(
+        fmt::format("codegen: wasm2c's instantiate prototype differs from '{})'", proto));
   }
   out += fmt::format("static const char* const wl_import_modules[] = {{{} 0}};\n", names);
   out += fmt::format("static void wl_instantiate(void* i, void* const* c) {{ (void)c; {}); }}\n",
@@ -476,15 +490,16 @@ static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return 
   if (info.has_memory) {
     out += fmt::format(
         "static wasm_rt_memory_t* wl_memory(void* i) {{ {}* instance = i; return {}; }}\n", inst,
-        memory_field(header));
+        memory_field(fields));
   }
 
   std::string table;
   k = 0;
+  const auto declared = declared_functions(header);
   for (const auto& e : info.exports) {
     std::string sym = fmt::format("Z_{}Z_{}", name, mangle_name(e.name));
-    if (header.find(" " + sym + "(") == std::string::npos) {
-      throw Error(fmt::format("codegen: wasm2c did not emit export symbol {}", sym));
+    if (!declared.contains(sym)) {
+      throw CompileFailed(fmt::format("codegen: wasm2c did not emit export symbol {}", sym));
     }
     std::string thunk = "0", getter = "0", func = "0";
     if (e.type.kind == ExternKind::Func) {
@@ -522,7 +537,7 @@ static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return 
   }
   out +=
       fmt::format("static const wl_export wl_exports[] = {{\n{}  {{0, 0, 0, 0, 0, 0}}}};\n", table);
-  out += snapshot_functions(name, header, source, modules);
+  out += snapshot_functions(name, fields, source, modules);
   out += fmt::format(
       "__attribute__((visibility(\"default\"))) const wl_module {} = {{{}, sizeof({}), "
       "Z_{}_init_module, wl_instantiate, wl_free, {}, {}, wl_import_modules, {}, wl_exports, "
@@ -542,22 +557,64 @@ void fix_imported_elements(std::string& source) {
   source.replace(init, kInit.size(), "wl_elem_instance(module_instance, src_expr->module_offset)}");
   constexpr std::string_view kStruct = "} wasm_elem_segment_expr_t;\n";
   auto def = source.find(kStruct);
-  if (def == std::string::npos) throw Error("codegen: unexpected wasm2c output (elements)");
-  source.insert(def + kStruct.size(), R"(
+  if (def == std::string::npos) throw CompileFailed("codegen: unexpected wasm2c output (elements)");
+  std::string out;
+  out.reserve(source.size() + 4096);
+  out.append(source, 0, def + kStruct.size());
+  out += R"(
 #define WL_IMPORTED_ELEM ((size_t)1 << 63)
 static inline void* wl_elem_instance(void* instance, size_t offset) {
   if (offset & WL_IMPORTED_ELEM) return *(void**)((char*)instance + (offset & ~WL_IMPORTED_ELEM));
   return (char*)instance + offset;
 }
-)");
+)";
   // Entries for imported functions are the only ones with a non-zero offset, always of a
-  // `Z_<module>_instance` field. (A plain scan: sources reach tens of megabytes.)
+  // `Z_<module>_instance` field, one entry per line. A single pass that reads each byte a
+  // bounded number of times: sources reach tens of megabytes, segments a million entries, and
+  // names in comments can repeat the pattern.
   constexpr std::string_view kOffset = ", offsetof(Z_";
-  for (size_t pos = source.find(kOffset, def); pos != std::string::npos;
-       pos = source.find(kOffset, pos + 1)) {
-    auto close = source.find(")}", pos);
-    if (close == std::string::npos || source.compare(close - 9, 9, "_instance") != 0) continue;
-    source.insert(pos + 2, "WL_IMPORTED_ELEM + ");
+  constexpr std::string_view kField = "_instance)}";
+  const std::string_view text(source);
+  size_t from = def + kStruct.size();
+  size_t eol = 0;
+  for (size_t pos = text.find(kOffset, from), next; pos != std::string_view::npos; pos = next) {
+    next = text.find(kOffset, pos + 1);
+    if (eol <= pos) eol = std::min(text.find('\n', pos), text.size());
+    size_t close = text.substr(pos, std::min(next, eol) - pos).find(")}");
+    if (close == std::string_view::npos || close + 2 < kField.size() ||
+        text.substr(pos + close + 2 - kField.size(), kField.size()) != kField) {
+      continue;
+    }
+    out.append(text.substr(from, pos + 2 - from));
+    out += "WL_IMPORTED_ELEM + ";
+    from = pos + 2;
+  }
+  out.append(text.substr(from));
+  source = std::move(out);
+}
+
+// wasm2c 1.0.32 copies import and export names verbatim into C comments (`/* export: 'NAME'
+// */`), so a name holding "*/", or a line break that splices "*" and "/" together, ends the
+// comment and makes the rest of the name code that runs in the server. Later wasm2c versions
+// escape them; until then such names are refused.
+void check_names_safe_for_c(const ModuleInfo& info) {
+  auto unsafe = [](std::string_view name) {
+    return name.find("*/") != std::string_view::npos ||
+           std::any_of(name.begin(), name.end(), [](char c) {
+             auto u = static_cast<unsigned char>(c);
+             return u < 0x20 || u == 0x7f;
+           });
+  };
+  auto reject = [](std::string_view what, size_t index) {
+    throw ModuleRejected(fmt::format(
+        "{} {} has a name with \"*/\" or a control character, which Wasmlet cannot compile", what,
+        index));
+  };
+  for (size_t i = 0; i < info.imports.size(); ++i) {
+    if (unsafe(info.imports[i].module) || unsafe(info.imports[i].name)) reject("import", i);
+  }
+  for (size_t i = 0; i < info.exports.size(); ++i) {
+    if (unsafe(info.exports[i].name)) reject("export", i);
   }
 }
 
@@ -581,35 +638,39 @@ std::string descriptor_symbol(std::string_view module_name) {
 
 fs::path generate_c(std::span<const unsigned char> wasm, const ModuleInfo& info,
                     const std::string& module_name, const CodegenOptions& options,
-                    const fs::path& dir) {
+                    const fs::path& dir, const CompileRun& run) {
+  check_names_safe_for_c(info);
   fs::path wasm_path = dir / (module_name + ".wasm");
   fs::path c_path = dir / (module_name + ".c");
   fs::path h_path = dir / (module_name + ".h");
   util::write_file_atomic(wasm_path, {reinterpret_cast<const char*>(wasm.data()), wasm.size()});
-  auto res = util::run_process(
-      {WASMLET_WASM2C, wasm_path.string(), "-n", module_name, "-o", c_path.string()});
+  auto res = run_compiler(
+      {run.wasm2c_program(), wasm_path.string(), "-n", module_name, "-o", c_path.string()}, run);
+  if (res.signal != 0) {
+    throw CompileFailed(fmt::format("wasm2c was killed by signal {}", res.signal));
+  }
   if (res.exit_code != 0) {
-    std::string msg = res.output;
     // wasm2c prefixes errors with the temporary path; keep only what the user can act on.
-    for (std::string::size_type p; (p = msg.find(wasm_path.string() + ":")) != std::string::npos;) {
-      msg.erase(p, wasm_path.string().size() + 1);
-    }
+    std::string msg = erase_all(res.output, wasm_path.string() + ":");
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    throw Error(fmt::format("invalid module: {}", msg.empty() ? "wasm2c failed" : msg));
+    throw ModuleRejected(fmt::format("invalid module: {}", msg.empty() ? "wasm2c failed" : msg));
   }
   std::string header = util::read_text_file(h_path);
   std::string source = util::read_text_file(c_path);
+  const Fields fields = instance_fields(header, module_name);
 
   fix_imported_elements(source);
   auto anchor = source.find(kPreludeAnchor);
-  if (anchor == std::string::npos) throw Error("codegen: unexpected wasm2c output (prelude)");
-  source.insert(anchor + kPreludeAnchor.size(), prelude_overrides(info, header, options));
+  if (anchor == std::string::npos) {
+    throw CompileFailed("codegen: unexpected wasm2c output (prelude)");
+  }
+  source.insert(anchor + kPreludeAnchor.size(), prelude_overrides(info, fields, options));
 
   if (info.has_memory && options.hoist_memory_base) mark_live_loads(source);
 
   LinkPlan links = plan_links(info, module_name, options);
   std::string prefix = "typedef struct { void* ptr; void* instance; } wl_link;\n" + links.defines;
-  source = prefix + source + links.stubs + descriptor(info, module_name, header, source);
+  source = prefix + source + links.stubs + descriptor(info, module_name, header, fields, source);
   util::write_file_atomic(c_path, source);
   return c_path;
 }

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 
+#include "engine/compile_run.h"
 #include "engine/module_info.h"
 
 namespace wasmlet::engine {
@@ -20,11 +21,13 @@ struct CodegenOptions {
   bool hoist_memory_base = true;
 };
 
-// Writes `<dir>/<module_name>.c` (and .h) and returns the .c path. Throws Error with
-// wasm2c's validator message when the module is invalid.
+// Writes `<dir>/<module_name>.c` (and .h) and returns the .c path, running wasm2c under `run`'s
+// bounds. Throws ModuleRejected with wasm2c's validator message when the module is invalid, or
+// when a name would not be safe in the C wasm2c writes; CompileFailed when wasm2c's output is
+// not what Wasmlet expects; see run_compiler for the rest.
 std::filesystem::path generate_c(std::span<const unsigned char> wasm, const ModuleInfo& info,
                                  const std::string& module_name, const CodegenOptions& options,
-                                 const std::filesystem::path& dir);
+                                 const std::filesystem::path& dir, const CompileRun& run = {});
 
 // wasm2c's symbol mangling of one name component.
 std::string mangle_name(std::string_view name);

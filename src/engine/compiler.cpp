@@ -7,17 +7,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <future>
 
+#include "engine/errors.h"
 #include "engine/module_abi.h"
-#include "util/error.h"
 #include "util/files.h"
 #include "util/sha256.h"
-#include "util/subprocess.h"
 
-#ifndef WASMLET_GUEST_CC
-#define WASMLET_GUEST_CC "clang-19"
-#endif
 #ifndef WASMLET_WASM2C_VERSION
 #define WASMLET_WASM2C_VERSION "unknown"
 #endif
@@ -55,12 +52,17 @@ Compiler::Compiler(CompilerConfig config) : config_(std::move(config)) {
   fs::create_directories(dir_);
 }
 
-Artifact Compiler::compile(const std::vector<CompileUnit>& units,
-                           const CodegenOptions& options) const {
+Artifact Compiler::compile(const std::vector<CompileUnit>& units, const CodegenOptions& options,
+                           std::stop_token stop) const {
   if (units.empty()) throw Error("nothing to compile");
+  // The first failure, or the caller, stops every compiler process of this compile.
+  std::stop_source failed;
+  std::stop_callback forward(stop, [&failed] { failed.request_stop(); });
+  CompileRun run{config_.wasm2c, config_.cc, config_.compile_limits, {}, failed.get_token()};
+
   Artifact artifact;
   std::string key_material = fmt::format("{}|{}|{}|{}|", kAbiVersion, WASMLET_WASM2C_VERSION,
-                                         WASMLET_GUEST_CC, config_.opt_level);
+                                         run.cc_program(), config_.opt_level);
   for (const char* f : kCFlags) key_material += std::string(f) + " ";
   for (const auto& m : options.linked_import_modules) key_material += m + ",";
   key_material += options.hoist_memory_base ? "hoist|" : "reload|";
@@ -83,6 +85,7 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units,
   }
 
   auto start = std::chrono::steady_clock::now();
+  run.deadline = start + config_.compile_limits.wall_time;  // shared by all its processes
   util::TempDir work(dir_ / "tmp", key.substr(0, 12));
   std::vector<fs::path> sources;
   std::vector<std::string> seen;
@@ -90,18 +93,30 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units,
     const auto& name = artifact.module_names[i];
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;  // same module twice
     seen.push_back(name);
-    sources.push_back(generate_c(units[i].wasm, *units[i].info, name, options, work.path()));
+    sources.push_back(generate_c(units[i].wasm, *units[i].info, name, options, work.path(), run));
   }
 
+  // Compiler messages name files in the private work directory; the client needs only the
+  // file names.
+  const std::string work_dir = work.path().string();
+  auto check = [&](const util::ProcessResult& r, std::string_view what) {
+    if (r.exit_code == 0) return;
+    std::string detail = r.signal != 0 ? fmt::format("killed by signal {}\n", r.signal) : "";
+    throw CompileFailed(fmt::format("{} failed:\n{}{}", what, detail,
+                                    erase_all(erase_all(r.output, work_dir + "/"), work_dir)));
+  };
   // Compile to objects in parallel, then link once.
   auto compile_one = [&](const fs::path& src) {
     fs::path obj = fs::path(src).replace_extension(".o");
-    std::vector<std::string> argv = {WASMLET_GUEST_CC, config_.opt_level};
+    std::vector<std::string> argv = {run.cc_program(), config_.opt_level};
     argv.insert(argv.end(), std::begin(kCFlags), std::end(kCFlags));
     argv.insert(argv.end(), {"-c", "-I", work.path().string(), src.string(), "-o", obj.string()});
-    auto r = util::run_process(argv);
-    if (r.exit_code != 0)
-      throw Error(fmt::format("C compiler failed on {}:\n{}", src.filename().string(), r.output));
+    try {
+      check(run_compiler(argv, run), fmt::format("C compiler on {}", src.filename().string()));
+    } catch (...) {
+      failed.request_stop();
+      throw;
+    }
     return obj;
   };
   std::vector<fs::path> objects;
@@ -111,14 +126,24 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units,
     for (size_t j = i; j < std::min(sources.size(), i + jobs); ++j) {
       batch.push_back(std::async(std::launch::async, compile_one, sources[j]));
     }
-    for (auto& f : batch) objects.push_back(f.get());
+    // The compiles a failure stopped report CompileCancelled; the failure is what to throw.
+    std::exception_ptr failure, cancelled;
+    for (auto& f : batch) {
+      try {
+        objects.push_back(f.get());
+      } catch (const CompileCancelled&) {
+        cancelled = std::current_exception();
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+    if (cancelled) std::rethrow_exception(cancelled);
   }
   fs::path tmp_so = work.path() / "out.so";
-  std::vector<std::string> link = {WASMLET_GUEST_CC, "-shared", "-o", tmp_so.string()};
+  std::vector<std::string> link = {run.cc_program(), "-shared", "-o", tmp_so.string()};
   for (const auto& o : objects) link.push_back(o.string());
-  auto r = util::run_process(link);
-  if (r.exit_code != 0)
-    throw Error(fmt::format("linking the compiled module failed:\n{}", r.output));
+  check(run_compiler(link, run), "linking the compiled module");
   {
     util::UniqueFd fd(::open(tmp_so.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd || ::fsync(fd.get()) != 0) throw Error("cannot flush the compiled module to disk");

@@ -5,10 +5,12 @@
 // entry behind.
 #include <filesystem>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "engine/codegen.h"
+#include "engine/compile_run.h"
 #include "engine/module_info.h"
 
 namespace wasmlet::engine {
@@ -16,7 +18,11 @@ namespace wasmlet::engine {
 struct CompilerConfig {
   std::filesystem::path cache_dir;  // empty: default_cache_dir()
   std::string opt_level = "-O2";
-  unsigned jobs = 2;  // parallel C compiler processes for a batch
+  unsigned jobs = 2;             // parallel C compiler processes for a batch
+  ModuleLimits module_limits;    // checked by Engine right after parsing
+  CompileLimits compile_limits;  // on wasm2c and the C compiler
+  std::string wasm2c;            // empty: the wasm2c found at build time
+  std::string cc;                // empty: the C compiler found at build time
 };
 
 // $WASMLET_CACHE_DIR, else $XDG_CACHE_HOME/wasmlet, else ~/.cache/wasmlet.
@@ -41,10 +47,13 @@ class Compiler {
  public:
   explicit Compiler(CompilerConfig config);
 
-  // All units go into one shared object (one link, parallel C compiles).
-  Artifact compile(const std::vector<CompileUnit>& units, const CodegenOptions& options) const;
+  // All units go into one shared object (one link, parallel C compiles). A stop request kills
+  // the compilers and throws CompileCancelled; errors.h lists the rest.
+  Artifact compile(const std::vector<CompileUnit>& units, const CodegenOptions& options,
+                   std::stop_token stop = {}) const;
 
   const std::filesystem::path& cache_dir() const { return dir_; }
+  const CompilerConfig& config() const { return config_; }
 
  private:
   CompilerConfig config_;

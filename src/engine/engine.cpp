@@ -5,8 +5,6 @@
 
 #include <algorithm>
 
-#include "util/error.h"
-
 namespace wasmlet::engine {
 
 void check_imports(const ModuleInfo& info, const LoadOptions& options) {
@@ -32,7 +30,7 @@ void check_imports(const ModuleInfo& info, const LoadOptions& options) {
   if (!problems.empty()) {
     std::string list;
     for (const auto& p : problems) list += (list.empty() ? "" : ", ") + p;
-    throw Error(fmt::format("unknown import{}: {}", problems.size() > 1 ? "s" : "", list));
+    throw ModuleRejected(fmt::format("unknown import{}: {}", problems.size() > 1 ? "s" : "", list));
   }
 }
 
@@ -48,12 +46,12 @@ std::vector<std::shared_ptr<const Module>> Engine::load_batch(
   std::vector<ModuleInfo> infos;
   infos.reserve(wasms.size());
   for (const auto& w : wasms) {
-    infos.push_back(parse_module_info(w));
+    infos.push_back(parse_module_info(w, compiler_.config().module_limits));
     check_imports(infos.back(), options);
   }
   std::vector<CompileUnit> units;
   for (size_t i = 0; i < wasms.size(); ++i) units.push_back({wasms[i], &infos[i]});
-  Artifact artifact = compiler_.compile(units, options.codegen);
+  Artifact artifact = compiler_.compile(units, options.codegen, options.stop);
   auto library = std::make_shared<SharedLibrary>(artifact.library);
 
   std::vector<std::shared_ptr<const Module>> modules;

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "util/error.h"
+#include <algorithm>
+
+#include "engine/errors.h"
 
 namespace wasmlet::engine {
 namespace {
@@ -19,17 +21,50 @@ class Reader {
     return bytes_[pos_++];
   }
 
-  uint64_t leb(unsigned max_bits) {
+  // LEB128 as the spec has it: at most ceil(bits / 7) bytes, and in the last one the bits past
+  // `bits` are zero (unsigned) or copies of the sign bit (signed).
+  uint64_t uleb(unsigned bits) {
     uint64_t result = 0;
     for (unsigned shift = 0;; shift += 7) {
-      if (shift >= max_bits + 7) fail("integer representation too long");
       uint8_t b = byte();
-      result |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) break;
+      const unsigned left = bits - shift;
+      if (left <= 7) {
+        if (b & 0x80) fail("integer representation too long");
+        if (b >> left) fail("integer too large");
+        return result | uint64_t{b} << shift;
+      }
+      result |= uint64_t{b & 0x7fu} << shift;
+      if ((b & 0x80) == 0) return result;
     }
-    return result;
   }
-  uint32_t u32() { return static_cast<uint32_t>(leb(32)); }
+  int64_t sleb(unsigned bits) {
+    uint64_t result = 0;
+    for (unsigned shift = 0;; shift += 7) {
+      uint8_t b = byte();
+      const unsigned left = bits - shift;
+      if (left <= 7) {
+        if (b & 0x80) fail("integer representation too long");
+        const unsigned unused = b >> (left - 1);  // the sign bit and the bits above it
+        if (unused != 0 && unused != (0x7fu >> (left - 1))) fail("integer too large");
+        result |= uint64_t{b & 0x7fu} << shift;
+        if (unused != 0 && bits < 64) result |= ~uint64_t{0} << bits;
+        return static_cast<int64_t>(result);
+      }
+      result |= uint64_t{b & 0x7fu} << shift;
+      if ((b & 0x80) == 0) {
+        if (b & 0x40) result |= ~uint64_t{0} << (shift + 7);
+        return static_cast<int64_t>(result);
+      }
+    }
+  }
+  uint32_t u32() { return static_cast<uint32_t>(uleb(32)); }
+  // A vector's length: each element takes at least a byte, so a count past the end is broken
+  // (and would otherwise drive a loop for billions of rounds).
+  uint32_t count() {
+    uint32_t n = u32();
+    if (n > bytes_.size() - pos_) fail("vector length past end");
+    return n;
+  }
 
   std::string name() {
     uint32_t len = u32();
@@ -45,7 +80,7 @@ class Reader {
   }
 
   [[noreturn]] void fail(std::string_view what) const {
-    throw Error(fmt::format("malformed module: {} at offset {}", what, pos_));
+    throw ModuleRejected(fmt::format("malformed module: {} at offset {}", what, pos_));
   }
 
  private:
@@ -91,10 +126,10 @@ void skip_const_expr(Reader& r) {
       case 0x0b:
         return;
       case 0x41:
-        r.leb(32);
+        r.sleb(32);
         break;
       case 0x42:
-        r.leb(64);
+        r.sleb(64);
         break;
       case 0x43:
         r.skip(4);
@@ -136,13 +171,14 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
   Reader r(wasm);
   static constexpr unsigned char kMagic[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
   if (wasm.size() < 8 || !std::equal(std::begin(kMagic), std::end(kMagic), wasm.begin())) {
-    throw Error("malformed module: not a WebAssembly 1.0 binary (bad magic or version)");
+    throw ModuleRejected("malformed module: not a WebAssembly 1.0 binary (bad magic or version)");
   }
   r.skip(8);
 
   ModuleInfo info;
   std::vector<std::string> types;
   std::vector<uint32_t> func_types;  // imported functions first, then defined ones
+  size_t imported_functions = 0;
   std::vector<ExternType> globals, tables;
   struct RawExport {
     std::string name;
@@ -158,18 +194,18 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
     if (end > wasm.size()) r.fail("section past end");
     switch (id) {
       case 1: {  // types
-        for (uint32_t n = r.u32(); n > 0; --n) {
+        for (uint32_t n = r.count(); n > 0; --n) {
           if (r.byte() != 0x60) r.fail("expected function type");
           std::string sig;
-          for (uint32_t k = r.u32(); k > 0; --k) sig += value_type(r);
+          for (uint32_t k = r.count(); k > 0; --k) sig += value_type(r);
           sig += '>';
-          for (uint32_t k = r.u32(); k > 0; --k) sig += value_type(r);
+          for (uint32_t k = r.count(); k > 0; --k) sig += value_type(r);
           types.push_back(std::move(sig));
         }
         break;
       }
       case 2: {  // imports
-        for (uint32_t n = r.u32(); n > 0; --n) {
+        for (uint32_t n = r.count(); n > 0; --n) {
           Import imp;
           imp.module = r.name();
           imp.name = r.name();
@@ -181,6 +217,7 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
               imp.type.kind = ExternKind::Func;
               imp.type.signature = types[t];
               func_types.push_back(t);
+              ++imported_functions;
               break;
             }
             case 1:
@@ -210,7 +247,7 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
         break;
       }
       case 3: {  // functions
-        for (uint32_t n = r.u32(); n > 0; --n) {
+        for (uint32_t n = r.count(); n > 0; --n) {
           uint32_t t = r.u32();
           if (t >= types.size()) r.fail("function type index out of range");
           func_types.push_back(t);
@@ -218,7 +255,7 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
         break;
       }
       case 4: {  // tables
-        for (uint32_t n = r.u32(); n > 0; --n) {
+        for (uint32_t n = r.count(); n > 0; --n) {
           ExternType t;
           t.kind = ExternKind::Table;
           t.signature = std::string(1, value_type(r));
@@ -228,14 +265,14 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
         break;
       }
       case 5: {  // memories
-        for (uint32_t n = r.u32(); n > 0; --n) {
+        for (uint32_t n = r.count(); n > 0; --n) {
           info.has_memory = true;
           info.memory_limits = limits(r);
         }
         break;
       }
       case 6: {  // globals
-        for (uint32_t n = r.u32(); n > 0; --n) {
+        for (uint32_t n = r.count(); n > 0; --n) {
           ExternType t;
           t.kind = ExternKind::Global;
           t.signature = std::string(1, value_type(r));
@@ -246,7 +283,7 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
         break;
       }
       case 7: {  // exports
-        for (uint32_t n = r.u32(); n > 0; --n) {
+        for (uint32_t n = r.count(); n > 0; --n) {
           RawExport e;
           e.name = r.name();
           uint8_t kind = r.byte();
@@ -257,12 +294,24 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
         }
         break;
       }
+      case 9:  // elements: only their number matters here
+        info.element_segments = r.count();
+        break;
+      case 11:  // data
+        info.data_segments = r.count();
+        break;
       default:
         break;
     }
     if (id >= 1 && id <= 7 && r.pos() != end) r.fail("section size mismatch");
+    if (r.pos() > end) r.fail("section size mismatch");
     r.skip(end - r.pos());
   }
+  info.bytes = wasm.size();
+  info.functions = func_types.size() - imported_functions;
+  info.globals = globals.size();
+  info.tables = tables.size();
+  for (const auto& t : tables) info.largest_table = std::max(info.largest_table, t.limits.min);
 
   for (auto& e : raw_exports) {
     Export out;
@@ -270,26 +319,50 @@ ModuleInfo parse_module_info(std::span<const unsigned char> wasm) {
     switch (e.kind) {
       case ExternKind::Func:
         if (e.index >= func_types.size())
-          throw Error("malformed module: export of unknown function");
+          throw ModuleRejected("malformed module: export of unknown function");
         out.type.kind = ExternKind::Func;
         out.type.signature = types[func_types[e.index]];
         break;
       case ExternKind::Global:
-        if (e.index >= globals.size()) throw Error("malformed module: export of unknown global");
+        if (e.index >= globals.size())
+          throw ModuleRejected("malformed module: export of unknown global");
         out.type = globals[e.index];
         break;
       case ExternKind::Table:
-        if (e.index >= tables.size()) throw Error("malformed module: export of unknown table");
+        if (e.index >= tables.size())
+          throw ModuleRejected("malformed module: export of unknown table");
         out.type = tables[e.index];
         break;
       case ExternKind::Memory:
-        if (!info.has_memory) throw Error("malformed module: export of unknown memory");
+        if (!info.has_memory) throw ModuleRejected("malformed module: export of unknown memory");
         out.type.kind = ExternKind::Memory;
         out.type.limits = info.memory_limits;
         break;
     }
     info.exports.push_back(std::move(out));
   }
+  return info;
+}
+
+ModuleInfo parse_module_info(std::span<const unsigned char> wasm, const ModuleLimits& limits) {
+  auto check = [](const char* limit, uint64_t value, uint64_t maximum) {
+    if (value > maximum) {
+      throw LimitExceeded(
+          limit, value, maximum,
+          fmt::format("module exceeds the {} limit: {} (at most {})", limit, value, maximum));
+    }
+  };
+  check("bytes", wasm.size(), limits.bytes);
+  ModuleInfo info = parse_module_info(wasm);
+  check("functions", info.functions, limits.functions);
+  check("imports", info.imports.size(), limits.imports);
+  check("exports", info.exports.size(), limits.exports);
+  check("globals", info.globals, limits.globals);
+  check("data_segments", info.data_segments, limits.data_segments);
+  check("element_segments", info.element_segments, limits.element_segments);
+  check("tables", info.tables, limits.tables);
+  check("table_elements", info.largest_table, limits.table_elements);
+  if (info.has_memory) check("memory_pages", info.memory_limits.min, limits.memory_pages);
   return info;
 }
 

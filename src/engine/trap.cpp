@@ -9,9 +9,12 @@
 
 #include <atomic>
 #include <csetjmp>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <mutex>
+#include <tuple>
 
 #include "engine/memory_registry.h"
 #include "util/error.h"
@@ -58,9 +61,11 @@ struct sigaction g_prev_segv, g_prev_bus;
 
 void on_fault(int sig, siginfo_t* info, void* ucontext) {
   auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
-  if (t_point != nullptr) {
+  // Only guest code may fault into a guard region: host code checks guest pointers before it
+  // uses them, so a fault there is a bug in the host, and longjmp would skip its destructors.
+  if (t_point != nullptr && !t_in_host) {
     if (memory_registry_contains(addr)) jump(TrapKind::OutOfBounds);
-    if (!t_in_host && near_stack_guard(addr)) jump(TrapKind::StackExhausted);
+    if (near_stack_guard(addr)) jump(TrapKind::StackExhausted);
   }
   // Not a wasm fault: a real crash. Hand it to whoever was there before us, or die.
   const struct sigaction& prev = sig == SIGSEGV ? g_prev_segv : g_prev_bus;
@@ -82,42 +87,80 @@ void on_timer(int, siginfo_t*, void*) {
   jump(TrapKind::Timeout);
 }
 
-// The per-thread pieces: an alternate signal stack (a stack overflow cannot run its handler on
-// the exhausted stack) and a POSIX timer aimed at this thread for deadlines.
-class ThreadTrapState {
+// For failures in destructors and on paths that cannot throw.
+void report(const char* what) {
+  std::fprintf(stderr, "wasmlet: %s: %s\n", what, std::strerror(errno));
+}
+
+[[noreturn]] void fail(std::string_view what, int err = errno) {
+  throw Error(fmt::format("{}: {}", what, std::strerror(err)));
+}
+
+struct StackBounds {
+  uintptr_t lo = 0;
+  uintptr_t hi = 0;
+};
+
+StackBounds current_stack() {
+  pthread_attr_t attr;
+  if (int rc = pthread_getattr_np(pthread_self(), &attr); rc != 0) fail("pthread_getattr_np", rc);
+  void* addr = nullptr;
+  size_t size = 0;
+  int rc = pthread_attr_getstack(&attr, &addr, &size);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) fail("pthread_attr_getstack", rc);
+  auto lo = reinterpret_cast<uintptr_t>(addr);
+  return {lo, lo + size};
+}
+
+// An alternate signal stack for this thread: a stack overflow cannot run its handler on the
+// exhausted stack. The thread's previous one (sanitizers install their own) comes back after.
+class AltStack {
  public:
-  ThreadTrapState() {
-    alt_ = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (alt_ == MAP_FAILED) throw Error("cannot allocate the signal stack");
+  AltStack() {
+    void* mem =
+        mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) fail("cannot allocate the signal stack");
     stack_t ss{};
-    ss.ss_sp = alt_;
+    ss.ss_sp = mem;
     ss.ss_size = kAltStackSize;
-    if (sigaltstack(&ss, &old_) != 0) throw Error("sigaltstack failed");
-
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-      void* addr = nullptr;
-      size_t size = 0;
-      pthread_attr_getstack(&attr, &addr, &size);
-      t_stack_lo = reinterpret_cast<uintptr_t>(addr);
-      t_stack_hi = t_stack_lo + size;
-      pthread_attr_destroy(&attr);
+    if (sigaltstack(&ss, &old_) != 0) {
+      int err = errno;
+      munmap(mem, kAltStackSize);
+      fail("sigaltstack", err);
     }
+    mem_ = mem;
+  }
+  AltStack(const AltStack&) = delete;
+  AltStack& operator=(const AltStack&) = delete;
+  ~AltStack() {
+    // Unmapping a stack still installed would leave the next signal nowhere to run.
+    if (sigaltstack(&old_, nullptr) != 0) {
+      report("sigaltstack (restoring the previous signal stack)");
+      return;
+    }
+    if (munmap(mem_, kAltStackSize) != 0) report("munmap (signal stack)");
+  }
 
+ private:
+  void* mem_ = nullptr;
+  stack_t old_{};
+};
+
+// A POSIX timer that signals this thread, for deadlines.
+class DeadlineTimer {
+ public:
+  DeadlineTimer() {
     sigevent sev{};
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = timer_signal();
     sev._sigev_un._tid = gettid();
-    if (timer_create(CLOCK_MONOTONIC, &sev, &timer_) != 0) throw Error("timer_create failed");
+    if (timer_create(CLOCK_MONOTONIC, &sev, &timer_) != 0) fail("timer_create");
   }
-  ThreadTrapState(const ThreadTrapState&) = delete;
-  ThreadTrapState& operator=(const ThreadTrapState&) = delete;
-  ~ThreadTrapState() {
-    timer_delete(timer_);
-    stack_t ss{};
-    ss.ss_flags = SS_DISABLE;
-    sigaltstack(&ss, nullptr);
-    munmap(alt_, kAltStackSize);
+  DeadlineTimer(const DeadlineTimer&) = delete;
+  DeadlineTimer& operator=(const DeadlineTimer&) = delete;
+  ~DeadlineTimer() {
+    if (timer_delete(timer_) != 0) report("timer_delete");
   }
 
   void arm(std::chrono::nanoseconds timeout) {
@@ -128,17 +171,64 @@ class ThreadTrapState {
     // Re-fire every 10 ms in case the first signal arrived while the guest was in a host call
     // that then returned into a long loop before we could look at the flag.
     spec.it_interval.tv_nsec = 10 * 1000 * 1000;
-    timer_settime(timer_, 0, &spec, nullptr);
+    if (timer_settime(timer_, 0, &spec, nullptr) != 0) fail("timer_settime");
   }
-  void disarm() {
+  // A failure is reported, not thrown: it runs on the way out of a boundary, and a timer left
+  // running only sends signals the handler ignores once the deadline is unarmed.
+  void disarm() noexcept {
     itimerspec spec{};
-    timer_settime(timer_, 0, &spec, nullptr);
+    if (timer_settime(timer_, 0, &spec, nullptr) != 0) report("timer_settime (disarm)");
   }
 
  private:
-  void* alt_ = nullptr;
-  stack_t old_{};
   timer_t timer_{};
+};
+
+// Everything a thread needs to run guest code, made on its first boundary. Members are built in
+// order and a failure destroys the ones already built, so nothing leaks.
+class ThreadTrapState {
+ public:
+  ThreadTrapState() : stack_(current_stack()) {
+    t_stack_lo = stack_.lo;
+    t_stack_hi = stack_.hi;
+  }
+  DeadlineTimer& timer() { return timer_; }
+
+ private:
+  StackBounds stack_;
+  AltStack alt_stack_;
+  DeadlineTimer timer_;
+};
+
+// Puts the thread's trap state back when a boundary ends, however it ends: a return, a trap
+// (siglongjmp back into call_guarded) or a C++ exception thrown through it.
+class BoundaryScope {
+ public:
+  BoundaryScope(ThreadTrapState& state, bool outermost)
+      : state_(state), prev_(t_point), in_host_(t_in_host), outermost_(outermost) {}
+  BoundaryScope(const BoundaryScope&) = delete;
+  BoundaryScope& operator=(const BoundaryScope&) = delete;
+  ~BoundaryScope() { end(); }
+
+  TrapPoint* prev() const { return prev_; }
+  void end() noexcept {
+    if (ended_) return;
+    ended_ = true;
+    // The trap point goes first, so that a late timer signal finds nothing to jump to.
+    t_point = prev_;
+    t_in_host = in_host_;
+    if (outermost_ && t_deadline_armed) {
+      t_deadline_armed = 0;
+      state_.timer().disarm();
+    }
+  }
+
+ private:
+  ThreadTrapState& state_;
+  TrapPoint* const prev_;
+  const sig_atomic_t in_host_;
+  const bool outermost_;
+  bool ended_ = false;
 };
 
 ThreadTrapState& thread_state() {
@@ -221,18 +311,35 @@ std::string Trap::describe() const {
 void install_trap_handlers() {
   static std::once_flag once;
   std::call_once(once, [] {
-    struct sigaction sa {};
-    sa.sa_sigaction = on_fault;
+    struct sigaction fault {};
+    fault.sa_sigaction = on_fault;
     // SA_NODEFER: we leave handlers by longjmp without restoring the mask.
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &g_prev_segv);
-    sigaction(SIGBUS, &sa, &g_prev_bus);
-    struct sigaction ta {};
-    ta.sa_sigaction = on_timer;
-    ta.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
-    sigemptyset(&ta.sa_mask);
-    sigaction(timer_signal(), &ta, nullptr);
+    fault.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&fault.sa_mask);
+    struct sigaction timer {};
+    timer.sa_sigaction = on_timer;
+    timer.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
+    sigemptyset(&timer.sa_mask);
+    struct sigaction prev_timer {};
+    const std::tuple<int, const struct sigaction*, struct sigaction*> handlers[] = {
+        {SIGSEGV, &fault, &g_prev_segv},
+        {SIGBUS, &fault, &g_prev_bus},
+        {timer_signal(), &timer, &prev_timer},
+    };
+    // All or nothing: a later call tries again, and must not record our own handler as the one
+    // to hand real crashes to.
+    for (size_t i = 0; i < std::size(handlers); ++i) {
+      auto [sig, handler, prev] = handlers[i];
+      if (sigaction(sig, handler, prev) != 0) {
+        int err = errno;
+        for (size_t k = 0; k < i; ++k) {
+          if (sigaction(std::get<0>(handlers[k]), std::get<2>(handlers[k]), nullptr) != 0) {
+            report("sigaction (restoring a signal handler)");
+          }
+        }
+        fail(fmt::format("sigaction({})", sig), err);
+      }
+    }
   });
 }
 
@@ -240,10 +347,10 @@ std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits&
   install_trap_handlers();
   ThreadTrapState& state = thread_state();
   const bool outermost = t_point == nullptr;
-  const bool saved_in_host = t_in_host;
 
   TrapPoint point;
-  point.prev = t_point;
+  BoundaryScope scope(state, outermost);
+  point.prev = scope.prev();
   if (sigsetjmp(point.jmp, 0) == 0) {
     t_point = &point;
     t_in_host = 0;
@@ -252,25 +359,14 @@ std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits&
       t_pending = 0;
       if (limits.timeout.count() > 0) {
         t_deadline_armed = 1;
-        state.arm(limits.timeout);
+        state.timer().arm(limits.timeout);
       }
     }
     fn(arg);
-    t_point = point.prev;
-    t_in_host = saved_in_host;
-    if (outermost && t_deadline_armed) {
-      t_deadline_armed = 0;
-      state.disarm();
-    }
     return std::nullopt;
   }
   // Arrived here by siglongjmp from a trap.
-  t_point = point.prev;
-  t_in_host = saved_in_host;
-  if (outermost && t_deadline_armed) {
-    t_deadline_armed = 0;
-    state.disarm();
-  }
+  scope.end();
   Trap trap;
   trap.kind = t_kind;
   trap.exit_code = t_exit_code;

@@ -43,11 +43,14 @@ struct CallLimits {
   std::chrono::nanoseconds timeout{0};  // 0 = no deadline
 };
 
-// Installs the process-wide signal handlers once. Safe to call many times.
+// Installs the process-wide signal handlers once. Safe to call many times; throws Error when
+// sigaction fails (and a later call tries again).
 void install_trap_handlers();
 
 // Runs fn(arg) inside a trap boundary; nullopt when it returned normally. Nested boundaries
-// (host code calling back into wasm) work; the outermost deadline applies to all of them.
+// (host code calling back into wasm) work; the outermost deadline applies to all of them. A C++
+// exception from fn passes through with the thread's trap state restored. Throws Error when the
+// thread cannot be set up for traps (signal stack, timer) or the deadline cannot be armed.
 std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits& limits = {});
 
 template <class F>

@@ -114,17 +114,19 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, u
   if (initial_pages > max_pages) wasmlet::engine::raise_trap(TrapKind::MemoryLimit);
 
   // Runs as host code so a deadline cannot strand a reservation that is mapped but not owned.
-  wasmlet::engine::enter_host();
-  void* base = mmap(nullptr, kMemoryReservation, PROT_NONE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* base = MAP_FAILED;
   uint64_t bytes = initial_pages * wasmlet::engine::kPageSize;
-  if (base != MAP_FAILED &&
-      ((bytes != 0 && mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0) ||
-       !wasmlet::engine::memory_registry_add(reinterpret_cast<uintptr_t>(base)))) {
-    munmap(base, kMemoryReservation);
-    base = MAP_FAILED;
+  if (wasmlet::engine::enter_host()) {
+    base = mmap(nullptr, kMemoryReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                -1, 0);
+    if (base != MAP_FAILED &&
+        ((bytes != 0 && mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0) ||
+         !wasmlet::engine::memory_registry_add(reinterpret_cast<uintptr_t>(base)))) {
+      munmap(base, kMemoryReservation);
+      base = MAP_FAILED;
+    }
+    if (base != MAP_FAILED) memory->data = static_cast<uint8_t*>(base);
   }
-  if (base != MAP_FAILED) memory->data = static_cast<uint8_t*>(base);
   if (wasmlet::engine::leave_host()) wasmlet::engine::raise_recorded_trap();
   if (base == MAP_FAILED) wasmlet::engine::raise_trap(TrapKind::MemoryLimit);
   memory->pages = initial_pages;
@@ -162,8 +164,10 @@ void allocate_table(Table* table, uint32_t elements, uint32_t max_elements) {
   table->max_size = max_elements;
   table->data = nullptr;
   if (elements > 0) {
-    wasmlet::engine::enter_host();  // calloc must not be interrupted by a deadline longjmp
-    table->data = static_cast<Elem*>(std::calloc(elements, sizeof(Elem)));
+    // calloc must not be interrupted by a deadline longjmp.
+    if (wasmlet::engine::enter_host()) {
+      table->data = static_cast<Elem*>(std::calloc(elements, sizeof(Elem)));
+    }
     if (wasmlet::engine::leave_host()) wasmlet::engine::raise_recorded_trap();
     if (table->data == nullptr) wasmlet::engine::raise_trap(TrapKind::MemoryLimit);
   }
@@ -186,8 +190,7 @@ uint32_t grow_table(Table* table, uint32_t delta, Elem init) {
   // realloc takes the allocator's lock: a deadline must not longjmp out of it, so this runs as
   // host code and any expired deadline is raised afterwards.
   bool failed = false;
-  wasmlet::engine::enter_host();
-  {
+  if (wasmlet::engine::enter_host()) {
     void* grown = std::realloc(table->data, new_size * sizeof(Elem));
     if (grown == nullptr) {
       failed = true;

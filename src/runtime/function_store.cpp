@@ -8,6 +8,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "engine/errors.h"
 #include "util/files.h"
 #include "util/sha256.h"
 
@@ -94,8 +95,8 @@ FunctionInfo FunctionStore::put_wasm(const FunctionId& id, std::span<const unsig
   std::shared_ptr<const engine::Module> module;
   try {
     module = engine_.load(wasm, load_options_);
-  } catch (const std::exception& e) {
-    throw UploadError(e.what());
+  } catch (const engine::ModuleRejected& e) {
+    throw UploadError(e.what());  // the module's fault; a compiler failure is the server's
   }
   FunctionInfo info;
   info.id = id;

@@ -262,7 +262,12 @@ void Runtime::executor_loop() {
         return (stopping_ && queue_.empty()) || (!queue_.empty() && free_slots_ > slot_waiters_);
       });
       --idle_threads_;
-      if (queue_.empty()) return;  // stopping, and everything queued has run
+      if (queue_.empty()) {
+        // Stopping, and everything queued has run. Threads that went back to sleep while
+        // there was still work but no free slot would never see that: wake them to leave too.
+        work_cv_.notify_all();
+        return;
+      }
       job = std::move(queue_.front());
       queue_.pop_front();
       --free_slots_;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/errors.h"
 #include "runtime/function_store.h"
 #include "runtime/runtime.h"
 #include "state/global_state.h"
@@ -56,6 +57,12 @@ Reply reply_for_current_exception(ErrorStyle style) {
     return error_reply(style, http::status::not_found, "unknown_function", e.what());
   } catch (const runtime::UploadError& e) {
     return error_reply(style, http::status::bad_request, "upload_failed", e.what());
+  } catch (const engine::CompilerUnavailable& e) {
+    spdlog::error("compiler unavailable: {}", e.what());
+    return error_reply(style, http::status::service_unavailable, "compiler_unavailable", e.what());
+  } catch (const engine::CompileFailed& e) {
+    spdlog::error("compile failed: {}", e.what());
+    return error_reply(style, http::status::internal_server_error, "compile_failed", e.what());
   } catch (const runtime::Unsupported& e) {
     return error_reply(style, http::status::not_implemented, "unsupported", e.what());
   } catch (const state::StateUnavailable& e) {

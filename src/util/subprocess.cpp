@@ -2,58 +2,254 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
 
-#include "util/error.h"
 #include "util/files.h"
 
 extern char** environ;
 
 namespace wasmlet::util {
+namespace {
 
-ProcessResult run_process(const std::vector<std::string>& argv) {
+using Clock = ProcessLimits::Clock;
+
+// Steps of the child's set-up, reported through the error pipe when one fails.
+enum ChildStep : int { kGroup, kDeathSignal, kLimits, kSignals, kStdio, kCloseFds, kExec };
+constexpr const char* kStepNames[] = {"setpgid",       "prctl(PR_SET_PDEATHSIG)", "setrlimit",
+                                      "signal set-up", "redirecting stdio",       "close_range",
+                                      "exec"};
+static_assert(std::size(kStepNames) == kExec + 1);
+
+struct ChildSetup {
+  const char* path;
+  char* const* argv;
+  pid_t parent;
+  int null_fd, out_fd, error_fd;
+  std::array<std::pair<int, rlimit>, 4> limits;
+  size_t limit_count = 0;
+};
+
+// Runs in the child between fork and exec: async-signal-safe calls only, no allocation.
+[[noreturn]] void exec_child(const ChildSetup& s) {
+  // Every descriptor we use is moved above 2 first, so that no dup2 below overwrites one that
+  // is still needed (a process may run with 0, 1 or 2 closed).
+  const int error_fd = fcntl(s.error_fd, F_DUPFD_CLOEXEC, 3);
+  auto fail = [&](ChildStep step) {
+    const int report[2] = {step, errno};
+    [[maybe_unused]] ssize_t n = write(error_fd, report, sizeof report);
+    _exit(127);
+  };
+  if (setpgid(0, 0) != 0) fail(kGroup);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(kDeathSignal);
+  if (getppid() != s.parent) _exit(127);  // the parent died before the death signal was set
+  for (size_t i = 0; i < s.limit_count; ++i) {
+    if (setrlimit(s.limits[i].first, &s.limits[i].second) != 0) fail(kLimits);
+  }
+  // Limits must end the program the documented way even if our process ignores these.
+  sigset_t none;
+  sigemptyset(&none);
+  if (signal(SIGXCPU, SIG_DFL) == SIG_ERR || signal(SIGXFSZ, SIG_DFL) == SIG_ERR ||
+      signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, &none, nullptr) != 0) {
+    fail(kSignals);
+  }
+  int null_fd = fcntl(s.null_fd, F_DUPFD_CLOEXEC, 3);
+  int out_fd = fcntl(s.out_fd, F_DUPFD_CLOEXEC, 3);
+  if (null_fd < 0 || out_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+      dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0) {
+    fail(kStdio);
+  }
+  // Descriptors our process opened without O_CLOEXEC (sockets of other clients, say) must not
+  // stay open for as long as the program runs.
+  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) fail(kCloseFds);
+  execve(s.path, s.argv, environ);
+  fail(kExec);
+  _exit(127);
+}
+
+// argv[0] as a path, looked up in PATH here because the child may not allocate.
+std::string find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr && *path != 0 ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!dirs.empty()) {
+    size_t colon = dirs.find(':');
+    std::string_view dir = dirs.substr(0, colon);
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+    std::string candidate = fmt::format("{}/{}", dir.empty() ? "." : dir, name);
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  throw SpawnError(fmt::format("cannot run {}: not found", name));
+}
+
+// A started child and its process group: killed and reaped on every path out.
+class Child {
+ public:
+  explicit Child(pid_t pid) : pid_(pid) {}
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (pid_ > 0) {
+      kill_group();
+      reap();
+    }
+  }
+
+  // Safe until reaped: an unreaped child keeps its pid, and so its group id, from being reused.
+  void kill_group() const { ::kill(-pid_, SIGKILL); }
+  // Waits for the child itself; returns its status.
+  int reap(rusage* usage = nullptr) {
+    int status = 0;
+    while (wait4(pid_, &status, 0, usage) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_;
+};
+
+UniqueFd open_or_throw(const char* path, int flags) {
+  UniqueFd fd(::open(path, flags | O_CLOEXEC));
+  if (!fd) throw SpawnError(fmt::format("open {}: {}", path, std::strerror(errno)));
+  return fd;
+}
+
+std::pair<UniqueFd, UniqueFd> make_pipe() {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw Error(fmt::format("pipe: {}", std::strerror(errno)));
-  UniqueFd read_end(fds[0]);
-  UniqueFd write_end(fds[1]);
+  if (pipe2(fds, O_CLOEXEC) != 0) throw SpawnError(fmt::format("pipe: {}", std::strerror(errno)));
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+// Milliseconds until the deadline, rounded up, for poll (-1: none).
+int poll_timeout(Clock::time_point deadline) {
+  if (deadline == Clock::time_point::max()) return -1;
+  auto left = deadline - Clock::now();
+  if (left <= Clock::duration::zero()) return 0;
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+  return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+}
 
+}  // namespace
+
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessLimits& limits) {
+  if (argv.empty()) throw SpawnError("no program to run");
+  // Everything the child needs is prepared here: between fork and exec it may not allocate.
+  const std::string path = find_program(argv[0]);
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  ChildSetup setup{path.c_str(), args.data(), getpid(), -1, -1, -1, {}, 0};
+  auto add_limit = [&](int resource, uint64_t soft, uint64_t hard) {
+    setup.limits[setup.limit_count++] = {resource, rlimit{soft, hard}};
+  };
+  auto cpu = static_cast<uint64_t>(limits.cpu_time.count());
+  if (cpu > 0) add_limit(RLIMIT_CPU, cpu, cpu + 1);
+  if (limits.address_space > 0) add_limit(RLIMIT_AS, limits.address_space, limits.address_space);
+  if (limits.file_size > 0) add_limit(RLIMIT_FSIZE, limits.file_size, limits.file_size);
+  add_limit(RLIMIT_CORE, 0, 0);  // a program we kill leaves no core file behind
 
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw Error(fmt::format("cannot run {}: {}", argv[0], std::strerror(rc)));
-  write_end.reset();
+  UniqueFd null_fd = open_or_throw("/dev/null", O_RDONLY);
+  auto [out_read, out_write] = make_pipe();
+  auto [error_read, error_write] = make_pipe();
+  UniqueFd stop_fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!stop_fd) throw SpawnError(fmt::format("eventfd: {}", std::strerror(errno)));
+  setup.null_fd = null_fd.get();
+  setup.out_fd = out_write.get();
+  setup.error_fd = error_write.get();
+
+  pid_t pid = fork();
+  if (pid < 0) {
+    throw SpawnError(fmt::format("cannot run {}: fork: {}", argv[0], std::strerror(errno)));
+  }
+  if (pid == 0) exec_child(setup);
+  Child child(pid);
+  setpgid(pid, pid);  // also here, so the group exists before we might kill it
+  out_write.reset();
+  error_write.reset();
+  null_fd.reset();
+
+  int report[2] = {0, 0};
+  ssize_t got;
+  while ((got = read(error_read.get(), report, sizeof report)) < 0 && errno == EINTR) {
+  }
+  if (got == static_cast<ssize_t>(sizeof report)) {  // set-up or exec failed: nothing ran
+    child.reap();
+    const char* step = report[0] >= 0 && report[0] <= kExec ? kStepNames[report[0]] : "set-up";
+    throw SpawnError(fmt::format("cannot run {}: {}: {}", argv[0], step, std::strerror(report[1])));
+  }
+
+  // A descriptor that polls readable when the child exits (glibc 2.36's pidfd_open wrapper is
+  // not declared extern "C").
+  UniqueFd child_fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!child_fd) throw SpawnError(fmt::format("pidfd_open: {}", std::strerror(errno)));
+  std::stop_callback on_stop(
+      limits.stop, [fd = stop_fd.get()] { [[maybe_unused]] int rc = eventfd_write(fd, 1); });
 
   ProcessResult result;
-  std::array<char, 8192> buf{};
+  std::array<char, 16384> buf{};
+  auto drain = [&](int timeout_ms) {  // false at EOF
+    pollfd p{out_read.get(), POLLIN, 0};
+    int ready = poll(&p, 1, timeout_ms);
+    if (ready <= 0) return ready < 0 && errno == EINTR;
+    ssize_t n = read(out_read.get(), buf.data(), buf.size());
+    if (n < 0) return errno == EINTR || errno == EAGAIN;
+    if (n == 0) return false;
+    size_t keep = std::min(static_cast<size_t>(n), limits.output_bytes - result.output.size());
+    result.output.append(buf.data(), keep);
+    result.output_dropped += static_cast<size_t>(n) - keep;
+    return true;
+  };
+
   for (;;) {
-    ssize_t n = read(read_end.get(), buf.data(), buf.size());
-    if (n > 0) {
-      result.output.append(buf.data(), static_cast<size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
+    std::array<pollfd, 3> fds = {pollfd{child_fd.get(), POLLIN, 0},
+                                 pollfd{stop_fd.get(), POLLIN, 0},
+                                 pollfd{out_read ? out_read.get() : -1, POLLIN, 0}};
+    if (poll(fds.data(), fds.size(), poll_timeout(limits.deadline)) < 0 && errno != EINTR) {
+      throw Error(fmt::format("poll: {}", std::strerror(errno)));
+    }
+    if (fds[0].revents != 0) break;  // the child exited
+    if (fds[1].revents != 0) {
+      result.stopped = true;
       break;
     }
+    if (Clock::now() >= limits.deadline) {
+      result.timed_out = true;
+      break;
+    }
+    if (fds[2].revents != 0 && !drain(0)) out_read.reset();
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  // Whatever the reason we stopped waiting, nothing the program started may outlive it.
+  child.kill_group();
+  rusage usage{};
+  int status = child.reap(&usage);
+  // Killed writers close the pipe; one that left the group gets a second, then is ignored.
+  auto drain_until = Clock::now() + std::chrono::seconds(1);
+  while (out_read && drain(poll_timeout(drain_until))) {
   }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+  result.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   return result;
 }
 

@@ -2,55 +2,8 @@
 // information) as Python functions. pyfaasm.core and wasmlet wrap it; users never import it.
 #define PY_SSIZE_T_CLEAN  // sizes of "#" formats are Py_ssize_t
 #include <Python.h>
+#include <faasm/host_interface.h>
 #include <stdint.h>
-
-#define IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
-
-IMPORT(__faasm_read_input) long __faasm_read_input(unsigned char* buf, long len);
-IMPORT(__faasm_write_output) void __faasm_write_output(const unsigned char* out, long len);
-IMPORT(__faasm_get_py_user) void __faasm_get_py_user(unsigned char* buf, long len);
-IMPORT(__faasm_get_py_func) void __faasm_get_py_func(unsigned char* buf, long len);
-IMPORT(__faasm_get_py_entry) void __faasm_get_py_entry(unsigned char* buf, long len);
-IMPORT(__faasm_chain_name)
-unsigned int __faasm_chain_name(const char* name, const unsigned char* in, long len);
-IMPORT(__faasm_chain_py)
-unsigned int __faasm_chain_py(const char* entry, const unsigned char* in, long len);
-IMPORT(__faasm_await_call) int __faasm_await_call(unsigned int id);
-IMPORT(__faasm_await_call_output)
-int __faasm_await_call_output(unsigned int id, unsigned char** out, int* len);
-IMPORT(__faasm_conf_flag) unsigned int __faasm_conf_flag(const char* key);
-IMPORT(__wasmlet_call_id) long long __wasmlet_call_id(void);
-IMPORT(__wasmlet_remaining_ms) long long __wasmlet_remaining_ms(void);
-IMPORT(__wasmlet_set_error) void __wasmlet_set_error(const char* text, long len);
-
-IMPORT(__faasm_read_state) long __faasm_read_state(const char* key, unsigned char* buf, long len);
-IMPORT(__faasm_read_state_ptr) unsigned char* __faasm_read_state_ptr(const char* key, long total);
-IMPORT(__faasm_read_state_offset_ptr)
-unsigned char* __faasm_read_state_offset_ptr(const char* key, long total, long off, long len);
-IMPORT(__faasm_write_state) void __faasm_write_state(const char* key, const unsigned char* d, long n);
-IMPORT(__faasm_write_state_offset)
-void __faasm_write_state_offset(const char* key, long total, long off, const unsigned char* d,
-                                long n);
-IMPORT(__faasm_read_state_offset)
-void __faasm_read_state_offset(const char* key, long total, long off, unsigned char* buf, long n);
-IMPORT(__faasm_write_state_from_file)
-unsigned int __faasm_write_state_from_file(const char* key, const char* path);
-IMPORT(__faasm_append_state) void __faasm_append_state(const char* key, const unsigned char* d, long n);
-IMPORT(__faasm_read_appended_state)
-void __faasm_read_appended_state(const char* key, unsigned char* buf, long len, long n_elems);
-IMPORT(__faasm_clear_appended_state) void __faasm_clear_appended_state(const char* key);
-IMPORT(__faasm_flag_state_dirty) void __faasm_flag_state_dirty(const char* key, long total);
-IMPORT(__faasm_flag_state_offset_dirty)
-void __faasm_flag_state_offset_dirty(const char* key, long total, long off, long len);
-IMPORT(__faasm_push_state) void __faasm_push_state(const char* key);
-IMPORT(__faasm_push_state_partial) void __faasm_push_state_partial(const char* key);
-IMPORT(__faasm_push_state_partial_mask)
-void __faasm_push_state_partial_mask(const char* key, const char* mask_key);
-IMPORT(__faasm_pull_state) void __faasm_pull_state(const char* key, long len);
-IMPORT(__faasm_lock_state_read) void __faasm_lock_state_read(const char* key);
-IMPORT(__faasm_unlock_state_read) void __faasm_unlock_state_read(const char* key);
-IMPORT(__faasm_lock_state_write) void __faasm_lock_state_write(const char* key);
-IMPORT(__faasm_unlock_state_write) void __faasm_unlock_state_write(const char* key);
 
 // wasm32 `long` is 32 bits: every length the host sees must fit.
 static int checked_long(Py_ssize_t n, long* out) {
@@ -138,10 +91,10 @@ static PyObject* await_call(PyObject* self, PyObject* args) {
 static PyObject* await_call_output(PyObject* self, PyObject* args) {
   unsigned int id;
   if (!PyArg_ParseTuple(args, "I", &id)) return NULL;
-  unsigned char* out = NULL;
+  char* out = NULL;
   int len = 0;
   int code = __faasm_await_call_output(id, &out, &len);
-  return Py_BuildValue("(iy#)", code, (const char*)out, (Py_ssize_t)len);
+  return Py_BuildValue("(iy#)", code, out, (Py_ssize_t)len);
 }
 
 static PyObject* conf_flag(PyObject* self, PyObject* args) {

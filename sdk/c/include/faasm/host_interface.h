@@ -64,6 +64,17 @@ WASMLET_IMPORT(__faasm_unlock_state_read) void __faasm_unlock_state_read(const c
 WASMLET_IMPORT(__faasm_lock_state_write) void __faasm_lock_state_write(const char* key);
 WASMLET_IMPORT(__faasm_unlock_state_write) void __faasm_unlock_state_write(const char* key);
 
+/* Python: which module and entry the CPython host program runs. */
+WASMLET_IMPORT(__faasm_get_py_user) void __faasm_get_py_user(unsigned char* buffer, long bufferLen);
+WASMLET_IMPORT(__faasm_get_py_func) void __faasm_get_py_func(unsigned char* buffer, long bufferLen);
+WASMLET_IMPORT(__faasm_get_py_entry)
+void __faasm_get_py_entry(unsigned char* buffer, long bufferLen);
+
+/* Wasmlet's additions: what a call may know of itself, and a failure's own account. */
+WASMLET_IMPORT(__wasmlet_call_id) long long __wasmlet_call_id(void);
+WASMLET_IMPORT(__wasmlet_remaining_ms) long long __wasmlet_remaining_ms(void);
+WASMLET_IMPORT(__wasmlet_set_error) void __wasmlet_set_error(const char* text, long len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Writes the fuzz targets' seed corpora (fuzz/corpus/<target>/): small valid modules from the
+tests (tests/guest/*.wat, the modules of tests/spec/*.wast) and the hostile modules of issue 9,
+built byte by byte. Needs wat2wasm and wast2json (wabt). Run it from anywhere."""
+import pathlib
+import shutil
+import subprocess
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "fuzz" / "corpus"
+MAX_SEED = 4096  # larger modules slow every run down without adding much
+
+
+def uleb(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def vec(items):
+    return uleb(len(items)) + b"".join(items)
+
+
+def name(s):
+    return uleb(len(s)) + s
+
+
+def section(sid, body):
+    return bytes([sid]) + uleb(len(body)) + body
+
+
+def module(*sections):
+    return b"\0asm\x01\0\0\0" + b"".join(sections)
+
+
+VOID = b"\x60\x00\x00"
+LOAD = module(section(1, vec([b"\x60\x00\x01\x7f"])), section(3, vec([b"\x00"])),
+              section(5, vec([b"\x00\x01"])), section(7, vec([name(b"load") + b"\x00\x00"])),
+              section(10, vec([uleb(7) + b"\x00\x41\x00\x28\x02\x00\x0b"])))
+
+
+def hostile():
+    mem_names = vec([b"\x00" + name(b"m" * 30000)])
+    yield "long_memory_name", LOAD + section(0, name(b"name") + b"\x06" + uleb(len(mem_names))
+                                             + mem_names)
+    payload = (b"*/\n#ifndef X\n#define X\n__attribute__((constructor)) static void x(void) "
+               b"{ __builtin_abort(); }\n#endif\n/*")
+    yield "export_name_injection", module(
+        section(1, vec([VOID])), section(3, vec([b"\x00"])),
+        section(7, vec([name(payload) + b"\x00\x00"])), section(10, vec([b"\x02\x00\x0b"])))
+    global_i64 = b"\x7e\x00\x42" + b"\x80" * 10 + b"\x00\x0b"
+    yield "leb_eleven_bytes", module(section(6, vec([global_i64])))
+    global_i32 = b"\x7f\x00\x41\xff\xff\xff\xff\x4f\x0b"
+    yield "leb_unused_bits", module(section(6, vec([global_i32])))
+    yield "vector_length_past_end", module(section(1, b"\xff\xff\xff\xff\x0f"))
+    entries = 1000
+    yield "imported_elements", module(
+        section(1, vec([VOID])), section(2, vec([name(b"env") + name(b"f") + b"\x00\x00"])),
+        section(4, vec([b"\x70\x00" + uleb(entries)])),
+        section(9, vec([b"\x00\x41\x00\x0b" + uleb(entries) + b"\x00" * entries])))
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        seeds = {}
+        for wat in sorted((ROOT / "tests" / "guest").glob("*.wat")):
+            out = tmp / (wat.stem + ".wasm")
+            flags = ["--no-check"] if wat.stem == "invalid" else []
+            subprocess.run(["wat2wasm", *flags, wat, "-o", out], check=True)
+            seeds["guest_" + wat.stem] = out.read_bytes()
+        for wast in sorted((ROOT / "tests" / "spec").glob("*.wast")):
+            subprocess.run(["wast2json", wast, "-o", tmp / (wast.stem + ".json")], check=True)
+            for wasm in sorted(tmp.glob(wast.stem + ".*.wasm"))[:4]:
+                data = wasm.read_bytes()
+                if len(data) <= MAX_SEED:
+                    seeds["spec_" + wasm.stem.replace(".", "_")] = data
+        seeds.update({k: v for k, v in hostile()})
+    for target in ("module_info", "codegen"):
+        d = CORPUS / target
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+        for stem, data in seeds.items():
+            (d / (stem + ".wasm")).write_bytes(data)
+
+
+if __name__ == "__main__":
+    main()
