@@ -214,17 +214,21 @@ int main(int argc, char** argv) try {
 
   out += fmt::format("## Python Faaslets (host side)\n\n{}\n\n", bench::machine_line());
   out += "| measure | value |\n|---|---:|\n";
-  out += fmt::format("| upload to first call, first Python function (interpreter loaded) | "
-                     "{:.1f} ms + {:.2f} ms |\n",
-                     ms(t1 - t0), ms(t2 - t1));
+  out += fmt::format(
+      "| upload to first call, first Python function (interpreter loaded) | "
+      "{:.1f} ms + {:.2f} ms |\n",
+      ms(t1 - t0), ms(t2 - t1));
   out += fmt::format("| upload to first call, second function | {:.1f} ms + {:.2f} ms |\n",
                      ms(t3 - t2), ms(t4 - t3));
-  out += fmt::format("| no-op call through the runtime, median / p99 (N={}) | {:.1f} / {:.1f} us |\n",
-                     sn.n, sn.median, sn.p99);
-  out += fmt::format("| JSON main(args) call through the runtime, median / p99 | {:.1f} / {:.1f} us |\n",
-                     sj.median, sj.p99);
-  out += fmt::format("| no-op call on one Faaslet (no scheduling), median / p99 | {:.1f} / {:.1f} us |\n",
-                     direct.stats().median, direct.stats().p99);
+  out +=
+      fmt::format("| no-op call through the runtime, median / p99 (N={}) | {:.1f} / {:.1f} us |\n",
+                  sn.n, sn.median, sn.p99);
+  out += fmt::format(
+      "| JSON main(args) call through the runtime, median / p99 | {:.1f} / {:.1f} us |\n",
+      sj.median, sj.p99);
+  out += fmt::format(
+      "| no-op call on one Faaslet (no scheduling), median / p99 | {:.1f} / {:.1f} us |\n",
+      direct.stats().median, direct.stats().p99);
   out += fmt::format("| of which the reset (restore from the snapshot), median | {:.1f} us |\n",
                      reset.stats().median);
   out += fmt::format("| Faasm's reset per call (its paper) / Wasmlet's no-op call | {:.0f}x |\n",
@@ -233,8 +237,9 @@ int main(int argc, char** argv) try {
                      noop_dirty / 4);
   out += fmt::format("| memory a JSON call dirties | {:.0f} KiB ({:.0f} pages) |\n", json_dirty,
                      json_dirty / 4);
-  out += "\n| live Python Faaslets | private KiB each, idle | with page tables | after one call "
-         "and reset | with page tables |\n|---:|---:|---:|---:|---:|\n";
+  out +=
+      "\n| live Python Faaslets | private KiB each, idle | with page tables | after one call "
+      "and reset | with page tables |\n|---:|---:|---:|---:|---:|\n";
   for (const auto& r : rows) {
     out += fmt::format("| {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} |\n", r.n, r.idle, r.idle_tables,
                        r.called, r.called_tables);

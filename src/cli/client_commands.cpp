@@ -167,8 +167,9 @@ int upload(HttpClient& client, const ClientOptions& o) {
     if (!o.entry.empty()) target += "&entry=" + escape_segment(o.entry);
     if (!o.convention.empty()) target += "&convention=" + escape_segment(o.convention);
   }
-  auto r = client.request("PUT", target, body,
-                          {{"Content-Type", python ? "application/octet-stream" : "application/wasm"}});
+  auto r =
+      client.request("PUT", target, body,
+                     {{"Content-Type", python ? "application/octet-stream" : "application/wasm"}});
   expect_ok(r);
   json j = parse_json(r);
   auto size = j.value("size_bytes", static_cast<uint64_t>(body.size()));

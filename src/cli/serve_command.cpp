@@ -4,10 +4,12 @@
 #include <spdlog/async.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -85,6 +87,30 @@ fs::path default_python_home() {
   return !built.empty() && fs::exists(built / "python.wasm") ? built : fs::path();
 }
 
+namespace {
+
+// Connections, Proto-Faaslets and state segments each hold descriptors; the usual soft limit
+// (1024) runs out long before the hard one, so take what the hard limit allows.
+void raise_fd_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("cannot read the file descriptor limit: {}", std::strerror(errno));
+    return;
+  }
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlim_t before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      spdlog::warn("cannot raise the file descriptor limit from {}: {}", before,
+                   std::strerror(errno));
+      return;
+    }
+  }
+  spdlog::info("file descriptor limit {}", limit.rlim_cur);
+}
+
+}  // namespace
+
 fs::path default_data_dir() {
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return fs::path(xdg) / "wasmlet";
   const char* home = std::getenv("HOME");
@@ -112,6 +138,10 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
          "--max-body", [&o](const std::string& s) { o.max_body_bytes = parse_bytes(s); },
          "Largest request body, e.g. 64MiB; beyond this, 413")
       ->default_str("64MiB");
+  sub.add_option("--max-connections", o.max_connections,
+                 "Open connections served; beyond this, 503 (a few more still get /healthz)")
+      ->check(CLI::Range(1, 1 << 24))
+      ->capture_default_str();
   sub.add_option_function<std::string>(
          "--timeout", [&o](const std::string& s) { o.timeout = parse_duration(s); },
          "Time limit per call, e.g. 60s, 500ms")
@@ -126,8 +156,7 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
                  "CPython for WASI and its libraries (default: $WASMLET_PYTHON_HOME or the one "
                  "this build made)");
   sub.add_option_function<std::string>(
-         "--capture-stdout",
-         [&o](const std::string& s) { o.capture_stdout = s == "on"; },
+         "--capture-stdout", [&o](const std::string& s) { o.capture_stdout = s == "on"; },
          "Faasm API: put what a call printed before its output (on, off)")
       ->check(CLI::IsMember({"on", "off"}))
       ->default_str("on");
@@ -149,6 +178,8 @@ int serve_main(const ServeOptions& o) {
   spdlog::flush_every(std::chrono::seconds(1));
   spdlog::set_level(spdlog::level::from_str(o.log_level));
 
+  raise_fd_limit();
+
   // Installed before any thread starts, so a signal anywhere in the process lands here.
   boost::asio::io_context signal_ctx;
   boost::asio::signal_set signals(signal_ctx, SIGINT, SIGTERM);
@@ -168,6 +199,7 @@ int serve_main(const ServeOptions& o) {
   sc.port = o.port;
   sc.io_threads = o.io_threads;
   sc.max_body_bytes = o.max_body_bytes;
+  sc.max_connections = o.max_connections;
   sc.capture_stdout = o.capture_stdout;
   server::HttpServer http(runtime, sc);
   spdlog::info("data directory {}", rc.data_dir.string());

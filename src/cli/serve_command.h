@@ -20,10 +20,11 @@ struct ServeOptions {
   std::filesystem::path data_dir;  // empty: default_data_dir()
   size_t queue_capacity = 1024;
   size_t max_body_bytes = 64ull << 20;
+  size_t max_connections = 10000;  // beyond this, 503 (see server::ServerConfig)
   std::chrono::nanoseconds timeout = std::chrono::seconds(60);  // per call
   uint32_t memory_pages = 16384;                                // 1 GiB per Faaslet
   std::string log_level = "info";
-  std::string state_url;  // global state tier: empty = in process; redis://HOST:PORT
+  std::string state_url;              // global state tier: empty = in process; redis://HOST:PORT
   std::filesystem::path python_home;  // empty: default_python_home()
   bool capture_stdout = true;         // Faasm API: stdout before the output
 };

@@ -118,7 +118,8 @@ MemoryImage MemoryImage::capture(const wasm_rt_memory_t& memory) {
     off += len - kOsPage;
   }
   void* view = bytes == 0 ? nullptr : mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd.get(), 0);
-  if (view == MAP_FAILED) throw Error(fmt::format("cannot map a memory image: {}", std::strerror(errno)));
+  if (view == MAP_FAILED)
+    throw Error(fmt::format("cannot map a memory image: {}", std::strerror(errno)));
   return MemoryImage(std::move(fd), memory.pages, View(static_cast<const uint8_t*>(view), bytes));
 }
 
@@ -138,8 +139,8 @@ MemoryImage::View::~View() {
 void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pages) const {
   size_t image_bytes = size_t{pages_} * kWasmPage;
   size_t held_bytes = size_t{memory.pages} * kWasmPage;
-  bool reverted = mapped && revert_written_pages(memory.data, memory.data + image_bytes,
-                                                 view_.data, keep_pages);
+  bool reverted = mapped && revert_written_pages(memory.data, memory.data + image_bytes, view_.data,
+                                                 keep_pages);
   if (!reverted && image_bytes > 0 &&
       mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd_.get(),
            0) == MAP_FAILED) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,13 @@ class StateBinding {
   // Releases the most recent hold of this kind on the segment; false when there is none.
   bool release(const state::StateSegment* segment, bool write);
   void release_all();
+  // Counts `key` as touched by this call; throws once the call touches more distinct keys than
+  // the tier allows, so one call cannot make the host create unbounded segments.
+  void touch(const std::string& key);
   void reset() {
     release_all();
     mappings_.clear();
+    touched_.clear();
   }
 
  private:
@@ -49,6 +54,7 @@ class StateBinding {
   std::string user_;
   std::map<std::string, Mapping> mappings_;
   std::vector<Held> held_;
+  std::set<std::string> touched_;
 };
 
 }  // namespace wasmlet::host

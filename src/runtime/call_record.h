@@ -21,11 +21,19 @@ struct CallRecord {
   std::string output;
   std::string stdout_text, stderr_text;
   // Why it failed: a trap kind id ("out_of_bounds", "timeout", ...) or "error" for a failure
-  // outside the guest (e.g. the function could not be snapshotted); empty on success.
+  // outside the guest (e.g. the function could not be snapshotted); empty on success, except
+  // "output_dropped" when the kept record lost an output too large to keep (see
+  // RuntimeConfig::max_kept_output; the caller awaiting the call still got it).
   std::string error_kind;
   std::string error_message;
   std::chrono::system_clock::time_point submitted_at;
   std::chrono::nanoseconds queue_time{0}, run_time{0};
+
+  // Host memory the record holds, as the runtime's budget for kept records counts it.
+  size_t bytes() const {
+    return sizeof(CallRecord) + function.user.size() + function.name.size() + output.size() +
+           stdout_text.size() + stderr_text.size() + error_kind.size() + error_message.size();
+  }
 };
 
 }  // namespace wasmlet::runtime

@@ -28,6 +28,8 @@ struct FunctionInfo {
   std::string sha256;
   double compile_seconds = 0;
   std::string uploaded_at;  // RFC 3339, UTC
+  // Wasm functions: the module's file in the function's directory.
+  std::string module;
   // Python functions: the entry, how it is called, and the package's directory in the store.
   PythonEntry python_entry;
   PythonConvention convention = PythonConvention::Detect;
@@ -78,8 +80,9 @@ class FunctionStore {
 
  private:
   std::filesystem::path function_dir(const FunctionId& id) const;
-  // Removes package directories of `id` other than `keep` (a replaced or interrupted upload's).
-  void remove_packages_locked(const FunctionId& id, const std::string& keep);
+  // Removes what `info`'s meta.json does not name from its directory: modules and packages of
+  // replaced or interrupted uploads, temporary files, and (`at_start`) staging directories.
+  void remove_leftovers_locked(const FunctionInfo& info, bool at_start = false);
 
   std::filesystem::path dir_;
   const engine::Engine& engine_;

@@ -41,8 +41,8 @@ void PythonInterpreter::configure(faaslet::FunctionConfig& config, const Functio
   fs_config.mounts.push_back({kPythonGuestLibPath, home_ / "lib" / "wasmlet"});
   config.host.env.push_back("WASMLET_PY_MODULE=" + info.python_entry.module);
   config.host.env.push_back("WASMLET_PY_FUNCTION=" + info.python_entry.function);
-  config.host.env.push_back(fmt::format("WASMLET_PY_CONVENTION={}",
-                                        convention_name(info.convention)));
+  config.host.env.push_back(
+      fmt::format("WASMLET_PY_CONVENTION={}", convention_name(info.convention)));
 }
 
 }  // namespace wasmlet::runtime

@@ -95,8 +95,8 @@ class Unpacker {
     }
     fs::path path = dir_ / rel;
     make_parents(rel);
-    util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                             0644));
+    util::UniqueFd fd(
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd) {
       // EEXIST/ENOTDIR: a file and a directory of the same name.
       if (errno == EEXIST || errno == ENOTDIR || errno == EISDIR) {
@@ -247,8 +247,8 @@ PythonConvention parse_convention(std::string_view name) {
     if (name == convention_name(c)) return c;
   }
   if (name.empty()) return PythonConvention::Detect;
-  throw PackageError(fmt::format(
-      "unknown entry convention '{}' (use detect, faasm, openwhisk or lambda)", name));
+  throw PackageError(
+      fmt::format("unknown entry convention '{}' (use detect, faasm, openwhisk or lambda)", name));
 }
 
 PythonEntry parse_entry(std::string_view text) {
@@ -259,8 +259,8 @@ PythonEntry parse_entry(std::string_view text) {
   bool ok = (e.module.empty() || is_module_name(e.module)) &&
             (colon == std::string_view::npos || is_identifier(e.function));
   if (!ok || text.empty()) {
-    throw PackageError(fmt::format("bad entry '{}' (want module, module:function or :function)",
-                                   text));
+    throw PackageError(
+        fmt::format("bad entry '{}' (want module, module:function or :function)", text));
   }
   return e;
 }
@@ -273,9 +273,9 @@ UnpackedPackage unpack_python_package(std::string_view body, const fs::path& dir
   result.entry = requested;
   if (format == Format::Source) {
     if (!requested.module.empty() && requested.module != kSingleFileModule) {
-      throw PackageError(fmt::format(
-          "a single source file is module '{}'; the entry cannot name module '{}'",
-          kSingleFileModule, requested.module));
+      throw PackageError(
+          fmt::format("a single source file is module '{}'; the entry cannot name module '{}'",
+                      kSingleFileModule, requested.module));
     }
     out.write_file(std::string(kSingleFileModule) + ".py",
                    [&](const auto& sink) { sink(body.data(), body.size()); });

@@ -1,16 +1,16 @@
 #include "runtime/runtime.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "faaslet/cgroup.h"
 #include "faaslet/faaslet_pool.h"
 #include "faaslet/proto_faaslet.h"
 #include "host/host_imports.h"
-#include "state/redis_state.h"
 #include "runtime/call_chain.h"
+#include "state/redis_state.h"
 
 namespace wasmlet::runtime {
 namespace {
@@ -55,7 +55,10 @@ Runtime::Runtime(RuntimeConfig config)
       python_(config_.python_home),
       state_(make_global_state(config_.state_url)),
       state_tier_(std::make_unique<state::StateTier>(*state_)),
+      state_view_(std::make_unique<state::WriteThroughState>(*state_tier_)),
       cgroups_(std::make_unique<faaslet::CgroupManager>()) {
+  state_tier_->set_max_keys_per_call(config_.max_state_keys_per_call);
+  state_tier_->set_max_bytes_per_user(config_.max_state_bytes_per_tenant);
   if (!cgroups_->available()) {
     spdlog::info("{}; running without per-tenant CPU weights", cgroups_->unavailable_reason());
   }
@@ -128,9 +131,10 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
   auto info = store_.get(invocation.function);
   if (!info) throw UnknownFunction(invocation.function);
   if (info->kind == FunctionKind::Python && !python_.available()) {
-    throw Unsupported(fmt::format("{} is a Python function and this server has no Python "
-                                  "interpreter (start it with --python-home)",
-                                  invocation.function.str()));
+    throw Unsupported(
+        fmt::format("{} is a Python function and this server has no Python "
+                    "interpreter (start it with --python-home)",
+                    invocation.function.str()));
   }
   uint64_t id = 0;
   {
@@ -147,6 +151,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
       record.id = id;
       record.function = invocation.function;
       record.submitted_at = std::chrono::system_clock::now();
+      results_bytes_ += record.bytes();
       results_[id] = std::move(record);
       prune_results_locked();
     }
@@ -369,8 +374,7 @@ void Runtime::run_job(Job& job) {
       pool = entry->pool;
     }
     CallChain chain(*this, job.invocation.function, job.invocation.chain_depth);
-    faaslet::CallResult r =
-        pool->call(std::move(job.invocation.input), call_entry, &chain, job.id);
+    faaslet::CallResult r = pool->call(std::move(job.invocation.input), call_entry, &chain, job.id);
     {
       std::lock_guard lock(entry->mutex);
       size_t created = pool->created();
@@ -424,6 +428,22 @@ void Runtime::finish(uint64_t id, CallRecord record) {
   auto it = results_.find(id);
   if (it == results_.end()) return;
   record.submitted_at = it->second.submitted_at;
+  if (record.output.size() > config_.max_kept_output) {
+    std::string note = fmt::format(
+        "the output of {} bytes is larger than the {} bytes kept for status queries; only the "
+        "caller that awaited the call received it",
+        record.output.size(), config_.max_kept_output);
+    // A failed call keeps its own reason first.
+    if (record.error_kind.empty()) {
+      record.error_kind = "output_dropped";
+      record.error_message = std::move(note);
+    } else {
+      record.error_message += "; " + note;
+    }
+    std::string().swap(record.output);  // give the memory back, not just the length
+  }
+  results_bytes_ -= it->second.bytes();
+  results_bytes_ += record.bytes();
   it->second = std::move(record);
   prune_results_locked();
 }
@@ -433,12 +453,18 @@ void Runtime::prune_results_locked() {
   auto finished = [](const CallRecord& r) {
     return r.status == CallStatus::Succeeded || r.status == CallStatus::Failed;
   };
-  // Oldest first: drop finished calls past the age limit, then past the count limit.
+  // Oldest first: drop finished calls past the age limit, then past the count or byte limit.
   for (auto it = results_.begin(); it != results_.end();) {
     bool too_many = results_.size() > config_.max_results;
+    bool too_big = results_bytes_ > config_.max_result_bytes;
     bool too_old = it->second.submitted_at < cutoff;
-    if (!too_many && !too_old) break;
-    it = finished(it->second) ? results_.erase(it) : std::next(it);
+    if (!too_many && !too_big && !too_old) break;
+    if (finished(it->second)) {
+      results_bytes_ -= it->second.bytes();
+      it = results_.erase(it);
+    } else {
+      it = std::next(it);
+    }
   }
 }
 

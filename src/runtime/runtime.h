@@ -35,16 +35,24 @@ struct RuntimeConfig {
   std::filesystem::path data_dir;  // function store, compile cache, shared files
   std::string state_url;           // global state tier: empty = in process; redis://HOST:PORT
   size_t executor_threads = 2;
-  size_t queue_capacity = 1024;          // queued calls beyond this are refused (QueueFull)
-  size_t max_results = 10000;            // finished calls kept for status queries...
-  std::chrono::seconds result_ttl{600};  // ...and for at most this long
-  size_t max_idle_faaslets = 8;          // per function
+  size_t queue_capacity = 1024;                 // queued calls beyond this are refused (QueueFull)
+  size_t max_results = 10000;                   // finished calls kept for status queries...
+  std::chrono::seconds result_ttl{600};         // ...and for at most this long
+  size_t max_result_bytes = size_t{256} << 20;  // ...and in at most this much memory
+  // A finished call's output above this is not kept for status queries (error_kind
+  // "output_dropped"); a caller awaiting the call still gets all of it.
+  size_t max_kept_output = size_t{1} << 20;
+  size_t max_idle_faaslets = 8;  // per function
   // Threads that await a chained call give their executor slot up, and the runtime adds a
   // thread so the callee can run: deep chains cannot deadlock. At most this many threads.
   size_t max_executor_threads = 256;
   uint32_t max_chain_depth = 16;    // a chain deeper than this fails the chaining call
   size_t max_chained_calls = 4096;  // calls one call may start
-  faaslet::FunctionLimits limits;   // defaults for every function
+  // Distinct state keys one call may touch; past it the state call fails the guest's call.
+  size_t max_state_keys_per_call = state::StateTier::kDefaultMaxKeysPerCall;
+  // Host memory one user's state segments may hold on this host; writes past it fail.
+  size_t max_state_bytes_per_tenant = state::StateTier::kDefaultMaxBytesPerUser;
+  faaslet::FunctionLimits limits;  // defaults for every function
   // A Python home (see python_interpreter.h); empty: Python functions cannot run.
   std::filesystem::path python_home;
 };
@@ -106,7 +114,8 @@ class Runtime {
   // The call's record while it is queued, running, or kept after it finished.
   std::optional<CallRecord> call(uint64_t id) const;
 
-  state::GlobalState& state() { return *state_; }
+  // The global tier for clients (HTTP `/s`): writes also update this host's local segments.
+  state::GlobalState& state() { return *state_view_; }
   const FunctionStore& store() const { return store_; }
   MetricsSnapshot metrics() const;
   const RuntimeConfig& config() const { return config_; }
@@ -148,6 +157,7 @@ class Runtime {
   PythonInterpreter python_;
   std::unique_ptr<state::GlobalState> state_;
   std::unique_ptr<state::StateTier> state_tier_;
+  std::unique_ptr<state::WriteThroughState> state_view_;
   std::unique_ptr<faaslet::CgroupManager> cgroups_;
   Metrics metrics_;
 
@@ -168,6 +178,7 @@ class Runtime {
   mutable std::mutex results_mutex_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, CallRecord> results_;  // ordered by id = by age
+  size_t results_bytes_ = 0;                // sum of their bytes()
 };
 
 }  // namespace wasmlet::runtime

@@ -115,9 +115,9 @@ void add_faasm_routes(Router& router, const ApiContext& ctx) {
                auto how = python_upload_args(m.query);
                reply_blocking(ctx, kStyle, respond,
                               [ctx, id, how, body = std::move(request.body())] {
-                 ctx.runtime.upload_python(id, body, how);
-                 return text_reply(status::ok, "Python function upload complete");
-               });
+                                ctx.runtime.upload_python(id, body, how);
+                                return text_reply(status::ok, "Python function upload complete");
+                              });
              });
 
   router.add(http::verb::get, "/s/{}/{}", kStyle,

@@ -53,11 +53,10 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config)
     : impl_(std::make_unique<Impl>(config)) {
-  ApiContext ctx{runtime,
-                 [pool = &impl_->blocking](std::function<void()> task) {
-                   asio::post(*pool, std::move(task));
-                 },
-                 config.capture_stdout};
+  ApiContext ctx{
+      runtime,
+      [pool = &impl_->blocking](std::function<void()> task) { asio::post(*pool, std::move(task)); },
+      config.capture_stdout};
   Router router;
   add_v1_routes(router, ctx);
   add_faasm_routes(router, ctx);

@@ -66,7 +66,7 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   if (ec) {
     // Typically out of descriptors: back off briefly instead of spinning.
     spdlog::warn("accept failed: {}", ec.message());
-    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    retry_timer_.expires_after(std::chrono::milliseconds(50));
     retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code wec) {
       if (!wec) self->accept();
     });
@@ -74,7 +74,25 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   }
   boost::system::error_code opt_ec;
   socket.set_option(tcp::no_delay(true), opt_ec);  // replies are complete when written
-  std::make_shared<Session>(std::move(socket), core_)->start();
+  const ServerConfig& config = core_->config();
+  size_t open_now = core_->session_count();
+  if (open_now >= config.max_connections + config.health_reserve) {
+    // Past the reserve too: refuse at once, without spending anything on the connection. Logged
+    // once a second at most: a flood must not flood the log as well.
+    ++refused_;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
+      spdlog::warn("refused {} connection(s): {} connections open", refused_, open_now);
+      refused_ = 0;
+      last_refusal_log_ = now;
+    }
+    socket.close(opt_ec);
+  } else {
+    auto session = std::make_shared<Session>(std::move(socket), core_);
+    // In the reserve: answers /healthz only, and 503 without reading a body otherwise.
+    if (open_now >= config.max_connections) session->limit_to_health_checks();
+    session->start();
+  }
   accept();
 }
 

@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
 #include <memory>
 
 #include "server/server_core.h"
@@ -31,6 +32,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   boost::asio::steady_timer retry_timer_;
   boost::asio::ip::tcp::endpoint endpoint_;
   std::shared_ptr<ServerCore> core_;
+  // Connections refused over the limit since the last log line (strand only).
+  size_t refused_ = 0;
+  std::chrono::steady_clock::time_point last_refusal_log_;
 };
 
 }  // namespace wasmlet::server

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.h"
@@ -58,11 +59,19 @@ Reply reply_for_current_exception(ErrorStyle style) {
   } catch (const runtime::UploadError& e) {
     return error_reply(style, http::status::bad_request, "upload_failed", e.what());
   } catch (const engine::CompilerUnavailable& e) {
+    // Server faults: the details (tool and cache paths, compiler output) go to the log only.
     spdlog::error("compiler unavailable: {}", e.what());
-    return error_reply(style, http::status::service_unavailable, "compiler_unavailable", e.what());
+    return error_reply(style, http::status::service_unavailable, "compiler_unavailable",
+                       "the server cannot compile modules now (see its log)");
   } catch (const engine::CompileFailed& e) {
     spdlog::error("compile failed: {}", e.what());
-    return error_reply(style, http::status::internal_server_error, "compile_failed", e.what());
+    return error_reply(style, http::status::internal_server_error, "compile_failed",
+                       "compiling the module failed on the server (see its log)");
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A full disk, a permission error, ...: the server's fault; the paths stay in the log.
+    spdlog::error("storage failed: {}", e.what());
+    return error_reply(style, http::status::internal_server_error, "storage_failed",
+                       "the server could not store or read data: " + e.code().message());
   } catch (const runtime::Unsupported& e) {
     return error_reply(style, http::status::not_implemented, "unsupported", e.what());
   } catch (const state::StateUnavailable& e) {
@@ -72,7 +81,8 @@ Reply reply_for_current_exception(ErrorStyle style) {
     return reply;
   } catch (const std::exception& e) {
     spdlog::error("request failed: {}", e.what());
-    return error_reply(style, http::status::internal_server_error, "internal_error", e.what());
+    return error_reply(style, http::status::internal_server_error, "internal_error",
+                       "internal server error (see the server log)");
   } catch (...) {
     spdlog::error("request failed with a non-standard exception");
     return error_reply(style, http::status::internal_server_error, "internal_error",

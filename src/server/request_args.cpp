@@ -43,7 +43,8 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     size_t eq = pair.find('=');
     if (pair.substr(0, eq) != name) continue;
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    auto value =
+        percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!value) {
       throw HttpError(http::status::bad_request, "bad_query",
                       fmt::format("malformed percent-escape in query parameter '{}'", name));

@@ -8,7 +8,6 @@ namespace wasmlet::server {
 
 namespace {
 
-
 // "/a/b" -> {"a", "b"}; "/" -> {}. Segments stay encoded: a decoded "/" must not split them.
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> segments;
@@ -104,8 +103,10 @@ void Router::dispatch(Request&& request, const Respond& respond) const {
       }
       p = std::move(*decoded);
     }
+    // HEAD is served by the GET handler; the session drops the body.
+    const bool head = request.method() == http::verb::head;
     for (const auto& [method, handler] : route.methods) {
-      if (method != request.method()) continue;
+      if (method != request.method() && !(head && method == http::verb::get)) continue;
       if (q != std::string_view::npos) m.query = std::string(target.substr(q + 1));
       try {
         handler(std::move(request), std::move(m), respond);
@@ -119,6 +120,7 @@ void Router::dispatch(Request&& request, const Respond& respond) const {
     for (const auto& entry : route.methods) {
       if (!allow.empty()) allow += ", ";
       allow += std::string(http::to_string(entry.first));
+      if (entry.first == http::verb::get) allow += ", HEAD";
     }
     Reply reply =
         error_reply(route.style, http::status::method_not_allowed, "method_not_allowed",

@@ -15,6 +15,11 @@ struct ServerConfig {
   size_t max_body_bytes = 64ull << 20;  // larger request bodies get 413
   std::chrono::seconds io_timeout{60};  // to read one request (keep-alive idle included) or
                                         // write one response; then the connection is dropped
+  // Open connections beyond this get a quick 503 (only /healthz is still answered on a few
+  // more, see health_reserve); beyond both the connection is closed at once. Bounds the
+  // descriptors and memory that clients can hold.
+  size_t max_connections = 10000;
+  size_t health_reserve = 32;
   // The Faasm API puts what a call wrote to stdout before its output, as Faasm's
   // CAPTURE_STDOUT=on deployments do.
   bool capture_stdout = true;

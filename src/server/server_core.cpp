@@ -28,6 +28,11 @@ void ServerCore::remove_session(uint64_t ticket) {
   if (sessions_.empty()) idle_cv_.notify_all();
 }
 
+size_t ServerCore::session_count() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
 void ServerCore::begin_stop() {
   std::vector<std::shared_ptr<Session>> live;
   {

@@ -28,6 +28,8 @@ class ServerCore {
   uint64_t add_session();
   bool attach_session(uint64_t ticket, std::weak_ptr<Session> session);
   void remove_session(uint64_t ticket);
+  // Sessions alive now (registered and not yet destroyed).
+  size_t session_count() const;
 
   // Refuses new work and asks every session to close once its current request is answered.
   void begin_stop();

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -10,6 +11,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
+
+#include "server/replies.h"
 
 namespace wasmlet::server {
 
@@ -47,7 +50,11 @@ void Session::read_header() {
   started_ = {};
   method_.clear();
   target_.clear();
-  stream_.expires_after(ticket_.core().config().io_timeout);
+  head_ = false;
+  // A connection in the health-check reserve must not hold its place for long.
+  stream_.expires_after(health_only_
+                            ? std::min(ticket_.core().config().io_timeout, std::chrono::seconds(5))
+                            : ticket_.core().config().io_timeout);
   http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
@@ -59,6 +66,22 @@ void Session::on_header(beast::error_code ec) {
   const auto& req = parser_->get();
   method_ = std::string(req.method_string());
   target_ = std::string(req.target());
+  // Only chunked is decoded; a body in any other coding would be read wrongly (and an unknown
+  // coding makes the body's end undecidable, RFC 9112 6.3), so refuse it before reading it.
+  if (req.count(http::field::transfer_encoding) > 1 ||
+      (req.count(http::field::transfer_encoding) == 1 &&
+       !beast::iequals(req[http::field::transfer_encoding], "chunked"))) {
+    return refuse(http::status::not_implemented, "unsupported_transfer_encoding",
+                  "only Transfer-Encoding: chunked is supported");
+  }
+  if (health_only_) {
+    std::string_view path = target_;
+    path = path.substr(0, path.find('?'));
+    if (path != "/healthz") {
+      return refuse(http::status::service_unavailable, "too_many_connections",
+                    "the server has too many open connections; retry later");
+    }
+  }
   // curl and others wait for this before sending a large body.
   if (!parser_->is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
     continue_ = {http::status::continue_, req.version()};
@@ -125,12 +148,27 @@ void Session::on_read_error(beast::error_code ec) {
   send(std::move(reply));
 }
 
+void Session::refuse(http::status status, std::string_view code, std::string_view message) {
+  const auto& req = parser_->get();
+  version_ = req.version();
+  keep_alive_ = false;
+  head_ = req.method() == http::verb::head;
+  Reply reply = error_reply(ErrorStyle::Json, status, code, message);
+  if (status == http::status::service_unavailable)
+    reply.response.set(http::field::retry_after, "1");
+  // The unread body would be taken for the next request: close after this reply.
+  close_after_reply_ = true;
+  phase_ = Phase::Handling;
+  send(std::move(reply));
+}
+
 void Session::handle() {
   phase_ = Phase::Handling;
   stream_.expires_never();  // a synchronous call may run for as long as its function's timeout
   Request request = parser_->release();
   version_ = request.version();
   keep_alive_ = request.keep_alive();
+  head_ = request.method() == http::verb::head;
   ticket_.core().router().dispatch(std::move(request), make_respond());
 }
 
@@ -153,6 +191,9 @@ void Session::send(Reply reply) {
   response_->set(http::field::server, "wasmlet");
   response_->keep_alive(keep_alive_ && !close_after_reply_ && !ticket_.core().stopping());
   response_->prepare_payload();
+  // The headers a GET would get, Content-Length included (prepare_payload set it), and no
+  // body (RFC 9110 9.3.2).
+  if (head_) response_->body().clear();
   phase_ = Phase::Writing;
   stream_.expires_after(ticket_.core().config().io_timeout);
   size_t body_bytes = response_->body().size();

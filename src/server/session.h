@@ -26,6 +26,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void start();
   // From any thread: close now if waiting for a request, else after the current reply.
   void close_when_idle();
+  // Before start(), for a connection over the server's limit: it answers one /healthz request
+  // and refuses anything else with a 503 without reading its body.
+  void limit_to_health_checks() {
+    health_only_ = true;
+    close_after_reply_ = true;
+  }
 
  private:
   enum class Phase { Reading, Handling, Writing, Closed };
@@ -37,6 +43,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_body(boost::beast::error_code ec);
   // A read failed: answer protocol errors, drop the connection quietly otherwise.
   void on_read_error(boost::beast::error_code ec);
+  // Answers the request whose header was read without reading its body, then closes.
+  void refuse(http::status status, std::string_view code, std::string_view message);
   void handle();
   Respond make_respond();
   void send(Reply reply);
@@ -52,10 +60,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Response> response_;
   Phase phase_ = Phase::Reading;
   bool close_after_reply_ = false;
+  bool health_only_ = false;
 
   // The request being served, for its reply and the log line.
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool head_ = false;  // HEAD: the GET reply's headers without its body
   std::string method_, target_;
   Clock::time_point started_;
   std::optional<uint64_t> call_id_;

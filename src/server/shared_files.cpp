@@ -54,14 +54,15 @@ fs::path resolve_shared_path(const fs::path& shared_dir, std::string_view file_p
 void write_shared_file(const fs::path& shared_dir, const fs::path& path, std::string_view bytes) {
   fs::create_directories(path.parent_path());
   // Re-check now the directories exist: one of them may be a link placed there meanwhile.
-  check_real_location(shared_dir, path.parent_path(), path.string());
+  // Named relative to the shared directory: error messages go to clients.
+  check_real_location(shared_dir, path.parent_path(), path.lexically_relative(shared_dir).string());
   util::write_file_atomic(path, bytes);
 }
 
 std::optional<std::string> read_shared_file(const fs::path& shared_dir, const fs::path& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return std::nullopt;
-  check_real_location(shared_dir, path, path.string());
+  check_real_location(shared_dir, path, path.lexically_relative(shared_dir).string());
   return util::read_text_file(path);
 }
 

@@ -13,12 +13,33 @@ namespace {
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
+void check_stop(const StateTier::StopCheck& stop) {
+  if (stop && stop()) throw Error("the call's time limit passed while pushing state");
+}
+
+template <size_t N>
+size_t slot_of(const std::string& user, const std::string& key) {
+  return (std::hash<std::string>{}(user)*31 + std::hash<std::string>{}(key)) % N;
+}
+
 // Values are bounded so that a guest's request can never make the host map absurd sizes.
 constexpr size_t kMaxValue = size_t{1} << 32;
 
 }  // namespace
 
-StateSegment::StateSegment(size_t size) : fd_(memfd_create("wasmlet-state", MFD_CLOEXEC)) {
+void StateBudget::charge(size_t bytes) {
+  size_t used = used_.load();
+  do {
+    if (bytes > limit_ || used > limit_ - bytes) {
+      throw Error(fmt::format(
+          "state of user {} would take {} bytes of this host's memory, past its limit of {}", user_,
+          used + bytes, limit_));
+    }
+  } while (!used_.compare_exchange_weak(used, used + bytes));
+}
+
+StateSegment::StateSegment(size_t size, std::shared_ptr<StateBudget> budget)
+    : budget_(std::move(budget)), fd_(memfd_create("wasmlet-state", MFD_CLOEXEC)) {
   if (!fd_) throw Error(fmt::format("memfd_create: {}", std::strerror(errno)));
   std::lock_guard lock(mutex_);
   remap_locked(size);
@@ -27,6 +48,7 @@ StateSegment::StateSegment(size_t size) : fd_(memfd_create("wasmlet-state", MFD_
 
 StateSegment::~StateSegment() {
   if (data_ != nullptr) munmap(data_, mapped_);
+  if (budget_) budget_->release(mapped_);
 }
 
 size_t StateSegment::size() const {
@@ -38,14 +60,21 @@ void StateSegment::remap_locked(size_t bytes) {
   if (bytes > kMaxValue) throw Error(fmt::format("state value of {} bytes is too large", bytes));
   size_t want = round_up(std::max<size_t>(bytes, 1), kChunk);
   if (want > mapped_) {
+    if (budget_) budget_->charge(want - mapped_);
+    auto refund = [&] {
+      if (budget_) budget_->release(want - mapped_);
+    };
     if (ftruncate(fd_.get(), static_cast<off_t>(want)) != 0) {
+      refund();
       throw Error(fmt::format("cannot grow a state segment: {}", std::strerror(errno)));
     }
     void* p = data_ == nullptr
                   ? mmap(nullptr, want, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0)
                   : mremap(data_, mapped_, want, MREMAP_MAYMOVE);
-    if (p == MAP_FAILED)
+    if (p == MAP_FAILED) {
+      refund();
       throw Error(fmt::format("cannot map a state segment: {}", std::strerror(errno)));
+    }
     data_ = static_cast<uint8_t*>(p);
     mapped_ = want;
     dirty_.resize(want / kChunk, false);
@@ -85,12 +114,12 @@ std::string StateSegment::read_all() const { return read(0, size()); }
 
 void StateSegment::replace(std::string_view value) {
   std::lock_guard lock(mutex_);
-  if (value.size() > size_) {
-    remap_locked(value.size());
-    size_ = value.size();
-  }
+  remap_locked(value.size());
   std::memcpy(data_, value.data(), value.size());
-  std::memset(data_ + value.size(), 0, size_ - value.size());
+  // Zero the old tail: a guest mapping still covers it and must not see the longer value.
+  if (size_ > value.size()) std::memset(data_ + value.size(), 0, size_ - value.size());
+  size_ = value.size();
+  std::fill(dirty_.begin(), dirty_.end(), false);
 }
 
 void StateSegment::mark_dirty(size_t offset, size_t length) {
@@ -113,23 +142,94 @@ std::vector<std::pair<size_t, size_t>> StateSegment::take_dirty() {
   return runs;
 }
 
+void StateSegment::restore_dirty(const std::vector<std::pair<size_t, size_t>>& runs) {
+  for (auto [offset, length] : runs) mark_dirty(offset, length);
+}
+
 std::shared_ptr<StateSegment> StateTier::segment(const std::string& user, const std::string& key,
                                                  size_t min_size) {
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = segments_.find({user, key}); it != segments_.end()) {
-      it->second->ensure_size(min_size);
-      return it->second;
+  for (;;) {
+    uint64_t writes_before = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = segments_.find({user, key}); it != segments_.end()) {
+        it->second->ensure_size(min_size);
+        return it->second;
+      }
+      writes_before = writes_[write_slot(user, key)];
     }
+    // First use on this host: start from the global value (outside the lock: it may be
+    // remote).
+    std::optional<std::string> value = global_.get(user, key);
+    auto created =
+        std::make_shared<StateSegment>(std::max(min_size, value ? value->size() : 0), budget(user));
+    if (value) created->write(0, *value);
+    std::lock_guard lock(mutex_);
+    // A write through this tier since the read may have found no local segment to update:
+    // read again rather than cache a value it replaced.
+    if (writes_[write_slot(user, key)] != writes_before) continue;
+    auto it = segments_.try_emplace(Key{user, key}, std::move(created)).first;
+    it->second->ensure_size(min_size);
+    return it->second;
   }
-  // First use on this host: start from the global value (outside the lock: it may be remote).
-  std::optional<std::string> value = global_.get(user, key);
-  auto created = std::make_shared<StateSegment>(std::max(min_size, value ? value->size() : 0));
-  if (value) created->write(0, *value);
+}
+
+size_t StateTier::write_slot(const std::string& user, const std::string& key) {
+  return slot_of<kWriteSlots>(user, key);
+}
+
+std::shared_ptr<StateBudget> StateTier::budget(const std::string& user) {
   std::lock_guard lock(mutex_);
-  auto [it, inserted] = segments_.emplace(Key{user, key}, created);
-  it->second->ensure_size(min_size);
-  return it->second;
+  auto& b = budgets_[user];
+  if (!b) b = std::make_shared<StateBudget>(user, max_bytes_per_user_);
+  return b;
+}
+
+size_t StateTier::bytes_used(const std::string& user) const {
+  std::lock_guard lock(mutex_);
+  auto it = budgets_.find(user);
+  return it == budgets_.end() ? 0 : it->second->used();
+}
+
+void StateTier::put(const std::string& user, const std::string& key, std::string value,
+                    bool create_local) {
+  // Room in the local tier first: a write past the user's budget fails before it reaches the
+  // global tier, so the two tiers never disagree over it.
+  std::shared_ptr<StateSegment> created;
+  if (has_local(user, key)) {
+    segment(user, key)->ensure_backing(value.size());
+  } else if (create_local) {
+    created = std::make_shared<StateSegment>(value.size(), budget(user));
+  }
+  global_.put(user, key, value);
+  std::lock_guard lock(mutex_);
+  ++writes_[write_slot(user, key)];
+  if (auto it = segments_.find({user, key}); it != segments_.end()) {
+    it->second->replace(value);
+  } else if (created) {
+    created->write(0, value);
+    segments_.emplace(Key{user, key}, std::move(created));
+  }
+}
+
+void StateTier::put_range(const std::string& user, const std::string& key, size_t offset,
+                          std::string_view data) {
+  if (has_local(user, key)) segment(user, key)->ensure_backing(offset + data.size());
+  global_.put_range(user, key, offset, data);
+  std::lock_guard lock(mutex_);
+  ++writes_[write_slot(user, key)];
+  if (auto it = segments_.find({user, key}); it != segments_.end()) {
+    // Same semantics as the global tier: a gap up to `offset` is zero-filled.
+    it->second->ensure_size(offset);
+    it->second->write(offset, data);
+  }
+}
+
+void StateTier::remove(const std::string& user, const std::string& key) {
+  global_.remove(user, key);
+  std::lock_guard lock(mutex_);
+  ++writes_[write_slot(user, key)];
+  if (auto it = segments_.find({user, key}); it != segments_.end()) it->second->replace({});
 }
 
 bool StateTier::has_local(const std::string& user, const std::string& key) const {
@@ -139,34 +239,55 @@ bool StateTier::has_local(const std::string& user, const std::string& key) const
 
 void StateTier::push(const std::string& user, const std::string& key) {
   auto seg = segment(user, key);
-  seg->take_dirty();
-  global_.put(user, key, seg->read_all());
+  auto runs = seg->take_dirty();
+  try {
+    global_.put(user, key, seg->read_all());
+  } catch (...) {
+    seg->restore_dirty(runs);  // not pushed: a later push must still send these bytes
+    throw;
+  }
 }
 
-void StateTier::push_partial(const std::string& user, const std::string& key) {
+void StateTier::push_partial(const std::string& user, const std::string& key,
+                             const StopCheck& stop) {
   auto seg = segment(user, key);
-  for (auto [offset, length] : seg->take_dirty()) {
-    global_.put_range(user, key, offset, seg->read(offset, length));
+  auto runs = seg->take_dirty();
+  for (size_t i = 0; i < runs.size(); ++i) {
+    try {
+      check_stop(stop);
+      global_.put_range(user, key, runs[i].first, seg->read(runs[i].first, runs[i].second));
+    } catch (...) {
+      seg->restore_dirty({runs.begin() + static_cast<std::ptrdiff_t>(i), runs.end()});
+      throw;
+    }
   }
 }
 
 void StateTier::push_partial_mask(const std::string& user, const std::string& key,
-                                  const std::string& mask_key) {
+                                  const std::string& mask_key, const StopCheck& stop) {
   auto seg = segment(user, key);
   auto mask = segment(user, mask_key);
-  for (auto [offset, length] : seg->take_dirty()) {
+  auto runs = seg->take_dirty();
+  for (size_t r = 0; r < runs.size(); ++r) {
+    auto [offset, length] = runs[r];
     std::string bytes = seg->read(offset, length);
     std::string m = mask->read(offset, length);
-    // Push runs of bytes whose mask byte is set; unmasked bytes keep their global value.
-    for (size_t i = 0; i < bytes.size();) {
-      if (i >= m.size() || m[i] == 0) {
-        ++i;
-        continue;
+    try {
+      // Push runs of bytes whose mask byte is set; unmasked bytes keep their global value.
+      for (size_t i = 0; i < bytes.size();) {
+        if (i >= m.size() || m[i] == 0) {
+          ++i;
+          continue;
+        }
+        size_t j = i;
+        while (j < bytes.size() && j < m.size() && m[j] != 0) ++j;
+        check_stop(stop);
+        global_.put_range(user, key, offset + i, std::string_view(bytes).substr(i, j - i));
+        i = j;
       }
-      size_t j = i;
-      while (j < bytes.size() && j < m.size() && m[j] != 0) ++j;
-      global_.put_range(user, key, offset + i, std::string_view(bytes).substr(i, j - i));
-      i = j;
+    } catch (...) {
+      seg->restore_dirty({runs.begin() + static_cast<std::ptrdiff_t>(r), runs.end()});
+      throw;
     }
   }
 }

@@ -32,7 +32,7 @@ struct Member {
 std::string make_archive(const std::vector<Member>& members, bool zip = false) {
   std::string out;
   std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(),
-                                                           archive_write_free);
+                                                            archive_write_free);
   if (zip) {
     archive_write_set_format_zip(a.get());
   } else {
@@ -51,7 +51,8 @@ std::string make_archive(const std::vector<Member>& members, bool zip = false) {
     archive_entry_set_perm(e.get(), 0644);
     if (m.type == AE_IFLNK) archive_entry_set_symlink(e.get(), m.link.c_str());
     if (m.type == AE_IFREG && !m.link.empty()) archive_entry_set_hardlink(e.get(), m.link.c_str());
-    archive_entry_set_size(e.get(), m.type == AE_IFREG ? static_cast<la_int64_t>(m.data.size()) : 0);
+    archive_entry_set_size(e.get(),
+                           m.type == AE_IFREG ? static_cast<la_int64_t>(m.data.size()) : 0);
     archive_write_header(a.get(), e.get());
     if (!m.data.empty()) archive_write_data(a.get(), m.data.data(), m.data.size());
   }

@@ -219,6 +219,92 @@ TEST_F(RuntimeTest, ChainDepthIsLimited) {
   EXPECT_EQ(r.status, CallStatus::Failed);  // the node at depth 3 may not chain further
 }
 
+TEST_F(RuntimeTest, KeptRecordsDropOutputsAboveTheThreshold) {
+  runtime::RuntimeConfig config;
+  config.max_kept_output = 4096;
+  auto rt = make(config);
+  FunctionId echo{"big", "echo"};
+  upload(*rt, echo, "echo");
+  std::promise<CallRecord> done;
+  auto result = done.get_future();
+  uint64_t id =
+      rt->submit({echo, std::string(10000, 'x')}, [&](const CallRecord& r) { done.set_value(r); });
+  CallRecord awaited = result.get();
+  EXPECT_EQ(awaited.output, std::string(10000, 'x'));  // the awaiting caller gets all of it
+  auto kept = rt->call(id);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->status, CallStatus::Succeeded);
+  EXPECT_TRUE(kept->output.empty());
+  EXPECT_EQ(kept->error_kind, "output_dropped");
+  EXPECT_NE(kept->error_message.find("10000 bytes"), std::string::npos) << kept->error_message;
+  EXPECT_EQ(call_sync(*rt, echo, "small").output, "small");
+}
+
+TEST_F(RuntimeTest, KeptRecordsAreBoundedInBytesOldestFirst) {
+  runtime::RuntimeConfig config;
+  config.max_result_bytes = 100 << 10;
+  auto rt = make(config);
+  FunctionId echo{"big", "echo"};
+  upload(*rt, echo, "echo");
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 10; ++i) {
+    std::promise<CallRecord> done;
+    auto result = done.get_future();
+    ids.push_back(rt->submit({echo, std::string(30 << 10, static_cast<char>('a' + i))},
+                             [&](const CallRecord& r) { done.set_value(r); }));
+    EXPECT_EQ(result.get().output.size(), size_t{30} << 10);
+  }
+  size_t kept_bytes = 0;
+  for (uint64_t id : ids) {
+    if (auto r = rt->call(id)) kept_bytes += r->output.size();
+  }
+  EXPECT_LE(kept_bytes, size_t{100} << 10);
+  EXPECT_FALSE(rt->call(ids.front()));  // the oldest went first
+  auto newest = rt->call(ids.back());
+  ASSERT_TRUE(newest);
+  EXPECT_EQ(newest->output, std::string(30 << 10, 'j'));
+}
+
+TEST_F(RuntimeTest, ACallMayTouchOnlySoManyStateKeys) {
+  runtime::RuntimeConfig config;
+  config.max_state_keys_per_call = 16;
+  auto rt = make(config);
+  upload(*rt, {"keys", "many"}, "state_many_keys");
+  auto ok = call_sync(*rt, {"keys", "many"}, "16 3");  // keys written again count once
+  EXPECT_EQ(ok.status, CallStatus::Succeeded) << ok.error_message;
+  auto r = call_sync(*rt, {"keys", "many"}, "17 1");
+  EXPECT_EQ(r.status, CallStatus::Failed);
+  EXPECT_EQ(r.error_kind, "host_error");
+  EXPECT_NE(r.error_message.find("at most 16 distinct state keys"), std::string::npos)
+      << r.error_message;
+  // The count is per call: the next call starts from zero.
+  auto again = call_sync(*rt, {"keys", "many"}, "16 1");
+  EXPECT_EQ(again.status, CallStatus::Succeeded) << again.error_message;
+}
+
+TEST_F(RuntimeTest, StateCountsAgainstAPerTenantBudget) {
+  runtime::RuntimeConfig config;
+  config.max_state_bytes_per_tenant = 1 << 20;
+  auto rt = make(config);
+  upload(*rt, {"greedy", "ops"}, "state_ops");
+  upload(*rt, {"modest", "ops"}, "state_ops");
+  auto r = call_sync(*rt, {"greedy", "ops"}, "woff big 2000000 0 x");
+  EXPECT_EQ(r.status, CallStatus::Failed);
+  EXPECT_NE(r.error_message.find("past its limit of 1048576"), std::string::npos)
+      << r.error_message;
+  EXPECT_FALSE(rt->state().get("greedy", "big"));
+  r = call_sync(*rt, {"greedy", "ops"}, "paddr big2 2000000");
+  EXPECT_EQ(r.status, CallStatus::Failed);
+  EXPECT_NE(r.error_message.find("past its limit"), std::string::npos) << r.error_message;
+  // Within the budget, and other tenants, work as before.
+  EXPECT_EQ(call_sync(*rt, {"greedy", "ops"}, "woff k 500000 0 x").status, CallStatus::Succeeded);
+  EXPECT_EQ(call_sync(*rt, {"modest", "ops"}, "woff k 900000 0 x").status, CallStatus::Succeeded);
+  // A value written from outside for a key on this host counts too, and fails before it is
+  // stored anywhere.
+  EXPECT_THROW(rt->state().put("greedy", "k", std::string(2 << 20, 'x')), Error);
+  EXPECT_EQ(call_sync(*rt, {"greedy", "ops"}, "roff k 500000 0 1").output, "x");
+}
+
 // Every state test runs on both global backends: in process, and a real redis-server.
 class StateTest : public RuntimeTest, public ::testing::WithParamInterface<std::string> {
  protected:
@@ -309,6 +395,36 @@ TEST_P(StateTest, AppendedState) {
 TEST_P(StateTest, LocksAreReleasedWhenACallEnds) {
   EXPECT_EQ(run("lockw k"), "ok");   // leaves the write lock held
   EXPECT_EQ(run("locked k"), "ok");  // would hang if the reset had not released it
+}
+
+TEST_P(StateTest, HttpWritesReachFunctionsThatTouchedTheKey) {
+  EXPECT_EQ(run("write k old-value"), "ok");  // this host now has a local segment for k
+  rt_->state().put("st", "k", "new");         // what PUT /s/st/k does
+  EXPECT_EQ(run("read k"), "new");
+  EXPECT_EQ(run("size k"), "3");
+  rt_->state().put_range("st", "k", 0, "N");
+  EXPECT_EQ(run("read k"), "New");
+}
+
+TEST_P(StateTest, AShorterWriteLeavesAShorterValueInBothTiers) {
+  EXPECT_EQ(run("write k 12345678"), "ok");
+  EXPECT_EQ(run("write k ab"), "ok");
+  EXPECT_EQ(run("size k"), "2");
+  EXPECT_EQ(run("read k"), "ab");
+  EXPECT_EQ(rt_->state().get("st", "k"), "ab");
+}
+
+TEST_P(StateTest, AFailedMappingDoesNotGrowTheKey) {
+  rt_->state().put("st", "k", "abc");
+  // 2 GiB does not fit the default 1 GiB memory limit: the call fails...
+  auto r = run_record("paddr k 2147483647");
+  EXPECT_EQ(r.status, CallStatus::Failed);
+  EXPECT_NE(r.error_message.find("guest memory"), std::string::npos) << r.error_message;
+  // ...and the key keeps its size for every later call.
+  EXPECT_EQ(run("size k"), "3");
+  EXPECT_EQ(run("read k"), "abc");
+  EXPECT_EQ(run_record("paddr fresh 2147483647").status, CallStatus::Failed);
+  EXPECT_EQ(run("size fresh"), "0");
 }
 
 TEST_P(StateTest, BadSizesFailTheCallOnly) {

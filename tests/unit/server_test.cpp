@@ -461,7 +461,7 @@ TEST_F(ServerTest, V1Errors) {
 
   auto method = c.request(verb::verb::post, "/v1/functions");
   EXPECT_EQ(method.result_int(), 405);
-  EXPECT_EQ(header(method, "Allow"), "GET");
+  EXPECT_EQ(header(method, "Allow"), "GET, HEAD");
   EXPECT_EQ(body_json(method)["error"], "method_not_allowed");
 
   auto invoke_get = c.get("/v1/functions/demo/echo:invoke");
@@ -470,14 +470,14 @@ TEST_F(ServerTest, V1Errors) {
 
   auto fn = c.request(verb::verb::post, "/v1/functions/demo/echo");
   EXPECT_EQ(fn.result_int(), 405);
-  EXPECT_EQ(header(fn, "Allow"), "GET, PUT, DELETE");
+  EXPECT_EQ(header(fn, "Allow"), "GET, HEAD, PUT, DELETE");
 
   auto ping = c.request(verb::verb::delete_, "/ping");
   EXPECT_EQ(ping.result_int(), 405);
-  EXPECT_EQ(header(ping, "Allow"), "GET");
+  EXPECT_EQ(header(ping, "Allow"), "GET, HEAD");
   auto state = c.request(verb::verb::post, "/s/demo/key");
   EXPECT_EQ(state.result_int(), 405);
-  EXPECT_EQ(header(state, "Allow"), "GET, PUT");
+  EXPECT_EQ(header(state, "Allow"), "GET, HEAD, PUT");
   EXPECT_EQ(c.get("/").result_int(), 405);
 
   // Still one connection: errors keep it alive.

@@ -27,16 +27,14 @@ extern "C" {
 
 // void __faasm_get_py_user(unsigned char* buf, long len)
 void Z_envZ___faasm_get_py_user(void* ctx, uint32_t buf, uint32_t len) {
-  host_call<void>(ctx, [&](HostContext& h) {
-    write_string(h, buf, len, h.config().identity.user);
-  });
+  host_call<void>(ctx,
+                  [&](HostContext& h) { write_string(h, buf, len, h.config().identity.user); });
 }
 
 // void __faasm_get_py_func(unsigned char* buf, long len)
 void Z_envZ___faasm_get_py_func(void* ctx, uint32_t buf, uint32_t len) {
-  host_call<void>(ctx, [&](HostContext& h) {
-    write_string(h, buf, len, h.config().identity.name);
-  });
+  host_call<void>(ctx,
+                  [&](HostContext& h) { write_string(h, buf, len, h.config().identity.name); });
 }
 
 // void __faasm_get_py_entry(unsigned char* buf, long len): the entry this call runs; empty

@@ -37,6 +37,7 @@ StateBinding& binding(HostContext& h) {
 std::string key_at(HostContext& h, uint32_t ptr) {
   std::string key(h.memory().c_string(ptr));
   if (key.empty() || key.size() > 512) throw wasmlet::Error("state keys must be 1-512 bytes");
+  binding(h).touch(key);
   return key;
 }
 
@@ -70,21 +71,24 @@ uint32_t map_segment(HostContext& h, const std::string& key, size_t total) {
   if (auto it = mappings.find(key); it != mappings.end() && it->second.length >= total) {
     return it->second.address;
   }
-  auto segment = b.tier().segment(b.user(), key, total);
+  // The key's size changes only once the mapping succeeded: a request the guest's memory
+  // cannot hold fails without leaving the key that large for every later call.
+  auto segment = b.tier().segment(b.user(), key);
   size_t length = std::max(segment->size(), total);
   uint64_t pages = (std::max<uint64_t>(length, 1) + kWasmPage - 1) / kWasmPage;
-  // The segment must back every mapped page, or touching the tail would fault.
-  segment->ensure_backing(pages * kWasmPage);
   wasm_rt_memory_t* memory = h.memory().raw();
   if (memory == nullptr) throw wasmlet::Error("the module has no memory");
   uint32_t old = wasm_rt_grow_memory(memory, static_cast<uint32_t>(pages));
   if (old == UINT32_MAX) throw wasmlet::Error("out of guest memory to map state into");
+  // The segment must back every mapped page, or touching the tail would fault.
+  segment->ensure_backing(pages * kWasmPage);
   uint8_t* at = memory->data + uint64_t{old} * kWasmPage;
   // Replaces the fresh pages; a Faaslet's reset maps over them again, ending the sharing.
   if (mmap(at, pages * kWasmPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, segment->fd(),
            0) == MAP_FAILED) {
     throw wasmlet::Error(fmt::format("cannot map state into the guest: {}", std::strerror(errno)));
   }
+  segment->ensure_size(total);
   uint32_t address = old * static_cast<uint32_t>(kWasmPage);
   mappings[key] = {address, length};
   return address;
@@ -183,9 +187,7 @@ void Z_envZ___faasm_write_state(void* ctx, uint32_t key, uint32_t data, uint32_t
   host_call<void>(ctx, [&](HostContext& h) {
     StateBinding& b = binding(h);
     std::string k = key_at(h, key);
-    std::string value(h.memory().string(data, checked_length(len, "length")));
-    b.tier().segment(b.user(), k, value.size())->replace(value);
-    b.tier().global().put(b.user(), k, std::move(value));
+    b.tier().put(b.user(), k, std::string(h.memory().string(data, checked_length(len, "length"))));
   });
 }
 
@@ -219,9 +221,8 @@ uint32_t Z_envZ___faasm_write_state_from_file(void* ctx, uint32_t key, uint32_t 
     StateBinding& b = binding(h);
     std::string k = key_at(h, key);
     std::string value = read_guest_file(h, h.memory().c_string(path_ptr));
-    b.tier().segment(b.user(), k, value.size())->replace(value);
     auto size = static_cast<uint32_t>(value.size());
-    b.tier().global().put(b.user(), k, std::move(value));
+    b.tier().put(b.user(), k, std::move(value));
     return size;
   });
 }
@@ -285,14 +286,15 @@ void Z_envZ___faasm_push_state(void* ctx, uint32_t key) {
 void Z_envZ___faasm_push_state_partial(void* ctx, uint32_t key) {
   host_call<void>(ctx, [&](HostContext& h) {
     StateBinding& b = binding(h);
-    b.tier().push_partial(b.user(), key_at(h, key));
+    b.tier().push_partial(b.user(), key_at(h, key), wasmlet::engine::deadline_passed);
   });
 }
 
 void Z_envZ___faasm_push_state_partial_mask(void* ctx, uint32_t key, uint32_t mask) {
   host_call<void>(ctx, [&](HostContext& h) {
     StateBinding& b = binding(h);
-    b.tier().push_partial_mask(b.user(), key_at(h, key), key_at(h, mask));
+    b.tier().push_partial_mask(b.user(), key_at(h, key), key_at(h, mask),
+                               wasmlet::engine::deadline_passed);
   });
 }
 
