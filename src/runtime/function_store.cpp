@@ -270,7 +270,8 @@ std::shared_ptr<const engine::Module> FunctionStore::load(const FunctionId& id) 
     // Under the lock: an overwrite removes the module it replaces once meta.json names the new.
     std::lock_guard lock(mutex_);
     auto it = index_.find(id);
-    if (it == index_.end() || it->second.module.empty()) {
+    if (it == index_.end()) throw UnknownFunction(id);
+    if (it->second.module.empty()) {
       throw Error(fmt::format("{} is not a stored wasm function", id.str()));
     }
     bytes = util::read_file(function_dir(id) / it->second.module);

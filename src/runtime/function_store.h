@@ -44,6 +44,11 @@ struct StagedPython {
   bool replaces_nothing_new = false;  // the same package is already stored: never discard it
 };
 
+class UnknownFunction : public Error {
+ public:
+  explicit UnknownFunction(const FunctionId& id) : Error("no function " + id.str()) {}
+};
+
 // Thrown when an upload is refused: the message is the reason (validator message, unknown
 // imports, ...).
 class UploadError : public Error {
@@ -71,7 +76,8 @@ class FunctionStore {
   std::vector<FunctionInfo> list() const;
   bool remove(const FunctionId& id);
 
-  // The loaded module of a stored wasm function (from the compile cache).
+  // The loaded module of a stored wasm function (from the compile cache). Throws
+  // UnknownFunction when it is not (or no longer) stored.
   std::shared_ptr<const engine::Module> load(const FunctionId& id) const;
 
   const std::filesystem::path& data_dir() const { return dir_; }

@@ -139,7 +139,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
   uint64_t id = 0;
   {
     std::lock_guard lock(queue_mutex_);
-    if (stopping_) throw Error("the runtime is shutting down");
+    if (stopping_) throw ShuttingDown();
     if (queue_.size() >= config_.queue_capacity) {
       metrics_.record_rejected();
       throw QueueFull();
@@ -395,6 +395,12 @@ void Runtime::run_job(Job& job) {
       record.error_kind = "exception";
       record.error_message = std::move(r.error);
     }
+  } catch (const UnknownFunction& e) {
+    // Deleted after the call was accepted and before it ran.
+    record.status = CallStatus::Failed;
+    record.return_code = 1;
+    record.error_kind = "unknown_function";
+    record.error_message = e.what();
   } catch (const faaslet::GuestInitError& e) {
     record.status = CallStatus::Failed;
     record.return_code = 1;

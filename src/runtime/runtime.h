@@ -68,9 +68,10 @@ class QueueFull : public Error {
   QueueFull() : Error("the run queue is full") {}
 };
 
-class UnknownFunction : public Error {
+// Calls are refused once shutdown() has begun.
+class ShuttingDown : public Error {
  public:
-  explicit UnknownFunction(const FunctionId& id) : Error("no function " + id.str()) {}
+  ShuttingDown() : Error("the runtime is shutting down") {}
 };
 
 // The function exists but cannot run on this server (a Python function without an interpreter).
@@ -107,8 +108,9 @@ class Runtime {
   std::optional<FunctionInfo> function(const FunctionId& id) const;
   bool remove_function(const FunctionId& id);
 
-  // Queues a call; returns its id. Throws UnknownFunction, Unsupported, QueueFull, or Error
-  // once shut down.
+  // Queues a call; returns its id. Throws UnknownFunction, Unsupported, QueueFull, or
+  // ShuttingDown. A call whose function is deleted before it runs fails with error kind
+  // "unknown_function".
   // `done` (optional) runs on the executor thread when the call finishes.
   uint64_t submit(Invocation invocation, Completion done = {});
   // The call's record while it is queued, running, or kept after it finished.

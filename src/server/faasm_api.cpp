@@ -84,8 +84,10 @@ void invoke(const ApiContext& ctx, Request&& request, const Respond& respond) {
   invoke_sync(ctx.runtime, std::move(invocation), respond,
               [python, capture](const runtime::CallRecord& record) {
                 bool ok = record.status == runtime::CallStatus::Succeeded;
-                return text_reply(ok ? status::ok : status::internal_server_error,
-                                  faasm_output(record, capture, python));
+                auto failed = record.error_kind == "unknown_function"
+                                  ? status::not_found
+                                  : status::internal_server_error;
+                return text_reply(ok ? status::ok : failed, faasm_output(record, capture, python));
               });
 }
 

@@ -12,14 +12,7 @@ uint64_t submit(runtime::Runtime& runtime, runtime::Invocation invocation,
                 runtime::Completion done) {
   try {
     return runtime.submit(std::move(invocation), std::move(done));
-  } catch (const runtime::QueueFull&) {
-    throw;
-  } catch (const runtime::UnknownFunction&) {
-    throw;
-  } catch (const runtime::Unsupported&) {
-    throw;
-  } catch (const Error& e) {
-    // The runtime refuses everything else only once it is shutting down.
+  } catch (const runtime::ShuttingDown& e) {
     throw HttpError(http::status::service_unavailable, "unavailable", e.what());
   }
 }

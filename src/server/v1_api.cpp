@@ -46,7 +46,9 @@ Reply render_call(const runtime::CallRecord& record) {
               {"return_code", record.return_code},
               {"call_id", record.id}};
     put_output(j, record.output);
-    reply = json_reply(status::internal_server_error, j);
+    // A function deleted between the call's acceptance and its start is the client's 404.
+    reply = json_reply(
+        kind == "unknown_function" ? status::not_found : status::internal_server_error, j);
   }
   set_call_headers(reply, record);
   return reply;

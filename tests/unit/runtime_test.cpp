@@ -156,7 +156,24 @@ TEST_F(RuntimeTest, FullQueueRefusesAndRecovers) {
   EXPECT_GE(rt->metrics().rejected, 3u);
   rt->shutdown();  // finishes what was accepted
   for (auto id : ids) EXPECT_EQ(rt->call(id)->status, CallStatus::Failed);
-  EXPECT_THROW(rt->submit({{"f", "echo"}, ""}), Error);
+  EXPECT_THROW(rt->submit({{"f", "echo"}, ""}), runtime::ShuttingDown);
+}
+
+TEST_F(RuntimeTest, ACallWhoseFunctionIsDeletedBeforeItRunsFailsAsUnknown) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 1;
+  config.limits.timeout = 300ms;
+  auto rt = make(config);
+  upload(*rt, {"g", "spin"}, "spin");
+  upload(*rt, {"g", "echo"}, "echo");
+  rt->submit({{"g", "spin"}, ""});  // holds the only executor for 300 ms
+  std::promise<CallRecord> done;
+  auto result = done.get_future();
+  rt->submit({{"g", "echo"}, "x"}, [&](const CallRecord& r) { done.set_value(r); });
+  EXPECT_TRUE(rt->remove_function({"g", "echo"}));
+  CallRecord r = result.get();
+  EXPECT_EQ(r.status, CallStatus::Failed);
+  EXPECT_EQ(r.error_kind, "unknown_function");
 }
 
 TEST_F(RuntimeTest, FinishedResultsAreBounded) {
