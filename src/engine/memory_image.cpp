@@ -124,11 +124,8 @@ MemoryImage MemoryImage::capture(const wasm_rt_memory_t& memory) {
 }
 
 MemoryImage::View& MemoryImage::View::operator=(View&& o) noexcept {
-  if (this != &o) {
-    this->~View();
-    data = std::exchange(o.data, nullptr);
-    size = o.size;
-  }
+  std::swap(data, o.data);  // `o` unmaps what this held when it goes
+  std::swap(size, o.size);
   return *this;
 }
 
