@@ -134,6 +134,19 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
                  "Calls that may wait for an executor; beyond this, 503")
       ->check(CLI::Range(1, 1 << 24))
       ->capture_default_str();
+  sub.add_option("--tenant-queue-capacity", o.tenant_queue_capacity,
+                 "Calls one tenant may have waiting; beyond this, 503 for that tenant")
+      ->check(CLI::Range(1, 1 << 24))
+      ->capture_default_str();
+  sub.add_option("--burst-slots", o.burst_slots,
+                 "Calls of tenants with nothing running that start at once when every "
+                 "executor is busy with other tenants")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  sub.add_option("--max-tree-calls", o.max_tree_calls,
+                 "Calls one request may make in all, chained calls included")
+      ->check(CLI::Range(1, 1 << 30))
+      ->capture_default_str();
   sub.add_option_function<std::string>(
          "--max-body", [&o](const std::string& s) { o.max_body_bytes = parse_bytes(s); },
          "Largest request body, e.g. 64MiB; beyond this, 413")
@@ -188,7 +201,10 @@ int serve_main(const ServeOptions& o) {
   rc.data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
   rc.executor_threads = o.executor_threads;
   rc.state_url = o.state_url;
-  rc.queue_capacity = o.queue_capacity;
+  rc.queue.capacity = o.queue_capacity;
+  rc.queue.per_tenant = o.tenant_queue_capacity;
+  rc.burst_slots = o.burst_slots;
+  rc.call_budget.max_calls = o.max_tree_calls;
   rc.limits.timeout = o.timeout;
   rc.limits.memory_pages = o.memory_pages;
   rc.python_home = o.python_home.empty() ? default_python_home() : o.python_home;

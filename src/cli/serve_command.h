@@ -18,7 +18,10 @@ struct ServeOptions {
   size_t io_threads = 1;
   size_t executor_threads = 2;
   std::filesystem::path data_dir;  // empty: default_data_dir()
-  size_t queue_capacity = 1024;
+  size_t queue_capacity = 4096;         // calls waiting for an executor, in all...
+  size_t tenant_queue_capacity = 1024;  // ...and of one tenant
+  size_t burst_slots = 2;               // see runtime::RuntimeConfig::burst_slots
+  size_t max_tree_calls = 10000;        // calls one request may make, chained ones included
   size_t max_body_bytes = 64ull << 20;
   size_t max_connections = 10000;  // beyond this, 503 (see server::ServerConfig)
   std::chrono::nanoseconds timeout = std::chrono::seconds(60);  // per call

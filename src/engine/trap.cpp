@@ -38,6 +38,8 @@ thread_local TrapPoint* t_point = nullptr;
 thread_local volatile sig_atomic_t t_in_host = 0;
 thread_local volatile sig_atomic_t t_deadline_armed = 0;
 thread_local volatile sig_atomic_t t_deadline_expired = 0;
+thread_local const std::atomic<bool>* t_cancel = nullptr;  // the outermost call's flag
+thread_local volatile sig_atomic_t t_cancelled = 0;
 thread_local volatile sig_atomic_t t_pending = 0;
 thread_local TrapKind t_kind = TrapKind::Unreachable;
 thread_local int t_exit_code = 0;
@@ -47,6 +49,7 @@ thread_local uintptr_t t_stack_hi = 0;
 thread_local std::string t_message;
 
 int timer_signal() { return SIGRTMIN + 2; }
+int cancel_signal() { return SIGRTMIN + 3; }
 
 [[noreturn]] void jump(TrapKind kind) {
   t_kind = kind;
@@ -85,6 +88,15 @@ void on_timer(int, siginfo_t*, void*) {
   t_deadline_expired = 1;
   if (t_in_host) return;  // leave_host() raises it once the host function is done
   jump(TrapKind::Timeout);
+}
+
+// A cancel request reaches whichever call the thread runs now: only one whose flag is set stops.
+void on_cancel(int, siginfo_t*, void*) {
+  const std::atomic<bool>* flag = t_cancel;
+  if (t_point == nullptr || flag == nullptr || !flag->load(std::memory_order_relaxed)) return;
+  t_cancelled = 1;
+  if (t_in_host) return;  // leave_host() raises it once the host function is done
+  jump(TrapKind::Cancelled);
 }
 
 // For failures in destructors and on paths that cannot throw.
@@ -214,9 +226,18 @@ class BoundaryScope {
   void end() noexcept {
     if (ended_) return;
     ended_ = true;
-    // The trap point goes first, so that a late timer signal finds nothing to jump to.
+    // A signal during the switch must find nothing to jump to: while the trap point changes
+    // the thread counts as in host code (handlers then only take note), and an outer boundary's
+    // point is never paired with this one's guest state.
+    t_in_host = 1;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
     t_point = prev_;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
     t_in_host = in_host_;
+    if (outermost_) {
+      t_cancel = nullptr;
+      t_cancelled = 0;
+    }
     if (outermost_ && t_deadline_armed) {
       t_deadline_armed = 0;
       state_.timer().disarm();
@@ -260,6 +281,8 @@ std::string_view trap_kind_id(TrapKind kind) {
       return "stack_exhausted";
     case TrapKind::Timeout:
       return "timeout";
+    case TrapKind::Cancelled:
+      return "cancelled";
     case TrapKind::MemoryLimit:
       return "memory_limit";
     case TrapKind::Exit:
@@ -292,6 +315,8 @@ std::string_view trap_kind_message(TrapKind kind) {
       return "call stack exhausted";
     case TrapKind::Timeout:
       return "time limit exceeded";
+    case TrapKind::Cancelled:
+      return "call cancelled";
     case TrapKind::MemoryLimit:
       return "memory limit exceeded";
     case TrapKind::Exit:
@@ -320,11 +345,15 @@ void install_trap_handlers() {
     timer.sa_sigaction = on_timer;
     timer.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
     sigemptyset(&timer.sa_mask);
-    struct sigaction prev_timer {};
+    struct sigaction cancel = timer;
+    cancel.sa_sigaction = on_cancel;
+    struct sigaction prev_timer {
+    }, prev_cancel{};
     const std::tuple<int, const struct sigaction*, struct sigaction*> handlers[] = {
         {SIGSEGV, &fault, &g_prev_segv},
         {SIGBUS, &fault, &g_prev_bus},
         {timer_signal(), &timer, &prev_timer},
+        {cancel_signal(), &cancel, &prev_cancel},
     };
     // All or nothing: a later call tries again, and must not record our own handler as the one
     // to hand real crashes to.
@@ -357,6 +386,10 @@ std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits&
     if (outermost) {
       t_deadline_expired = 0;
       t_pending = 0;
+      t_cancelled = 0;
+      t_cancel = limits.cancel;
+      // Set before the handler could see the flag: this call will not run.
+      if (t_cancel != nullptr && t_cancel->load()) jump(TrapKind::Cancelled);
       if (limits.timeout.count() > 0) {
         t_deadline_armed = 1;
         state.timer().arm(limits.timeout);
@@ -389,6 +422,10 @@ bool enter_host() {
 
 bool leave_host() {
   t_in_host = 0;
+  if (t_cancelled && !t_pending) {
+    t_pending = 1;
+    t_kind = TrapKind::Cancelled;
+  }
   if (t_deadline_expired && !t_pending) {
     t_pending = 1;
     t_kind = TrapKind::Timeout;
@@ -421,6 +458,16 @@ void raise_trap(TrapKind kind) {
 
 bool in_guarded_call() { return t_point != nullptr; }
 
-bool deadline_passed() { return t_deadline_expired != 0; }
+bool deadline_passed() {
+  return t_deadline_expired != 0 || t_cancelled != 0 ||
+         (t_cancel != nullptr && t_cancel->load(std::memory_order_relaxed));
+}
+
+ThreadHandle current_thread() { return gettid(); }
+
+void interrupt_thread(ThreadHandle thread) {
+  install_trap_handlers();  // the signal must never reach a thread with the default action
+  if (tgkill(getpid(), thread, cancel_signal()) != 0) fail("tgkill");
+}
 
 }  // namespace wasmlet::engine

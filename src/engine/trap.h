@@ -2,6 +2,7 @@
 // Trap boundaries: running guest code so that a wasm trap, a deadline or a guard-page fault
 // comes back as a value instead of killing the process. All state is per thread, so any number
 // of threads run guest code at once, each with its own signal stack and trap point.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -21,6 +22,7 @@ enum class TrapKind : uint8_t {
   IndirectCallTypeMismatch,
   StackExhausted,
   Timeout,
+  Cancelled,    // the call was cancelled from outside (see interrupt_thread)
   MemoryLimit,  // the instance asked for more memory than its limit allows
   Exit,         // the guest called proc_exit; exit_code holds its status
   HostError,    // a host function failed; message says why
@@ -41,7 +43,18 @@ struct Trap {
 
 struct CallLimits {
   std::chrono::nanoseconds timeout{0};  // 0 = no deadline
+  // When set, interrupt_thread() on the running thread stops the call (TrapKind::Cancelled)
+  // once this reads true; a call that starts with it already true does not run.
+  const std::atomic<bool>* cancel = nullptr;
 };
+
+// A thread that may be running guest code, for interrupt_thread().
+using ThreadHandle = int;  // the kernel's thread id
+ThreadHandle current_thread();
+// Asks `thread` to stop its guest call if that call's cancel flag is set: guest code traps at
+// once, host code when it returns. Harmless when the thread runs nothing or another call (whose
+// flag is not set). The thread must still exist.
+void interrupt_thread(ThreadHandle thread);
 
 // Installs the process-wide signal handlers once. Safe to call many times; throws Error when
 // sigaction fails (and a later call tries again).
@@ -75,7 +88,8 @@ void record_host_trap(TrapKind kind, std::string_view message = {}, int exit_cod
 // Traps immediately; only from runtime code that holds no resources.
 [[noreturn]] void raise_trap(TrapKind kind);
 
-// True when the current call's deadline has passed (for host code that waits).
+// True when the current call's deadline has passed or it was cancelled (for host code that
+// waits).
 bool deadline_passed();
 
 // True while the calling thread is inside call_guarded.

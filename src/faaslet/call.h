@@ -7,6 +7,10 @@
 
 #include "engine/trap.h"
 
+namespace wasmlet::host {
+class ChainHandler;
+}
+
 namespace wasmlet::faaslet {
 
 struct Entry {
@@ -21,6 +25,15 @@ struct Entry {
   static Entry exported(std::string n) { return {Kind::Export, std::move(n), 0}; }
   static Entry table(uint32_t i) { return {Kind::TableIndex, {}, i}; }
   static Entry python(std::string function = {}) { return {Kind::Python, std::move(function), 0}; }
+};
+
+// How one call runs, besides its input and entry.
+struct CallOptions {
+  host::ChainHandler* chain = nullptr;  // serves the guest's chaining calls; null: none
+  uint64_t call_id = 0;                 // what the guest is told its call is
+  // Wall-time limit: the function's own when zero, else the smaller of the two.
+  std::chrono::nanoseconds timeout{0};
+  const std::atomic<bool>* cancel = nullptr;  // see engine::CallLimits
 };
 
 struct CallResult {

@@ -14,7 +14,7 @@ bool returns_nothing_or_i32(const engine::Export& e) {
 
 // Calls a () -> () or () -> i32 export.
 std::optional<engine::Trap> call_export(engine::Instance& instance, const std::string& name,
-                                        int32_t& result, std::chrono::nanoseconds timeout) {
+                                        int32_t& result, const engine::CallLimits& limits) {
   const engine::Export* info = instance.module().info().find_export(name);
   const engine::AbiExport* fn = instance.module().find_export(name);
   if (info == nullptr || fn == nullptr) {
@@ -25,7 +25,7 @@ std::optional<engine::Trap> call_export(engine::Instance& instance, const std::s
                         fmt::format("export '{}' must take no arguments", name)};
   }
   uint64_t out[1] = {0};
-  auto trap = instance.call(*fn, {}, out, {timeout});
+  auto trap = instance.call(*fn, {}, out, limits);
   result = static_cast<int32_t>(out[0]);
   return trap;
 }
@@ -38,12 +38,12 @@ std::optional<engine::Trap> initialise(engine::Instance& instance,
   int32_t ignored = 0;
   for (const char* hook : {"_initialize", "__wasm_call_ctors"}) {
     if (info.find_export(hook) != nullptr) {
-      if (auto trap = call_export(instance, hook, ignored, timeout)) return trap;
+      if (auto trap = call_export(instance, hook, ignored, {timeout})) return trap;
       break;
     }
   }
   if (info.find_export("_faasm_zygote") != nullptr) {
-    auto trap = call_export(instance, "_faasm_zygote", ignored, timeout);
+    auto trap = call_export(instance, "_faasm_zygote", ignored, {timeout});
     if (trap) return trap;
     if (ignored != 0) {
       return engine::Trap{engine::TrapKind::HostError, 0,
@@ -54,7 +54,7 @@ std::optional<engine::Trap> initialise(engine::Instance& instance,
 }
 
 CallResult run_entry(engine::Instance& instance, host::HostContext& host, const Entry& entry,
-                     std::chrono::nanoseconds timeout) {
+                     const engine::CallLimits& limits) {
   CallResult result;
   int32_t value = 0;
   auto start = Clock::now();
@@ -65,24 +65,24 @@ CallResult run_entry(engine::Instance& instance, host::HostContext& host, const 
         trap = engine::Trap{engine::TrapKind::HostError, 0,
                             "module has no _start export (build it as a WASI command)"};
       } else {
-        trap = call_export(instance, "_start", value, timeout);
+        trap = call_export(instance, "_start", value, limits);
       }
       break;
     case Entry::Kind::Export:
-      trap = call_export(instance, entry.name, value, timeout);
+      trap = call_export(instance, entry.name, value, limits);
       break;
     case Entry::Kind::TableIndex:
-      trap = instance.call_table_entry(entry.index, value, {timeout});
+      trap = instance.call_table_entry(entry.index, value, limits);
       break;
     case Entry::Kind::Python:
-      trap = call_export(instance, kPythonCallExport, value, timeout);
+      trap = call_export(instance, kPythonCallExport, value, limits);
       break;
   }
   // Modules whose constructors Wasmlet runs (see initialise) leave their destructors, which
   // flush stdio, to the caller as well.
   if (!trap && instance.module().info().find_export("__wasm_call_dtors") != nullptr) {
     int32_t ignored = 0;
-    trap = call_export(instance, "__wasm_call_dtors", ignored, timeout);
+    trap = call_export(instance, "__wasm_call_dtors", ignored, limits);
   }
   result.run_time = Clock::now() - start;
   if (trap && trap->kind == engine::TrapKind::Exit) {

@@ -20,6 +20,6 @@ inline constexpr const char* kPythonCallExport = "wasmlet_py_call";
 
 // Runs one call and collects its output from `host` (whose input the caller has set).
 CallResult run_entry(engine::Instance& instance, host::HostContext& host, const Entry& entry,
-                     std::chrono::nanoseconds timeout);
+                     const engine::CallLimits& limits);
 
 }  // namespace wasmlet::faaslet

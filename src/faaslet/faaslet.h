@@ -24,10 +24,8 @@ class Faaslet {
 
   // Runs one call, then resets. A Faaslet whose call trapped, timed out or hit a limit is no
   // longer reusable and must be discarded.
-  // `chain` (optional) serves the guest's chaining calls during this call; `call_id` is what
-  // the guest is told its call is.
   CallResult call(std::string input, const Entry& entry = Entry::main(),
-                  host::ChainHandler* chain = nullptr, uint64_t call_id = 0);
+                  const CallOptions& options = {});
   bool reusable() const { return reusable_; }
 
   const ProtoFaaslet& proto() const { return *proto_; }

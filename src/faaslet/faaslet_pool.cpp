@@ -27,14 +27,13 @@ void FaasletPool::release(std::unique_ptr<Faaslet> faaslet) {
   if (idle_.size() < max_idle_) idle_.push_back(std::move(faaslet));
 }
 
-CallResult FaasletPool::call(std::string input, const Entry& entry, host::ChainHandler* chain,
-                             uint64_t call_id) {
+CallResult FaasletPool::call(std::string input, const Entry& entry, const CallOptions& options) {
   // The calling thread runs this tenant's code: it takes the tenant's CPU weight (a no-op when
   // it already has it, or when cgroups cannot be managed here).
   if (placement_.cgroups != nullptr)
     placement_.cgroups->enter(placement_.tenant, placement_.cpu_weight);
   auto faaslet = acquire();
-  CallResult result = faaslet->call(std::move(input), entry, chain, call_id);
+  CallResult result = faaslet->call(std::move(input), entry, options);
   release(std::move(faaslet));
   return result;
 }

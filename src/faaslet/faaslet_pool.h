@@ -29,7 +29,7 @@ class FaasletPool {
   FaasletPool& operator=(const FaasletPool&) = delete;
 
   CallResult call(std::string input, const Entry& entry = Entry::main(),
-                  host::ChainHandler* chain = nullptr, uint64_t call_id = 0);
+                  const CallOptions& options = {});
 
   size_t idle() const;
   size_t created() const;

@@ -32,7 +32,7 @@ RunOnceResult run_once(std::shared_ptr<const engine::Module> module, const Funct
     return result;
   }
   result.instantiate_time = std::chrono::steady_clock::now() - start;
-  static_cast<CallResult&>(result) = run_entry(*instance, host, entry, config.limits.timeout);
+  static_cast<CallResult&>(result) = run_entry(*instance, host, entry, {config.limits.timeout});
   return result;
 }
 

@@ -1,11 +1,10 @@
 #include "faaslet/scratch_pool.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <system_error>
-
-#include <fmt/format.h>
 
 namespace wasmlet::faaslet {
 

@@ -10,6 +10,7 @@
 
 #include "host/chain_handler.h"
 #include "runtime/call_record.h"
+#include "runtime/call_tree.h"
 #include "runtime/function_id.h"
 
 namespace wasmlet::runtime {
@@ -19,7 +20,8 @@ struct Invocation;
 
 class CallChain final : public host::ChainHandler {
  public:
-  CallChain(Runtime& runtime, FunctionId caller, uint32_t depth);
+  // `node` is the calling call's place in its tree.
+  CallChain(Runtime& runtime, FunctionId caller, std::shared_ptr<CallNode> node);
 
   uint32_t chain_by_name(const std::string& function, std::string input) override;
   uint32_t chain_by_table_index(uint32_t table_index, std::string input) override;
@@ -38,8 +40,7 @@ class CallChain final : public host::ChainHandler {
 
   Runtime& runtime_;
   FunctionId caller_;
-  uint32_t depth_;
-  size_t started_ = 0;
+  std::shared_ptr<CallNode> node_;
   std::shared_ptr<Children> children_ = std::make_shared<Children>();
 };
 

@@ -23,7 +23,7 @@ struct CallRecord {
   // Why it failed: a trap kind id ("out_of_bounds", "timeout", ...) or "error" for a failure
   // outside the guest (e.g. the function could not be snapshotted); empty on success, except
   // "output_dropped" when the kept record lost an output too large to keep (see
-  // RuntimeConfig::max_kept_output; the caller awaiting the call still got it).
+  // ResultLimits::max_kept_output; the caller awaiting the call still got it).
   std::string error_kind;
   std::string error_message;
   std::chrono::system_clock::time_point submitted_at;

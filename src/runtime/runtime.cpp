@@ -43,7 +43,14 @@ struct Runtime::FunctionEntry {
   FunctionInfo info;
   std::filesystem::path package_dir;  // Python functions
   std::shared_ptr<const engine::Module> module;
-  std::mutex mutex;  // guards pool creation and the restore count
+  uint64_t last_use = 0;  // guarded by the runtime's functions mutex
+
+  // Guards what follows; held only for moments, never while a pool is built or called.
+  std::mutex mutex;
+  std::condition_variable built;
+  bool building = false;
+  uint64_t builds = 0;               // attempts finished, so a waiter knows its attempt ended
+  std::exception_ptr build_failure;  // of the last attempt, for the callers that waited on it
   std::shared_ptr<faaslet::FaasletPool> pool;
   size_t counted_creations = 0;
 };
@@ -56,7 +63,9 @@ Runtime::Runtime(RuntimeConfig config)
       state_(make_global_state(config_.state_url)),
       state_tier_(std::make_unique<state::StateTier>(*state_)),
       state_view_(std::make_unique<state::WriteThroughState>(*state_tier_)),
-      cgroups_(std::make_unique<faaslet::CgroupManager>()) {
+      cgroups_(std::make_unique<faaslet::CgroupManager>()),
+      results_(config_.results),
+      queue_(config_.queue) {
   state_tier_->set_max_keys_per_call(config_.max_state_keys_per_call);
   state_tier_->set_max_bytes_per_user(config_.max_state_bytes_per_tenant);
   if (!cgroups_->available()) {
@@ -68,6 +77,10 @@ Runtime::Runtime(RuntimeConfig config)
   fs::create_directories(config_.data_dir / "scratch");
   config_.executor_threads = std::max<size_t>(1, config_.executor_threads);
   free_slots_ = config_.executor_threads;
+  free_bursts_ = config_.burst_slots;
+  if (config_.call_budget.wall_time.count() == 0) {
+    config_.call_budget.wall_time = config_.limits.timeout;
+  }
   std::lock_guard lock(queue_mutex_);
   for (size_t i = 0; i < config_.executor_threads; ++i) {
     executors_.emplace_back([this] { executor_loop(); });
@@ -136,38 +149,50 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
                     "interpreter (start it with --python-home)",
                     invocation.function.str()));
   }
+  bool from_outside = invocation.node == nullptr;
+  if (from_outside) invocation.node = CallNode::root(config_.call_budget);
+  std::weak_ptr<CallNode> node = invocation.node;
+  FunctionId function = invocation.function;
   uint64_t id = 0;
   {
     std::lock_guard lock(queue_mutex_);
     if (stopping_) throw ShuttingDown();
-    if (queue_.size() >= config_.queue_capacity) {
+    id = results_.add(function);
+    try {
+      queue_.push({id, std::move(invocation), std::move(done), Clock::now()});
+    } catch (const QueueFull& e) {
       metrics_.record_rejected();
-      throw QueueFull();
-    }
-    {
-      std::lock_guard results(results_mutex_);
-      id = next_id_++;
       CallRecord record;
-      record.id = id;
-      record.function = invocation.function;
-      record.submitted_at = std::chrono::system_clock::now();
-      results_bytes_ += record.bytes();
-      results_[id] = std::move(record);
-      prune_results_locked();
+      record.function = std::move(function);
+      record.status = CallStatus::Failed;
+      record.return_code = 1;
+      record.error_kind = "queue_full";
+      record.error_message = e.what();
+      results_.finish(id, std::move(record));
+      throw;
     }
-    queue_.push_back({id, std::move(invocation), std::move(done), Clock::now()});
+    if (from_outside) roots_[id] = std::move(node);
     start_thread_if_needed_locked();
   }
   work_cv_.notify_one();  // one job: one executor (a broadcast would wake them all for nothing)
   return id;
 }
 
-std::optional<CallRecord> Runtime::call(uint64_t id) const {
-  std::lock_guard lock(results_mutex_);
-  auto it = results_.find(id);
-  if (it == results_.end()) return std::nullopt;
-  return it->second;
+bool Runtime::cancel(uint64_t id, const std::string& reason) {
+  std::shared_ptr<CallNode> node;
+  {
+    std::lock_guard lock(queue_mutex_);
+    auto it = roots_.find(id);
+    if (it == roots_.end()) return false;
+    node = it->second.lock();
+  }
+  if (!node) return false;
+  node->cancel(reason);
+  drop_cancelled();
+  return true;
 }
+
+std::optional<CallRecord> Runtime::call(uint64_t id) const { return results_.get(id); }
 
 MetricsSnapshot Runtime::metrics() const {
   MetricsSnapshot s = metrics_.snapshot();
@@ -176,10 +201,20 @@ MetricsSnapshot Runtime::metrics() const {
     s.queue_depth = queue_.size();
     s.running = running_;
   }
-  std::lock_guard lock(functions_mutex_);
-  for (const auto& [id, entry] : entries_) {
-    std::lock_guard entry_lock(entry->mutex);
-    if (entry->pool) s.live_faaslets += entry->pool->idle();
+  std::vector<std::shared_ptr<FunctionEntry>> entries;
+  {
+    std::lock_guard lock(functions_mutex_);
+    entries.reserve(entries_.size());
+    for (const auto& [id, entry] : entries_) entries.push_back(entry);
+  }
+  // Entry mutexes are only ever held for moments: this never waits on a build or a call.
+  for (const auto& entry : entries) {
+    std::shared_ptr<faaslet::FaasletPool> pool;
+    {
+      std::lock_guard entry_lock(entry->mutex);
+      pool = entry->pool;
+    }
+    if (pool) s.live_faaslets += pool->idle();
   }
   s.live_faaslets += s.running;
   return s;
@@ -204,9 +239,16 @@ void Runtime::shutdown() {
   }
 }
 
+// Queued work can start now: on a free slot (waiters back from an await go first), or as a
+// burst for a tenant that has nothing running.
+bool Runtime::work_ready_locked() const {
+  if (queue_.empty()) return false;
+  return free_slots_ > slot_waiters_ || (free_bursts_ > 0 && queue_.has_idle_tenant_work());
+}
+
 void Runtime::start_thread_if_needed_locked() {
-  bool work_waits = !queue_.empty() && free_slots_ > slot_waiters_ && idle_threads_ == 0;
-  if (work_waits && executors_.size() < config_.max_executor_threads) {
+  if (work_ready_locked() && idle_threads_ == 0 &&
+      executors_.size() < config_.max_executor_threads) {
     executors_.emplace_back([this] { executor_loop(); });
   }
 }
@@ -228,17 +270,17 @@ void Runtime::release_slot() {
 }
 
 bool Runtime::run_queued_here(uint64_t id) {
-  Job job;
+  std::optional<QueuedCall> call;
   {
     std::lock_guard lock(queue_mutex_);
-    auto it = std::find_if(queue_.begin(), queue_.end(), [&](const Job& j) { return j.id == id; });
-    if (it == queue_.end()) return false;
-    job = std::move(*it);
-    queue_.erase(it);
+    call = queue_.take(id);
+    if (!call) return false;
+    queue_.started(call->invocation.function.user);
     ++running_;
   }
-  run_job(job);  // on this thread's executor slot, which it already holds
+  run_call(*call);  // on this thread's executor slot, which it already holds
   std::lock_guard lock(queue_mutex_);
+  queue_.finished(call->invocation.function.user);
   --running_;
   return true;
 }
@@ -250,22 +292,21 @@ void Runtime::acquire_slot() {
   --slot_waiters_;
   --free_slots_;
   // Slots this waiter was holding back from queued work are free for it again.
-  bool work_can_run = !queue_.empty() && free_slots_ > slot_waiters_;
+  bool work_can_run = work_ready_locked();
   lock.unlock();
   if (work_can_run) work_cv_.notify_one();
 }
 
 void Runtime::executor_loop() {
   for (;;) {
-    Job job;
+    std::optional<QueuedCall> call;
+    bool burst = false;
     {
       std::unique_lock lock(queue_mutex_);
       ++idle_threads_;
       // Threads returning from an await take freed slots before new work does, so a busy
       // queue cannot starve the calls that are waiting to finish.
-      work_cv_.wait(lock, [&] {
-        return (stopping_ && queue_.empty()) || (!queue_.empty() && free_slots_ > slot_waiters_);
-      });
+      work_cv_.wait(lock, [&] { return (stopping_ && queue_.empty()) || work_ready_locked(); });
       --idle_threads_;
       if (queue_.empty()) {
         // Stopping, and everything queued has run. Threads that went back to sleep while
@@ -273,16 +314,29 @@ void Runtime::executor_loop() {
         work_cv_.notify_all();
         return;
       }
-      job = std::move(queue_.front());
-      queue_.pop_front();
-      --free_slots_;
+      if (free_slots_ > slot_waiters_) {
+        call = queue_.pop(config_.executor_threads);
+        --free_slots_;
+      } else {
+        call = queue_.pop_idle_tenant();
+        --free_bursts_;
+        burst = true;
+      }
+      queue_.started(call->invocation.function.user);
       ++running_;
+      // More may be ready (another idle tenant's burst): let a sleeping thread look.
+      if (work_ready_locked()) work_cv_.notify_one();
     }
-    run_job(job);
+    run_call(*call);
     bool wake_waiter = false;
     {
       std::lock_guard lock(queue_mutex_);
-      ++free_slots_;
+      if (burst) {
+        ++free_bursts_;
+      } else {
+        ++free_slots_;
+      }
+      queue_.finished(call->invocation.function.user);
       --running_;
       wake_waiter = slot_waiters_ > 0;
     }
@@ -291,10 +345,46 @@ void Runtime::executor_loop() {
   }
 }
 
+void Runtime::drop_cancelled() {
+  std::vector<QueuedCall> dropped;
+  {
+    std::lock_guard lock(queue_mutex_);
+    dropped = queue_.take_cancelled();
+  }
+  for (QueuedCall& call : dropped) {
+    fail_unrun(call, "cancelled",
+               fmt::format("cancelled before it ran: {}", call.invocation.node->cancel_reason()));
+  }
+}
+
+void Runtime::fail_unrun(QueuedCall& call, std::string kind, std::string message) {
+  CallRecord record;
+  record.id = call.id;
+  record.function = call.invocation.function;
+  record.status = CallStatus::Failed;
+  record.return_code = 1;
+  record.error_kind = std::move(kind);
+  record.error_message = std::move(message);
+  record.queue_time = Clock::now() - call.queued_at;
+  metrics_.record_call(record.function.str(), record.error_kind,
+                       std::chrono::duration<double>(record.queue_time).count());
+  {
+    std::lock_guard lock(queue_mutex_);
+    roots_.erase(call.id);
+  }
+  Completion done = std::move(call.done);
+  CallRecord copy = done ? record : CallRecord{};
+  results_.finish(call.id, std::move(record));
+  if (done) done(copy);
+}
+
 std::shared_ptr<Runtime::FunctionEntry> Runtime::entry_for(const FunctionId& id) {
   {
     std::lock_guard lock(functions_mutex_);
-    if (auto it = entries_.find(id); it != entries_.end()) return it->second;
+    if (auto it = entries_.find(id); it != entries_.end()) {
+      it->second->last_use = ++use_clock_;
+      return it->second;
+    }
   }
   auto info = store_.get(id);
   if (!info) throw UnknownFunction(id);
@@ -302,7 +392,63 @@ std::shared_ptr<Runtime::FunctionEntry> Runtime::entry_for(const FunctionId& id)
   auto entry = make_entry(*info);
   std::lock_guard lock(functions_mutex_);
   auto [it, inserted] = entries_.emplace(id, entry);
+  it->second->last_use = ++use_clock_;
+  if (inserted) evict_entries_locked(id.user);
   return it->second;
+}
+
+void Runtime::evict_entries_locked(const std::string& tenant) {
+  // The least recently called go first; calls running on an evicted entry keep it until they
+  // finish. Linear scans, but only when a function is loaded.
+  auto evict_lru = [&](bool same_tenant) {
+    auto victim = entries_.end();
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (same_tenant && it->first.user != tenant) continue;
+      if (victim == entries_.end() || it->second->last_use < victim->second->last_use) victim = it;
+    }
+    entries_.erase(victim);
+  };
+  size_t own = 0;
+  for (const auto& [id, entry] : entries_) own += id.user == tenant ? 1 : 0;
+  for (; own > config_.max_live_functions_per_tenant; --own) evict_lru(true);
+  while (entries_.size() > config_.max_live_functions) evict_lru(false);
+}
+
+std::shared_ptr<faaslet::FaasletPool> Runtime::pool_for(FunctionEntry& entry) {
+  std::unique_lock lock(entry.mutex);
+  if (entry.pool) return entry.pool;
+  if (entry.building) {
+    // Another call builds it. Waiting must not keep an executor from other functions.
+    uint64_t attempt = entry.builds;
+    lock.unlock();
+    release_slot();
+    lock.lock();
+    entry.built.wait(lock, [&] { return entry.builds != attempt; });
+    auto pool = entry.pool;
+    auto failure = entry.build_failure;
+    lock.unlock();
+    acquire_slot();
+    if (pool) return pool;
+    std::rethrow_exception(failure);
+  }
+  entry.building = true;
+  lock.unlock();
+  std::shared_ptr<faaslet::FaasletPool> pool;
+  std::exception_ptr failure;
+  try {
+    pool = make_pool(entry);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  lock.lock();
+  entry.building = false;
+  ++entry.builds;
+  entry.pool = pool;
+  entry.build_failure = failure;
+  lock.unlock();
+  entry.built.notify_all();
+  if (failure) std::rethrow_exception(failure);
+  return pool;
 }
 
 std::shared_ptr<Runtime::FunctionEntry> Runtime::make_entry(const FunctionInfo& info) {
@@ -352,29 +498,66 @@ faaslet::Entry Runtime::resolve_entry(const FunctionEntry& entry, const faaslet:
   return asked;
 }
 
-void Runtime::run_job(Job& job) {
-  auto started = Clock::now();
-  {
-    std::lock_guard lock(results_mutex_);
-    if (auto it = results_.find(job.id); it != results_.end())
-      it->second.status = CallStatus::Running;
-  }
+void Runtime::run_call(QueuedCall& call) {
+  CallNode& node = *call.invocation.node;
   CallRecord record;
-  record.id = job.id;
-  record.function = job.invocation.function;
-  record.queue_time = started - job.queued_at;
+  if (node.cancelled()) {
+    record.status = CallStatus::Failed;
+    record.return_code = 1;
+    record.error_kind = "cancelled";
+    record.error_message = fmt::format("cancelled before it ran: {}", node.cancel_reason());
+    record.queue_time = Clock::now() - call.queued_at;
+  } else {
+    results_.set_running(call.id);
+    record = execute(call);
+  }
+  record.id = call.id;
+  record.function = call.invocation.function;
+  // A call that did not succeed takes what it chained with it; one that did leaves its
+  // unawaited calls to run within the tree's budget.
+  if (record.status != CallStatus::Succeeded) {
+    node.cancel_descendants(fmt::format("the calling call {} failed", call.id));
+    drop_cancelled();
+  }
+  std::string outcome = record.status == CallStatus::Succeeded ? "success"
+                        : record.error_kind.empty()            ? "failure"
+                                                               : record.error_kind;
+  metrics_.record_call(record.function.str(), outcome,
+                       std::chrono::duration<double>(record.queue_time + record.run_time).count());
+  if (node.depth() == 0) {
+    std::lock_guard lock(queue_mutex_);
+    roots_.erase(call.id);
+  }
+  Completion done = std::move(call.done);
+  CallRecord copy = done ? record : CallRecord{};
+  results_.finish(call.id, std::move(record));
+  if (done) done(copy);
+}
+
+CallRecord Runtime::execute(QueuedCall& call) {
+  auto started = Clock::now();
+  CallNode& node = *call.invocation.node;
+  if (node.depth() == 0) node.start_clock();
+  CallRecord record;
+  record.queue_time = started - call.queued_at;
   try {
-    if (!store_.get(job.invocation.function)) throw UnknownFunction(job.invocation.function);
-    auto entry = entry_for(job.invocation.function);
-    faaslet::Entry call_entry = resolve_entry(*entry, job.invocation.entry);
-    std::shared_ptr<faaslet::FaasletPool> pool;
-    {
-      std::lock_guard lock(entry->mutex);
-      if (!entry->pool) entry->pool = make_pool(*entry);
-      pool = entry->pool;
+    if (!store_.get(call.invocation.function)) throw UnknownFunction(call.invocation.function);
+    auto entry = entry_for(call.invocation.function);
+    faaslet::Entry call_entry = resolve_entry(*entry, call.invocation.entry);
+    std::shared_ptr<faaslet::FaasletPool> pool = pool_for(*entry);
+    CallChain chain(*this, call.invocation.function, call.invocation.node);
+    faaslet::CallOptions options;
+    options.chain = &chain;
+    options.call_id = call.id;
+    options.cancel = &node.cancel_flag();
+    if (auto deadline = node.deadline()) {
+      options.timeout = std::max(std::chrono::nanoseconds(1), *deadline - Clock::now());
     }
-    CallChain chain(*this, job.invocation.function, job.invocation.chain_depth);
-    faaslet::CallResult r = pool->call(std::move(job.invocation.input), call_entry, &chain, job.id);
+    faaslet::CallResult r;
+    {
+      CallNode::Running running(node);
+      r = pool->call(std::move(call.invocation.input), call_entry, options);
+    }
     {
       std::lock_guard lock(entry->mutex);
       size_t created = pool->created();
@@ -391,6 +574,9 @@ void Runtime::run_job(Job& job) {
     if (r.trap) {
       record.error_kind = std::string(engine::trap_kind_id(r.trap->kind));
       record.error_message = r.trap->describe();
+      if (r.trap->kind == engine::TrapKind::Cancelled) {
+        record.error_message += ": " + node.cancel_reason();
+      }
     } else if (!r.error.empty()) {
       record.error_kind = "exception";
       record.error_message = std::move(r.error);
@@ -418,60 +604,7 @@ void Runtime::run_job(Job& job) {
     record.error_message = e.what();
   }
   record.run_time = Clock::now() - started;
-  std::string outcome = record.status == CallStatus::Succeeded ? "success"
-                        : record.error_kind.empty()            ? "failure"
-                                                               : record.error_kind;
-  metrics_.record_call(record.function.str(), outcome,
-                       std::chrono::duration<double>(record.queue_time + record.run_time).count());
-  Completion done = std::move(job.done);
-  CallRecord copy = done ? record : CallRecord{};
-  finish(job.id, std::move(record));
-  if (done) done(copy);
-}
-
-void Runtime::finish(uint64_t id, CallRecord record) {
-  std::lock_guard lock(results_mutex_);
-  auto it = results_.find(id);
-  if (it == results_.end()) return;
-  record.submitted_at = it->second.submitted_at;
-  if (record.output.size() > config_.max_kept_output) {
-    std::string note = fmt::format(
-        "the output of {} bytes is larger than the {} bytes kept for status queries; only the "
-        "caller that awaited the call received it",
-        record.output.size(), config_.max_kept_output);
-    // A failed call keeps its own reason first.
-    if (record.error_kind.empty()) {
-      record.error_kind = "output_dropped";
-      record.error_message = std::move(note);
-    } else {
-      record.error_message += "; " + note;
-    }
-    std::string().swap(record.output);  // give the memory back, not just the length
-  }
-  results_bytes_ -= it->second.bytes();
-  results_bytes_ += record.bytes();
-  it->second = std::move(record);
-  prune_results_locked();
-}
-
-void Runtime::prune_results_locked() {
-  auto cutoff = std::chrono::system_clock::now() - config_.result_ttl;
-  auto finished = [](const CallRecord& r) {
-    return r.status == CallStatus::Succeeded || r.status == CallStatus::Failed;
-  };
-  // Oldest first: drop finished calls past the age limit, then past the count or byte limit.
-  for (auto it = results_.begin(); it != results_.end();) {
-    bool too_many = results_.size() > config_.max_results;
-    bool too_big = results_bytes_ > config_.max_result_bytes;
-    bool too_old = it->second.submitted_at < cutoff;
-    if (!too_many && !too_big && !too_old) break;
-    if (finished(it->second)) {
-      results_bytes_ -= it->second.bytes();
-      it = results_.erase(it);
-    } else {
-      it = std::next(it);
-    }
-  }
+  return record;
 }
 
 }  // namespace wasmlet::runtime

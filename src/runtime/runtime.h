@@ -18,9 +18,12 @@
 #include "faaslet/call.h"
 #include "faaslet/function_config.h"
 #include "runtime/call_record.h"
+#include "runtime/call_tree.h"
 #include "runtime/function_store.h"
 #include "runtime/metrics.h"
 #include "runtime/python_interpreter.h"
+#include "runtime/result_store.h"
+#include "runtime/run_queue.h"
 #include "state/global_state.h"
 #include "state/state_tier.h"
 
@@ -35,19 +38,22 @@ struct RuntimeConfig {
   std::filesystem::path data_dir;  // function store, compile cache, shared files
   std::string state_url;           // global state tier: empty = in process; redis://HOST:PORT
   size_t executor_threads = 2;
-  size_t queue_capacity = 1024;                 // queued calls beyond this are refused (QueueFull)
-  size_t max_results = 10000;                   // finished calls kept for status queries...
-  std::chrono::seconds result_ttl{600};         // ...and for at most this long
-  size_t max_result_bytes = size_t{256} << 20;  // ...and in at most this much memory
-  // A finished call's output above this is not kept for status queries (error_kind
-  // "output_dropped"); a caller awaiting the call still gets all of it.
-  size_t max_kept_output = size_t{1} << 20;
+  RunQueue::Limits queue;  // queued calls beyond these are refused (QueueFull)
+  // A tenant with nothing running whose call would wait behind other tenants' calls runs it
+  // at once on an extra thread, beyond the executors: at most this many such calls at a time.
+  size_t burst_slots = 2;
+  ResultLimits results;          // finished calls kept for status queries
   size_t max_idle_faaslets = 8;  // per function
+  // Functions whose Proto-Faaslet and pool are kept; past these, the least recently called
+  // are dropped (and rebuilt on their next call), giving back their memory and descriptors.
+  size_t max_live_functions = 1024;
+  size_t max_live_functions_per_tenant = 256;
   // Threads that await a chained call give their executor slot up, and the runtime adds a
   // thread so the callee can run: deep chains cannot deadlock. At most this many threads.
   size_t max_executor_threads = 256;
-  uint32_t max_chain_depth = 16;    // a chain deeper than this fails the chaining call
-  size_t max_chained_calls = 4096;  // calls one call may start
+  // What one call from outside and everything it chains may use. A zero wall time means the
+  // function time limit (limits.timeout).
+  CallBudget call_budget;
   // Distinct state keys one call may touch; past it the state call fails the guest's call.
   size_t max_state_keys_per_call = state::StateTier::kDefaultMaxKeysPerCall;
   // Host memory one user's state segments may hold on this host; writes past it fail.
@@ -63,11 +69,6 @@ struct PythonUpload {
   std::string convention;  // detect (or empty), faasm, openwhisk, lambda
 };
 
-class QueueFull : public Error {
- public:
-  QueueFull() : Error("the run queue is full") {}
-};
-
 // Calls are refused once shutdown() has begun.
 class ShuttingDown : public Error {
  public:
@@ -79,16 +80,6 @@ class Unsupported : public Error {
  public:
   using Error::Error;
 };
-
-struct Invocation {
-  FunctionId function;
-  std::string input;
-  faaslet::Entry entry = faaslet::Entry::main();
-  uint32_t chain_depth = 0;  // 0 for calls from outside; chained calls count up
-};
-
-// Called on an executor thread when a call finishes (successfully or not).
-using Completion = std::function<void(const CallRecord&)>;
 
 class Runtime {
  public:
@@ -110,9 +101,12 @@ class Runtime {
 
   // Queues a call; returns its id. Throws UnknownFunction, Unsupported, QueueFull, or
   // ShuttingDown. A call whose function is deleted before it runs fails with error kind
-  // "unknown_function".
-  // `done` (optional) runs on the executor thread when the call finishes.
+  // "unknown_function"; one cancelled before it runs, with "cancelled".
+  // `done` (optional) runs on the thread that ran the call when it finishes.
   uint64_t submit(Invocation invocation, Completion done = {});
+  // Cancels a call from outside and everything it chained (its caller gave up on it): if
+  // queued it does not run, if running it is interrupted. False for an unknown call.
+  bool cancel(uint64_t id, const std::string& reason);
   // The call's record while it is queued, running, or kept after it finished.
   std::optional<CallRecord> call(uint64_t id) const;
 
@@ -126,32 +120,32 @@ class Runtime {
   void shutdown();
 
  private:
-  struct Job {
-    uint64_t id;
-    Invocation invocation;
-    Completion done;
-    std::chrono::steady_clock::time_point queued_at;
-  };
   struct FunctionEntry;
   friend class CallChain;
 
   void executor_loop();
   void start_thread_if_needed_locked();
-  // An executor thread about to block (awaiting a chained call) gives its slot to others,
-  // and takes one back afterwards.
+  bool work_ready_locked() const;
+  // An executor thread about to block (awaiting a chained call, or another call's build of
+  // the Proto-Faaslet) gives its slot to others, and takes one back afterwards.
   void release_slot();
   void acquire_slot();
   // Runs call `id` on the calling thread if no executor has started it yet; false otherwise.
   // An awaiting caller uses it to skip two thread hand-offs.
   bool run_queued_here(uint64_t id);
-  void run_job(Job& job);
+  void run_call(QueuedCall& call);
+  CallRecord execute(QueuedCall& call);
+  // Fails the queued calls of cancelled trees without running them.
+  void drop_cancelled();
+  void fail_unrun(QueuedCall& call, std::string kind, std::string message);
   std::shared_ptr<FunctionEntry> entry_for(const FunctionId& id);
   std::shared_ptr<FunctionEntry> make_entry(const FunctionInfo& info);
+  void evict_entries_locked(const std::string& tenant);
+  // The entry's pool, built by the first caller; others wait for it without their slot.
+  std::shared_ptr<faaslet::FaasletPool> pool_for(FunctionEntry& entry);
   // The entry's Proto-Faaslet and pool.
   std::shared_ptr<faaslet::FaasletPool> make_pool(const FunctionEntry& entry);
   static faaslet::Entry resolve_entry(const FunctionEntry& entry, const faaslet::Entry& asked);
-  void finish(uint64_t id, CallRecord record);
-  void prune_results_locked();
 
   RuntimeConfig config_;
   engine::Engine engine_;
@@ -162,25 +156,25 @@ class Runtime {
   std::unique_ptr<state::WriteThroughState> state_view_;
   std::unique_ptr<faaslet::CgroupManager> cgroups_;
   Metrics metrics_;
+  ResultStore results_;
 
   mutable std::mutex functions_mutex_;
   std::map<FunctionId, std::shared_ptr<FunctionEntry>> entries_;
+  uint64_t use_clock_ = 0;  // orders entries by last use, for eviction
 
   mutable std::mutex queue_mutex_;
   std::condition_variable work_cv_;  // executors waiting for a job (and a slot)
   std::condition_variable slot_cv_;  // threads back from awaiting, waiting for a slot
-  std::deque<Job> queue_;
+  RunQueue queue_;
   bool stopping_ = false;
   size_t running_ = 0;
   size_t free_slots_ = 0;    // how many more threads may run guest code now
+  size_t free_bursts_ = 0;   // extra calls of otherwise idle tenants that may start now
   size_t idle_threads_ = 0;  // executor threads waiting for work
   size_t slot_waiters_ = 0;  // threads in acquire_slot(): they get freed slots first
   std::vector<std::thread> executors_;
-
-  mutable std::mutex results_mutex_;
-  uint64_t next_id_ = 1;
-  std::map<uint64_t, CallRecord> results_;  // ordered by id = by age
-  size_t results_bytes_ = 0;                // sum of their bytes()
+  // Roots of calls from outside still queued or running, for cancel().
+  std::map<uint64_t, std::weak_ptr<CallNode>> roots_;
 };
 
 }  // namespace wasmlet::runtime

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <fstream>
 #include <future>
+#include <map>
 
 #include "redis_fixture.h"
 #include "test_support.h"
@@ -138,7 +139,7 @@ TEST_F(RuntimeTest, RemovingAFunctionForgetsIt) {
 TEST_F(RuntimeTest, FullQueueRefusesAndRecovers) {
   runtime::RuntimeConfig config;
   config.executor_threads = 1;
-  config.queue_capacity = 2;
+  config.queue.capacity = 2;
   config.limits.timeout = 300ms;
   auto rt = make(config);
   upload(*rt, {"f", "spin"}, "spin");
@@ -178,7 +179,7 @@ TEST_F(RuntimeTest, ACallWhoseFunctionIsDeletedBeforeItRunsFailsAsUnknown) {
 
 TEST_F(RuntimeTest, FinishedResultsAreBounded) {
   runtime::RuntimeConfig config;
-  config.max_results = 50;
+  config.results.max_results = 50;
   auto rt = make(config);
   FunctionId echo{"g", "echo"};
   upload(*rt, echo, "echo");
@@ -229,7 +230,7 @@ TEST_F(RuntimeTest, FanOutDeeperAndWiderThanTheExecutorsCompletes) {
 
 TEST_F(RuntimeTest, ChainDepthIsLimited) {
   runtime::RuntimeConfig config;
-  config.max_chain_depth = 3;
+  config.call_budget.max_depth = 3;
   auto rt = make(config);
   upload(*rt, {"deep", "chain_tree"}, "chain_tree");
   auto r = call_sync(*rt, {"deep", "chain_tree"}, "0 1 5");
@@ -238,7 +239,7 @@ TEST_F(RuntimeTest, ChainDepthIsLimited) {
 
 TEST_F(RuntimeTest, KeptRecordsDropOutputsAboveTheThreshold) {
   runtime::RuntimeConfig config;
-  config.max_kept_output = 4096;
+  config.results.max_kept_output = 4096;
   auto rt = make(config);
   FunctionId echo{"big", "echo"};
   upload(*rt, echo, "echo");
@@ -259,7 +260,7 @@ TEST_F(RuntimeTest, KeptRecordsDropOutputsAboveTheThreshold) {
 
 TEST_F(RuntimeTest, KeptRecordsAreBoundedInBytesOldestFirst) {
   runtime::RuntimeConfig config;
-  config.max_result_bytes = 100 << 10;
+  config.results.max_bytes = 100 << 10;
   auto rt = make(config);
   FunctionId echo{"big", "echo"};
   upload(*rt, echo, "echo");
@@ -452,6 +453,211 @@ TEST_P(StateTest, BadSizesFailTheCallOnly) {
     EXPECT_NE(r.error_message.find("state"), std::string::npos) << r.error_message;
   }
   EXPECT_EQ(run("write k fine"), "ok");  // the host and the function are fine
+}
+
+// --- Scheduling: no head-of-line blocking, fair shares, call trees, per-tenant results ---
+
+// Sets a flag and wakes a waiter when a call finishes; keeps the order calls finished in.
+class Finishes {
+ public:
+  runtime::Completion note(std::string name) {
+    return [this, name = std::move(name)](const CallRecord& r) {
+      std::lock_guard lock(mutex_);
+      order_.push_back(name);
+      records_[name] = r;
+      cv_.notify_all();
+    };
+  }
+  CallRecord wait(const std::string& name) {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return records_.contains(name); });
+    return records_[name];
+  }
+  bool done(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    return records_.contains(name);
+  }
+  std::vector<std::string> order() {
+    std::lock_guard lock(mutex_);
+    return order_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::string> order_;
+  std::map<std::string, CallRecord> records_;
+};
+
+TEST_F(RuntimeTest, AColdBuildBlocksNeitherOtherFunctionsNorMetrics) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 2;
+  config.burst_slots = 0;
+  Finishes finished;  // outlives the runtime, whose last calls may still report to it
+  auto rt = make(config);
+  upload(*rt, {"cold", "slow"}, "slow_zygote");
+  upload(*rt, {"warm", "echo"}, "echo");
+  EXPECT_EQ(call_sync(*rt, {"warm", "echo"}, "warm up").output, "warm up");
+  // Two callers of the cold function: one builds its Proto-Faaslet (a second of zygote), the
+  // other waits for that build without holding the second executor.
+  rt->submit({{"cold", "slow"}, ""}, finished.note("slow 1"));
+  rt->submit({{"cold", "slow"}, ""}, finished.note("slow 2"));
+  std::this_thread::sleep_for(100ms);  // let both start
+  for (int i = 0; i < 20; ++i) {
+    rt->metrics();  // would wait for the build while holding the registry lock
+    rt->submit({{"warm", "echo"}, std::to_string(i)}, finished.note("echo " + std::to_string(i)));
+    finished.wait("echo " + std::to_string(i));
+  }
+  EXPECT_FALSE(finished.done("slow 1")) << "the zygote finished before the warm calls did";
+  EXPECT_EQ(finished.wait("slow 1").output, "ready");
+  EXPECT_EQ(finished.wait("slow 2").output, "ready");
+  EXPECT_EQ(rt->metrics().snapshots, 2u);  // the cold function was built once
+}
+
+TEST_F(RuntimeTest, ATenantWithNothingRunningIsNotStarvedByAnotherTenantsLongCalls) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 2;
+  config.limits.timeout = 1500ms;
+  Finishes finished;  // outlives the runtime, whose last calls may still report to it
+  auto rt = make(config);
+  upload(*rt, {"hog", "spin"}, "spin");
+  upload(*rt, {"meek", "echo"}, "echo");
+  EXPECT_EQ(call_sync(*rt, {"meek", "echo"}, "x").output, "x");
+  for (int i = 0; i < 6; ++i) rt->submit({{"hog", "spin"}, ""}, finished.note("spin"));
+  std::this_thread::sleep_for(50ms);  // both executors now spin until their time limit
+  for (int i = 0; i < 5; ++i) {
+    std::string name = "echo " + std::to_string(i);
+    rt->submit({{"meek", "echo"}, name}, finished.note(name));
+    EXPECT_EQ(finished.wait(name).output, name);
+  }
+  // Every short call ran on a burst slot while the hog's calls held the executors.
+  auto order = finished.order();
+  ASSERT_GE(order.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(order[i], "echo " + std::to_string(i));
+}
+
+TEST_F(RuntimeTest, WithoutBurstsTenantsTakeTurnsInTheQueue) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 1;
+  config.burst_slots = 0;
+  config.limits.timeout = 200ms;
+  Finishes finished;  // outlives the runtime, whose last calls may still report to it
+  auto rt = make(config);
+  upload(*rt, {"hog", "spin"}, "spin");
+  upload(*rt, {"meek", "echo"}, "echo");
+  for (int i = 0; i < 4; ++i) {
+    rt->submit({{"hog", "spin"}, ""}, finished.note("spin " + std::to_string(i)));
+  }
+  rt->submit({{"meek", "echo"}, "x"}, finished.note("echo"));
+  finished.wait("spin 3");
+  auto order = finished.order();
+  // Queued behind four of the hog's calls, the echo still ran second: the tenants alternate.
+  ASSERT_GE(order.size(), 2u);
+  EXPECT_EQ(order[1], "echo");
+}
+
+TEST_F(RuntimeTest, AFullQueueRefusesTheTenantThatFilledIt) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 1;
+  config.burst_slots = 0;
+  config.queue.per_tenant = 2;
+  config.limits.timeout = 300ms;
+  Finishes finished;  // outlives the runtime, whose last calls may still report to it
+  auto rt = make(config);
+  upload(*rt, {"hog", "spin"}, "spin");
+  upload(*rt, {"meek", "echo"}, "echo");
+  int refused = 0;
+  for (int i = 0; i < 6; ++i) {
+    try {
+      rt->submit({{"hog", "spin"}, ""});
+    } catch (const runtime::QueueFull& e) {
+      ++refused;
+      EXPECT_NE(std::string(e.what()).find("tenant hog"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_GE(refused, 3);
+  EXPECT_NO_THROW(rt->submit({{"meek", "echo"}, "still served"}, finished.note("echo")));
+  EXPECT_EQ(finished.wait("echo").output, "still served");
+}
+
+TEST_F(RuntimeTest, AChainBombEndsAtTheTreeBudgetAndLeavesTheQueueEmpty) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 2;
+  config.call_budget.max_calls = 300;
+  Finishes finished;  // outlives the runtime, whose last calls may still report to it
+  auto rt = make(config);
+  upload(*rt, {"bomb", "chain_tree"}, "chain_tree");
+  // Fan-out 16, depth 8: 4.8 million calls if nothing stopped it.
+  rt->submit({{"bomb", "chain_tree"}, "0 16 8"}, finished.note("root"));
+  CallRecord root = finished.wait("root");
+  EXPECT_EQ(root.status, CallStatus::Failed);
+  EXPECT_EQ(rt->metrics().queue_depth, 0u);  // nothing of the tree is left to run
+  for (int i = 0; i < 500 && rt->metrics().running > 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(rt->metrics().running, 0u);
+  auto m = rt->metrics();
+  uint64_t calls = 0;
+  for (const auto& [key, count] : m.invocations) calls += count;
+  EXPECT_LE(calls, 300u);  // the budget, the root included
+}
+
+TEST_F(RuntimeTest, ARunningCallCanBeCancelledWithEverythingItChained) {
+  runtime::RuntimeConfig config;
+  config.limits.timeout = 30s;
+  Finishes finished;  // outlives the runtime, whose last calls may still report to it
+  auto rt = make(config);
+  upload(*rt, {"c", "spin"}, "spin");
+  uint64_t id = rt->submit({{"c", "spin"}, ""}, finished.note("spin"));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(rt->cancel(id, "the client went away"));
+  CallRecord r = finished.wait("spin");
+  EXPECT_EQ(r.error_kind, "cancelled");  // not "timeout": it was interrupted, 30 s early
+  EXPECT_NE(r.error_message.find("the client went away"), std::string::npos) << r.error_message;
+  EXPECT_FALSE(rt->cancel(id, "again"));  // finished calls are not roots any more
+}
+
+TEST_F(RuntimeTest, AFailedParentTakesItsQueuedChildrenWithIt) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 1;
+  config.burst_slots = 0;
+  config.limits.timeout = 300ms;
+  auto rt = make(config);
+  upload(*rt, {"tree", "chain_tree"}, "chain_tree");
+  // Every node spins waiting on its children until the 300 ms tree budget runs out.
+  auto r = call_sync(*rt, {"tree", "chain_tree"}, "0 3 12");
+  EXPECT_EQ(r.status, CallStatus::Failed);
+  for (int i = 0; i < 500 && rt->metrics().running > 0; ++i) std::this_thread::sleep_for(10ms);
+  auto m = rt->metrics();
+  EXPECT_EQ(m.queue_depth, 0u);
+  EXPECT_EQ(m.running, 0u);
+}
+
+TEST_F(RuntimeTest, OneTenantsLoadDoesNotEvictAnothersResults) {
+  runtime::RuntimeConfig config;
+  config.results.max_results_per_tenant = 20;
+  auto rt = make(config);
+  upload(*rt, {"quiet", "echo"}, "echo");
+  upload(*rt, {"loud", "echo"}, "echo");
+  uint64_t kept = call_sync(*rt, {"quiet", "echo"}, "mine").id;
+  std::vector<uint64_t> loud;
+  for (int i = 0; i < 100; ++i) loud.push_back(call_sync(*rt, {"loud", "echo"}, "x").id);
+  ASSERT_TRUE(rt->call(kept));
+  EXPECT_EQ(rt->call(kept)->output, "mine");
+  EXPECT_FALSE(rt->call(loud.front()));  // the loud tenant lost its own oldest
+  EXPECT_TRUE(rt->call(loud.back()));
+}
+
+TEST_F(RuntimeTest, IdleFunctionsAreEvictedLeastRecentlyUsedFirst) {
+  runtime::RuntimeConfig config;
+  config.max_live_functions = 2;
+  auto rt = make(config);
+  for (const char* name : {"a", "b", "c"}) upload(*rt, {"lru", name}, "echo");
+  for (const char* name : {"a", "b", "a", "c", "a"}) {
+    EXPECT_EQ(call_sync(*rt, {"lru", name}, name).output, name);
+  }
+  // a, b built; c evicts b (a was used since); a is still live at the end.
+  EXPECT_EQ(rt->metrics().snapshots, 3u);
+  EXPECT_EQ(call_sync(*rt, {"lru", "b"}, "b").output, "b");  // rebuilt after eviction
+  EXPECT_EQ(rt->metrics().snapshots, 4u);
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ class ServerTest : public ::testing::Test {
     runtime::RuntimeConfig rc;
     rc.data_dir = dir_.path();
     rc.executor_threads = s.executors;
-    rc.queue_capacity = s.queue_capacity;
+    rc.queue.capacity = s.queue_capacity;
     rc.limits.timeout = s.timeout;
     runtime_ = std::make_unique<runtime::Runtime>(rc);
     server::ServerConfig sc;

@@ -1,0 +1,123 @@
+#include "runtime/result_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace wasmlet::runtime {
+
+uint64_t ResultStore::add(const FunctionId& function) {
+  std::lock_guard lock(mutex_);
+  uint64_t id = next_id_++;
+  CallRecord record;
+  record.id = id;
+  record.function = function;
+  record.submitted_at = std::chrono::system_clock::now();
+  account(record, true);
+  records_.emplace(id, std::move(record));
+  prune_locked(function.user);
+  return id;
+}
+
+void ResultStore::set_running(uint64_t id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = records_.find(id); it != records_.end()) it->second.status = CallStatus::Running;
+}
+
+void ResultStore::finish(uint64_t id, CallRecord record) {
+  std::lock_guard lock(mutex_);
+  auto it = records_.find(id);
+  if (it == records_.end()) return;
+  record.submitted_at = it->second.submitted_at;
+  if (record.output.size() > limits_.max_kept_output) {
+    std::string note = fmt::format(
+        "the output of {} bytes is larger than the {} bytes kept for status queries; only the "
+        "caller that awaited the call received it",
+        record.output.size(), limits_.max_kept_output);
+    // A failed call keeps its own reason first.
+    if (record.error_kind.empty()) {
+      record.error_kind = "output_dropped";
+      record.error_message = std::move(note);
+    } else {
+      record.error_message += "; " + note;
+    }
+    std::string().swap(record.output);  // give the memory back, not just the length
+  }
+  account(it->second, false);
+  it->second = std::move(record);
+  account(it->second, true);
+  tenants_[it->second.function.user].finished.insert(id);
+  prune_locked(it->second.function.user);
+}
+
+std::optional<CallRecord> ResultStore::get(uint64_t id) const {
+  std::lock_guard lock(mutex_);
+  auto it = records_.find(id);
+  if (it == records_.end()) return std::nullopt;
+  return it->second;
+}
+
+size_t ResultStore::size() const {
+  std::lock_guard lock(mutex_);
+  return records_.size();
+}
+
+void ResultStore::account(const CallRecord& record, bool add) {
+  Usage& usage = tenants_[record.function.user];
+  size_t bytes = record.bytes();
+  if (add) {
+    ++usage.records;
+    usage.bytes += bytes;
+    bytes_ += bytes;
+  } else {
+    --usage.records;
+    usage.bytes -= bytes;
+    bytes_ -= bytes;
+  }
+}
+
+void ResultStore::evict(std::map<uint64_t, CallRecord>::iterator it) {
+  const std::string tenant = it->second.function.user;
+  account(it->second, false);
+  Usage& usage = tenants_[tenant];
+  usage.finished.erase(it->first);
+  records_.erase(it);
+  if (usage.records == 0) tenants_.erase(tenant);
+}
+
+void ResultStore::prune_locked(const std::string& tenant) {
+  // Past their age, oldest first, whoever they belong to.
+  auto cutoff = std::chrono::system_clock::now() - limits_.ttl;
+  for (auto it = records_.begin(); it != records_.end() && it->second.submitted_at < cutoff;) {
+    bool finished = tenants_[it->second.function.user].finished.contains(it->first);
+    auto next = std::next(it);
+    if (finished) evict(it);
+    it = next;
+  }
+  // Past the tenant's own limits: its oldest finished records go.
+  auto over_own = [&] {
+    auto u = tenants_.find(tenant);
+    return u != tenants_.end() && !u->second.finished.empty() &&
+           (u->second.records > limits_.max_results_per_tenant ||
+            u->second.bytes > limits_.max_bytes_per_tenant);
+  };
+  while (over_own()) evict(records_.find(*tenants_[tenant].finished.begin()));
+  // Past the server's: from whichever tenant holds the most, so one within its own limits
+  // loses records only when every other holds no more.
+  while (records_.size() > limits_.max_results || bytes_ > limits_.max_bytes) {
+    bool by_count = records_.size() > limits_.max_results;
+    auto largest = tenants_.end();
+    for (auto u = tenants_.begin(); u != tenants_.end(); ++u) {
+      if (u->second.finished.empty()) continue;
+      size_t size = by_count ? u->second.records : u->second.bytes;
+      size_t best = largest == tenants_.end()
+                        ? 0
+                        : (by_count ? largest->second.records : largest->second.bytes);
+      if (largest == tenants_.end() || size > best) largest = u;
+    }
+    if (largest == tenants_.end()) break;  // only unfinished calls: they are never dropped
+    evict(records_.find(*largest->second.finished.begin()));
+  }
+}
+
+}  // namespace wasmlet::runtime

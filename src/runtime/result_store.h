@@ -1,0 +1,59 @@
+#pragma once
+// The records of calls for status queries: queued and running ones, and finished ones for a
+// while. Finished records are kept by count, bytes and age per tenant, so that one tenant's
+// load cannot evict another's results before their time; the server-wide count and bytes are
+// a backstop that evicts from the tenant holding the most. Thread-safe.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "runtime/call_record.h"
+
+namespace wasmlet::runtime {
+
+struct ResultLimits {
+  size_t max_results = 10000;            // records kept in all...
+  size_t max_bytes = size_t{256} << 20;  // ...holding at most this much memory
+  size_t max_results_per_tenant = 2000;  // the same for one tenant
+  size_t max_bytes_per_tenant = size_t{64} << 20;
+  std::chrono::seconds ttl{600};  // a finished record is dropped this long after submission
+  // A finished call's output above this is not kept (error_kind "output_dropped"); a caller
+  // awaiting the call still gets all of it.
+  size_t max_kept_output = size_t{1} << 20;
+};
+
+class ResultStore {
+ public:
+  explicit ResultStore(ResultLimits limits) : limits_(limits) {}
+
+  // A new queued record; returns its id.
+  uint64_t add(const FunctionId& function);
+  void set_running(uint64_t id);
+  // Replaces the record with the finished one (which keeps the submission time).
+  void finish(uint64_t id, CallRecord record);
+  std::optional<CallRecord> get(uint64_t id) const;
+  size_t size() const;
+
+ private:
+  struct Usage {
+    size_t records = 0;
+    size_t bytes = 0;
+    std::set<uint64_t> finished;  // ids, oldest first
+  };
+  void account(const CallRecord& record, bool add);
+  void evict(std::map<uint64_t, CallRecord>::iterator it);
+  void prune_locked(const std::string& tenant);
+
+  const ResultLimits limits_;
+  mutable std::mutex mutex_;
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, CallRecord> records_;  // ordered by id = by age
+  std::map<std::string, Usage> tenants_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace wasmlet::runtime

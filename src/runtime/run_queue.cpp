@@ -1,0 +1,119 @@
+#include "runtime/run_queue.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace wasmlet::runtime {
+
+void RunQueue::push(QueuedCall call) {
+  const std::string& tenant = call.invocation.function.user;
+  auto it = tenants_.find(tenant);
+  size_t queued = it == tenants_.end() ? 0 : it->second.calls.size();
+  if (queued >= limits_.per_tenant) {
+    throw QueueFull(fmt::format("tenant {} has {} calls queued, its limit", tenant, queued));
+  }
+  if (size_ >= limits_.capacity) throw QueueFull("the run queue is full");
+  if (it == tenants_.end()) it = tenants_.try_emplace(tenant).first;
+  it->second.calls.push_back(std::move(call));
+  ++size_;
+}
+
+std::optional<QueuedCall> RunQueue::pop(size_t slots) {
+  if (size_ == 0) return std::nullopt;
+  // Tenants with work: those with calls queued or running. Linear in them: a handful.
+  size_t share = std::max<size_t>(1, (slots + tenants_.size() - 1) / tenants_.size());
+  auto best = tenants_.end();
+  bool best_under = false;
+  for (auto it = tenants_.begin(); it != tenants_.end(); ++it) {
+    if (it->second.calls.empty()) continue;
+    bool under = it->second.running < share;
+    // Under its share beats over it (everyone over: work still does not wait while an
+    // executor is free); then the one served least recently.
+    if (best == tenants_.end() || (under && !best_under) ||
+        (under == best_under && it->second.last_served < best->second.last_served)) {
+      best = it;
+      best_under = under;
+    }
+  }
+  return pop_from(best);
+}
+
+std::optional<QueuedCall> RunQueue::pop_idle_tenant() {
+  auto best = tenants_.end();
+  for (auto it = tenants_.begin(); it != tenants_.end(); ++it) {
+    if (it->second.calls.empty() || it->second.running > 0) continue;
+    if (best == tenants_.end() || it->second.last_served < best->second.last_served) best = it;
+  }
+  if (best == tenants_.end()) return std::nullopt;
+  return pop_from(best);
+}
+
+bool RunQueue::has_idle_tenant_work() const {
+  return std::any_of(tenants_.begin(), tenants_.end(), [](const auto& t) {
+    return !t.second.calls.empty() && t.second.running == 0;
+  });
+}
+
+QueuedCall RunQueue::pop_from(TenantMap::iterator tenant) {
+  QueuedCall call = std::move(tenant->second.calls.front());
+  tenant->second.calls.pop_front();
+  tenant->second.last_served = ++serves_;
+  --size_;
+  forget_if_idle(tenant);
+  return call;
+}
+
+std::optional<QueuedCall> RunQueue::take(uint64_t id) {
+  for (auto t = tenants_.begin(); t != tenants_.end(); ++t) {
+    auto& calls = t->second.calls;
+    auto it =
+        std::find_if(calls.begin(), calls.end(), [&](const QueuedCall& c) { return c.id == id; });
+    if (it == calls.end()) continue;
+    QueuedCall call = std::move(*it);
+    calls.erase(it);
+    --size_;
+    forget_if_idle(t);
+    return call;
+  }
+  return std::nullopt;
+}
+
+std::vector<QueuedCall> RunQueue::take_cancelled() {
+  std::vector<QueuedCall> out;
+  auto cancelled = [](const QueuedCall& c) {
+    return c.invocation.node != nullptr && c.invocation.node->cancelled();
+  };
+  for (auto t = tenants_.begin(); t != tenants_.end();) {
+    auto& calls = t->second.calls;
+    auto keep = std::stable_partition(calls.begin(), calls.end(),
+                                      [&](const QueuedCall& c) { return !cancelled(c); });
+    for (auto it = keep; it != calls.end(); ++it) out.push_back(std::move(*it));
+    size_ -= static_cast<size_t>(calls.end() - keep);
+    calls.erase(keep, calls.end());
+    auto next = std::next(t);
+    forget_if_idle(t);
+    t = next;
+  }
+  return out;
+}
+
+void RunQueue::started(const std::string& tenant) {
+  auto [it, added] = tenants_.try_emplace(tenant);
+  ++it->second.running;
+  // A tenant that was forgotten while idle comes back as served now, not as new.
+  if (added) it->second.last_served = serves_;
+}
+
+void RunQueue::finished(const std::string& tenant) {
+  auto it = tenants_.find(tenant);
+  if (it == tenants_.end() || it->second.running == 0) return;
+  --it->second.running;
+  forget_if_idle(it);
+}
+
+void RunQueue::forget_if_idle(TenantMap::iterator tenant) {
+  if (tenant->second.calls.empty() && tenant->second.running == 0) tenants_.erase(tenant);
+}
+
+}  // namespace wasmlet::runtime

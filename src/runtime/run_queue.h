@@ -1,0 +1,92 @@
+#pragma once
+// Calls waiting for an executor, one queue per tenant, served so that no tenant's backlog or
+// long calls starve another: the tenant served least recently goes next (a tenant new to the
+// queue first), a tenant at or over its fair share of the executors (their number divided by
+// the tenants with work) yields to one under it, and each tenant may queue only so many
+// calls, so a full queue refuses the tenant that filled it.
+// Not thread-safe: the runtime guards it with its queue mutex.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "faaslet/call.h"
+#include "runtime/call_record.h"
+#include "runtime/call_tree.h"
+#include "runtime/function_id.h"
+#include "util/error.h"
+
+namespace wasmlet::runtime {
+
+struct Invocation {
+  FunctionId function;
+  std::string input;
+  faaslet::Entry entry = faaslet::Entry::main();
+  // The call that chained this one; null for calls from outside (a new tree).
+  std::shared_ptr<CallNode> node;
+};
+
+// Called on the thread that ran the call when it finishes (successfully or not).
+using Completion = std::function<void(const CallRecord&)>;
+
+struct QueuedCall {
+  uint64_t id = 0;
+  Invocation invocation;
+  Completion done;
+  std::chrono::steady_clock::time_point queued_at;
+};
+
+class QueueFull : public Error {
+ public:
+  using Error::Error;
+};
+
+class RunQueue {
+ public:
+  struct Limits {
+    size_t capacity = 4096;    // calls queued in all
+    size_t per_tenant = 1024;  // calls one tenant may have queued
+  };
+  explicit RunQueue(Limits limits) : limits_(limits) {}
+
+  // Throws QueueFull naming the limit.
+  void push(QueuedCall call);
+  // The next call to run on one of `slots` executors; nullopt when nothing is queued.
+  std::optional<QueuedCall> pop(size_t slots);
+  // The oldest call of a tenant with nothing running; nullopt when there is none.
+  std::optional<QueuedCall> pop_idle_tenant();
+  bool has_idle_tenant_work() const;
+  // Call `id`, if it is still queued.
+  std::optional<QueuedCall> take(uint64_t id);
+  // Every queued call whose node has been cancelled.
+  std::vector<QueuedCall> take_cancelled();
+
+  // Calls of `tenant` that are running (the queue counts them for fair shares).
+  void started(const std::string& tenant);
+  void finished(const std::string& tenant);
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  struct Tenant {
+    std::deque<QueuedCall> calls;
+    size_t running = 0;
+    uint64_t last_served = 0;  // when it last had a call popped, by serves_
+  };
+  using TenantMap = std::map<std::string, Tenant>;
+  QueuedCall pop_from(TenantMap::iterator tenant);
+  void forget_if_idle(TenantMap::iterator tenant);
+
+  Limits limits_;
+  TenantMap tenants_;  // those with calls queued or running
+  size_t size_ = 0;
+  uint64_t serves_ = 0;
+};
+
+}  // namespace wasmlet::runtime
