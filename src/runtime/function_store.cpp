@@ -137,10 +137,13 @@ fs::path FunctionStore::function_dir(const FunctionId& id) const {
   return dir_ / "functions" / id.user / id.name;
 }
 
-FunctionInfo FunctionStore::put_wasm(const FunctionId& id, std::span<const unsigned char> wasm) {
+FunctionInfo FunctionStore::put_wasm(const FunctionId& id, std::span<const unsigned char> wasm,
+                                     std::stop_token stop) {
   std::shared_ptr<const engine::Module> module;
+  engine::LoadOptions options = load_options_;
+  options.stop = std::move(stop);
   try {
-    module = engine_.load(wasm, load_options_);
+    module = engine_.load(wasm, options);
   } catch (const engine::ModuleRejected& e) {
     throw UploadError(e.what());  // the module's fault; a compiler failure is the server's
   }

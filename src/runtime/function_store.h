@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,8 @@ class FunctionStore {
   FunctionStore(std::filesystem::path data_dir, const engine::Engine& engine,
                 engine::LoadOptions load_options);
 
-  FunctionInfo put_wasm(const FunctionId& id, std::span<const unsigned char> wasm);
+  FunctionInfo put_wasm(const FunctionId& id, std::span<const unsigned char> wasm,
+                        std::stop_token stop = {});
   // Unpacks a Python source file or package archive (see python_package.h). Throws
   // PackageError when the upload is unusable.
   StagedPython stage_python(const FunctionId& id, std::string_view body,

@@ -89,8 +89,9 @@ Runtime::Runtime(RuntimeConfig config)
 
 Runtime::~Runtime() { shutdown(); }
 
-FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned char> wasm) {
-  FunctionInfo info = store_.put_wasm(id, wasm);
+FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned char> wasm,
+                                  std::stop_token stop) {
+  FunctionInfo info = store_.put_wasm(id, wasm, std::move(stop));
   if (info.compile_seconds > 0) metrics_.record_compile(info.compile_seconds);
   std::lock_guard lock(functions_mutex_);
   entries_.erase(id);  // calls already running keep the old entry until they finish

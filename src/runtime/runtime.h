@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
@@ -89,7 +90,9 @@ class Runtime {
   ~Runtime();  // shutdown()
 
   // Functions. Uploads compile first and throw UploadError with the reason.
-  FunctionInfo upload_wasm(const FunctionId& id, std::span<const unsigned char> wasm);
+  // A stop request on `stop` cancels the compile (engine::CompileCancelled).
+  FunctionInfo upload_wasm(const FunctionId& id, std::span<const unsigned char> wasm,
+                           std::stop_token stop = {});
   // A Python source file or package archive. The function's module is imported (its
   // Proto-Faaslet made) before anything is listed: a syntax error, a failed import or a
   // missing entry throws UploadError with the traceback, and stores nothing.

@@ -11,17 +11,20 @@
 
 namespace wasmlet::server {
 
+// Runs a task on a worker thread. The task must not throw.
+using Runner = std::function<void(std::function<void()>)>;
+
 struct ApiContext {
   runtime::Runtime& runtime;
-  // Runs the task on a worker thread. The task must not throw.
-  std::function<void(std::function<void()>)> run_blocking;
+  Runner run_blocking;         // state and file I/O: short tasks
+  Runner run_compile;          // uploads, which compile: never in the way of the short ones
   bool capture_stdout = true;  // see ServerConfig
 };
 
-// Runs `work` on a worker thread and answers with its reply, or with its exception's.
-inline void reply_blocking(const ApiContext& ctx, ErrorStyle style, Respond respond,
-                           std::function<Reply()> work) {
-  ctx.run_blocking([style, respond = std::move(respond), work = std::move(work)] {
+// Runs `work` through `run` and answers with its reply, or with its exception's.
+inline void reply_on(const Runner& run, ErrorStyle style, Respond respond,
+                     std::function<Reply()> work) {
+  run([style, respond = std::move(respond), work = std::move(work)] {
     Reply reply;
     try {
       reply = work();
@@ -30,6 +33,16 @@ inline void reply_blocking(const ApiContext& ctx, ErrorStyle style, Respond resp
     }
     respond(std::move(reply));
   });
+}
+
+inline void reply_blocking(const ApiContext& ctx, ErrorStyle style, Respond respond,
+                           std::function<Reply()> work) {
+  reply_on(ctx.run_blocking, style, std::move(respond), std::move(work));
+}
+
+inline void reply_compiling(const ApiContext& ctx, ErrorStyle style, Respond respond,
+                            std::function<Reply()> work) {
+  reply_on(ctx.run_compile, style, std::move(respond), std::move(work));
 }
 
 inline std::span<const unsigned char> as_bytes(std::string_view s) {

@@ -59,7 +59,7 @@ void status_query(const ApiContext& ctx, uint64_t id, const Respond& respond) {
   respond(std::move(reply));
 }
 
-void invoke(const ApiContext& ctx, Request&& request, const Respond& respond) {
+void invoke(const ApiContext& ctx, Request&& request, const RouteMatch& m, const Respond& respond) {
   FaasmMessage msg = parse_faasm_message(request.body());
   if (msg.status_id) return status_query(ctx, *msg.status_id, respond);
 
@@ -81,14 +81,15 @@ void invoke(const ApiContext& ctx, Request&& request, const Respond& respond) {
   }
   bool python = msg.python;
   bool capture = ctx.capture_stdout;
-  invoke_sync(ctx.runtime, std::move(invocation), respond,
-              [python, capture](const runtime::CallRecord& record) {
-                bool ok = record.status == runtime::CallStatus::Succeeded;
-                auto failed = record.error_kind == "unknown_function"
-                                  ? status::not_found
-                                  : status::internal_server_error;
-                return text_reply(ok ? status::ok : failed, faasm_output(record, capture, python));
-              });
+  invoke_sync(
+      ctx.runtime, std::move(invocation), respond,
+      [python, capture](const runtime::CallRecord& record) {
+        bool ok = record.status == runtime::CallStatus::Succeeded;
+        auto failed = record.error_kind == "unknown_function" ? status::not_found
+                                                              : status::internal_server_error;
+        return text_reply(ok ? status::ok : failed, faasm_output(record, capture, python));
+      },
+      m.abandoned);
 }
 
 std::string file_path_header(const Request& request) {
@@ -105,21 +106,22 @@ void add_faasm_routes(Router& router, const ApiContext& ctx) {
   router.add(http::verb::put, "/f/{}/{}", kStyle,
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
-               reply_blocking(ctx, kStyle, respond, [ctx, id, body = std::move(request.body())] {
-                 ctx.runtime.upload_wasm(id, as_bytes(body));
-                 return text_reply(status::ok, "Function upload complete");
-               });
+               reply_compiling(ctx, kStyle, respond,
+                               [ctx, id, stop = m.abandoned, body = std::move(request.body())] {
+                                 ctx.runtime.upload_wasm(id, as_bytes(body), stop);
+                                 return text_reply(status::ok, "Function upload complete");
+                               });
              });
 
   router.add(http::verb::put, "/p/{}/{}", kStyle,
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
                auto how = python_upload_args(m.query);
-               reply_blocking(ctx, kStyle, respond,
-                              [ctx, id, how, body = std::move(request.body())] {
-                                ctx.runtime.upload_python(id, body, how);
-                                return text_reply(status::ok, "Python function upload complete");
-                              });
+               reply_compiling(ctx, kStyle, respond,
+                               [ctx, id, how, body = std::move(request.body())] {
+                                 ctx.runtime.upload_python(id, body, how);
+                                 return text_reply(status::ok, "Python function upload complete");
+                               });
              });
 
   router.add(http::verb::get, "/s/{}/{}", kStyle,
@@ -173,8 +175,8 @@ void add_faasm_routes(Router& router, const ApiContext& ctx) {
   });
 
   router.add(http::verb::post, "/", kStyle,
-             [ctx](Request&& request, RouteMatch&&, const Respond& respond) {
-               invoke(ctx, std::move(request), respond);
+             [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
+               invoke(ctx, std::move(request), m, respond);
              });
 }
 

@@ -39,11 +39,14 @@ tcp::endpoint resolve_endpoint(asio::io_context& ioc, const ServerConfig& config
 
 struct HttpServer::Impl {
   explicit Impl(const ServerConfig& config)
-      : work(ioc.get_executor()), blocking(std::max<size_t>(1, config.blocking_threads)) {}
+      : work(ioc.get_executor()),
+        blocking(std::max<size_t>(1, config.blocking_threads)),
+        compile(std::max<size_t>(1, config.compile_threads)) {}
 
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   asio::thread_pool blocking;
+  asio::thread_pool compile;
   std::shared_ptr<ServerCore> core;
   std::shared_ptr<Listener> listener;
   std::vector<std::thread> threads;
@@ -56,6 +59,7 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config)
   ApiContext ctx{
       runtime,
       [pool = &impl_->blocking](std::function<void()> task) { asio::post(*pool, std::move(task)); },
+      [pool = &impl_->compile](std::function<void()> task) { asio::post(*pool, std::move(task)); },
       config.capture_stdout};
   Router router;
   add_v1_routes(router, ctx);
@@ -98,6 +102,7 @@ void HttpServer::stop() {
   // Sessions with a call in flight live until they have written its reply.
   impl_->core->wait_for_sessions();
   impl_->blocking.join();
+  impl_->compile.join();
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();

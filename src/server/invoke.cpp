@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <memory>
+
 #include "server/replies.h"
 
 namespace wasmlet::server {
@@ -20,9 +23,16 @@ uint64_t submit(runtime::Runtime& runtime, runtime::Invocation invocation,
 }  // namespace
 
 void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Respond respond,
-                 RenderCall render) {
-  auto done = [respond = std::move(respond),
-               render = std::move(render)](const runtime::CallRecord& record) {
+                 RenderCall render, std::stop_token abandoned) {
+  // The call's id once it has one; a hang-up before then is caught after submitting.
+  auto id = std::make_shared<std::atomic<uint64_t>>(0);
+  auto cancel = [&runtime, id] {
+    if (uint64_t call = id->load()) runtime.cancel(call, "the client disconnected");
+  };
+  // Lives as long as the completion: a hang-up after the call finished finds nothing to stop.
+  auto on_hang_up = std::make_shared<std::stop_callback<decltype(cancel)>>(abandoned, cancel);
+  auto done = [respond = std::move(respond), render = std::move(render),
+               on_hang_up](const runtime::CallRecord& record) {
     // Runs on an executor thread: nothing may escape from here.
     try {
       Reply reply;
@@ -37,7 +47,8 @@ void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Resp
       spdlog::error("call {}: could not send the reply: {}", record.id, e.what());
     }
   };
-  submit(runtime, std::move(invocation), std::move(done));
+  id->store(submit(runtime, std::move(invocation), std::move(done)));
+  if (abandoned.stop_requested()) cancel();
 }
 
 uint64_t invoke_async(runtime::Runtime& runtime, runtime::Invocation invocation) {

@@ -3,6 +3,7 @@
 // from the finished call's record on the executor thread and handed to the connection.
 #include <cstdint>
 #include <functional>
+#include <stop_token>
 
 #include "runtime/runtime.h"
 #include "server/http_types.h"
@@ -13,9 +14,10 @@ using RenderCall = std::function<Reply(const runtime::CallRecord&)>;
 
 // Queues the call; `respond` later gets render(record), with the call id for the log. Throws
 // what the runtime throws when it refuses the call (QueueFull, UnknownFunction, Unsupported) and
-// HttpError 503 when it is shutting down.
+// HttpError 503 when it is shutting down. A stop request on `abandoned` (the client hung up)
+// cancels the call and everything it chained.
 void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Respond respond,
-                 RenderCall render);
+                 RenderCall render, std::stop_token abandoned = {});
 
 // Queues the call and returns its id; throws as invoke_sync.
 uint64_t invoke_async(runtime::Runtime& runtime, runtime::Invocation invocation);

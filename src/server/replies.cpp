@@ -63,6 +63,9 @@ Reply reply_for_current_exception(ErrorStyle style) {
     spdlog::error("compiler unavailable: {}", e.what());
     return error_reply(style, http::status::service_unavailable, "compiler_unavailable",
                        "the server cannot compile modules now (see its log)");
+  } catch (const engine::CompileCancelled& e) {
+    // Only when the client hung up: nobody reads this.
+    return error_reply(style, http::status::service_unavailable, "cancelled", e.what());
   } catch (const engine::CompileFailed& e) {
     spdlog::error("compile failed: {}", e.what());
     return error_reply(style, http::status::internal_server_error, "compile_failed",

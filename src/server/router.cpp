@@ -85,13 +85,14 @@ bool Router::match(const Route& route, const std::vector<std::string>& path,
   return true;
 }
 
-void Router::dispatch(Request&& request, const Respond& respond) const {
+void Router::dispatch(Request&& request, const Respond& respond, std::stop_token abandoned) const {
   std::string_view target = request.target();
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
   auto segments = split_path(path);
 
   RouteMatch m;
+  m.abandoned = std::move(abandoned);
   for (const auto& route : routes_) {
     if (!match(route, segments, m.params)) continue;
     for (auto& p : m.params) {

@@ -2,6 +2,7 @@
 // Maps a request's method and path to a handler. Unknown paths get 404, a known path with the
 // wrong method 405 with Allow; a handler's exception becomes an error reply in its route's style.
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,9 @@ std::optional<std::string> percent_decode(std::string_view s);
 struct RouteMatch {
   std::vector<std::string> params;  // captured path segments, percent-decoded, in order
   std::string query;                // after '?', raw
+  // Requested when the client disconnects before it was answered: work done only for it
+  // (a synchronous call, a compile) should stop.
+  std::stop_token abandoned;
 };
 
 // Handlers answer through `respond`, now or later (from any thread), exactly once.
@@ -30,7 +34,7 @@ class Router {
   void add(http::verb method, std::string_view pattern, ErrorStyle style, Handler handler);
 
   // Always answers exactly once through `respond`.
-  void dispatch(Request&& request, const Respond& respond) const;
+  void dispatch(Request&& request, const Respond& respond, std::stop_token abandoned = {}) const;
 
  private:
   struct Segment {

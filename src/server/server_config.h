@@ -11,7 +11,8 @@ struct ServerConfig {
   std::string address = "127.0.0.1";  // an IP address or a host name
   uint16_t port = 8080;               // 0: any free port (HttpServer::port() tells which)
   size_t io_threads = 1;
-  size_t blocking_threads = 2;          // uploads (they compile), state and file I/O
+  size_t blocking_threads = 2;          // state and file I/O
+  size_t compile_threads = 2;           // uploads, which compile (a client's hang-up stops it)
   size_t max_body_bytes = 64ull << 20;  // larger request bodies get 413
   std::chrono::seconds io_timeout{60};  // to read one request (keep-alive idle included) or
                                         // write one response; then the connection is dropped

@@ -1,6 +1,7 @@
 #include "server/session.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include "server/replies.h"
@@ -169,7 +171,29 @@ void Session::handle() {
   version_ = request.version();
   keep_alive_ = request.keep_alive();
   head_ = request.method() == http::verb::head;
-  ticket_.core().router().dispatch(std::move(request), make_respond());
+  abandoned_ = std::stop_source();
+  ticket_.core().router().dispatch(std::move(request), make_respond(), abandoned_.get_token());
+  if (phase_ == Phase::Handling) watch_for_hang_up();  // not answered at once
+}
+
+void Session::watch_for_hang_up() {
+  watching_ = true;
+  stream_.socket().async_wait(
+      asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+        if (ec == asio::error::operation_aborted) return;  // send() took it back
+        self->watching_ = false;
+        if (ec || self->phase_ != Phase::Handling) return;
+        // Readable while we owe a reply: either the client's end is closed (nothing to peek)
+        // or it sent its next request early, which stays buffered for the next read.
+        char byte = 0;
+        ssize_t n =
+            ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0) return;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+          return self->watch_for_hang_up();
+        }
+        self->abandoned_.request_stop();
+      });
 }
 
 Respond Session::make_respond() {
@@ -185,6 +209,11 @@ Respond Session::make_respond() {
 
 void Session::send(Reply reply) {
   if (phase_ != Phase::Handling) return;  // closed meanwhile
+  if (watching_) {
+    beast::error_code ec;
+    stream_.socket().cancel(ec);  // the hang-up watch; nothing else is pending now
+    watching_ = false;
+  }
   call_id_ = reply.call_id;
   response_.emplace(std::move(reply.response));
   response_->version(version_);

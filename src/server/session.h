@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "server/http_types.h"
@@ -46,6 +47,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Answers the request whose header was read without reading its body, then closes.
   void refuse(http::status status, std::string_view code, std::string_view message);
   void handle();
+  // While a request is being handled: a client that closes its end abandons it.
+  void watch_for_hang_up();
   Respond make_respond();
   void send(Reply reply);
   void on_write(boost::beast::error_code ec, size_t body_bytes);
@@ -69,6 +72,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string method_, target_;
   Clock::time_point started_;
   std::optional<uint64_t> call_id_;
+  std::stop_source abandoned_;  // of the request being handled
+  bool watching_ = false;       // a wait for the client's hang-up is pending
 };
 
 }  // namespace wasmlet::server

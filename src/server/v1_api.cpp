@@ -59,7 +59,7 @@ void invoke(const ApiContext& ctx, Request&& request, RouteMatch&& m, const Resp
   invocation.function = function_id_arg(m.params[0], m.params[1]);
   invocation.input = std::move(request.body());
   if (!query_flag(m.query, "async")) {
-    invoke_sync(ctx.runtime, std::move(invocation), respond, render_call);
+    invoke_sync(ctx.runtime, std::move(invocation), respond, render_call, m.abandoned);
     return;
   }
   uint64_t id = invoke_async(ctx.runtime, std::move(invocation));
@@ -101,12 +101,13 @@ void add_function_routes(Router& router, const ApiContext& ctx) {
                auto id = function_id_arg(m.params[0], m.params[1]);
                bool python = query_param(m.query, "kind") == "python";
                auto how = python_upload_args(m.query);
-               reply_blocking(ctx, kStyle, respond,
-                              [ctx, id, python, how, body = std::move(request.body())] {
-                                auto info = python ? ctx.runtime.upload_python(id, body, how)
-                                                   : ctx.runtime.upload_wasm(id, as_bytes(body));
-                                return json_reply(status::ok, function_info_json(info));
-                              });
+               reply_compiling(
+                   ctx, kStyle, respond,
+                   [ctx, id, python, how, stop = m.abandoned, body = std::move(request.body())] {
+                     auto info = python ? ctx.runtime.upload_python(id, body, how)
+                                        : ctx.runtime.upload_wasm(id, as_bytes(body), stop);
+                     return json_reply(status::ok, function_info_json(info));
+                   });
              });
 
   router.add(http::verb::delete_, "/v1/functions/{}/{}", kStyle,

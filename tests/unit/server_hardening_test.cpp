@@ -1,9 +1,11 @@
 // Hostile clients over real sockets (issue 9): the connection cap, HEAD, transfer codings,
 // server faults reported as 5xx without host paths, uploads without an entry point, and a
 // function store that stays consistent when the server is killed mid-upload.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -285,6 +287,113 @@ TEST_F(ServerHardeningTest, RestartAfterAKilledOverwriteListsAndRunsTheOldFuncti
   EXPECT_EQ(
       http_request(port(), http::verb::post, "/", faasm_message("demo", "fn", "x")).result_int(),
       500);  // the trap guest
+}
+
+// --- Work done for a client that is gone, and compiles in the way of short requests ---
+
+TEST_F(ServerHardeningTest, AClientThatHangsUpCancelsItsCall) {
+  ASSERT_EQ(
+      http_request(port(), http::verb::put, "/v1/functions/gone/spin", guest("spin")).result_int(),
+      200);
+  {
+    asio::io_context ioc;
+    auto s = test::connect_local(ioc, port());
+    asio::write(
+        s, asio::buffer(std::string("POST /v1/functions/gone/spin:invoke HTTP/1.1\r\nHost: x\r\n"
+                                    "Content-Length: 0\r\n\r\n")));
+    std::this_thread::sleep_for(200ms);  // the call is spinning now
+  }                                      // hang up
+  // The call stops as cancelled, long before its 5 s time limit would end it as a timeout.
+  uint64_t cancelled = 0, timed_out = 0;
+  for (int i = 0; i < 400 && cancelled + timed_out == 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+    auto m = runtime_->metrics();
+    cancelled = m.invocations[{"gone/spin", "cancelled"}];
+    timed_out = m.invocations[{"gone/spin", "timeout"}];
+  }
+  EXPECT_EQ(cancelled, 1u);
+  EXPECT_EQ(timed_out, 0u);
+}
+
+// A valid module that takes clang a second or two: `functions` bodies of long arithmetic.
+std::string slow_module(int seed) {
+  auto leb = [](uint64_t n) {
+    std::string out;
+    do {
+      uint8_t b = n & 0x7f;
+      n >>= 7;
+      out.push_back(static_cast<char>(n ? (b | 0x80) : b));
+    } while (n);
+    return out;
+  };
+  auto vec = [&](const std::vector<std::string>& items) {
+    std::string out = leb(items.size());
+    for (const auto& i : items) out += i;
+    return out;
+  };
+  auto section = [&](char id, const std::string& content) {
+    return std::string(1, id) + leb(content.size()) + content;
+  };
+  constexpr int kFunctions = 20, kOps = 5000;
+  std::string ops;
+  for (int k = 0; k < kOps; ++k) {
+    ops += "\x41" + leb((k * 7 + seed) % 50) + std::string("\x20\x00\x6a\x21\x00", 5);
+    if (k % 3 == 0) ops += std::string("\x20\x00\x41\x05\x6c\x21\x00", 7);
+  }
+  std::string body = std::string("\x01\x01\x7f", 3) + ops + "\x0b";
+  std::string code = leb(body.size()) + body;
+  return std::string("\0asm\x01\0\0\0", 8) + section(1, vec({std::string("\x60\x00\x00", 3)})) +
+         section(3, vec(std::vector<std::string>(kFunctions, std::string(1, '\0')))) +
+         section(7, vec({leb(6) + "_start" + std::string(2, '\0')})) +
+         section(10, vec(std::vector<std::string>(kFunctions, code)));
+}
+
+TEST_F(ServerHardeningTest, SlowUploadsDoNotHoldStateAndFileRequests) {
+  server::ServerConfig sc;
+  sc.compile_threads = 2;
+  sc.blocking_threads = 1;
+  start(sc);
+  std::atomic<int> uploads_done{0};
+  std::vector<std::thread> uploads;
+  for (int i = 0; i < 2; ++i) {
+    uploads.emplace_back([&, i] {
+      auto res = http_request(port(), http::verb::put, "/v1/functions/slow/f" + std::to_string(i),
+                              slow_module(i));
+      EXPECT_EQ(res.result_int(), 200) << res.body();
+      ++uploads_done;
+    });
+  }
+  std::this_thread::sleep_for(100ms);  // both compiles are running
+  HttpClient client(port());
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(client.put("/s/slow/k", "v" + std::to_string(i)).result_int(), 200);
+    EXPECT_EQ(client.get("/s/slow/k").body(), "v" + std::to_string(i));
+    EXPECT_EQ(client.put("/file", "x", {{"FilePath", "slow.txt"}}).result_int(), 200);
+  }
+  EXPECT_EQ(uploads_done.load(), 0) << "the compiles ended before the short requests did";
+  for (auto& t : uploads) t.join();
+}
+
+TEST_F(ServerHardeningTest, AClientThatHangsUpCancelsItsCompile) {
+  server::ServerConfig sc;
+  sc.compile_threads = 1;
+  start(sc);
+  {
+    asio::io_context ioc;
+    auto s = test::connect_local(ioc, port());
+    std::string module = slow_module(7);
+    asio::write(s,
+                asio::buffer(fmt::format(
+                    "PUT /v1/functions/slow/gone HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+                    module.size())));
+    asio::write(s, asio::buffer(module));
+    std::this_thread::sleep_for(200ms);  // compiling now
+  }
+  // The next upload waits for the one compile thread; when it is done, the abandoned compile
+  // has ended too, and it stored nothing: it was cancelled, not finished.
+  auto res = http_request(port(), http::verb::put, "/v1/functions/slow/echo", guest("echo"));
+  EXPECT_EQ(res.result_int(), 200) << res.body();
+  EXPECT_EQ(http_request(port(), http::verb::get, "/v1/functions/slow/gone").result_int(), 404);
 }
 
 }  // namespace
