@@ -1,19 +1,20 @@
 #include "cli/serve_command.h"
 
 #include <fmt/format.h>
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
+#include "cli/buffered_stdout_sink.h"
 #include "runtime/runtime.h"
 #include "server/http_server.h"
 #include "util/error.h"
@@ -121,8 +122,10 @@ fs::path default_data_dir() {
 void add_serve_options(CLI::App& sub, ServeOptions& o) {
   sub.add_option("--address", o.address, "Address to listen on")->capture_default_str();
   sub.add_option("--port", o.port, "Port to listen on (0: any free port)")->capture_default_str();
-  sub.add_option("--io-threads", o.io_threads, "Threads serving connections")
-      ->check(CLI::Range(1, 256))
+  sub.add_option("--io-threads", o.io_threads,
+                 "Threads serving connections (0: one per core, at least two); short calls of "
+                 "warm functions run on all but one of them")
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
   sub.add_option("--executor-threads", o.executor_threads, "Threads running calls")
       ->check(CLI::Range(1, 1024))
@@ -179,10 +182,9 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
 }
 
 int serve_main(const ServeOptions& o) {
-  // One log line per request: formatted on the request's thread, written by a logger thread,
-  // so a slow terminal or pipe never stalls the I/O threads.
-  spdlog::init_thread_pool(8192, 1);
-  auto logger = spdlog::stdout_color_mt<spdlog::async_factory>("wasmlet");
+  // One log line per request, formatted and buffered on the request's thread: written to
+  // stdout in large blocks, at once for warnings and errors, and at least every second.
+  auto logger = std::make_shared<spdlog::logger>("wasmlet", std::make_shared<BufferedStdoutSink>());
   struct FlushAtExit {
     ~FlushAtExit() { spdlog::shutdown(); }
   } flush_at_exit;
@@ -208,12 +210,15 @@ int serve_main(const ServeOptions& o) {
   rc.limits.timeout = o.timeout;
   rc.limits.memory_pages = o.memory_pages;
   rc.python_home = o.python_home.empty() ? default_python_home() : o.python_home;
+  size_t io_threads =
+      o.io_threads != 0 ? o.io_threads : std::max<size_t>(2, std::thread::hardware_concurrency());
+  rc.max_inline_calls = io_threads - 1;
   runtime::Runtime runtime(rc);
 
   server::ServerConfig sc;
   sc.address = o.address;
   sc.port = o.port;
-  sc.io_threads = o.io_threads;
+  sc.io_threads = io_threads;
   sc.max_body_bytes = o.max_body_bytes;
   sc.max_connections = o.max_connections;
   sc.capture_stdout = o.capture_stdout;

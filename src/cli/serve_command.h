@@ -14,10 +14,10 @@ namespace wasmlet::cli {
 
 struct ServeOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 8080;  // 0: any free port
-  size_t io_threads = 1;
+  uint16_t port = 8080;   // 0: any free port
+  size_t io_threads = 0;  // 0: one per core, at least two
   size_t executor_threads = 2;
-  std::filesystem::path data_dir;  // empty: default_data_dir()
+  std::filesystem::path data_dir;       // empty: default_data_dir()
   size_t queue_capacity = 4096;         // calls waiting for an executor, in all...
   size_t tenant_queue_capacity = 1024;  // ...and of one tenant
   size_t burst_slots = 2;               // see runtime::RuntimeConfig::burst_slots

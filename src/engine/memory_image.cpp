@@ -58,17 +58,17 @@ int pagemap_fd() {
 }
 
 // Reverts the pages of [begin, end) that hold private copies (the pages written since the
-// memory was first mapped: anonymous, while untouched ones are still the image's own). The
-// first `keep` of them get the image's bytes copied back and stay private and mapped, so a call
-// that writes them again takes no page fault; the rest are dropped and fault in afresh.
+// memory was first mapped: anonymous, while untouched ones are still the image's own). Up to
+// `keep` of them get the image's bytes copied back (zeros when `image` is null: memory grown
+// past the image) and stay private and resident, so a call that writes them again takes no
+// page fault; `keep` is reduced by as many. The rest are dropped and fault in afresh.
 // Untouched pages stay mapped throughout. False when the kernel cannot scan.
-bool revert_written_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, size_t keep) {
+bool revert_written_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, size_t& keep) {
   int fd = pagemap_fd();
   if (fd < 0) return false;
   std::array<PageRegion, 64> regions;
   auto from = reinterpret_cast<uint64_t>(begin);
   const auto to = reinterpret_cast<uint64_t>(end);
-  size_t kept = 0;
   while (from < to) {
     PmScanArg arg{};
     arg.size = sizeof arg;
@@ -86,9 +86,13 @@ bool revert_written_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, si
       const PageRegion& r = regions[static_cast<size_t>(i)];
       auto* p = reinterpret_cast<uint8_t*>(r.start);
       size_t len = r.end - r.start;
-      size_t copy = std::min(len, (keep - kept) * kOsPage);
-      std::memcpy(p, image + (p - begin), copy);
-      kept += copy / kOsPage;
+      size_t copy = std::min(len, keep * kOsPage);
+      if (image != nullptr) {
+        std::memcpy(p, image + (p - begin), copy);
+      } else {
+        std::memset(p, 0, copy);
+      }
+      keep -= copy / kOsPage;
       if (copy < len && madvise(p + copy, len - copy, MADV_DONTNEED) != 0) return false;
     }
     if (arg.walk_end <= from) return false;
@@ -138,12 +142,18 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
   size_t held_bytes = size_t{memory.pages} * kWasmPage;
   bool reverted = mapped && revert_written_pages(memory.data, memory.data + image_bytes, view_.data,
                                                  keep_pages);
+  // Memory grown past the image: the pages written there are zeroed (within what is left of
+  // the budget) and stay resident behind PROT_NONE, so that growing again costs no faults.
+  bool grown_kept = reverted && held_bytes > image_bytes && keep_pages > 0 &&
+                    revert_written_pages(memory.data + image_bytes, memory.data + held_bytes,
+                                         nullptr, keep_pages) &&
+                    mprotect(memory.data + image_bytes, held_bytes - image_bytes, PROT_NONE) == 0;
   if (!reverted && image_bytes > 0 &&
       mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd_.get(),
            0) == MAP_FAILED) {
     throw Error(fmt::format("cannot map a memory image: {}", std::strerror(errno)));
   }
-  if (held_bytes > image_bytes &&
+  if (held_bytes > image_bytes && !grown_kept &&
       mmap(memory.data + image_bytes, held_bytes - image_bytes, PROT_NONE,
            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
     throw Error(fmt::format("cannot release grown memory: {}", std::strerror(errno)));

@@ -394,6 +394,10 @@ std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits&
         t_deadline_armed = 1;
         state.timer().arm(limits.timeout);
       }
+    } else if (t_cancelled) {
+      jump(TrapKind::Cancelled);  // noted while the thread was in host code
+    } else if (t_deadline_expired) {
+      jump(TrapKind::Timeout);
     }
     fn(arg);
     return std::nullopt;
@@ -463,7 +467,10 @@ bool deadline_passed() {
          (t_cancel != nullptr && t_cancel->load(std::memory_order_relaxed));
 }
 
-ThreadHandle current_thread() { return gettid(); }
+ThreadHandle current_thread() {
+  thread_local const ThreadHandle id = gettid();  // a system call: once per thread
+  return id;
+}
 
 void interrupt_thread(ThreadHandle thread) {
   install_trap_handlers();  // the signal must never reach a thread with the default action

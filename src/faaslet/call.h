@@ -34,6 +34,9 @@ struct CallOptions {
   // Wall-time limit: the function's own when zero, else the smaller of the two.
   std::chrono::nanoseconds timeout{0};
   const std::atomic<bool>* cancel = nullptr;  // see engine::CallLimits
+  // Move the calling thread into the tenant's cgroup first (see FaasletPool). Off for calls
+  // run on a thread that serves every tenant, such as an I/O thread.
+  bool tenant_placement = true;
 };
 
 struct CallResult {

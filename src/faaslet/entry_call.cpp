@@ -53,11 +53,11 @@ std::optional<engine::Trap> initialise(engine::Instance& instance,
   return std::nullopt;
 }
 
-CallResult run_entry(engine::Instance& instance, host::HostContext& host, const Entry& entry,
-                     const engine::CallLimits& limits) {
-  CallResult result;
-  int32_t value = 0;
-  auto start = Clock::now();
+namespace {
+
+// The entry, then the destructors.
+std::optional<engine::Trap> run_entry_calls(engine::Instance& instance, const Entry& entry,
+                                            int32_t& value, const engine::CallLimits& limits) {
   std::optional<engine::Trap> trap;
   switch (entry.kind) {
     case Entry::Kind::Main:
@@ -84,6 +84,27 @@ CallResult run_entry(engine::Instance& instance, host::HostContext& host, const 
     int32_t ignored = 0;
     trap = call_export(instance, "__wasm_call_dtors", ignored, limits);
   }
+  return trap;
+}
+
+}  // namespace
+
+CallResult run_entry(engine::Instance& instance, host::HostContext& host, const Entry& entry,
+                     const engine::CallLimits& limits) {
+  CallResult result;
+  int32_t value = 0;
+  auto start = Clock::now();
+  std::optional<engine::Trap> trap;
+  // One outer boundary arms the deadline and the cancel flag once for both guest calls (the
+  // boundaries inside are nested: they catch their own traps). Between the calls this is host
+  // code, where an expiring deadline only takes note.
+  auto outer = engine::guarded(
+      [&] {
+        engine::enter_host();
+        trap = run_entry_calls(instance, entry, value, limits);
+      },
+      limits);
+  if (outer) trap = std::move(outer);
   result.run_time = Clock::now() - start;
   if (trap && trap->kind == engine::TrapKind::Exit) {
     result.return_code = trap->exit_code;

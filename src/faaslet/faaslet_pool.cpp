@@ -30,7 +30,7 @@ void FaasletPool::release(std::unique_ptr<Faaslet> faaslet) {
 CallResult FaasletPool::call(std::string input, const Entry& entry, const CallOptions& options) {
   // The calling thread runs this tenant's code: it takes the tenant's CPU weight (a no-op when
   // it already has it, or when cgroups cannot be managed here).
-  if (placement_.cgroups != nullptr)
+  if (options.tenant_placement && placement_.cgroups != nullptr)
     placement_.cgroups->enter(placement_.tenant, placement_.cpu_weight);
   auto faaslet = acquire();
   CallResult result = faaslet->call(std::move(input), entry, options);

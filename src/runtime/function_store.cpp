@@ -244,6 +244,11 @@ void FunctionStore::remove_leftovers_locked(const FunctionInfo& info, bool at_st
   }
 }
 
+bool FunctionStore::contains(const FunctionId& id) const {
+  std::lock_guard lock(mutex_);
+  return index_.contains(id);
+}
+
 std::optional<FunctionInfo> FunctionStore::get(const FunctionId& id) const {
   std::lock_guard lock(mutex_);
   auto it = index_.find(id);

@@ -75,6 +75,7 @@ class FunctionStore {
   // The package directory of a stored Python function.
   std::filesystem::path package_dir(const FunctionInfo& info) const;
   std::optional<FunctionInfo> get(const FunctionId& id) const;
+  bool contains(const FunctionId& id) const;  // get() without the copy, for every call
   std::vector<FunctionInfo> list() const;
   bool remove(const FunctionId& id);
 

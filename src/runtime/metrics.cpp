@@ -51,6 +51,7 @@ MetricsSnapshot Metrics::snapshot() const {
   s.restores = restores_.load(std::memory_order_relaxed);
   s.snapshots = snapshots_.load(std::memory_order_relaxed);
   s.rejected = rejected_.load(std::memory_order_relaxed);
+  s.inline_calls = inline_.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -39,6 +39,7 @@ struct QueuedCall {
   Invocation invocation;
   Completion done;
   std::chrono::steady_clock::time_point queued_at;
+  bool inline_call = false;  // run on its caller's thread (Runtime::try_run_inline)
 };
 
 class QueueFull : public Error {

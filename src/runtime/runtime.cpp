@@ -43,7 +43,9 @@ struct Runtime::FunctionEntry {
   FunctionInfo info;
   std::filesystem::path package_dir;  // Python functions
   std::shared_ptr<const engine::Module> module;
-  uint64_t last_use = 0;  // guarded by the runtime's functions mutex
+  uint64_t last_use = 0;                  // guarded by the runtime's functions mutex
+  std::atomic<bool> warm{false};          // the pool exists
+  std::atomic<uint32_t> short_streak{0};  // consecutive calls under inline_call_limit
 
   // Guards what follows; held only for moments, never while a pool is built or called.
   std::mutex mutex;
@@ -177,6 +179,43 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
   }
   work_cv_.notify_one();  // one job: one executor (a broadcast would wake them all for nothing)
   return id;
+}
+
+std::optional<uint64_t> Runtime::try_run_inline(Invocation& invocation, Completion& done) {
+  if (config_.max_inline_calls == 0 || invocation.node != nullptr) return std::nullopt;
+  std::shared_ptr<FunctionEntry> entry;
+  {
+    std::lock_guard lock(functions_mutex_);
+    auto it = entries_.find(invocation.function);
+    if (it == entries_.end()) return std::nullopt;
+    entry = it->second;
+  }
+  if (!entry->warm.load(std::memory_order_acquire) ||
+      entry->short_streak.load(std::memory_order_relaxed) < kInlineStreak) {
+    return std::nullopt;
+  }
+  QueuedCall call;
+  {
+    std::lock_guard lock(queue_mutex_);
+    // Queued work would be overtaken, and a call past the cap could hold the last free thread.
+    if (stopping_ || !queue_.empty() || inline_running_ >= config_.max_inline_calls) {
+      return std::nullopt;
+    }
+    ++inline_running_;
+    ++running_;
+    call.id = results_.add(invocation.function);
+  }
+  call.invocation = std::move(invocation);
+  call.invocation.node = CallNode::root(config_.call_budget);
+  call.done = std::move(done);
+  call.queued_at = Clock::now();
+  call.inline_call = true;
+  metrics_.record_inline();
+  run_call(call);
+  std::lock_guard lock(queue_mutex_);
+  --inline_running_;
+  --running_;
+  return call.id;
 }
 
 bool Runtime::cancel(uint64_t id, const std::string& reason) {
@@ -446,6 +485,7 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::pool_for(FunctionEntry& entry) {
   ++entry.builds;
   entry.pool = pool;
   entry.build_failure = failure;
+  entry.warm = pool != nullptr;
   lock.unlock();
   entry.built.notify_all();
   if (failure) std::rethrow_exception(failure);
@@ -542,7 +582,9 @@ CallRecord Runtime::execute(QueuedCall& call) {
   CallRecord record;
   record.queue_time = started - call.queued_at;
   try {
-    if (!store_.get(call.invocation.function)) throw UnknownFunction(call.invocation.function);
+    if (!store_.contains(call.invocation.function)) {
+      throw UnknownFunction(call.invocation.function);
+    }
     auto entry = entry_for(call.invocation.function);
     faaslet::Entry call_entry = resolve_entry(*entry, call.invocation.entry);
     std::shared_ptr<faaslet::FaasletPool> pool = pool_for(*entry);
@@ -551,6 +593,7 @@ CallRecord Runtime::execute(QueuedCall& call) {
     options.chain = &chain;
     options.call_id = call.id;
     options.cancel = &node.cancel_flag();
+    options.tenant_placement = !call.inline_call;
     if (auto deadline = node.deadline()) {
       options.timeout = std::max(std::chrono::nanoseconds(1), *deadline - Clock::now());
     }
@@ -567,6 +610,13 @@ CallRecord Runtime::execute(QueuedCall& call) {
       }
     }
     if (!r.trap) metrics_.record_restore();  // the reset after the call is a restore too
+    if (r.run_time < config_.inline_call_limit && !r.trap) {
+      if (entry->short_streak.load(std::memory_order_relaxed) < kInlineStreak) {
+        entry->short_streak.fetch_add(1, std::memory_order_relaxed);
+      }
+    } else {
+      entry->short_streak.store(0, std::memory_order_relaxed);
+    }
     record.return_code = r.return_code;
     record.output = std::move(r.output);
     record.stdout_text = std::move(r.stdout_text);

@@ -47,7 +47,11 @@ void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Resp
       spdlog::error("call {}: could not send the reply: {}", record.id, e.what());
     }
   };
-  id->store(submit(runtime, std::move(invocation), std::move(done)));
+  runtime::Completion completion = std::move(done);
+  // A short call of a warm function runs here and now; it is over before a hang-up could be
+  // noticed.
+  if (runtime.try_run_inline(invocation, completion)) return;
+  id->store(submit(runtime, std::move(invocation), std::move(completion)));
   if (abandoned.stop_requested()) cancel();
 }
 

@@ -90,6 +90,24 @@ TEST(Faaslet, CallsATableEntryByIndex) {
   EXPECT_EQ(bad.trap->kind, engine::TrapKind::UndefinedElement);
 }
 
+// Grown memory is zeroed and kept resident behind PROT_NONE (within kept_pages), or dropped:
+// either way the next call sees the snapshot's size, zeros when it grows, and a trap past it.
+TEST(Faaslet, ResetShrinksGrownMemoryWhetherItsPagesAreKeptOrDropped) {
+  for (size_t kept : {size_t{0}, size_t{2}, size_t{4096}}) {
+    FunctionConfig config;
+    config.limits.kept_pages = kept;
+    Faaslet f(proto_of("grow_reset", config));
+    for (int i = 0; i < 4; ++i) {
+      auto r = f.call("", Entry::exported("grow_and_write"));
+      ASSERT_FALSE(r.trap) << r.trap->describe();
+      EXPECT_EQ(r.return_code, 0) << "kept " << kept << ", call " << i;
+    }
+    auto past = f.call("", Entry::exported("read_past_first_page"));
+    ASSERT_TRUE(past.trap) << "kept " << kept;
+    EXPECT_EQ(past.trap->kind, engine::TrapKind::OutOfBounds);
+  }
+}
+
 TEST(Faaslet, NamedExportsRun) {
   Faaslet f(proto_of("faaslet_state"));
   auto r = f.call("", Entry::exported("bump"));
