@@ -20,6 +20,8 @@ IO_THREADS=${HTTP_BENCH_IO_THREADS:-2}
 BODY_BYTES=${HTTP_BENCH_BODY_BYTES:-64}
 read -r -a SERVE_ARGS <<<"${HTTP_BENCH_SERVE_ARGS:-}"
 PY=/usr/bin/python3
+# shellcheck source=bench/wrk_lib.sh
+source "$ROOT/bench/wrk_lib.sh"
 
 for exe in "$WASMLET" "$FLOOR"; do
   [ -x "$exe" ] || { echo "http_bench: $exe is missing (build first)" >&2; exit 1; }
@@ -31,18 +33,6 @@ cd "$WORK"  # nothing this script writes lands in the caller's directory
 SERVER_PID=
 FLOOR_PID=
 
-# SIGTERM, then SIGKILL if it has not exited after 10 s.
-stop_pid() {
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   stop_pid "$SERVER_PID"
   stop_pid "$FLOOR_PID"
@@ -50,24 +40,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-
-free_port() {
-  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Waits until GET URL answers 200 (the server may still be starting).
-wait_ready() {
-  local url=$1 pid=$2 name=$3
-  for _ in $(seq 300); do
-    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || { echo "http_bench: $name exited" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "http_bench: $name did not answer $url" >&2
-  return 1
-}
 
 # ---- the function --------------------------------------------------------------------------
 log "compiling examples/functions/echo.c with 'wasmlet cc'"
@@ -139,34 +111,12 @@ check_echo() {
 }
 check_echo
 
-# Runs wrk; prints "req/s p50_ms p99_ms errors".
-run_wrk() {
-  local url=$1 script=$2 conns=$3 seconds=$4 threads out
-  threads=$((conns < 2 ? conns : 2))
-  out=$(wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency -s "$script" "$url")
-  echo "$out" >>"$WORK/wrk.log"
-  echo "$out" | awk '
-    function ms(v) {
-      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-      if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-      return v + 0
-    }
-    /^ +50%/ { p50 = ms($2) }
-    /^ +99%/ { p99 = ms($2) }
-    /^Requests\/sec:/ { rps = $2 }
-    /Non-2xx or 3xx responses:/ { errors += $NF }
-    /Socket errors:/ { for (i = 3; i <= NF; i += 2) errors += $(i + 1) + 0 }
-    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, errors }'
-}
-
 log "warming up both servers"
 run_wrk "http://127.0.0.1:$PORT/v1/functions/bench/echo:invoke" "$WORK/v1.lua" 10 2 >/dev/null
 run_wrk "http://127.0.0.1:$FLOOR_PORT/v1/functions/bench/echo:invoke" "$WORK/v1.lua" 10 2 >/dev/null
 
 ROWS=()
 VERDICTS=()
-fmt_ms() { awk -v v="$1" 'BEGIN { if (v < 1) printf("%.0f us", v * 1000); else printf("%.2f ms", v) }'; }
 
 measure() {
   local label=$1 target=$2 script=$3 conns=$4 w f
