@@ -249,6 +249,13 @@ bool FunctionStore::contains(const FunctionId& id) const {
   return index_.contains(id);
 }
 
+std::optional<FunctionKind> FunctionStore::kind(const FunctionId& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(id);
+  if (it == index_.end()) return std::nullopt;
+  return it->second.kind;
+}
+
 std::optional<FunctionInfo> FunctionStore::get(const FunctionId& id) const {
   std::lock_guard lock(mutex_);
   auto it = index_.find(id);

@@ -76,6 +76,7 @@ class FunctionStore {
   std::filesystem::path package_dir(const FunctionInfo& info) const;
   std::optional<FunctionInfo> get(const FunctionId& id) const;
   bool contains(const FunctionId& id) const;  // get() without the copy, for every call
+  std::optional<FunctionKind> kind(const FunctionId& id) const;
   std::vector<FunctionInfo> list() const;
   bool remove(const FunctionId& id);
 

@@ -144,9 +144,9 @@ bool Runtime::remove_function(const FunctionId& id) {
 }
 
 uint64_t Runtime::submit(Invocation invocation, Completion done) {
-  auto info = store_.get(invocation.function);
-  if (!info) throw UnknownFunction(invocation.function);
-  if (info->kind == FunctionKind::Python && !python_.available()) {
+  auto kind = store_.kind(invocation.function);
+  if (!kind) throw UnknownFunction(invocation.function);
+  if (*kind == FunctionKind::Python && !python_.available()) {
     throw Unsupported(
         fmt::format("{} is a Python function and this server has no Python "
                     "interpreter (start it with --python-home)",

@@ -24,6 +24,26 @@ uint64_t submit(runtime::Runtime& runtime, runtime::Invocation invocation,
 
 void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Respond respond,
                  RenderCall render, std::stop_token abandoned) {
+  runtime::Completion reply = [respond = std::move(respond),
+                               render = std::move(render)](const runtime::CallRecord& record) {
+    // Runs on the thread that ran the call: nothing may escape from here.
+    try {
+      Reply r;
+      try {
+        r = render(record);
+      } catch (...) {
+        r = reply_for_current_exception(ErrorStyle::Json);
+      }
+      r.call_id = record.id;
+      respond(std::move(r));
+    } catch (const std::exception& e) {
+      spdlog::error("call {}: could not send the reply: {}", record.id, e.what());
+    }
+  };
+  // A short call of a warm function runs here and now; it is over before a hang-up could be
+  // noticed.
+  if (runtime.try_run_inline(invocation, reply)) return;
+
   // The call's id once it has one; a hang-up before then is caught after submitting.
   auto id = std::make_shared<std::atomic<uint64_t>>(0);
   auto cancel = [&runtime, id] {
@@ -31,27 +51,10 @@ void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Resp
   };
   // Lives as long as the completion: a hang-up after the call finished finds nothing to stop.
   auto on_hang_up = std::make_shared<std::stop_callback<decltype(cancel)>>(abandoned, cancel);
-  auto done = [respond = std::move(respond), render = std::move(render),
-               on_hang_up](const runtime::CallRecord& record) {
-    // Runs on an executor thread: nothing may escape from here.
-    try {
-      Reply reply;
-      try {
-        reply = render(record);
-      } catch (...) {
-        reply = reply_for_current_exception(ErrorStyle::Json);
-      }
-      reply.call_id = record.id;
-      respond(std::move(reply));
-    } catch (const std::exception& e) {
-      spdlog::error("call {}: could not send the reply: {}", record.id, e.what());
-    }
+  auto done = [reply = std::move(reply), on_hang_up](const runtime::CallRecord& record) {
+    reply(record);
   };
-  runtime::Completion completion = std::move(done);
-  // A short call of a warm function runs here and now; it is over before a hang-up could be
-  // noticed.
-  if (runtime.try_run_inline(invocation, completion)) return;
-  id->store(submit(runtime, std::move(invocation), std::move(completion)));
+  id->store(submit(runtime, std::move(invocation), std::move(done)));
   if (abandoned.stop_requested()) cancel();
 }
 

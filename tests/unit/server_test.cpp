@@ -82,6 +82,7 @@ class ServerTest : public ::testing::Test {
     rc.executor_threads = s.executors;
     rc.queue.capacity = s.queue_capacity;
     rc.limits.timeout = s.timeout;
+    rc.max_inline_calls = s.io_threads - 1;  // as `wasmlet serve` configures it
     runtime_ = std::make_unique<runtime::Runtime>(rc);
     server::ServerConfig sc;
     sc.port = 0;
@@ -735,6 +736,36 @@ TEST_F(ServerTest, ClientsThatDisconnectDoNotDisturbOthers) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_GT(ok.load(), 0);
   EXPECT_EQ(http_request(port(), verb::verb::get, "/ping").body(), "PONG");
+}
+
+// Short calls of a warm function run on the I/O thread; one that turns out long holds only
+// that thread (one I/O thread never runs calls), and sends its function back to the executors.
+TEST_F(ServerTest, ShortCallsRunInlineAndALongOneBlocksNothingElse) {
+  start(Config{.timeout = 1s, .io_threads = 2});
+  upload("maybe_spin");
+  HttpClient client(port());
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_EQ(client.post("/v1/functions/demo/maybe_spin:invoke", "hi").body(), "hi");
+  }
+  uint64_t inline_calls = runtime_->metrics().inline_calls;
+  EXPECT_GE(inline_calls, 4u);  // after the first 8 calls, each short
+
+  std::atomic<bool> spin_done{false};
+  std::thread spinner([&] {
+    HttpClient c(port());
+    EXPECT_EQ(c.post("/v1/functions/demo/maybe_spin:invoke", "spin").result_int(), 500);
+    spin_done = true;
+  });
+  std::this_thread::sleep_for(100ms);  // the spinning call now holds an I/O thread
+  HttpClient other(port());
+  EXPECT_EQ(other.get("/healthz").result_int(), 200);
+  EXPECT_EQ(other.post("/v1/functions/demo/maybe_spin:invoke", "still").body(), "still");
+  EXPECT_FALSE(spin_done.load()) << "answered only after the long call ended";
+  spinner.join();
+  // The long call reset the function's streak: its next call goes through an executor.
+  uint64_t before = runtime_->metrics().inline_calls;
+  EXPECT_EQ(client.post("/v1/functions/demo/maybe_spin:invoke", "after").body(), "after");
+  EXPECT_EQ(runtime_->metrics().inline_calls, before);
 }
 
 TEST_F(ServerTest, GracefulShutdownAnswersCallsInFlight) {
