@@ -19,47 +19,12 @@
 #include "faaslet/run_once.h"
 #include "host/host_imports.h"
 #include "util/files.h"
+#include "util/units.h"
 
 namespace {
 
 using namespace wasmlet;
 namespace fs = std::filesystem;
-
-// "10s", "250ms", "2m", or plain seconds.
-std::chrono::nanoseconds parse_duration(const std::string& s) {
-  size_t pos = 0;
-  double value = std::stod(s, &pos);
-  std::string unit = s.substr(pos);
-  double scale = 1e9;
-  if (unit == "ms")
-    scale = 1e6;
-  else if (unit == "us")
-    scale = 1e3;
-  else if (unit == "m")
-    scale = 60e9;
-  else if (unit != "s" && !unit.empty())
-    throw Error(fmt::format("bad duration '{}'", s));
-  return std::chrono::nanoseconds(static_cast<int64_t>(value * scale));
-}
-
-// "64MiB", "1GiB", "4096KiB", or plain bytes; returned in 64 KiB wasm pages.
-uint32_t parse_memory_pages(const std::string& s) {
-  size_t pos = 0;
-  double value = std::stod(s, &pos);
-  std::string unit = s.substr(pos);
-  double scale = 1;
-  if (unit == "KiB" || unit == "K")
-    scale = 1024;
-  else if (unit == "MiB" || unit == "M")
-    scale = 1024.0 * 1024;
-  else if (unit == "GiB" || unit == "G")
-    scale = 1024.0 * 1024 * 1024;
-  else if (!unit.empty())
-    throw Error(fmt::format("bad memory size '{}'", s));
-  double pages = value * scale / 65536;
-  if (pages < 1 || pages > 65536) throw Error(fmt::format("memory limit '{}' out of range", s));
-  return static_cast<uint32_t>(pages);
-}
 
 engine::LoadOptions host_load_options() {
   engine::LoadOptions options;
@@ -136,8 +101,8 @@ int run_cmd(const RunArgs& a) {
   config.host.fs.shared_root = a.root;
   config.host.fs.scratch_dir = a.scratch;
   config.scratch_parent = a.scratch;
-  config.limits.timeout = parse_duration(a.timeout);
-  config.limits.memory_pages = parse_memory_pages(a.memory_limit);
+  config.limits.timeout = util::parse_duration(a.timeout);
+  config.limits.memory_pages = util::parse_memory_pages(a.memory_limit);
   std::string input = a.input;
   if (!a.input_file.empty()) {
     auto raw = util::read_file(a.input_file);

@@ -18,6 +18,7 @@
 #include "runtime/runtime.h"
 #include "server/http_server.h"
 #include "util/error.h"
+#include "util/units.h"
 
 #ifndef WASMLET_BUILT_PYTHON_HOME
 #define WASMLET_BUILT_PYTHON_HOME ""
@@ -29,51 +30,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A number with an optional unit from `units` (name -> scale); "" is the bare number.
-double parse_with_unit(const std::string& text,
-                       const std::vector<std::pair<std::string, double>>& units, const char* what) {
-  size_t used = 0;
-  double value = 0;
+// The option's text as a quantity; a bad one is the option's validation error.
+template <class Parse>
+auto quantity(Parse parse, const std::string& text) {
   try {
-    value = std::stod(text, &used);
-  } catch (const std::logic_error&) {
-    throw CLI::ValidationError(fmt::format("bad {} '{}'", what, text));
+    return parse(text);
+  } catch (const util::BadQuantity& e) {
+    throw CLI::ValidationError(e.what());
   }
-  std::string unit = text.substr(used);
-  for (const auto& [name, scale] : units) {
-    if (unit == name && value >= 0) return value * scale;
-  }
-  throw CLI::ValidationError(fmt::format("bad {} '{}'", what, text));
-}
-
-// "64MiB", "512KiB", "1GiB", or plain bytes.
-size_t parse_bytes(const std::string& text) {
-  double bytes = parse_with_unit(text,
-                                 {{"", 1},
-                                  {"B", 1},
-                                  {"KiB", 1024.0},
-                                  {"K", 1024.0},
-                                  {"MiB", 1024.0 * 1024},
-                                  {"M", 1024.0 * 1024},
-                                  {"GiB", 1024.0 * 1024 * 1024},
-                                  {"G", 1024.0 * 1024 * 1024}},
-                                 "size");
-  return static_cast<size_t>(bytes);
-}
-
-// "60s", "250ms", "2m", or plain seconds.
-std::chrono::nanoseconds parse_duration(const std::string& text) {
-  double ns = parse_with_unit(text, {{"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"m", 60e9}},
-                              "duration");
-  return std::chrono::nanoseconds(static_cast<int64_t>(ns));
-}
-
-uint32_t parse_memory_pages(const std::string& text) {
-  double pages = static_cast<double>(parse_bytes(text)) / 65536;
-  if (pages < 1 || pages > 65536) {
-    throw CLI::ValidationError(fmt::format("memory limit '{}' is out of range (64KiB-4GiB)", text));
-  }
-  return static_cast<uint32_t>(pages);
 }
 
 std::string url_host(const std::string& address) {
@@ -151,7 +115,8 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
       ->check(CLI::Range(1, 1 << 30))
       ->capture_default_str();
   sub.add_option_function<std::string>(
-         "--max-body", [&o](const std::string& s) { o.max_body_bytes = parse_bytes(s); },
+         "--max-body",
+         [&o](const std::string& s) { o.max_body_bytes = quantity(util::parse_bytes, s); },
          "Largest request body, e.g. 64MiB; beyond this, 413")
       ->default_str("64MiB");
   sub.add_option("--max-connections", o.max_connections,
@@ -159,11 +124,12 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
       ->check(CLI::Range(1, 1 << 24))
       ->capture_default_str();
   sub.add_option_function<std::string>(
-         "--timeout", [&o](const std::string& s) { o.timeout = parse_duration(s); },
+         "--timeout", [&o](const std::string& s) { o.timeout = quantity(util::parse_duration, s); },
          "Time limit per call, e.g. 60s, 500ms")
       ->default_str("60s");
   sub.add_option_function<std::string>(
-         "--memory-limit", [&o](const std::string& s) { o.memory_pages = parse_memory_pages(s); },
+         "--memory-limit",
+         [&o](const std::string& s) { o.memory_pages = quantity(util::parse_memory_pages, s); },
          "Linear memory limit per Faaslet, e.g. 256MiB")
       ->default_str("1GiB");
   sub.add_option("--state", o.state_url,
