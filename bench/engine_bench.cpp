@@ -12,6 +12,7 @@
 #include <iostream>
 #include <vector>
 
+#include "bench_support.h"
 #include "engine/engine.h"
 #include "faaslet/run_once.h"
 #include "host/host_imports.h"
@@ -22,12 +23,10 @@
 namespace {
 
 using namespace wasmlet;
+using bench::check;
+using bench::stats_of;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-void check(const util::ProcessResult& r, const std::string& what) {
-  if (r.exit_code != 0) throw Error(fmt::format("{} failed:\n{}", what, r.output));
-}
 
 // Runs fn with stdout pointed at /dev/null: native kernels print their checksum.
 template <class F>
@@ -41,11 +40,6 @@ void quietly(F&& fn) {
   std::fflush(stdout);
   dup2(saved, 1);
   close(saved);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 struct Row {
@@ -125,7 +119,8 @@ int main(int argc, char** argv) {
       stock_ms.push_back(ms(t3 - t2));
     }
     rows.push_back(
-        {name, median(native_ms), median(wasm_ms), median(stock_ms), module->compile_seconds()});
+        {name, stats_of(native_ms).median, stats_of(wasm_ms).median, stats_of(stock_ms).median,
+         module->compile_seconds()});
     dlclose(handle);
     std::cerr << fmt::format("{:>14}: native {:7.2f} ms  wasm {:7.2f} ms  ratio {:.3f}\n", name,
                              rows.back().native_ms, rows.back().wasm_ms,
