@@ -15,6 +15,8 @@
 #include <span>
 #include <utility>
 
+#include "state/redis_key.h"
+
 namespace wasmlet::state {
 
 namespace {
@@ -30,20 +32,6 @@ timeval to_timeval(std::chrono::milliseconds ms) {
   tv.tv_sec = static_cast<time_t>(count / 1000);
   tv.tv_usec = static_cast<suseconds_t>((count % 1000) * 1000);
   return tv;
-}
-
-// The length prefix keeps (user, key) pairs apart even when either contains ':' or NUL bytes:
-// ("a:b", "c") and ("a", "b:c") must not share a Redis key.
-std::string redis_key(char kind, const std::string& user, const std::string& key) {
-  std::string out = "wl:";
-  out += kind;
-  out += ':';
-  out += std::to_string(user.size());
-  out += ':';
-  out += user;
-  out += ':';
-  out += key;
-  return out;
 }
 
 // hiredis writes with write(2), so a server that vanishes mid-command raises SIGPIPE, which by
