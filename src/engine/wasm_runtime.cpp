@@ -7,12 +7,12 @@
 #include <cstdarg>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 #include "engine/memory_registry.h"
 #include "engine/runtime_limits.h"
 #include "engine/trap.h"
+#include "util/mutex.h"
 
 namespace wasmlet::engine {
 namespace {
@@ -20,8 +20,8 @@ namespace {
 constexpr uint64_t kPageSize = 65536;
 constexpr uint32_t kMaxPages = 65536;
 
-std::mutex g_types_mutex;
-std::vector<std::vector<wasm_rt_type_t>> g_types;
+util::Mutex g_types_mutex;
+std::vector<std::vector<wasm_rt_type_t>> g_types GUARDED_BY(g_types_mutex);
 
 thread_local uint32_t t_memory_limit_pages = kMaxPages;
 
@@ -95,7 +95,7 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
   }
   va_end(args);
   sig.push_back(static_cast<wasm_rt_type_t>(params));  // params/results split is part of the type
-  std::lock_guard lock(wasmlet::engine::g_types_mutex);
+  wasmlet::util::MutexLock lock(wasmlet::engine::g_types_mutex);
   auto& types = wasmlet::engine::g_types;
   for (size_t i = 0; i < types.size(); ++i) {
     if (types[i] == sig) return static_cast<uint32_t>(i);

@@ -75,8 +75,8 @@ class SigpipeGuard {
 struct Script {
   std::string_view name;
   std::string_view body;
-  std::mutex mutex;
-  std::string sha;
+  util::Mutex mutex;
+  std::string sha GUARDED_BY(mutex);
 };
 
 // KEYS: writer, readers. ARGV: owner, ttl ms. Readers are a sorted set scored by expiry, pruned
@@ -214,13 +214,13 @@ class RedisState::Lease {
              std::initializer_list<std::string_view> args) {
     std::string sha;
     {
-      std::lock_guard lock(script.mutex);
+      util::MutexLock lock(script.mutex);
       sha = script.sha;
     }
     if (sha.empty()) {
       Reply loaded = expect({"SCRIPT", "LOAD", script.body}, {REDIS_REPLY_STRING});
       sha = reply_text(*loaded);
-      std::lock_guard lock(script.mutex);
+      util::MutexLock lock(script.mutex);
       script.sha = sha;
     }
     std::string numkeys = std::to_string(keys.size());
@@ -338,7 +338,7 @@ RedisState::ContextPtr RedisState::checkout() {
   for (;;) {
     ContextPtr context;
     {
-      std::lock_guard lock(pool_mutex_);
+      util::MutexLock lock(pool_mutex_);
       if (idle_.empty()) break;
       context = std::move(idle_.back());
       idle_.pop_back();
@@ -352,7 +352,7 @@ RedisState::ContextPtr RedisState::checkout() {
 }
 
 void RedisState::give_back(ContextPtr context) {
-  std::lock_guard lock(pool_mutex_);
+  util::MutexLock lock(pool_mutex_);
   if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(context));
 }
 
