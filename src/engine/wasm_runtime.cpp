@@ -21,7 +21,9 @@ constexpr uint64_t kPageSize = 65536;
 constexpr uint32_t kMaxPages = 65536;
 
 util::Mutex g_types_mutex;
-std::vector<std::vector<wasm_rt_type_t>> g_types GUARDED_BY(g_types_mutex);
+// A signature: its value types, then the number of parameters. Held as plain integers: a count
+// is no wasm_rt_type_t, and loading one as that enum is undefined behaviour.
+std::vector<std::vector<uint32_t>> g_types GUARDED_BY(g_types_mutex);
 
 thread_local uint32_t t_memory_limit_pages = kMaxPages;
 
@@ -86,15 +88,15 @@ const char* wasm_rt_strerror(wasm_rt_trap_t trap) {
 }
 
 uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
-  std::vector<wasm_rt_type_t> sig;
+  std::vector<uint32_t> sig;
   sig.reserve(params + results + 1);
   va_list args;
   va_start(args, results);
   for (uint32_t i = 0; i < params + results; ++i) {
-    sig.push_back(static_cast<wasm_rt_type_t>(va_arg(args, int)));
+    sig.push_back(static_cast<uint32_t>(va_arg(args, int)));
   }
   va_end(args);
-  sig.push_back(static_cast<wasm_rt_type_t>(params));  // params/results split is part of the type
+  sig.push_back(params);  // the params/results split is part of the type
   wasmlet::util::MutexLock lock(wasmlet::engine::g_types_mutex);
   auto& types = wasmlet::engine::g_types;
   for (size_t i = 0; i < types.size(); ++i) {

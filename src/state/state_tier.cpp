@@ -101,7 +101,8 @@ void StateSegment::write(size_t offset, std::string_view data) {
     remap_locked(offset + data.size());
     size_ = offset + data.size();
   }
-  std::memcpy(data_ + offset, data.data(), data.size());
+  // An empty view may hold a null pointer, which memcpy must not be given even for 0 bytes.
+  if (!data.empty()) std::memcpy(data_ + offset, data.data(), data.size());
 }
 
 std::string StateSegment::read(size_t offset, size_t length) const {
@@ -116,7 +117,7 @@ std::string StateSegment::read_all() const { return read(0, size()); }
 void StateSegment::replace(std::string_view value) {
   util::MutexLock lock(mutex_);
   remap_locked(value.size());
-  std::memcpy(data_, value.data(), value.size());
+  if (!value.empty()) std::memcpy(data_, value.data(), value.size());
   // Zero the old tail: a guest mapping still covers it and must not see the longer value.
   if (size_ > value.size()) std::memset(data_ + value.size(), 0, size_ - value.size());
   size_ = value.size();

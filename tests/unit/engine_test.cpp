@@ -190,6 +190,15 @@ TEST_F(EngineTest, TenThousandInstancesReleaseEverything) {
   EXPECT_LT(test::virtual_size_kib(), vsz + 64 * 1024);
 }
 
+// A signature with nine parameters: its count was once held as a wasm_rt_type_t, a value the
+// enum cannot hold (undefined behaviour, reported by the sanitized build).
+TEST(FuncTypes, ManyParametersRegisterOnceAndKeepTheirSplit) {
+  constexpr int I = WASM_RT_I32;
+  uint32_t nine = wasm_rt_register_func_type(9, 0, I, I, I, I, I, I, I, I, I);
+  EXPECT_EQ(wasm_rt_register_func_type(9, 0, I, I, I, I, I, I, I, I, I), nine);
+  EXPECT_NE(wasm_rt_register_func_type(8, 1, I, I, I, I, I, I, I, I, I), nine);
+}
+
 TEST(TrapBoundary, NestedBoundariesUnwindToTheInnermost) {
   auto outer = engine::guarded([] {
     auto inner = engine::guarded([] { engine::raise_trap(TrapKind::Unreachable); });
