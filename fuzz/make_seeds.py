@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the fuzz targets' seed corpora (fuzz/corpus/<target>/): small valid modules from the
-tests (tests/guest/*.wat, the modules of tests/spec/*.wast) and the hostile modules of issue 9,
-built byte by byte. Needs wat2wasm and wast2json (wabt). Run it from anywhere."""
+"""Writes the fuzz targets' seed corpora (fuzz/corpus/<target>/). module_info and codegen: small
+valid modules from the tests (tests/guest/*.wat, the modules of tests/spec/*.wast) and the
+hostile modules of issue 9, built byte by byte. The request, key and path targets: requests and
+paths as clients and guests send them, escapes included. Needs wat2wasm and wast2json (wabt).
+Run it from anywhere."""
 import pathlib
 import shutil
 import subprocess
@@ -65,6 +67,51 @@ def hostile():
         section(9, vec([b"\x00\x41\x00\x0b" + uleb(entries) + b"\x00" * entries])))
 
 
+# Method byte (GET, PUT, POST, DELETE, HEAD), target, newline, body.
+HTTP_REQUESTS = {
+    "faasm_invoke": b'\x02/\n{"user":"demo","function":"echo","input_data":"aGk=","async":true}',
+    "faasm_status": b'\x02/\n{"status":true,"id":"12"}',
+    "faasm_python": b'\x02/\n{"user":"python","function":"py_func","python":true,'
+                    b'"py_user":"demo","py_func":"hello","input_data":"e30"}',
+    "v1_invoke": b"\x02/v1/functions/demo/echo:invoke?async=1",
+    "v1_call": b"\x00/v1/calls/0042",
+    "v1_delete": b"\x03/v1/functions/a.b/c-d_e",
+    "upload_python": b"\x01/f/demo/app?entry=app%3Amain&convention=wsgi",
+    "state_escaped": b"\x00/s/demo/key%2E%2e",
+    "state_bad_escape": b"\x04/v1/state/u/%zz",
+    "file_query": b"\x01/file?path=faasm%3A%2F%2Fdata%2Fa.txt&x",
+    "wrong_method": b"\x03/file",
+    "base64": b"aGVsbG8gd29ybGQ=",
+    "percent": b"%41%2f%00%ff%",
+}
+STATE_KEYS = {
+    "simple": b"\x08\0\0\0\x02\0\0\0\x04\0\0\0vdemo\xffkey",
+    "colons": b"\xff\xff\xff\x7f\0\0\0\x80\0\0\0\0aa:b\xffc:d",
+    "wrapping": b"\x10\0\0\0\x01\0\0\0\xff\xff\xff\xffw1:x\xff\0k",
+    "long_key": b"\0\0\0\0\0\0\0\0\0\0\0\0r" + b"u" * 65 + b"\xff" + b"k" * 513,
+}
+SHARED_PATHS = {
+    "plain": b"data/a.txt", "faasm": b"faasm://dir/sub/x", "dotdot": b"dir/../../x",
+    "absolute": b"/etc/passwd", "link_out": b"out/secret", "link_abs": b"etc/passwd",
+    "link_up": b"dir/up/out/x", "trailing": b"dir/", "nul": b"a\0b",
+}
+# Flags byte (read, directory, O_PATH, O_PATH|O_NOFOLLOW), then the guest path.
+WASI_PATHS = {
+    "file": b"\x00file", "dir": b"\x01dir/sub/", "tmp": b"\x02/tmp/x", "data": b"\x00/data/sub/file",
+    "link_out": b"\x03out/secret", "link_up": b"\x00dir/up/../outside/secret",
+    "magic": b"\x02magic/etc", "absolute": b"\x00/etc/passwd", "dots": b"\x01/tmp/../..//",
+    "nul": b"\x00fi\0le",
+}
+
+
+def write_corpus(target, seeds, suffix=""):
+    d = CORPUS / target
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    for stem, data in seeds.items():
+        (d / (stem + suffix)).write_bytes(data)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
@@ -82,11 +129,11 @@ def main():
                     seeds["spec_" + wasm.stem.replace(".", "_")] = data
         seeds.update({k: v for k, v in hostile()})
     for target in ("module_info", "codegen"):
-        d = CORPUS / target
-        shutil.rmtree(d, ignore_errors=True)
-        d.mkdir(parents=True)
-        for stem, data in seeds.items():
-            (d / (stem + ".wasm")).write_bytes(data)
+        write_corpus(target, seeds, ".wasm")
+    write_corpus("http_request", HTTP_REQUESTS)
+    write_corpus("state_key", STATE_KEYS)
+    write_corpus("shared_path", SHARED_PATHS)
+    write_corpus("wasi_path", WASI_PATHS)
 
 
 if __name__ == "__main__":

@@ -3,21 +3,20 @@
 #include <fmt/format.h>
 
 #include "engine/memory_image.h"
-#include "engine/runtime_limits.h"
 
 namespace wasmlet::engine {
 
 Instance::Instance(std::shared_ptr<const Module> module,
                    const std::map<std::string, void*>& import_contexts,
                    const InstanceLimits& limits)
-    : module_(std::move(module)) {
+    : module_(std::move(module)), budget_(std::make_unique<InstanceBudget>(limits.memory_pages)) {
   const AbiModule& abi = module_->abi();
   // calloc: free_instance must be safe on a half-built instance when instantiation traps.
   storage_.reset(std::calloc(1, abi.instance_size));
   if (!storage_) throw Error("out of memory allocating an instance");
 
   std::vector<void*> contexts = contexts_for(import_contexts);
-  MemoryLimitScope memory_limit(limits.memory_pages);
+  MemoryLimitScope memory_limit(*budget_);
   auto trap = guarded([&] { abi.instantiate(storage_.get(), contexts.data()); }, limits.start);
   if (trap) {
     abi.free_instance(storage_.get());
@@ -29,7 +28,7 @@ Instance::Instance(std::shared_ptr<const Module> module,
 Instance::Instance(BlankInstance, std::shared_ptr<const Module> module,
                    const std::map<std::string, void*>& import_contexts,
                    const InstanceLimits& limits)
-    : module_(std::move(module)) {
+    : module_(std::move(module)), budget_(std::make_unique<InstanceBudget>(limits.memory_pages)) {
   const AbiModule& abi = module_->abi();
   if (abi.copy_state == nullptr) throw Error("this module cannot be restored from a snapshot");
   storage_.reset(std::calloc(1, abi.instance_size));
@@ -39,7 +38,7 @@ Instance::Instance(BlankInstance, std::shared_ptr<const Module> module,
   if (abi.memory != nullptr) {
     const auto& declared = module_->info().memory_limits;
     uint32_t max = static_cast<uint32_t>(declared.max.value_or(65536));
-    MemoryLimitScope memory_limit(limits.memory_pages);
+    MemoryLimitScope memory_limit(*budget_);
     auto trap = guarded([&] { wasm_rt_allocate_memory(abi.memory(storage_.get()), 0, max); });
     if (trap) {
       abi.free_instance(storage_.get());
@@ -66,6 +65,8 @@ std::vector<void*> Instance::contexts_for(
 void Instance::restore(const Instance& source, const MemoryImage* image, bool again,
                        size_t keep_pages) {
   const AbiModule& abi = module_->abi();
+  // Tables of another size are allocated again; `source` held them under the same limit.
+  MemoryLimitScope memory_limit(*budget_);
   abi.copy_state(storage_.get(), source.storage_.get());
   wasm_rt_memory_t* m = memory();
   if (m != nullptr && image != nullptr) image->restore(*m, again, keep_pages);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/module.h"
+#include "engine/runtime_limits.h"
 #include "engine/trap.h"
 #include "util/error.h"
 
@@ -25,7 +26,7 @@ class TrapError : public Error {
 };
 
 struct InstanceLimits {
-  uint32_t memory_pages = 65536;  // cap on linear memory, in 64 KiB pages
+  uint32_t memory_pages = 65536;  // cap on linear memory and tables together, in 64 KiB pages
   CallLimits start;               // limits for the start function
 };
 
@@ -78,6 +79,8 @@ class Instance {
   std::vector<void*> contexts_for(const std::map<std::string, void*>& import_contexts) const;
 
   std::shared_ptr<const Module> module_;
+  // What its memories and tables are charged to; outlives them (freed in the destructor's body).
+  std::unique_ptr<InstanceBudget> budget_;
   std::unique_ptr<void, FreeDeleter> storage_;
 };
 

@@ -462,6 +462,8 @@ void raise_trap(TrapKind kind) {
 
 bool in_guarded_call() { return t_point != nullptr; }
 
+bool in_host() { return t_in_host != 0; }
+
 bool deadline_passed() {
   return t_deadline_expired != 0 || t_cancelled != 0 ||
          (t_cancel != nullptr && t_cancel->load(std::memory_order_relaxed));

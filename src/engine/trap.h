@@ -80,6 +80,8 @@ std::optional<Trap> guarded(F&& f, const CallLimits& limits = {}) {
 bool enter_host();
 // Returns true when a trap is pending (deadline passed, or one was recorded by fail_host).
 bool leave_host();
+// Whether the current thread runs host code (between enter_host and leave_host).
+bool in_host();
 // Records a trap to raise once the host function has unwound its C++ objects.
 void record_host_trap(TrapKind kind, std::string_view message = {}, int exit_code = 0);
 // Longjmps to the innermost trap boundary with the recorded trap. Call only from a frame with

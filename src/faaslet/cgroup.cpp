@@ -318,7 +318,7 @@ CgroupManager::CgroupManager(std::filesystem::path cgroup2_mount, std::string pr
 CgroupManager::~CgroupManager() {
   if (!available_) return;
   try {
-    std::lock_guard lock(mu_);
+    util::MutexLock lock(mu_);
     teardown(process_dir_, dir_, enabled_cpu_in_parent_);
   } catch (const std::exception& e) {
     spdlog::warn("cgroup v2: removing {} failed: {}", dir_.string(), e.what());
@@ -461,7 +461,7 @@ bool CgroupManager::enter(const std::string& tenant, uint32_t cpu_weight) {
 
   fs::path target;
   {
-    std::lock_guard lock(mu_);
+    util::MutexLock lock(mu_);
     auto [it, inserted] = tenants_.try_emplace(tenant);
     Tenant& t = it->second;
     if (inserted) {

@@ -16,9 +16,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
+
+#include "util/mutex.h"
 
 namespace wasmlet::faaslet {
 
@@ -72,8 +73,8 @@ class CgroupManager {
   std::filesystem::path dir_;          // P/wasmlet-<pid>[-<n>]
   bool enabled_cpu_in_parent_ = false;
 
-  std::mutex mu_;  // guards tenants_
-  std::map<std::string, Tenant> tenants_;
+  util::Mutex mu_;
+  std::map<std::string, Tenant> tenants_ GUARDED_BY(mu_);
 };
 
 }  // namespace wasmlet::faaslet

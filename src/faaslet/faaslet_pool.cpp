@@ -10,7 +10,7 @@ FaasletPool::FaasletPool(std::shared_ptr<const ProtoFaaslet> proto, size_t max_i
 
 std::unique_ptr<Faaslet> FaasletPool::acquire() {
   {
-    std::lock_guard lock(mutex_);
+    util::MutexLock lock(mutex_);
     if (!idle_.empty()) {
       auto f = std::move(idle_.back());
       idle_.pop_back();
@@ -23,7 +23,7 @@ std::unique_ptr<Faaslet> FaasletPool::acquire() {
 
 void FaasletPool::release(std::unique_ptr<Faaslet> faaslet) {
   if (!faaslet->reusable()) return;
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   if (idle_.size() < max_idle_) idle_.push_back(std::move(faaslet));
 }
 
@@ -39,12 +39,12 @@ CallResult FaasletPool::call(std::string input, const Entry& entry, const CallOp
 }
 
 size_t FaasletPool::idle() const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   return idle_.size();
 }
 
 size_t FaasletPool::created() const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   return created_;
 }
 

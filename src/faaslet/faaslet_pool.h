@@ -4,11 +4,11 @@
 // the rest are destroyed when returned.
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "faaslet/faaslet.h"
+#include "util/mutex.h"
 
 namespace wasmlet::faaslet {
 
@@ -42,9 +42,9 @@ class FaasletPool {
   std::shared_ptr<const ProtoFaaslet> proto_;
   size_t max_idle_;
   TenantPlacement placement_;
-  mutable std::mutex mutex_;
-  std::vector<std::unique_ptr<Faaslet>> idle_;
-  size_t created_ = 0;
+  mutable util::Mutex mutex_;
+  std::vector<std::unique_ptr<Faaslet>> idle_ GUARDED_BY(mutex_);
+  size_t created_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace wasmlet::faaslet

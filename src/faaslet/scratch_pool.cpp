@@ -25,7 +25,7 @@ ScratchPool::~ScratchPool() {
 fs::path ScratchPool::acquire() {
   if (parent_.empty()) return {};
   {
-    std::lock_guard lock(mutex_);
+    util::MutexLock lock(mutex_);
     if (!free_.empty()) {
       fs::path dir = std::move(free_.back());
       free_.pop_back();
@@ -49,7 +49,7 @@ void ScratchPool::release(const fs::path& dir, bool dirty) {
       return;
     }
   }
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   if (free_.size() < max_free_) {
     free_.push_back(dir);
   } else {

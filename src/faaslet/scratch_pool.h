@@ -2,8 +2,9 @@
 // Scratch directories (a guest's /tmp) handed out to Faaslets and taken back empty, so a new
 // Faaslet rarely pays for a mkdir: on a journalled file system one costs milliseconds.
 #include <filesystem>
-#include <mutex>
 #include <vector>
+
+#include "util/mutex.h"
 
 namespace wasmlet::faaslet {
 
@@ -22,8 +23,8 @@ class ScratchPool {
  private:
   std::filesystem::path parent_;
   size_t max_free_;
-  std::mutex mutex_;
-  std::vector<std::filesystem::path> free_;
+  util::Mutex mutex_;
+  std::vector<std::filesystem::path> free_ GUARDED_BY(mutex_);
 };
 
 // Empties a directory without removing it (its descriptor stays valid as a guest's /tmp).

@@ -5,32 +5,32 @@ namespace wasmlet::state {
 using Clock = std::chrono::steady_clock;
 
 std::optional<std::string> InMemoryState::get(const std::string& user, const std::string& key) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto it = values_.find({user, key});
   if (it == values_.end()) return std::nullopt;
   return it->second;
 }
 
 void InMemoryState::put(const std::string& user, const std::string& key, std::string value) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   values_[{user, key}] = std::move(value);
 }
 
 size_t InMemoryState::size(const std::string& user, const std::string& key) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto it = values_.find({user, key});
   return it == values_.end() ? 0 : it->second.size();
 }
 
 void InMemoryState::remove(const std::string& user, const std::string& key) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   values_.erase({user, key});
   appended_.erase({user, key});
 }
 
 std::string InMemoryState::get_range(const std::string& user, const std::string& key, size_t offset,
                                      size_t length) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto it = values_.find({user, key});
   if (it == values_.end() || offset >= it->second.size()) return {};
   return it->second.substr(offset, length);
@@ -38,7 +38,7 @@ std::string InMemoryState::get_range(const std::string& user, const std::string&
 
 void InMemoryState::put_range(const std::string& user, const std::string& key, size_t offset,
                               std::string_view data) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   std::string& value = values_[{user, key}];
   if (value.size() < offset + data.size()) value.resize(offset + data.size(), '\0');
   value.replace(offset, data.size(), data);
@@ -46,13 +46,13 @@ void InMemoryState::put_range(const std::string& user, const std::string& key, s
 
 void InMemoryState::append(const std::string& user, const std::string& key,
                            std::string_view element) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   appended_[{user, key}].emplace_back(element);
 }
 
 std::vector<std::string> InMemoryState::read_appended(const std::string& user,
                                                       const std::string& key, size_t count) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto it = appended_.find({user, key});
   if (it == appended_.end()) return {};
   size_t n = std::min(count, it->second.size());
@@ -60,7 +60,7 @@ std::vector<std::string> InMemoryState::read_appended(const std::string& user,
 }
 
 void InMemoryState::clear_appended(const std::string& user, const std::string& key) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   appended_.erase({user, key});
 }
 
@@ -72,7 +72,7 @@ void InMemoryState::expire_locked(Lock& lock) {
 
 bool InMemoryState::try_lock(const std::string& user, const std::string& key, LockMode mode,
                              const std::string& owner, std::chrono::milliseconds ttl) {
-  std::lock_guard guard(mutex_);
+  util::MutexLock guard(mutex_);
   Lock& lock = locks_[{user, key}];
   expire_locked(lock);
   auto expiry = Clock::now() + ttl;
@@ -90,7 +90,7 @@ bool InMemoryState::try_lock(const std::string& user, const std::string& key, Lo
 
 void InMemoryState::unlock(const std::string& user, const std::string& key, LockMode mode,
                            const std::string& owner) {
-  std::lock_guard guard(mutex_);
+  util::MutexLock guard(mutex_);
   auto it = locks_.find({user, key});
   if (it == locks_.end()) return;
   if (mode == LockMode::Read) {

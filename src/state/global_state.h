@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/mutex.h"
 
 namespace wasmlet::state {
 
@@ -81,12 +81,12 @@ class InMemoryState final : public GlobalState {
     std::string writer;
     std::chrono::steady_clock::time_point writer_expiry;
   };
-  void expire_locked(Lock& lock);
+  void expire_locked(Lock& lock) REQUIRES(mutex_);
 
-  std::mutex mutex_;
-  std::map<Key, std::string> values_;
-  std::map<Key, std::vector<std::string>> appended_;
-  std::map<Key, Lock> locks_;
+  util::Mutex mutex_;
+  std::map<Key, std::string> values_ GUARDED_BY(mutex_);
+  std::map<Key, std::vector<std::string>> appended_ GUARDED_BY(mutex_);
+  std::map<Key, Lock> locks_ GUARDED_BY(mutex_);
 };
 
 }  // namespace wasmlet::state

@@ -15,6 +15,8 @@
 #include <span>
 #include <utility>
 
+#include "state/redis_key.h"
+
 namespace wasmlet::state {
 
 namespace {
@@ -30,20 +32,6 @@ timeval to_timeval(std::chrono::milliseconds ms) {
   tv.tv_sec = static_cast<time_t>(count / 1000);
   tv.tv_usec = static_cast<suseconds_t>((count % 1000) * 1000);
   return tv;
-}
-
-// The length prefix keeps (user, key) pairs apart even when either contains ':' or NUL bytes:
-// ("a:b", "c") and ("a", "b:c") must not share a Redis key.
-std::string redis_key(char kind, const std::string& user, const std::string& key) {
-  std::string out = "wl:";
-  out += kind;
-  out += ':';
-  out += std::to_string(user.size());
-  out += ':';
-  out += user;
-  out += ':';
-  out += key;
-  return out;
 }
 
 // hiredis writes with write(2), so a server that vanishes mid-command raises SIGPIPE, which by
@@ -87,8 +75,8 @@ class SigpipeGuard {
 struct Script {
   std::string_view name;
   std::string_view body;
-  std::mutex mutex;
-  std::string sha;
+  util::Mutex mutex;
+  std::string sha GUARDED_BY(mutex);
 };
 
 // KEYS: writer, readers. ARGV: owner, ttl ms. Readers are a sorted set scored by expiry, pruned
@@ -226,13 +214,13 @@ class RedisState::Lease {
              std::initializer_list<std::string_view> args) {
     std::string sha;
     {
-      std::lock_guard lock(script.mutex);
+      util::MutexLock lock(script.mutex);
       sha = script.sha;
     }
     if (sha.empty()) {
       Reply loaded = expect({"SCRIPT", "LOAD", script.body}, {REDIS_REPLY_STRING});
       sha = reply_text(*loaded);
-      std::lock_guard lock(script.mutex);
+      util::MutexLock lock(script.mutex);
       script.sha = sha;
     }
     std::string numkeys = std::to_string(keys.size());
@@ -350,7 +338,7 @@ RedisState::ContextPtr RedisState::checkout() {
   for (;;) {
     ContextPtr context;
     {
-      std::lock_guard lock(pool_mutex_);
+      util::MutexLock lock(pool_mutex_);
       if (idle_.empty()) break;
       context = std::move(idle_.back());
       idle_.pop_back();
@@ -364,7 +352,7 @@ RedisState::ContextPtr RedisState::checkout() {
 }
 
 void RedisState::give_back(ContextPtr context) {
-  std::lock_guard lock(pool_mutex_);
+  util::MutexLock lock(pool_mutex_);
   if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(context));
 }
 

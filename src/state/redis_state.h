@@ -5,13 +5,13 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "state/global_state.h"
+#include "util/mutex.h"
 
 struct redisContext;  // hiredis, kept out of this header
 
@@ -74,8 +74,8 @@ class RedisState final : public GlobalState {
   std::string address_;
   RedisOptions options_;
 
-  std::mutex pool_mutex_;
-  std::vector<ContextPtr> idle_;
+  util::Mutex pool_mutex_;
+  std::vector<ContextPtr> idle_ GUARDED_BY(pool_mutex_);
 };
 
 }  // namespace wasmlet::state

@@ -41,7 +41,7 @@ void StateBudget::charge(size_t bytes) {
 StateSegment::StateSegment(size_t size, std::shared_ptr<StateBudget> budget)
     : budget_(std::move(budget)), fd_(memfd_create("wasmlet-state", MFD_CLOEXEC)) {
   if (!fd_) throw Error(fmt::format("memfd_create: {}", std::strerror(errno)));
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   remap_locked(size);
   size_ = size;
 }
@@ -52,7 +52,7 @@ StateSegment::~StateSegment() {
 }
 
 size_t StateSegment::size() const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   return size_;
 }
 
@@ -60,9 +60,10 @@ void StateSegment::remap_locked(size_t bytes) {
   if (bytes > kMaxValue) throw Error(fmt::format("state value of {} bytes is too large", bytes));
   size_t want = round_up(std::max<size_t>(bytes, 1), kChunk);
   if (want > mapped_) {
-    if (budget_) budget_->charge(want - mapped_);
+    const size_t growth = want - mapped_;
+    if (budget_) budget_->charge(growth);
     auto refund = [&] {
-      if (budget_) budget_->release(want - mapped_);
+      if (budget_) budget_->release(growth);
     };
     if (ftruncate(fd_.get(), static_cast<off_t>(want)) != 0) {
       refund();
@@ -82,7 +83,7 @@ void StateSegment::remap_locked(size_t bytes) {
 }
 
 void StateSegment::ensure_size(size_t size) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   if (size > size_) {
     remap_locked(size);
     size_ = size;
@@ -90,21 +91,22 @@ void StateSegment::ensure_size(size_t size) {
 }
 
 void StateSegment::ensure_backing(size_t bytes) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   remap_locked(bytes);
 }
 
 void StateSegment::write(size_t offset, std::string_view data) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   if (offset + data.size() > size_) {
     remap_locked(offset + data.size());
     size_ = offset + data.size();
   }
-  std::memcpy(data_ + offset, data.data(), data.size());
+  // An empty view may hold a null pointer, which memcpy must not be given even for 0 bytes.
+  if (!data.empty()) std::memcpy(data_ + offset, data.data(), data.size());
 }
 
 std::string StateSegment::read(size_t offset, size_t length) const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   if (offset >= size_) return {};
   length = std::min(length, size_ - offset);
   return {reinterpret_cast<const char*>(data_ + offset), length};
@@ -113,9 +115,9 @@ std::string StateSegment::read(size_t offset, size_t length) const {
 std::string StateSegment::read_all() const { return read(0, size()); }
 
 void StateSegment::replace(std::string_view value) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   remap_locked(value.size());
-  std::memcpy(data_, value.data(), value.size());
+  if (!value.empty()) std::memcpy(data_, value.data(), value.size());
   // Zero the old tail: a guest mapping still covers it and must not see the longer value.
   if (size_ > value.size()) std::memset(data_ + value.size(), 0, size_ - value.size());
   size_ = value.size();
@@ -123,14 +125,14 @@ void StateSegment::replace(std::string_view value) {
 }
 
 void StateSegment::mark_dirty(size_t offset, size_t length) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   if (length == 0) return;
   size_t end = std::min(offset + length, mapped_);
   for (size_t c = offset / kChunk; c * kChunk < end; ++c) dirty_[c] = true;
 }
 
 std::vector<std::pair<size_t, size_t>> StateSegment::take_dirty() {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   std::vector<std::pair<size_t, size_t>> runs;
   for (size_t c = 0; c < dirty_.size(); ++c) {
     if (!dirty_[c]) continue;
@@ -151,7 +153,7 @@ std::shared_ptr<StateSegment> StateTier::segment(const std::string& user, const 
   for (;;) {
     uint64_t writes_before = 0;
     {
-      std::lock_guard lock(mutex_);
+      util::MutexLock lock(mutex_);
       if (auto it = segments_.find({user, key}); it != segments_.end()) {
         it->second->ensure_size(min_size);
         return it->second;
@@ -164,7 +166,7 @@ std::shared_ptr<StateSegment> StateTier::segment(const std::string& user, const 
     auto created =
         std::make_shared<StateSegment>(std::max(min_size, value ? value->size() : 0), budget(user));
     if (value) created->write(0, *value);
-    std::lock_guard lock(mutex_);
+    util::MutexLock lock(mutex_);
     // A write through this tier since the read may have found no local segment to update:
     // read again rather than cache a value it replaced.
     if (writes_[write_slot(user, key)] != writes_before) continue;
@@ -179,14 +181,14 @@ size_t StateTier::write_slot(const std::string& user, const std::string& key) {
 }
 
 std::shared_ptr<StateBudget> StateTier::budget(const std::string& user) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto& b = budgets_[user];
   if (!b) b = std::make_shared<StateBudget>(user, max_bytes_per_user_);
   return b;
 }
 
 size_t StateTier::bytes_used(const std::string& user) const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto it = budgets_.find(user);
   return it == budgets_.end() ? 0 : it->second->used();
 }
@@ -202,7 +204,7 @@ void StateTier::put(const std::string& user, const std::string& key, std::string
     created = std::make_shared<StateSegment>(value.size(), budget(user));
   }
   global_.put(user, key, value);
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   ++writes_[write_slot(user, key)];
   if (auto it = segments_.find({user, key}); it != segments_.end()) {
     it->second->replace(value);
@@ -216,7 +218,7 @@ void StateTier::put_range(const std::string& user, const std::string& key, size_
                           std::string_view data) {
   if (has_local(user, key)) segment(user, key)->ensure_backing(offset + data.size());
   global_.put_range(user, key, offset, data);
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   ++writes_[write_slot(user, key)];
   if (auto it = segments_.find({user, key}); it != segments_.end()) {
     // Same semantics as the global tier: a gap up to `offset` is zero-filled.
@@ -227,13 +229,13 @@ void StateTier::put_range(const std::string& user, const std::string& key, size_
 
 void StateTier::remove(const std::string& user, const std::string& key) {
   global_.remove(user, key);
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   ++writes_[write_slot(user, key)];
   if (auto it = segments_.find({user, key}); it != segments_.end()) it->second->replace({});
 }
 
 bool StateTier::has_local(const std::string& user, const std::string& key) const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   return segments_.contains({user, key});
 }
 

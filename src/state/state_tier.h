@@ -11,7 +11,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -20,6 +19,7 @@
 
 #include "state/global_state.h"
 #include "util/files.h"
+#include "util/mutex.h"
 
 namespace wasmlet::state {
 
@@ -80,15 +80,15 @@ class StateSegment {
   std::shared_timed_mutex& guest_lock() { return guest_lock_; }
 
  private:
-  void remap_locked(size_t bytes);
+  void remap_locked(size_t bytes) REQUIRES(mutex_);
 
-  mutable std::mutex mutex_;
+  mutable util::Mutex mutex_;
   std::shared_ptr<StateBudget> budget_;
   util::UniqueFd fd_;
-  uint8_t* data_ = nullptr;
-  size_t size_ = 0;
-  size_t mapped_ = 0;
-  std::vector<bool> dirty_;
+  uint8_t* data_ GUARDED_BY(mutex_) = nullptr;
+  size_t size_ GUARDED_BY(mutex_) = 0;
+  size_t mapped_ GUARDED_BY(mutex_) = 0;
+  std::vector<bool> dirty_ GUARDED_BY(mutex_);
   std::shared_timed_mutex guest_lock_;
 };
 
@@ -143,14 +143,14 @@ class StateTier {
   GlobalState& global_;
   std::atomic<size_t> max_keys_per_call_{kDefaultMaxKeysPerCall};
   std::atomic<size_t> max_bytes_per_user_{kDefaultMaxBytesPerUser};
-  mutable std::mutex mutex_;
-  std::map<Key, std::shared_ptr<StateSegment>> segments_;
-  std::map<std::string, std::shared_ptr<StateBudget>> budgets_;
+  mutable util::Mutex mutex_;
+  std::map<Key, std::shared_ptr<StateSegment>> segments_ GUARDED_BY(mutex_);
+  std::map<std::string, std::shared_ptr<StateBudget>> budgets_ GUARDED_BY(mutex_);
   // Counts writes through this tier (by a hash of user and key), so a segment filled from a
   // global value that such a write replaced meanwhile is filled again (see segment()).
   static constexpr size_t kWriteSlots = 64;
   static size_t write_slot(const std::string& user, const std::string& key);
-  std::array<uint64_t, kWriteSlots> writes_{};
+  std::array<uint64_t, kWriteSlots> writes_ GUARDED_BY(mutex_){};
 };
 
 // The global tier as clients outside functions (HTTP `/s`, the runtime's API) see it: reads go

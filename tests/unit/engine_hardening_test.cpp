@@ -398,7 +398,9 @@ TEST(SubprocessTest, ResourceLimitsApplyInTheChild) {
   cpu.cpu_time = 1s;
   auto r = util::run_process({"sh", "-c", "while :; do :; done"}, cpu);
   EXPECT_TRUE(r.signal == SIGXCPU || r.signal == SIGKILL) << r.signal;
-  EXPECT_GE(r.cpu_seconds, 0.9);
+  // The kernel enforces the limit on the exact run time, but rusage reports user and system
+  // time from tick samples, which come out lower on a loaded machine (0.85 s seen).
+  EXPECT_GE(r.cpu_seconds, 0.5);
 
   util::ProcessLimits memory;
   memory.address_space = uint64_t{256} << 20;

@@ -174,6 +174,65 @@ TEST_F(EngineTest, InitialMemoryAboveTheLimitFailsInstantiation) {
   }
 }
 
+// Tables are host memory too: three tables of 300,000 elements (21.6 MB) count against the
+// memory limit like linear memory does, at instantiation and when either grows.
+class TableLimitTest : public ::testing::Test {
+ protected:
+  static constexpr uint64_t kTableBytes = 3 * 300000 * sizeof(wasm_rt_funcref_t);
+
+  static void SetUpTestSuite() { module_ = test::load_guest("big_tables"); }
+  static void TearDownTestSuite() { module_.reset(); }
+
+  static uint32_t call(Instance& inst, const std::string& name, uint32_t arg) {
+    const engine::AbiExport* fn = module_->find_export(name);
+    EXPECT_NE(fn, nullptr) << name;
+    uint64_t args[1] = {arg}, out[1] = {0};
+    EXPECT_FALSE(inst.call(*fn, args, out));
+    return static_cast<uint32_t>(out[0]);
+  }
+
+  static std::shared_ptr<const engine::Module> module_;
+};
+std::shared_ptr<const engine::Module> TableLimitTest::module_;
+
+TEST_F(TableLimitTest, TablesPastTheMemoryLimitFailInstantiation) {
+  engine::InstanceLimits limits;
+  limits.memory_pages = 64;  // 4 MiB: the memory's one page fits, the tables do not
+  try {
+    Instance inst(module_, {}, limits);
+    FAIL() << "instantiated tables past the memory limit";
+  } catch (const engine::TrapError& e) {
+    EXPECT_EQ(e.trap().kind, TrapKind::MemoryLimit);
+    EXPECT_NE(e.trap().message.find("a table of 7200000 bytes would bring memory and tables to "
+                                    "7200000 bytes"),
+              std::string::npos)
+        << e.trap().message;
+    EXPECT_NE(e.trap().message.find("limit of 4194304 bytes"), std::string::npos)
+        << e.trap().message;
+  }
+}
+
+TEST_F(TableLimitTest, TablesAndMemoryShareTheLimitWhenGrowing) {
+  engine::InstanceLimits limits;
+  limits.memory_pages = 340;  // 22,282,240 bytes
+  Instance inst(module_, {}, limits);
+  // The first 64 KiB of tables are free: tables and one page leave 682,240 bytes.
+  const uint64_t left = 340 * 65536 - (kTableBytes - 65536) - 65536;
+  const uint64_t element = sizeof(wasm_rt_funcref_t);
+  EXPECT_EQ(call(inst, "grow_table", static_cast<uint32_t>(left / element + 1)), UINT32_MAX);
+  EXPECT_EQ(call(inst, "grow_table", 20000), 0u);       // 480,000 bytes: 202,240 left
+  EXPECT_EQ(call(inst, "grow_memory", 4), UINT32_MAX);  // 262,144 bytes: the tables took it
+  EXPECT_EQ(call(inst, "grow_memory", 3), 1u);
+  EXPECT_EQ(call(inst, "grow_table", 1000), UINT32_MAX);  // 24,000 bytes > 5,632 left
+}
+
+TEST_F(TableLimitTest, TablesWithinTheLimitInstantiate) {
+  engine::InstanceLimits limits;
+  limits.memory_pages = 1024;  // 64 MiB
+  Instance inst(module_, {}, limits);
+  EXPECT_EQ(call(inst, "grow_table", 1000), 0u);
+}
+
 TEST_F(EngineTest, TenThousandInstancesReleaseEverything) {
   { auto warm = instantiate(); }
   size_t fds = test::open_fd_count(), maps = test::mapping_count();
@@ -188,6 +247,15 @@ TEST_F(EngineTest, TenThousandInstancesReleaseEverything) {
   EXPECT_LE(test::mapping_count(), maps + 2);
   // 10,000 leaked 8 GiB reservations would be 80 TiB; allow allocator noise only.
   EXPECT_LT(test::virtual_size_kib(), vsz + 64 * 1024);
+}
+
+// A signature with nine parameters: its count was once held as a wasm_rt_type_t, a value the
+// enum cannot hold (undefined behaviour, reported by the sanitized build).
+TEST(FuncTypes, ManyParametersRegisterOnceAndKeepTheirSplit) {
+  constexpr int I = WASM_RT_I32;
+  uint32_t nine = wasm_rt_register_func_type(9, 0, I, I, I, I, I, I, I, I, I);
+  EXPECT_EQ(wasm_rt_register_func_type(9, 0, I, I, I, I, I, I, I, I, I), nine);
+  EXPECT_NE(wasm_rt_register_func_type(8, 1, I, I, I, I, I, I, I, I, I), nine);
 }
 
 TEST(TrapBoundary, NestedBoundariesUnwindToTheInnermost) {

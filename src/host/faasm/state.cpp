@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "engine/trap.h"
+#include "host/faasm/state_args.h"
 #include "host/host_call.h"
 #include "host/host_imports.h"
 #include "host/state_binding.h"
@@ -22,6 +24,10 @@
 using wasmlet::host::host_call;
 using wasmlet::host::HostContext;
 using wasmlet::host::StateBinding;
+using wasmlet::host::faasm::check_state_key;
+using wasmlet::host::faasm::checked_length;
+using wasmlet::host::faasm::checked_range;
+using wasmlet::host::faasm::Range;
 
 namespace {
 
@@ -36,31 +42,9 @@ StateBinding& binding(HostContext& h) {
 
 std::string key_at(HostContext& h, uint32_t ptr) {
   std::string key(h.memory().c_string(ptr));
-  if (key.empty() || key.size() > 512) throw wasmlet::Error("state keys must be 1-512 bytes");
+  check_state_key(key);
   binding(h).touch(key);
   return key;
-}
-
-// wasm32 `long` is signed: lengths above 2^31 are negative numbers from the guest's view.
-size_t checked_length(uint32_t v, const char* what) {
-  if (v > 0x7fffffffu) throw wasmlet::Error(fmt::format("negative {} for state", what));
-  return v;
-}
-
-// A guest's (total size, offset, length) triple, each checked, and the range inside the total.
-struct Range {
-  size_t total, offset, length;
-};
-
-Range checked_range(uint32_t total, uint32_t offset, uint32_t length) {
-  Range r{checked_length(total, "total length"), checked_length(offset, "offset"),
-          checked_length(length, "length")};
-  if (r.offset > r.total || r.length > r.total - r.offset) {
-    throw wasmlet::Error(
-        fmt::format("state range {}+{} is past the value's declared size of {} bytes", r.offset,
-                    r.length, r.total));
-  }
-  return r;
 }
 
 // Maps the key's segment (at least `total` bytes) into fresh pages at the end of linear
@@ -97,21 +81,20 @@ uint32_t map_segment(HostContext& h, const std::string& key, size_t total) {
 // Reads a file by the guest's path: the longest preopened directory that is a prefix of the
 // path, then the rest opened beneath it.
 std::string read_guest_file(HostContext& h, std::string_view path) {
-  const wasmlet::host::wasi::FdEntry* best = nullptr;
+  std::vector<std::string_view> names;
+  std::vector<int> dirs;
   for (uint32_t fd = 3; fd < 16; ++fd) {
     const auto* e = h.wasi().find(fd);
     if (e == nullptr || e->preopen_name.empty()) continue;
-    std::string_view name = e->preopen_name;
-    bool under = path.starts_with(name) &&
-                 (path.size() == name.size() || name.back() == '/' || path[name.size()] == '/');
-    if (under && (best == nullptr || name.size() > best->preopen_name.size())) best = e;
+    names.push_back(e->preopen_name);
+    dirs.push_back(e->fd());
   }
-  if (best == nullptr) throw wasmlet::Error(fmt::format("no such file: {}", path));
-  std::string rest(path.substr(best->preopen_name.size()));
-  while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
+  auto match = wasmlet::host::wasi::match_preopen(names, path);
+  if (!match) throw wasmlet::Error(fmt::format("no such file: {}", path));
   wasmlet::util::UniqueFd fd;
-  if (rest.empty() || wasmlet::host::wasi::open_beneath(best->fd(), rest, O_RDONLY, 0, fd) !=
-                          wasmlet::host::wasi::Errno::Success) {
+  if (match->rest.empty() ||
+      wasmlet::host::wasi::open_beneath(dirs[match->index], match->rest, O_RDONLY, 0, fd) !=
+          wasmlet::host::wasi::Errno::Success) {
     throw wasmlet::Error(fmt::format("cannot open {} to write it to state", path));
   }
   std::string data;

@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace wasmlet::host::wasi {
 
 namespace {
@@ -20,6 +22,23 @@ Errno guest_path(std::string_view raw, std::string& out) {
   if (raw.find('\0') != std::string_view::npos) return Errno::Inval;
   out.assign(raw);
   return Errno::Success;
+}
+
+std::optional<PreopenMatch> match_preopen(std::span<const std::string_view> names,
+                                          std::string_view path) {
+  std::optional<PreopenMatch> best;
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::string_view name = names[i];
+    if (name.empty() || !path.starts_with(name)) continue;
+    bool boundary = path.size() == name.size() || name.back() == '/' || path[name.size()] == '/';
+    if (boundary && (!best || name.size() > names[best->index].size())) best = PreopenMatch{i, {}};
+  }
+  if (best) {
+    std::string_view rest = path.substr(names[best->index].size());
+    rest.remove_prefix(std::min(rest.find_first_not_of('/'), rest.size()));
+    best->rest = std::string(rest);
+  }
+  return best;
 }
 
 Errno open_beneath(int dirfd, const std::string& path, int flags, mode_t mode,

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,17 @@ namespace wasmlet::host::wasi {
 
 // A path as the guest sent it, checked for what a C string cannot carry (an embedded NUL).
 Errno guest_path(std::string_view raw, std::string& out);
+
+// The preopened directory a guest path names a file in: the longest of `names` (guest paths
+// of preopens, "/" or "/tmp"; empty ones are skipped) that is a prefix of `path` ending at a
+// component boundary. `rest` is the path beneath it without leading slashes, to be opened with
+// open_beneath (which refuses what `..` or symbolic links would lead out of it).
+struct PreopenMatch {
+  size_t index = 0;
+  std::string rest;
+};
+std::optional<PreopenMatch> match_preopen(std::span<const std::string_view> names,
+                                          std::string_view path);
 
 // openat2(dirfd, path, flags, mode) confined beneath dirfd. O_CLOEXEC is always added; an
 // escape attempt reports NOTCAPABLE.

@@ -360,7 +360,8 @@ Errno poll_oneoff(HostContext& h, uint32_t in, uint32_t out, uint32_t nsubs, uin
     if (!events.empty() || interrupted) break;
   }
 
-  std::memcpy(out_bytes.data(), events.data(), events.size() * sizeof(Event));
+  // An empty vector's data() may be null, which memcpy must not be given even for 0 bytes.
+  if (!events.empty()) std::memcpy(out_bytes.data(), events.data(), events.size() * sizeof(Event));
   mem.store(nevents_ptr, static_cast<uint32_t>(events.size()));
   return Errno::Success;
 }

@@ -1,0 +1,266 @@
+// Table-driven tests of the parsers a request passes through before any handler logic:
+// percent-decoding, base64, call ids, query parameters, names and state keys, Faasm's invoke
+// message and shared-file paths. The fuzz targets http_request and shared_path check the same
+// functions' invariants on arbitrary input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include "server/base64.h"
+#include "server/json_codec.h"
+#include "server/replies.h"
+#include "server/request_args.h"
+#include "server/router.h"
+#include "server/shared_files.h"
+#include "util/files.h"
+
+namespace wasmlet::server {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::string_literals;
+
+// The status an HttpError carries, or 0 when the call returned.
+template <typename F>
+int refusal(F&& f) {
+  try {
+    f();
+  } catch (const HttpError& e) {
+    return static_cast<int>(e.status());
+  }
+  return 0;
+}
+
+TEST(RequestParsersTest, PercentDecode) {
+  struct Case {
+    std::string in;
+    std::optional<std::string> out;
+  } cases[] = {
+      {"", ""},
+      {"plain", "plain"},
+      {"%41b", "Ab"},
+      {"%2f%2F", "//"},
+      {"%00", "\0"s},
+      {"%ff", "\xff"},
+      {"a%20b+c", "a b+c"},  // '+' is not a space in a path
+      {"%", std::nullopt},
+      {"%4", std::nullopt},
+      {"a%4", std::nullopt},
+      {"%g1", std::nullopt},
+      {"%1g", std::nullopt},
+      {"%%41", std::nullopt},
+  };
+  for (const auto& c : cases) EXPECT_EQ(percent_decode(c.in), c.out) << c.in;
+}
+
+TEST(RequestParsersTest, Base64) {
+  struct Case {
+    std::string bytes, text;
+  } round_trips[] = {
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"\0\xff\xfe"s, "AP/+"},
+      {"\xfb\xff", "+/8="},
+  };
+  for (const auto& c : round_trips) {
+    EXPECT_EQ(base64_encode(c.bytes), c.text);
+    EXPECT_EQ(base64_decode(c.text), c.bytes) << c.text;
+  }
+  struct Decode {
+    std::string text;
+    std::optional<std::string> bytes;
+  } decodes[] = {
+      {"Zg", "f"},
+      {"Zm8", "fo"},  // unpadded
+      {"Z", std::nullopt},
+      {"Zg=", std::nullopt},  // impossible length, short padding
+      {"Zg===", std::nullopt},
+      {"====", std::nullopt},
+      {"Z===", std::nullopt},
+      {"Zm9v\n", std::nullopt},
+      {"Zm-v", std::nullopt},
+      {"Zm_v", std::nullopt},
+      {"Z=g=", std::nullopt},
+      {"=Zg=", std::nullopt},
+  };
+  for (const auto& c : decodes) EXPECT_EQ(base64_decode(c.text), c.bytes) << c.text;
+}
+
+TEST(RequestParsersTest, CallIds) {
+  struct Case {
+    std::string in;
+    std::optional<uint64_t> id;
+  } cases[] = {
+      {"0", 0},
+      {"42", 42},
+      {"007", 7},
+      {"18446744073709551615", UINT64_MAX},
+      {"18446744073709551616", std::nullopt},  // one past the largest
+      {"", std::nullopt},
+      {"-1", std::nullopt},
+      {"+1", std::nullopt},
+      {" 1", std::nullopt},
+      {"1 ", std::nullopt},
+      {"1a", std::nullopt},
+      {"0x10", std::nullopt},
+  };
+  for (const auto& c : cases) EXPECT_EQ(parse_call_id(c.in), c.id) << c.in;
+}
+
+TEST(RequestParsersTest, QueryParameters) {
+  struct Case {
+    std::string query, name;
+    std::optional<std::string> value;
+  } cases[] = {
+      {"", "a", std::nullopt},
+      {"a=1", "a", "1"},
+      {"a=1&b=2", "b", "2"},
+      {"a=1&a=2", "a", "1"},  // the first wins
+      {"ab=1", "a", std::nullopt},
+      {"a", "a", ""},
+      {"a=", "a", ""},
+      {"a=x%3Dy%26z", "a", "x=y&z"},
+      {"&&a=1&", "a", "1"},
+      {"b=%zz&a=1", "a", "1"},  // only the parameter asked for is decoded
+  };
+  for (const auto& c : cases) EXPECT_EQ(query_param(c.query, c.name), c.value) << c.query;
+  EXPECT_EQ(refusal([] { (void)query_param("a=%zz", "a"); }), 400);
+  EXPECT_EQ(refusal([] { (void)query_param("a=%4", "a"); }), 400);
+
+  struct Flag {
+    std::string query;
+    bool set;
+  } flags[] = {{"async", true},      {"async=", true},    {"async=1", true},
+               {"async=true", true}, {"async=yes", true}, {"async=0", false},
+               {"async=no", false},  {"", false},         {"asyncx=1", false}};
+  for (const auto& c : flags) EXPECT_EQ(query_flag(c.query, "async"), c.set) << c.query;
+
+  auto python = python_upload_args("entry=app%3Amain&convention=wsgi");
+  EXPECT_EQ(python.entry, "app:main");
+  EXPECT_EQ(python.convention, "wsgi");
+}
+
+TEST(RequestParsersTest, NamesAndStateKeys) {
+  struct Case {
+    std::string user, name;
+    bool ok;
+  } cases[] = {
+      {"demo", "echo", true},
+      {"a.b-c_D9", "x", true},
+      {std::string(64, 'u'), std::string(64, 'n'), true},
+      {std::string(65, 'u'), "n", false},
+      {"u", std::string(65, 'n'), false},
+      {"", "n", false},
+      {"u", "", false},
+      {".", "n", false},
+      {"u", "..", false},
+      {"a/b", "n", false},
+      {"u", "n\0"s, false},
+      {"u", "caf\xc3\xa9", false},
+      {"u", "a b", false},
+  };
+  for (const auto& c : cases) {
+    int expected = c.ok ? 0 : 400;
+    EXPECT_EQ(refusal([&] { (void)function_id_arg(c.user, c.name); }), expected) << c.name;
+    EXPECT_EQ(refusal([&] { check_state_key(c.user, c.name); }), expected) << c.name;
+  }
+}
+
+TEST(RequestParsersTest, FaasmMessage) {
+  auto m = parse_faasm_message(
+      R"({"user":"u","function":"f","input_data":"aGk=","async":true,"extra":[1]})");
+  EXPECT_EQ(m.user, "u");
+  EXPECT_EQ(m.function, "f");
+  EXPECT_EQ(m.input, "hi");
+  EXPECT_TRUE(m.async);
+  EXPECT_FALSE(m.python);
+  EXPECT_FALSE(m.status_id);
+
+  EXPECT_EQ(parse_faasm_message(R"({"status":true,"id":7})").status_id, 7u);
+  EXPECT_EQ(parse_faasm_message(R"({"status":true,"id":"8"})").status_id, 8u);
+  EXPECT_EQ(parse_faasm_message(R"({"user":"u","function":"f"})").input, "");
+
+  for (const char* bad : {
+           "",
+           "{",
+           "[]",
+           "\"text\"",
+           "null",
+           R"({"user":1,"function":"f"})",
+           R"({"user":"u","function":"f","input_data":"***"})",
+           R"({"user":"u","function":"f","input_data":5})",
+           R"({"user":"u","function":"f","async":"yes"})",
+           R"({"status":true})",
+           R"({"status":true,"id":-1})",
+           R"({"status":true,"id":1.5})",
+           R"({"status":true,"id":"x"})",
+           "{\"user\":\"\xff\"}",
+       }) {
+    EXPECT_EQ(refusal([&] { (void)parse_faasm_message(bad); }), 400) << bad;
+  }
+}
+
+class SharedPathTest : public ::testing::Test {
+ protected:
+  util::TempDir base_{fs::temp_directory_path(), "wasmlet-shared-path-test"};
+  fs::path shared_ = base_.path() / "shared";
+
+  void SetUp() override {
+    fs::create_directories(shared_ / "dir");
+    fs::create_directories(base_.path() / "outside");
+    std::ofstream(base_.path() / "outside" / "secret") << "secret";
+    fs::create_directory_symlink("../outside", shared_ / "out");
+    fs::create_symlink("../outside/secret", shared_ / "secret");
+    fs::create_directory_symlink("..", shared_ / "dir" / "up");
+    fs::create_directory_symlink("/etc", shared_ / "etc");
+  }
+};
+
+TEST_F(SharedPathTest, ResolvesInsideTheDirectoryOnly) {
+  struct Case {
+    std::string in;
+    std::optional<std::string> rel;  // relative to the shared directory, nullopt for a 400
+  } cases[] = {
+      {"a.txt", "a.txt"},
+      {"faasm://a.txt", "a.txt"},
+      {"dir/new/b.txt", "dir/new/b.txt"},
+      {"./dir//c", "dir/c"},
+      {"dir/up/x", "dir/up/x"},  // a link to the directory itself stays inside
+      {"", std::nullopt},
+      {"faasm://", std::nullopt},
+      {"/etc/passwd", std::nullopt},
+      {"faasm:///etc/passwd", std::nullopt},
+      {"..", std::nullopt},
+      {"../x", std::nullopt},
+      {"dir/../../x", std::nullopt},
+      {"dir/..", std::nullopt},
+      {".", std::nullopt},
+      {"dir/", std::nullopt},
+      {"a\0b"s, std::nullopt},
+      {"out/secret", std::nullopt},
+      {"out/new", std::nullopt},
+      {"secret", std::nullopt},
+      {"etc/passwd", std::nullopt},
+      {"dir/up/out/secret", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    std::optional<std::string> got;
+    int status = refusal(
+        [&] { got = resolve_shared_path(shared_, c.in).lexically_relative(shared_).string(); });
+    if (c.rel) {
+      EXPECT_EQ(status, 0) << c.in;
+      EXPECT_EQ(got, c.rel) << c.in;
+    } else {
+      EXPECT_EQ(status, 400) << c.in;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace wasmlet::server
