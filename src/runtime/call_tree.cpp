@@ -7,9 +7,9 @@ namespace wasmlet::runtime {
 struct CallNode::Tree {
   explicit Tree(const CallBudget& b) : budget(b) {}
   const CallBudget budget;
-  std::mutex mutex;  // guards what follows and every node's children, reason and thread
-  size_t calls = 1;
-  std::optional<Clock::time_point> deadline;
+  util::Mutex mutex;  // guards what follows and every node's children, reason and thread
+  size_t calls GUARDED_BY(mutex) = 1;
+  std::optional<Clock::time_point> deadline GUARDED_BY(mutex);
 };
 
 CallNode::CallNode(std::shared_ptr<Tree> tree, uint32_t depth)
@@ -21,7 +21,7 @@ std::shared_ptr<CallNode> CallNode::root(const CallBudget& budget) {
 
 std::shared_ptr<CallNode> CallNode::start_child() {
   const CallBudget& budget = tree_->budget;
-  std::lock_guard lock(tree_->mutex);
+  util::MutexLock lock(tree_->mutex);
   if (cancelled()) throw Error(fmt::format("the call was cancelled: {}", reason_));
   if (depth_ + 1 > budget.max_depth) {
     throw CallBudgetExceeded(fmt::format("chain depth limit of {} reached", budget.max_depth));
@@ -43,12 +43,12 @@ std::shared_ptr<CallNode> CallNode::start_child() {
 }
 
 std::optional<CallNode::Clock::time_point> CallNode::deadline() const {
-  std::lock_guard lock(tree_->mutex);
+  util::MutexLock lock(tree_->mutex);
   return tree_->deadline;
 }
 
 void CallNode::start_clock() {
-  std::lock_guard lock(tree_->mutex);
+  util::MutexLock lock(tree_->mutex);
   if (!tree_->deadline && tree_->budget.wall_time.count() > 0) {
     tree_->deadline = Clock::now() + tree_->budget.wall_time;
   }
@@ -56,7 +56,7 @@ void CallNode::start_clock() {
 
 void CallNode::cancel(const std::string& reason) {
   std::vector<engine::ThreadHandle> threads;
-  std::lock_guard lock(tree_->mutex);
+  util::MutexLock lock(tree_->mutex);
   cancel_locked(reason, threads);
   // Under the lock: a Running scope cannot end, so no thread id is stale.
   for (engine::ThreadHandle t : threads) engine::interrupt_thread(t);
@@ -64,7 +64,7 @@ void CallNode::cancel(const std::string& reason) {
 
 void CallNode::cancel_descendants(const std::string& reason) {
   std::vector<engine::ThreadHandle> threads;
-  std::lock_guard lock(tree_->mutex);
+  util::MutexLock lock(tree_->mutex);
   for (auto& child : children_) child->cancel_locked(reason, threads);
   for (engine::ThreadHandle t : threads) engine::interrupt_thread(t);
 }
@@ -80,17 +80,17 @@ void CallNode::cancel_locked(const std::string& reason,
 }
 
 std::string CallNode::cancel_reason() const {
-  std::lock_guard lock(tree_->mutex);
+  util::MutexLock lock(tree_->mutex);
   return reason_;
 }
 
 CallNode::Running::Running(CallNode& node) : node_(node) {
-  std::lock_guard lock(node_.tree_->mutex);
+  util::MutexLock lock(node_.tree_->mutex);
   node_.thread_ = engine::current_thread();
 }
 
 CallNode::Running::~Running() {
-  std::lock_guard lock(node_.tree_->mutex);
+  util::MutexLock lock(node_.tree_->mutex);
   node_.thread_.reset();
 }
 

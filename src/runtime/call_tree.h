@@ -14,6 +14,7 @@
 
 #include "engine/trap.h"
 #include "util/error.h"
+#include "util/mutex.h"
 
 namespace wasmlet::runtime {
 

@@ -7,7 +7,7 @@
 namespace wasmlet::runtime {
 
 uint64_t ResultStore::add(const FunctionId& function) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   uint64_t id = next_id_++;
   CallRecord record;
   record.id = id;
@@ -20,12 +20,12 @@ uint64_t ResultStore::add(const FunctionId& function) {
 }
 
 void ResultStore::set_running(uint64_t id) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   if (auto it = records_.find(id); it != records_.end()) it->second.status = CallStatus::Running;
 }
 
 void ResultStore::finish(uint64_t id, CallRecord record) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto it = records_.find(id);
   if (it == records_.end()) return;
   record.submitted_at = it->second.submitted_at;
@@ -51,14 +51,14 @@ void ResultStore::finish(uint64_t id, CallRecord record) {
 }
 
 std::optional<CallRecord> ResultStore::get(uint64_t id) const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto it = records_.find(id);
   if (it == records_.end()) return std::nullopt;
   return it->second;
 }
 
 size_t ResultStore::size() const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   return records_.size();
 }
 
@@ -95,13 +95,12 @@ void ResultStore::prune_locked(const std::string& tenant) {
     it = next;
   }
   // Past the tenant's own limits: its oldest finished records go.
-  auto over_own = [&] {
-    auto u = tenants_.find(tenant);
-    return u != tenants_.end() && !u->second.finished.empty() &&
-           (u->second.records > limits_.max_results_per_tenant ||
-            u->second.bytes > limits_.max_bytes_per_tenant);
-  };
-  while (over_own()) evict(records_.find(*tenants_[tenant].finished.begin()));
+  for (auto u = tenants_.find(tenant); u != tenants_.end() && !u->second.finished.empty() &&
+                                       (u->second.records > limits_.max_results_per_tenant ||
+                                        u->second.bytes > limits_.max_bytes_per_tenant);
+       u = tenants_.find(tenant)) {
+    evict(records_.find(*u->second.finished.begin()));
+  }
   // Past the server's: from whichever tenant holds the most, so one within its own limits
   // loses records only when every other holds no more.
   while (records_.size() > limits_.max_results || bytes_ > limits_.max_bytes) {

@@ -6,12 +6,12 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "runtime/call_record.h"
+#include "util/mutex.h"
 
 namespace wasmlet::runtime {
 
@@ -44,16 +44,16 @@ class ResultStore {
     size_t bytes = 0;
     std::set<uint64_t> finished;  // ids, oldest first
   };
-  void account(const CallRecord& record, bool add);
-  void evict(std::map<uint64_t, CallRecord>::iterator it);
-  void prune_locked(const std::string& tenant);
+  void account(const CallRecord& record, bool add) REQUIRES(mutex_);
+  void evict(std::map<uint64_t, CallRecord>::iterator it) REQUIRES(mutex_);
+  void prune_locked(const std::string& tenant) REQUIRES(mutex_);
 
   const ResultLimits limits_;
-  mutable std::mutex mutex_;
-  uint64_t next_id_ = 1;
-  std::map<uint64_t, CallRecord> records_;  // ordered by id = by age
-  std::map<std::string, Usage> tenants_;
-  size_t bytes_ = 0;
+  mutable util::Mutex mutex_;
+  uint64_t next_id_ GUARDED_BY(mutex_) = 1;
+  std::map<uint64_t, CallRecord> records_ GUARDED_BY(mutex_);  // ordered by id = by age
+  std::map<std::string, Usage> tenants_ GUARDED_BY(mutex_);
+  size_t bytes_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace wasmlet::runtime

@@ -81,16 +81,17 @@ std::optional<QueuedCall> RunQueue::take(uint64_t id) {
 
 std::vector<QueuedCall> RunQueue::take_cancelled() {
   std::vector<QueuedCall> out;
-  auto cancelled = [](const QueuedCall& c) {
-    return c.invocation.node != nullptr && c.invocation.node->cancelled();
-  };
   for (auto t = tenants_.begin(); t != tenants_.end();) {
-    auto& calls = t->second.calls;
-    auto keep = std::stable_partition(calls.begin(), calls.end(),
-                                      [&](const QueuedCall& c) { return !cancelled(c); });
-    for (auto it = keep; it != calls.end(); ++it) out.push_back(std::move(*it));
-    size_ -= static_cast<size_t>(calls.end() - keep);
-    calls.erase(keep, calls.end());
+    std::deque<QueuedCall> kept;
+    for (QueuedCall& c : t->second.calls) {
+      if (c.invocation.node != nullptr && c.invocation.node->cancelled()) {
+        out.push_back(std::move(c));
+      } else {
+        kept.push_back(std::move(c));
+      }
+    }
+    size_ -= t->second.calls.size() - kept.size();
+    t->second.calls = std::move(kept);
     auto next = std::next(t);
     forget_if_idle(t);
     t = next;

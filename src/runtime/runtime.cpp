@@ -95,7 +95,7 @@ FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned
                                   std::stop_token stop) {
   FunctionInfo info = store_.put_wasm(id, wasm, std::move(stop));
   if (info.compile_seconds > 0) metrics_.record_compile(info.compile_seconds);
-  std::lock_guard lock(functions_mutex_);
+  util::MutexLock lock(functions_mutex_);
   entries_.erase(id);  // calls already running keep the old entry until they finish
   return info;
 }
@@ -127,7 +127,7 @@ FunctionInfo Runtime::upload_python(const FunctionId& id, std::string_view body,
     throw;
   }
   FunctionInfo info = store_.commit_python(staged);
-  std::lock_guard lock(functions_mutex_);
+  util::MutexLock lock(functions_mutex_);
   entries_[id] = std::move(entry);  // the first call finds its Proto-Faaslet ready
   return info;
 }
@@ -138,7 +138,7 @@ std::optional<FunctionInfo> Runtime::function(const FunctionId& id) const { retu
 
 bool Runtime::remove_function(const FunctionId& id) {
   bool removed = store_.remove(id);
-  std::lock_guard lock(functions_mutex_);
+  util::MutexLock lock(functions_mutex_);
   entries_.erase(id);
   return removed;
 }
@@ -185,7 +185,7 @@ std::optional<uint64_t> Runtime::try_run_inline(Invocation& invocation, Completi
   if (config_.max_inline_calls == 0 || invocation.node != nullptr) return std::nullopt;
   std::shared_ptr<FunctionEntry> entry;
   {
-    std::lock_guard lock(functions_mutex_);
+    util::MutexLock lock(functions_mutex_);
     auto it = entries_.find(invocation.function);
     if (it == entries_.end()) return std::nullopt;
     entry = it->second;
@@ -243,7 +243,7 @@ MetricsSnapshot Runtime::metrics() const {
   }
   std::vector<std::shared_ptr<FunctionEntry>> entries;
   {
-    std::lock_guard lock(functions_mutex_);
+    util::MutexLock lock(functions_mutex_);
     entries.reserve(entries_.size());
     for (const auto& [id, entry] : entries_) entries.push_back(entry);
   }
@@ -420,7 +420,7 @@ void Runtime::fail_unrun(QueuedCall& call, std::string kind, std::string message
 
 std::shared_ptr<Runtime::FunctionEntry> Runtime::entry_for(const FunctionId& id) {
   {
-    std::lock_guard lock(functions_mutex_);
+    util::MutexLock lock(functions_mutex_);
     if (auto it = entries_.find(id); it != entries_.end()) {
       it->second->last_use = ++use_clock_;
       return it->second;
@@ -430,7 +430,7 @@ std::shared_ptr<Runtime::FunctionEntry> Runtime::entry_for(const FunctionId& id)
   if (!info) throw UnknownFunction(id);
   // Loading reads the module and dlopens its cached build: outside the lock.
   auto entry = make_entry(*info);
-  std::lock_guard lock(functions_mutex_);
+  util::MutexLock lock(functions_mutex_);
   auto [it, inserted] = entries_.emplace(id, entry);
   it->second->last_use = ++use_clock_;
   if (inserted) evict_entries_locked(id.user);
@@ -440,18 +440,19 @@ std::shared_ptr<Runtime::FunctionEntry> Runtime::entry_for(const FunctionId& id)
 void Runtime::evict_entries_locked(const std::string& tenant) {
   // The least recently called go first; calls running on an evicted entry keep it until they
   // finish. Linear scans, but only when a function is loaded.
-  auto evict_lru = [&](bool same_tenant) {
-    auto victim = entries_.end();
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (same_tenant && it->first.user != tenant) continue;
-      if (victim == entries_.end() || it->second->last_use < victim->second->last_use) victim = it;
-    }
-    entries_.erase(victim);
-  };
   size_t own = 0;
   for (const auto& [id, entry] : entries_) own += id.user == tenant ? 1 : 0;
-  for (; own > config_.max_live_functions_per_tenant; --own) evict_lru(true);
-  while (entries_.size() > config_.max_live_functions) evict_lru(false);
+  for (; own > config_.max_live_functions_per_tenant; --own) evict_lru_locked(&tenant);
+  while (entries_.size() > config_.max_live_functions) evict_lru_locked(nullptr);
+}
+
+void Runtime::evict_lru_locked(const std::string* tenant) {
+  auto victim = entries_.end();
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (tenant != nullptr && it->first.user != *tenant) continue;
+    if (victim == entries_.end() || it->second->last_use < victim->second->last_use) victim = it;
+  }
+  entries_.erase(victim);
 }
 
 std::shared_ptr<faaslet::FaasletPool> Runtime::pool_for(FunctionEntry& entry) {

@@ -27,6 +27,7 @@
 #include "runtime/run_queue.h"
 #include "state/global_state.h"
 #include "state/state_tier.h"
+#include "util/mutex.h"
 
 namespace wasmlet::faaslet {
 class FaasletPool;
@@ -155,7 +156,9 @@ class Runtime {
   void fail_unrun(QueuedCall& call, std::string kind, std::string message);
   std::shared_ptr<FunctionEntry> entry_for(const FunctionId& id);
   std::shared_ptr<FunctionEntry> make_entry(const FunctionInfo& info);
-  void evict_entries_locked(const std::string& tenant);
+  void evict_entries_locked(const std::string& tenant) REQUIRES(functions_mutex_);
+  // The least recently used entry (of `tenant`, when not null).
+  void evict_lru_locked(const std::string* tenant) REQUIRES(functions_mutex_);
   // The entry's pool, built by the first caller; others wait for it without their slot.
   std::shared_ptr<faaslet::FaasletPool> pool_for(FunctionEntry& entry);
   // The entry's Proto-Faaslet and pool.
@@ -173,9 +176,9 @@ class Runtime {
   Metrics metrics_;
   ResultStore results_;
 
-  mutable std::mutex functions_mutex_;
-  std::map<FunctionId, std::shared_ptr<FunctionEntry>> entries_;
-  uint64_t use_clock_ = 0;  // orders entries by last use, for eviction
+  mutable util::Mutex functions_mutex_;
+  std::map<FunctionId, std::shared_ptr<FunctionEntry>> entries_ GUARDED_BY(functions_mutex_);
+  uint64_t use_clock_ GUARDED_BY(functions_mutex_) = 0;  // orders entries by last use
 
   mutable std::mutex queue_mutex_;
   std::condition_variable work_cv_;  // executors waiting for a job (and a slot)
