@@ -67,7 +67,11 @@ void Faaslet::reset() {
   // A Faaslet used again is likely to be used again (pools hand out the one returned last):
   // from its second call on it keeps its working set, before that it gives every page back.
   ++calls_;
-  proto_->reset(*instance_, calls_ >= 2 ? proto_->config().limits.kept_pages : 0);
+  // State segments mapped into grown memory must be unmapped, not kept behind PROT_NONE like
+  // private pages: such a reset keeps nothing.
+  bool shared_mappings = host_->state() != nullptr && host_->state()->mapped_any();
+  size_t keep = calls_ >= 2 && !shared_mappings ? proto_->config().limits.kept_pages : 0;
+  proto_->reset(*instance_, keep);
   host_->reset_call_state();
   host::WasiState& wasi = host_->wasi();
   if (wasi.changed_files()) {

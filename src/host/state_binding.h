@@ -27,7 +27,10 @@ class StateBinding {
   struct Mapping {
     uint32_t address;
     size_t length;
+    // Held while mapped: the tier must not drop a segment a guest can still write through.
+    std::shared_ptr<state::StateSegment> segment;
   };
+  bool mapped_any() const { return !mappings_.empty(); }
   std::map<std::string, Mapping>& mappings() { return mappings_; }
 
   void hold(std::shared_ptr<state::StateSegment> segment, bool write) {

@@ -70,6 +70,7 @@ Runtime::Runtime(RuntimeConfig config)
       queue_(config_.queue) {
   state_tier_->set_max_keys_per_call(config_.max_state_keys_per_call);
   state_tier_->set_max_bytes_per_user(config_.max_state_bytes_per_tenant);
+  state_tier_->set_max_segments(config_.max_state_segments, config_.max_state_segments_per_tenant);
   if (!cgroups_->available()) {
     spdlog::info("{}; running without per-tenant CPU weights", cgroups_->unavailable_reason());
   }

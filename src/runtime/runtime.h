@@ -65,6 +65,9 @@ struct RuntimeConfig {
   size_t max_state_keys_per_call = state::StateTier::kDefaultMaxKeysPerCall;
   // Host memory one user's state segments may hold on this host; writes past it fail.
   size_t max_state_bytes_per_tenant = state::StateTier::kDefaultMaxBytesPerUser;
+  // Local state segments kept on this host, in all and per tenant (see StateTier).
+  size_t max_state_segments = state::StateTier::kDefaultMaxSegments;
+  size_t max_state_segments_per_tenant = state::StateTier::kDefaultMaxSegmentsPerUser;
   faaslet::FunctionLimits limits;  // defaults for every function
   // A Python home (see python_interpreter.h); empty: Python functions cannot run.
   std::filesystem::path python_home;

@@ -124,6 +124,11 @@ void StateSegment::replace(std::string_view value) {
   std::fill(dirty_.begin(), dirty_.end(), false);
 }
 
+bool StateSegment::clean() const {
+  util::MutexLock lock(mutex_);
+  return std::find(dirty_.begin(), dirty_.end(), true) == dirty_.end();
+}
+
 void StateSegment::mark_dirty(size_t offset, size_t length) {
   util::MutexLock lock(mutex_);
   if (length == 0) return;
@@ -155,8 +160,9 @@ std::shared_ptr<StateSegment> StateTier::segment(const std::string& user, const 
     {
       util::MutexLock lock(mutex_);
       if (auto it = segments_.find({user, key}); it != segments_.end()) {
-        it->second->ensure_size(min_size);
-        return it->second;
+        it->second.last_use = ++uses_;
+        it->second.segment->ensure_size(min_size);
+        return it->second.segment;
       }
       writes_before = writes_[write_slot(user, key)];
     }
@@ -170,9 +176,9 @@ std::shared_ptr<StateSegment> StateTier::segment(const std::string& user, const 
     // A write through this tier since the read may have found no local segment to update:
     // read again rather than cache a value it replaced.
     if (writes_[write_slot(user, key)] != writes_before) continue;
-    auto it = segments_.try_emplace(Key{user, key}, std::move(created)).first;
-    it->second->ensure_size(min_size);
-    return it->second;
+    std::shared_ptr<StateSegment>& segment = insert_locked(Key{user, key}, std::move(created));
+    segment->ensure_size(min_size);
+    return segment;
   }
 }
 
@@ -185,6 +191,53 @@ std::shared_ptr<StateBudget> StateTier::budget(const std::string& user) {
   auto& b = budgets_[user];
   if (!b) b = std::make_shared<StateBudget>(user, max_bytes_per_user_);
   return b;
+}
+
+void StateTier::set_max_segments(size_t total, size_t per_user) {
+  util::MutexLock lock(mutex_);
+  max_segments_ = total;
+  max_segments_per_user_ = per_user;
+}
+
+size_t StateTier::segment_count(const std::string& user) const {
+  util::MutexLock lock(mutex_);
+  auto it = segment_counts_.find(user);
+  return it == segment_counts_.end() ? 0 : it->second;
+}
+
+std::shared_ptr<StateSegment>& StateTier::insert_locked(const Key& key,
+                                                        std::shared_ptr<StateSegment> segment) {
+  auto [it, added] = segments_.try_emplace(key, Local{std::move(segment), 0});
+  it->second.last_use = ++uses_;
+  if (added) {
+    ++segment_counts_[key.first];
+    std::shared_ptr<StateSegment> pinned = it->second.segment;  // never the one evicted
+    evict_locked(key.first);
+  }
+  return it->second.segment;
+}
+
+void StateTier::evict_locked(const std::string& user) {
+  while (segment_counts_[user] > max_segments_per_user_ && evict_one_locked(&user)) {
+  }
+  while (segments_.size() > max_segments_ && evict_one_locked(nullptr)) {
+  }
+}
+
+bool StateTier::evict_one_locked(const std::string* user) {
+  // Linear, but only when a segment is added past a limit.
+  auto victim = segments_.end();
+  auto first = user != nullptr ? segments_.lower_bound(Key{*user, {}}) : segments_.begin();
+  for (auto it = first; it != segments_.end(); ++it) {
+    if (user != nullptr && it->first.first != *user) break;
+    // Held by a call (the map's reference is the only other), or holding unpushed writes.
+    if (it->second.segment.use_count() > 1 || !it->second.segment->clean()) continue;
+    if (victim == segments_.end() || it->second.last_use < victim->second.last_use) victim = it;
+  }
+  if (victim == segments_.end()) return false;
+  if (--segment_counts_[victim->first.first] == 0) segment_counts_.erase(victim->first.first);
+  segments_.erase(victim);
+  return true;
 }
 
 size_t StateTier::bytes_used(const std::string& user) const {
@@ -207,10 +260,10 @@ void StateTier::put(const std::string& user, const std::string& key, std::string
   util::MutexLock lock(mutex_);
   ++writes_[write_slot(user, key)];
   if (auto it = segments_.find({user, key}); it != segments_.end()) {
-    it->second->replace(value);
+    it->second.segment->replace(value);
   } else if (created) {
     created->write(0, value);
-    segments_.emplace(Key{user, key}, std::move(created));
+    insert_locked(Key{user, key}, std::move(created));
   }
 }
 
@@ -222,8 +275,8 @@ void StateTier::put_range(const std::string& user, const std::string& key, size_
   ++writes_[write_slot(user, key)];
   if (auto it = segments_.find({user, key}); it != segments_.end()) {
     // Same semantics as the global tier: a gap up to `offset` is zero-filled.
-    it->second->ensure_size(offset);
-    it->second->write(offset, data);
+    it->second.segment->ensure_size(offset);
+    it->second.segment->write(offset, data);
   }
 }
 
@@ -231,7 +284,9 @@ void StateTier::remove(const std::string& user, const std::string& key) {
   global_.remove(user, key);
   util::MutexLock lock(mutex_);
   ++writes_[write_slot(user, key)];
-  if (auto it = segments_.find({user, key}); it != segments_.end()) it->second->replace({});
+  if (auto it = segments_.find({user, key}); it != segments_.end()) {
+    it->second.segment->replace({});
+  }
 }
 
 bool StateTier::has_local(const std::string& user, const std::string& key) const {

@@ -70,6 +70,8 @@ class StateSegment {
   void replace(std::string_view value);
 
   void mark_dirty(size_t offset, size_t length);
+  // No local writes waiting for a push: the value is what the global tier holds.
+  bool clean() const;
   // Dirty chunks as (offset, length) runs, clearing them.
   std::vector<std::pair<size_t, size_t>> take_dirty();
   // Marks runs dirty again (a push that failed), so a later push still sends them.
@@ -96,6 +98,8 @@ class StateTier {
  public:
   static constexpr size_t kDefaultMaxKeysPerCall = 1024;
   static constexpr size_t kDefaultMaxBytesPerUser = size_t{1} << 30;
+  static constexpr size_t kDefaultMaxSegments = 65536;
+  static constexpr size_t kDefaultMaxSegmentsPerUser = 8192;
 
   explicit StateTier(GlobalState& global) : global_(global) {}
 
@@ -107,6 +111,11 @@ class StateTier {
   // Host memory one user's local segments may hold; set before the first segment is made.
   void set_max_bytes_per_user(size_t n) { max_bytes_per_user_ = n; }
   size_t bytes_used(const std::string& user) const;
+  // Local segments kept (each holds a memfd and a mapping), in all and per user. Past them,
+  // the least recently used segments that no call holds and that have nothing to push are
+  // dropped; their next use reads the global value again.
+  void set_max_segments(size_t total, size_t per_user);
+  size_t segment_count(const std::string& user) const;
 
   // The local segment of a key, created (and filled from the global tier) on first use. A
   // created segment has at least `min_size` bytes.
@@ -138,13 +147,29 @@ class StateTier {
 
  private:
   using Key = std::pair<std::string, std::string>;
+  struct Local {
+    std::shared_ptr<StateSegment> segment;
+    uint64_t last_use = 0;
+  };
   std::shared_ptr<StateBudget> budget(const std::string& user);
+  // Adds a segment and drops idle ones past the limits.
+  std::shared_ptr<StateSegment>& insert_locked(const Key& key,
+                                               std::shared_ptr<StateSegment> segment)
+      REQUIRES(mutex_);
+  void evict_locked(const std::string& user) REQUIRES(mutex_);
+  // Drops the least recently used idle, clean segment (of `user` when not null); false when
+  // there is none.
+  bool evict_one_locked(const std::string* user) REQUIRES(mutex_);
 
   GlobalState& global_;
   std::atomic<size_t> max_keys_per_call_{kDefaultMaxKeysPerCall};
   std::atomic<size_t> max_bytes_per_user_{kDefaultMaxBytesPerUser};
   mutable util::Mutex mutex_;
-  std::map<Key, std::shared_ptr<StateSegment>> segments_ GUARDED_BY(mutex_);
+  std::map<Key, Local> segments_ GUARDED_BY(mutex_);
+  std::map<std::string, size_t> segment_counts_ GUARDED_BY(mutex_);
+  uint64_t uses_ GUARDED_BY(mutex_) = 0;
+  size_t max_segments_ GUARDED_BY(mutex_) = kDefaultMaxSegments;
+  size_t max_segments_per_user_ GUARDED_BY(mutex_) = kDefaultMaxSegmentsPerUser;
   std::map<std::string, std::shared_ptr<StateBudget>> budgets_ GUARDED_BY(mutex_);
   // Counts writes through this tier (by a hash of user and key), so a segment filled from a
   // global value that such a write replaced meanwhile is filled again (see segment()).

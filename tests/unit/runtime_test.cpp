@@ -283,6 +283,21 @@ TEST_F(RuntimeTest, KeptRecordsAreBoundedInBytesOldestFirst) {
   EXPECT_EQ(newest->output, std::string(30 << 10, 'j'));
 }
 
+// A reset keeps a reused Faaslet's grown pages behind PROT_NONE, but never pages that a call
+// mapped state into: growing again must give zeros, not the segment.
+TEST_F(RuntimeTest, MemoryThatHeldMappedStateComesBackZeroed) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 1;
+  config.max_idle_faaslets = 1;  // one Faaslet serves every call
+  auto rt = make(config);
+  upload(*rt, {"mapper", "m"}, "state_map_grow");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(call_sync(*rt, {"mapper", "m"}, "grow").output, "zeros");
+    EXPECT_EQ(call_sync(*rt, {"mapper", "m"}, "map").output, "mapped");
+    EXPECT_EQ(call_sync(*rt, {"mapper", "m"}, "grow").output, "zeros") << "round " << i;
+  }
+}
+
 TEST_F(RuntimeTest, ACallMayTouchOnlySoManyStateKeys) {
   runtime::RuntimeConfig config;
   config.max_state_keys_per_call = 16;

@@ -11,6 +11,7 @@
 #include "redis_fixture.h"
 #include "state/global_state.h"
 #include "state/redis_state.h"
+#include "test_support.h"
 
 namespace wasmlet {
 namespace {
@@ -111,6 +112,38 @@ TEST_F(StateTierRedisTest, AFailedPushIsSentByTheNextPush) {
   redis_.start();
   tier_.push_partial("u", "k");
   EXPECT_EQ(global_.get("u", "k"), "ABCDEFGH");
+}
+
+// Segments (a memfd and a mapping each) are bounded: past the limit the least recently used
+// idle, clean ones go, and their values are read from the global tier again; a segment a call
+// holds or one with writes not yet pushed stays.
+TEST_P(StateTierTest, IdleCleanSegmentsAreEvictedPastTheLimit) {
+  tier_->set_max_segments(1000, 4);
+  global_->put("u", "warm-up", "");  // the Redis client's connection is not a segment's fd
+  size_t fds_before = test::open_fd_count();
+  for (int i = 0; i < 50; ++i) {
+    std::string key = "k" + std::to_string(i);
+    view_->put("u", key, "v" + std::to_string(i));
+    EXPECT_EQ(tier_->segment("u", key)->read_all(), "v" + std::to_string(i));
+  }
+  EXPECT_LE(tier_->segment_count("u"), 4u);
+  EXPECT_LE(test::open_fd_count(), fds_before + 4);
+  // An evicted key reads its value again from the global tier.
+  EXPECT_EQ(tier_->segment("u", "k0")->read_all(), "v0");
+
+  auto held = tier_->segment("u", "held");  // a call holds it
+  auto dirty = tier_->segment("u", "dirty");
+  dirty->write(0, "local only");
+  dirty->mark_dirty(0, 10);
+  dirty.reset();
+  for (int i = 0; i < 20; ++i) tier_->segment("u", "more" + std::to_string(i));
+  EXPECT_LE(tier_->segment_count("u"), 4u);
+  EXPECT_EQ(tier_->segment("u", "dirty")->read_all(), "local only");  // not dropped
+  EXPECT_EQ(held, tier_->segment("u", "held"));                       // the same segment
+  // Other users' segments are not this user's to evict.
+  tier_->segment("other", "x");
+  for (int i = 0; i < 20; ++i) tier_->segment("u", "again" + std::to_string(i));
+  EXPECT_EQ(tier_->segment_count("other"), 1u);
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ uint32_t map_segment(HostContext& h, const std::string& key, size_t total) {
   }
   segment->ensure_size(total);
   uint32_t address = old * static_cast<uint32_t>(kWasmPage);
-  mappings[key] = {address, length};
+  mappings[key] = {address, length, segment};
   return address;
 }
 
