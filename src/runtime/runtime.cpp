@@ -400,16 +400,23 @@ void Runtime::drop_cancelled() {
 
 void Runtime::fail_unrun(QueuedCall& call, std::string kind, std::string message) {
   CallRecord record;
-  record.id = call.id;
-  record.function = call.invocation.function;
   record.status = CallStatus::Failed;
   record.return_code = 1;
   record.error_kind = std::move(kind);
   record.error_message = std::move(message);
   record.queue_time = Clock::now() - call.queued_at;
-  metrics_.record_call(record.function.str(), record.error_kind,
-                       std::chrono::duration<double>(record.queue_time).count());
-  {
+  complete(call, std::move(record));
+}
+
+void Runtime::complete(QueuedCall& call, CallRecord record) {
+  record.id = call.id;
+  record.function = call.invocation.function;
+  std::string outcome = record.status == CallStatus::Succeeded ? "success"
+                        : record.error_kind.empty()            ? "failure"
+                                                               : record.error_kind;
+  metrics_.record_call(record.function.str(), outcome,
+                       std::chrono::duration<double>(record.queue_time + record.run_time).count());
+  if (call.invocation.node == nullptr || call.invocation.node->depth() == 0) {
     std::lock_guard lock(queue_mutex_);
     roots_.erase(call.id);
   }
@@ -543,38 +550,19 @@ faaslet::Entry Runtime::resolve_entry(const FunctionEntry& entry, const faaslet:
 
 void Runtime::run_call(QueuedCall& call) {
   CallNode& node = *call.invocation.node;
-  CallRecord record;
   if (node.cancelled()) {
-    record.status = CallStatus::Failed;
-    record.return_code = 1;
-    record.error_kind = "cancelled";
-    record.error_message = fmt::format("cancelled before it ran: {}", node.cancel_reason());
-    record.queue_time = Clock::now() - call.queued_at;
-  } else {
-    results_.set_running(call.id);
-    record = execute(call);
+    return fail_unrun(call, "cancelled",
+                      fmt::format("cancelled before it ran: {}", node.cancel_reason()));
   }
-  record.id = call.id;
-  record.function = call.invocation.function;
+  results_.set_running(call.id);
+  CallRecord record = execute(call);
   // A call that did not succeed takes what it chained with it; one that did leaves its
   // unawaited calls to run within the tree's budget.
   if (record.status != CallStatus::Succeeded) {
     node.cancel_descendants(fmt::format("the calling call {} failed", call.id));
     drop_cancelled();
   }
-  std::string outcome = record.status == CallStatus::Succeeded ? "success"
-                        : record.error_kind.empty()            ? "failure"
-                                                               : record.error_kind;
-  metrics_.record_call(record.function.str(), outcome,
-                       std::chrono::duration<double>(record.queue_time + record.run_time).count());
-  if (node.depth() == 0) {
-    std::lock_guard lock(queue_mutex_);
-    roots_.erase(call.id);
-  }
-  Completion done = std::move(call.done);
-  CallRecord copy = done ? record : CallRecord{};
-  results_.finish(call.id, std::move(record));
-  if (done) done(copy);
+  complete(call, std::move(record));
 }
 
 CallRecord Runtime::execute(QueuedCall& call) {

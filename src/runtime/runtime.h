@@ -157,6 +157,8 @@ class Runtime {
   // Fails the queued calls of cancelled trees without running them.
   void drop_cancelled();
   void fail_unrun(QueuedCall& call, std::string kind, std::string message);
+  // Records the finished call (metrics, kept record) and tells its caller.
+  void complete(QueuedCall& call, CallRecord record);
   std::shared_ptr<FunctionEntry> entry_for(const FunctionId& id);
   std::shared_ptr<FunctionEntry> make_entry(const FunctionInfo& info);
   void evict_entries_locked(const std::string& tenant) REQUIRES(functions_mutex_);
