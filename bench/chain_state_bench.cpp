@@ -42,6 +42,7 @@
 
 #include "bench_support.h"
 #include "cli/http_client.h"
+#include "redis_server.h"
 #include "runtime/runtime.h"
 #include "server/http_server.h"
 #include "util/error.h"
@@ -337,127 +338,6 @@ int run_chain(int rounds) {
 // ---------------------------------------------------------------------------------------------
 // state
 
-// A real redis-server on a free loopback port, with no persistence, killed with this object.
-class RedisProcess {
- public:
-  explicit RedisProcess(const fs::path& parent) : dir_(parent, "redis") {
-    const std::string exe = find_redis_server();
-    port_ = free_port();
-    std::vector<std::string> args = {
-        exe,  "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-        "no", "--dir",  dir_.path().string()};
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    const std::string log = (dir_.path() / "redis.log").string();
-    pid_t parent_pid = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-      // Async-signal-safe calls only until exec. If the benchmark dies, so does Redis.
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent_pid) _exit(127);
-      int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-      if (out < 0 || in < 0) _exit(127);
-      dup2(in, STDIN_FILENO);
-      dup2(out, STDOUT_FILENO);
-      dup2(out, STDERR_FILENO);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    child_ = std::make_unique<Child>(pid);
-    wait_ready(log);
-  }
-  RedisProcess(const RedisProcess&) = delete;
-  RedisProcess& operator=(const RedisProcess&) = delete;
-  ~RedisProcess() {
-    if (child_) child_->kill_and_reap();
-  }
-
-  int port() const { return port_; }
-  std::string url() const { return fmt::format("redis://127.0.0.1:{}", port_); }
-
- private:
-  static std::string find_redis_server() {
-    std::vector<fs::path> dirs;
-    if (const char* path = std::getenv("PATH")) {
-      std::stringstream in(path);
-      for (std::string dir; std::getline(in, dir, ':');) {
-        if (!dir.empty()) dirs.emplace_back(dir);
-      }
-    }
-    // Debian's is in /usr/bin, which a minimal PATH may still miss.
-    for (const char* dir : {"/usr/bin", "/usr/sbin", "/usr/local/bin"}) dirs.emplace_back(dir);
-    for (const fs::path& dir : dirs) {
-      fs::path candidate = dir / "redis-server";
-      if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    }
-    throw Error(
-        "redis-server not found: install it with `apt-get install redis-server` "
-        "(./run does this)");
-  }
-
-  static sockaddr_in loopback(int port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return addr;
-  }
-
-  // The kernel picks a port nobody holds; Redis binds it a moment later (another process
-  // taking it in between would make Redis fail to start, which is reported).
-  static int free_port() {
-    util::UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!s) throw_errno("socket");
-    sockaddr_in addr = loopback(0);
-    if (bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw_errno("bind");
-    socklen_t len = sizeof addr;
-    if (getsockname(s.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw_errno("getsockname");
-    }
-    return ntohs(addr.sin_port);
-  }
-
-  bool answers_ping() const {
-    util::UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!s) return false;
-    timeval tv{0, 500'000};
-    setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(s.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in addr = loopback(port_);
-    if (connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return false;
-    constexpr std::string_view ping = "PING\r\n";
-    if (send(s.get(), ping.data(), ping.size(), MSG_NOSIGNAL) !=
-        static_cast<ssize_t>(ping.size())) {
-      return false;
-    }
-    char buf[64];
-    ssize_t n = recv(s.get(), buf, sizeof buf, 0);
-    return n > 0 && std::string_view(buf, static_cast<size_t>(n)).starts_with("+PONG");
-  }
-
-  void wait_ready(const std::string& log) {
-    auto deadline = Clock::now() + 10s;
-    while (Clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(child_->pid(), &status, WNOHANG) == child_->pid()) {
-        child_->kill_and_reap();
-        throw Error(fmt::format("redis-server exited at startup (status {:#x}); its log:\n{}",
-                                status, util::read_text_file(log)));
-      }
-      if (answers_ping()) return;
-      std::this_thread::sleep_for(10ms);
-    }
-    throw Error("redis-server did not answer PING within 10 s; its log:\n" +
-                util::read_text_file(log));
-  }
-
-  util::TempDir dir_;
-  int port_ = 0;
-  std::unique_ptr<Child> child_;
-};
-
 struct RedisFree {
   void operator()(redisContext* c) const { redisFree(c); }
 };
@@ -500,7 +380,7 @@ int run_state(int rounds) {
   util::TempDir work(fs::temp_directory_path(), "wasmlet-state-bench");
 
   progress("starting redis-server");
-  RedisProcess redis(work.path());
+  test::RedisServer redis;
   RedisConnection conn(redisConnect("127.0.0.1", redis.port()));
   if (!conn || conn->err != 0) {
     throw Error(fmt::format("cannot connect to Redis: {}", conn ? conn->errstr : "no memory"));

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "redis_fixture.h"
+#include "redis_server.h"
 #include "state/global_state.h"
 #include "state/redis_state.h"
 

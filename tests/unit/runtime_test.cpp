@@ -9,7 +9,7 @@
 #include <future>
 #include <map>
 
-#include "redis_fixture.h"
+#include "redis_server.h"
 #include "test_support.h"
 #include "util/files.h"
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "redis_fixture.h"
+#include "redis_server.h"
 #include "state/global_state.h"
 #include "state/redis_state.h"
 #include "test_support.h"

@@ -1,4 +1,4 @@
-#include "redis_fixture.h"
+#include "redis_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -139,9 +139,9 @@ void RedisServer::start() {
   std::string port = std::to_string(port_);
   std::string dir = dir_.string();
   std::string log = (dir_ / "redis.log").string();
-  std::vector<std::string> args = {executable_.string(), "--port", port, "--bind", "127.0.0.1",
-                                   "--save", "", "--appendonly", "no", "--daemonize", "no",
-                                   "--dir", dir};
+  std::vector<std::string> args = {
+      executable_.string(), "--port", port,          "--bind", "127.0.0.1", "--save", "",
+      "--appendonly",       "no",     "--daemonize", "no",     "--dir",     dir};
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
