@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "runtime/function_id.h"
-#include "server/base64.h"
+#include "util/base64.h"
 #include "server/json_codec.h"
 #include "server/replies.h"
 #include "server/request_args.h"
@@ -22,6 +22,8 @@
 namespace {
 
 using namespace wasmlet::server;
+using wasmlet::util::base64_decode;
+using wasmlet::util::base64_encode;
 
 void check(bool ok) {
   if (!ok) std::abort();

@@ -13,6 +13,7 @@
 
 #include "cli/http_client.h"
 #include "cli/package_archive.h"
+#include "util/base64.h"
 #include "util/error.h"
 #include "util/files.h"
 
@@ -62,30 +63,10 @@ std::string name_path(const char* prefix, const Name& n) {
   return fmt::format("{}/{}/{}", prefix, escape_segment(n.user), escape_segment(n.name));
 }
 
-std::optional<std::string> base64_decode(std::string_view in) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    size_t v = kAlphabet.find(c);
-    if (v == std::string_view::npos) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
 // The call's output from a JSON call record: text, or base64 when it was not UTF-8.
 std::string output_of(const json& j) {
   std::string out = j.value("output", "");
-  if (j.value("output_base64", false)) return base64_decode(out).value_or(out);
+  if (j.value("output_base64", false)) return util::base64_decode(out).value_or(out);
   return out;
 }
 

@@ -5,7 +5,7 @@
 
 #include <ctime>
 
-#include "server/base64.h"
+#include "util/base64.h"
 #include "server/replies.h"
 #include "server/request_args.h"
 
@@ -89,7 +89,7 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 
 void put_output(json& j, std::string_view output) {
   bool text = valid_utf8(output);
-  j["output"] = text ? std::string(output) : base64_encode(output);
+  j["output"] = text ? std::string(output) : util::base64_encode(output);
   j["output_base64"] = !text;
 }
 
@@ -151,7 +151,7 @@ FaasmMessage parse_faasm_message(std::string_view body) {
   m.python = bool_field(j, "python");
   m.py_user = string_field(j, "py_user");
   m.py_func = string_field(j, "py_func");
-  auto input = base64_decode(string_field(j, "input_data"));
+  auto input = util::base64_decode(string_field(j, "input_data"));
   if (!input) bad_message("field 'input_data' is not valid base64");
   m.input = std::move(*input);
   return m;

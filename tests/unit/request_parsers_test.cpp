@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "server/base64.h"
+#include "util/base64.h"
 #include "server/json_codec.h"
 #include "server/replies.h"
 #include "server/request_args.h"
@@ -22,6 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::string_literals;
+using util::base64_decode;
+using util::base64_encode;
 
 // The status an HttpError carries, or 0 when the call returned.
 template <typename F>

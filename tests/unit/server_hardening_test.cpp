@@ -17,7 +17,7 @@
 
 #include "http_test_client.h"
 #include "runtime/runtime.h"
-#include "server/base64.h"
+#include "util/base64.h"
 #include "server/http_server.h"
 #include "test_support.h"
 #include "util/files.h"
@@ -46,7 +46,7 @@ std::string sha256_of(const std::string& s) {
 
 std::string faasm_message(const std::string& user, const std::string& function,
                           const std::string& input) {
-  return json{{"user", user}, {"function", function}, {"input_data", server::base64_encode(input)}}
+  return json{{"user", user}, {"function", function}, {"input_data", util::base64_encode(input)}}
       .dump();
 }
 

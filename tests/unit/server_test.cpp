@@ -18,7 +18,7 @@
 
 #include "http_test_client.h"
 #include "runtime/runtime.h"
-#include "server/base64.h"
+#include "util/base64.h"
 #include "server/http_server.h"
 #include "test_support.h"
 #include "util/files.h"
@@ -50,7 +50,7 @@ std::string faasm_message(const std::string& user, const std::string& function,
                           const std::string& input, bool async = false) {
   return json{{"user", user},
               {"function", function},
-              {"input_data", server::base64_encode(input)},
+              {"input_data", util::base64_encode(input)},
               {"async", async}}
       .dump();
 }
@@ -409,7 +409,7 @@ TEST_F(ServerTest, V1InvokeAsync) {
   ASSERT_EQ(b.result_int(), 202);
   json brec = wait_for_call(c, body_json(b)["id"]);
   EXPECT_EQ(brec["output_base64"], true);
-  EXPECT_EQ(server::base64_decode(brec["output"].get<std::string>()), all_bytes());
+  EXPECT_EQ(util::base64_decode(brec["output"].get<std::string>()), all_bytes());
 }
 
 TEST_F(ServerTest, V1InvokeTrapAndTimeout) {

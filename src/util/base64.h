@@ -4,10 +4,10 @@
 #include <string>
 #include <string_view>
 
-namespace wasmlet::server {
+namespace wasmlet::util {
 
 std::string base64_encode(std::string_view bytes);
 // Accepts padded or unpadded input; nullopt on any other character or a bad length.
 std::optional<std::string> base64_decode(std::string_view text);
 
-}  // namespace wasmlet::server
+}  // namespace wasmlet::util

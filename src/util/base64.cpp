@@ -1,9 +1,9 @@
-#include "server/base64.h"
+#include "util/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace wasmlet::server {
+namespace wasmlet::util {
 
 namespace {
 
@@ -75,4 +75,4 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace wasmlet::server
+}  // namespace wasmlet::util
