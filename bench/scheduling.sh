@@ -52,7 +52,7 @@ log "meek alone (${DURATION} s)"
 read -r alone_rps alone_p50 alone_p99 _ < <(run_wrk "$ECHO" post.lua 10 "$DURATION")
 
 log "meek while hog keeps 8 spinning calls in flight (${DURATION} s)"
-wrk -t1 -c8 -d"$((DURATION + 2))s" --latency -s post.lua "$URL/v1/functions/hog/spin:invoke" \
+wrk -t1 -c8 -d"$((DURATION + 2))s" --timeout 30s --latency -s post.lua "$URL/v1/functions/hog/spin:invoke" \
   >hog.txt 2>&1 &
 HOG_PID=$!
 sleep 1
