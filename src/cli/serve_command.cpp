@@ -119,6 +119,16 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
          [&o](const std::string& s) { o.max_body_bytes = quantity(util::parse_bytes, s); },
          "Largest request body, e.g. 64MiB; beyond this, 413")
       ->default_str("64MiB");
+  sub.add_option_function<std::string>(
+         "--max-module-size",
+         [&o](const std::string& s) { o.max_module_bytes = quantity(util::parse_bytes, s); },
+         "Largest module an upload may hold; more is refused with 400 naming the limit")
+      ->default_str("64MiB");
+  sub.add_option_function<std::string>(
+         "--compile-time-limit",
+         [&o](const std::string& s) { o.compile_time = quantity(util::parse_duration, s); },
+         "Wall time compiling one upload may take (wasm2c and clang, killed as a group)")
+      ->default_str("10m");
   sub.add_option("--max-connections", o.max_connections,
                  "Open connections served; beyond this, 503 (a few more still get /healthz)")
       ->check(CLI::Range(1, 1 << 24))
@@ -174,6 +184,9 @@ int serve_main(const ServeOptions& o) {
   rc.burst_slots = o.burst_slots;
   rc.call_budget.max_calls = o.max_tree_calls;
   rc.limits.timeout = o.timeout;
+  rc.module_limits.bytes = o.max_module_bytes;
+  rc.compile_limits.wall_time = std::max(
+      std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(o.compile_time));
   rc.limits.memory_pages = o.memory_pages;
   rc.python_home = o.python_home.empty() ? default_python_home() : o.python_home;
   size_t io_threads =

@@ -33,6 +33,8 @@ std::unique_ptr<state::GlobalState> make_global_state(const std::string& url) {
 engine::CompilerConfig compiler_config(const RuntimeConfig& config) {
   engine::CompilerConfig c;
   c.cache_dir = config.data_dir / "cache";
+  c.module_limits = config.module_limits;
+  c.compile_limits = config.compile_limits;
   return c;
 }
 

@@ -68,7 +68,9 @@ struct RuntimeConfig {
   // Local state segments kept on this host, in all and per tenant (see StateTier).
   size_t max_state_segments = state::StateTier::kDefaultMaxSegments;
   size_t max_state_segments_per_tenant = state::StateTier::kDefaultMaxSegmentsPerUser;
-  faaslet::FunctionLimits limits;  // defaults for every function
+  faaslet::FunctionLimits limits;        // defaults for every function
+  engine::ModuleLimits module_limits;    // what an upload may declare (checked before compiling)
+  engine::CompileLimits compile_limits;  // what compiling one upload may take
   // A Python home (see python_interpreter.h); empty: Python functions cannot run.
   std::filesystem::path python_home;
 };

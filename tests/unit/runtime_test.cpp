@@ -470,6 +470,19 @@ TEST_P(StateTest, BadSizesFailTheCallOnly) {
   EXPECT_EQ(run("write k fine"), "ok");  // the host and the function are fine
 }
 
+TEST_F(RuntimeTest, ModuleAndCompileLimitsAreConfigurable) {
+  runtime::RuntimeConfig config;
+  config.module_limits.bytes = 1000;
+  auto rt = make(config);
+  try {
+    upload(*rt, {"lim", "echo"}, "echo");
+    FAIL() << "a module larger than the configured limit was accepted";
+  } catch (const runtime::UploadError& e) {
+    EXPECT_NE(std::string(e.what()).find("1000"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(rt->function({"lim", "echo"}));
+}
+
 // --- Scheduling: no head-of-line blocking, fair shares, call trees, per-tenant results ---
 
 // Sets a flag and wakes a waiter when a call finishes; keeps the order calls finished in.
