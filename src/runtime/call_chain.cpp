@@ -27,10 +27,10 @@ uint32_t CallChain::start(Invocation invocation) {
   invocation.node = node_->start_child();  // the tree's budget decides first
   // The completion may run after this call has finished: it holds the children, not `this`.
   std::shared_ptr<Children> children = children_;
-  std::unique_lock lock(children->mutex);
+  util::MutexLock lock(children->mutex);
   uint64_t id = runtime_.submit(std::move(invocation), [children](const CallRecord& record) {
     {
-      std::lock_guard done_lock(children->mutex);
+      util::MutexLock done_lock(children->mutex);
       children->calls[static_cast<uint32_t>(record.id)] = record;
     }
     children->done.notify_all();
@@ -42,7 +42,7 @@ uint32_t CallChain::start(Invocation invocation) {
 }
 
 int CallChain::await_call(uint32_t call_id, std::string* output) {
-  std::unique_lock lock(children_->mutex);
+  util::UniqueLock lock(children_->mutex);
   auto it = children_->calls.find(call_id);
   if (it == children_->calls.end()) {
     throw Error(fmt::format("call {} was not started by this call", call_id));
@@ -50,8 +50,8 @@ int CallChain::await_call(uint32_t call_id, std::string* output) {
   if (!it->second) {
     // Still queued: run it here, on this thread and its slot. That saves two thread
     // hand-offs; the caller's deadline bounds the callee too.
-    lock.unlock();
     uint64_t full_id = children_->full_ids[call_id];
+    lock.unlock();
     runtime_.run_queued_here(full_id);
     lock.lock();
   }
@@ -63,9 +63,8 @@ int CallChain::await_call(uint32_t call_id, std::string* output) {
     lock.unlock();
     runtime_.release_slot();
     lock.lock();
-    while (!children_->done.wait_for(lock, std::chrono::milliseconds(20),
-                                     [&] { return children_->calls[call_id].has_value(); })) {
-      if (engine::deadline_passed()) break;
+    while (!children_->calls[call_id] && !engine::deadline_passed()) {
+      children_->done.wait_for(lock, std::chrono::milliseconds(20));
     }
     lock.unlock();
     runtime_.acquire_slot();

@@ -12,6 +12,7 @@
 #include "runtime/call_record.h"
 #include "runtime/call_tree.h"
 #include "runtime/function_id.h"
+#include "util/mutex.h"
 
 namespace wasmlet::runtime {
 
@@ -30,10 +31,11 @@ class CallChain final : public host::ChainHandler {
 
  private:
   struct Children {
-    std::mutex mutex;
-    std::condition_variable done;
-    std::map<uint32_t, std::optional<CallRecord>> calls;  // empty optional: still running
-    std::map<uint32_t, uint64_t> full_ids;                // the runtime's ids
+    util::Mutex mutex;
+    util::CondVar done;
+    // Empty optional: still running.
+    std::map<uint32_t, std::optional<CallRecord>> calls GUARDED_BY(mutex);
+    std::map<uint32_t, uint64_t> full_ids GUARDED_BY(mutex);  // the runtime's ids
   };
 
   uint32_t start(Invocation invocation);

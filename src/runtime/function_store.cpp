@@ -124,6 +124,7 @@ FunctionStore::FunctionStore(fs::path data_dir, const engine::Engine& engine,
       }
       try {
         FunctionInfo info = from_json(json::parse(util::read_text_file(meta)));
+        util::MutexLock lock(mutex_);  // nobody else yet; the analysis wants it held
         index_[info.id] = info;
         remove_leftovers_locked(info, true);
       } catch (const std::exception& e) {
@@ -162,7 +163,7 @@ FunctionInfo FunctionStore::put_wasm(const FunctionId& id, std::span<const unsig
   // switches to it, so a crash at any point lists either the old hash and code or the new.
   info.module = kModulePrefix + info.sha256 + ".wasm";
 
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   fs::path dir = function_dir(id);
   fs::create_directories(dir);
   util::write_file_atomic(dir / info.module, as_text(wasm));
@@ -194,7 +195,7 @@ StagedPython FunctionStore::stage_python(const FunctionId& id, std::string_view 
   UnpackedPackage unpacked = unpack_python_package(body, tmp.path(), requested);
   info.python_entry = unpacked.entry;
   staged.package_dir = dir / info.package;
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   std::error_code ec;
   fs::rename(tmp.path(), staged.package_dir, ec);
   if (ec) {
@@ -209,7 +210,7 @@ StagedPython FunctionStore::stage_python(const FunctionId& id, std::string_view 
 
 FunctionInfo FunctionStore::commit_python(const StagedPython& staged) {
   const FunctionInfo& info = staged.info;
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   fs::path dir = function_dir(info.id);
   util::write_file_atomic(dir / kMeta, to_json(info).dump(2));  // last: marks the upload done
   index_[info.id] = info;
@@ -218,7 +219,7 @@ FunctionInfo FunctionStore::commit_python(const StagedPython& staged) {
 }
 
 void FunctionStore::discard(const StagedPython& staged) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto it = index_.find(staged.info.id);
   bool in_use = it != index_.end() && it->second.package == staged.info.package;
   if (staged.replaces_nothing_new || in_use) return;
@@ -245,33 +246,33 @@ void FunctionStore::remove_leftovers_locked(const FunctionInfo& info, bool at_st
 }
 
 bool FunctionStore::contains(const FunctionId& id) const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   return index_.contains(id);
 }
 
 std::optional<FunctionKind> FunctionStore::kind(const FunctionId& id) const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto it = index_.find(id);
   if (it == index_.end()) return std::nullopt;
   return it->second.kind;
 }
 
 std::optional<FunctionInfo> FunctionStore::get(const FunctionId& id) const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   auto it = index_.find(id);
   if (it == index_.end()) return std::nullopt;
   return it->second;
 }
 
 std::vector<FunctionInfo> FunctionStore::list() const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   std::vector<FunctionInfo> out;
   for (const auto& [id, info] : index_) out.push_back(info);
   return out;
 }
 
 bool FunctionStore::remove(const FunctionId& id) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   if (index_.erase(id) == 0) return false;
   fs::path dir = function_dir(id);
   fs::remove(dir / kMeta);  // first: a crash after this leaves nothing that looks stored
@@ -283,7 +284,7 @@ std::shared_ptr<const engine::Module> FunctionStore::load(const FunctionId& id) 
   std::vector<unsigned char> bytes;
   {
     // Under the lock: an overwrite removes the module it replaces once meta.json names the new.
-    std::lock_guard lock(mutex_);
+    util::MutexLock lock(mutex_);
     auto it = index_.find(id);
     if (it == index_.end()) throw UnknownFunction(id);
     if (it->second.module.empty()) {

@@ -17,6 +17,7 @@
 #include "runtime/function_id.h"
 #include "runtime/python_package.h"
 #include "util/error.h"
+#include "util/mutex.h"
 
 namespace wasmlet::runtime {
 
@@ -92,13 +93,13 @@ class FunctionStore {
   std::filesystem::path function_dir(const FunctionId& id) const;
   // Removes what `info`'s meta.json does not name from its directory: modules and packages of
   // replaced or interrupted uploads, temporary files, and (`at_start`) staging directories.
-  void remove_leftovers_locked(const FunctionInfo& info, bool at_start = false);
+  void remove_leftovers_locked(const FunctionInfo& info, bool at_start = false) REQUIRES(mutex_);
 
   std::filesystem::path dir_;
   const engine::Engine& engine_;
   engine::LoadOptions load_options_;
-  mutable std::mutex mutex_;
-  std::map<FunctionId, FunctionInfo> index_;
+  mutable util::Mutex mutex_;
+  std::map<FunctionId, FunctionInfo> index_ GUARDED_BY(mutex_);
 };
 
 }  // namespace wasmlet::runtime

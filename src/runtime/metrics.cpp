@@ -30,20 +30,20 @@ void Histogram::observe(double seconds) {
 }
 
 void Metrics::record_call(const std::string& function, const std::string& outcome, double seconds) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   ++invocations_[{function, outcome}];
   latency_[function].observe(seconds);
 }
 
 void Metrics::record_compile(double seconds) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   compile_.observe(seconds);
 }
 
 MetricsSnapshot Metrics::snapshot() const {
   MetricsSnapshot s;
   {
-    std::lock_guard lock(mutex_);
+    util::MutexLock lock(mutex_);
     s.invocations = invocations_;
     s.latency = latency_;
     s.compile_seconds = compile_;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "util/mutex.h"
+
 namespace wasmlet::runtime {
 
 // Fixed buckets, in seconds: 10 us .. 10 s.
@@ -49,10 +51,10 @@ class Metrics {
   MetricsSnapshot snapshot() const;
 
  private:
-  mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, uint64_t> invocations_;
-  std::map<std::string, Histogram> latency_;
-  Histogram compile_;
+  mutable util::Mutex mutex_;
+  std::map<std::pair<std::string, std::string>, uint64_t> invocations_ GUARDED_BY(mutex_);
+  std::map<std::string, Histogram> latency_ GUARDED_BY(mutex_);
+  Histogram compile_ GUARDED_BY(mutex_);
   std::atomic<uint64_t> restores_{0}, snapshots_{0}, rejected_{0}, inline_{0};
 };
 

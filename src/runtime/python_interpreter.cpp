@@ -18,7 +18,7 @@ PythonInterpreter::PythonInterpreter(fs::path home) : home_(std::move(home)) {
 std::shared_ptr<const engine::Module> PythonInterpreter::module(
     const engine::LoadOptions& options) {
   if (!available()) throw Error("this server has no Python interpreter (see --python-home)");
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   if (module_) return module_;
   for (const char* part : {"python.wasm", "lib/python3.11", "lib/wasmlet"}) {
     if (!fs::exists(home_ / part)) {

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "faaslet/function_config.h"
 #include "runtime/function_store.h"
+#include "util/mutex.h"
 
 namespace wasmlet::runtime {
 
@@ -40,8 +41,8 @@ class PythonInterpreter {
  private:
   std::filesystem::path home_;
   std::unique_ptr<engine::Engine> engine_;
-  std::mutex mutex_;
-  std::shared_ptr<const engine::Module> module_;
+  util::Mutex mutex_;
+  std::shared_ptr<const engine::Module> module_ GUARDED_BY(mutex_);
 };
 
 }  // namespace wasmlet::runtime

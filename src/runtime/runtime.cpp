@@ -50,13 +50,15 @@ struct Runtime::FunctionEntry {
   std::atomic<uint32_t> short_streak{0};  // consecutive calls under inline_call_limit
 
   // Guards what follows; held only for moments, never while a pool is built or called.
-  std::mutex mutex;
-  std::condition_variable built;
-  bool building = false;
-  uint64_t builds = 0;               // attempts finished, so a waiter knows its attempt ended
-  std::exception_ptr build_failure;  // of the last attempt, for the callers that waited on it
-  std::shared_ptr<faaslet::FaasletPool> pool;
-  size_t counted_creations = 0;
+  util::Mutex mutex;
+  util::CondVar built;
+  bool building GUARDED_BY(mutex) = false;
+  // Attempts finished, so a waiter knows its attempt ended.
+  uint64_t builds GUARDED_BY(mutex) = 0;
+  // Of the last attempt, for the callers that waited on it.
+  std::exception_ptr build_failure GUARDED_BY(mutex);
+  std::shared_ptr<faaslet::FaasletPool> pool GUARDED_BY(mutex);
+  size_t counted_creations GUARDED_BY(mutex) = 0;
 };
 
 Runtime::Runtime(RuntimeConfig config)
@@ -86,7 +88,7 @@ Runtime::Runtime(RuntimeConfig config)
   if (config_.call_budget.wall_time.count() == 0) {
     config_.call_budget.wall_time = config_.limits.timeout;
   }
-  std::lock_guard lock(queue_mutex_);
+  util::MutexLock lock(queue_mutex_);
   for (size_t i = 0; i < config_.executor_threads; ++i) {
     executors_.emplace_back([this] { executor_loop(); });
   }
@@ -118,7 +120,10 @@ FunctionInfo Runtime::upload_python(const FunctionId& id, std::string_view body,
   std::shared_ptr<FunctionEntry> entry;
   try {
     entry = make_entry(staged.info);
-    entry->pool = make_pool(*entry);  // imports the module: the upload's real check
+    auto pool = make_pool(*entry);  // imports the module: the upload's real check
+    util::MutexLock lock(entry->mutex);
+    entry->pool = std::move(pool);
+    entry->warm = true;
   } catch (const faaslet::GuestInitError& e) {
     store_.discard(staged);
     throw UploadError(e.what());
@@ -161,7 +166,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
   FunctionId function = invocation.function;
   uint64_t id = 0;
   {
-    std::lock_guard lock(queue_mutex_);
+    util::MutexLock lock(queue_mutex_);
     if (stopping_) throw ShuttingDown();
     id = results_.add(function);
     try {
@@ -199,7 +204,7 @@ std::optional<uint64_t> Runtime::try_run_inline(Invocation& invocation, Completi
   }
   QueuedCall call;
   {
-    std::lock_guard lock(queue_mutex_);
+    util::MutexLock lock(queue_mutex_);
     // Queued work would be overtaken, and a call past the cap could hold the last free thread.
     if (stopping_ || !queue_.empty() || inline_running_ >= config_.max_inline_calls) {
       return std::nullopt;
@@ -215,7 +220,7 @@ std::optional<uint64_t> Runtime::try_run_inline(Invocation& invocation, Completi
   call.inline_call = true;
   metrics_.record_inline();
   run_call(call);
-  std::lock_guard lock(queue_mutex_);
+  util::MutexLock lock(queue_mutex_);
   --inline_running_;
   --running_;
   return call.id;
@@ -224,7 +229,7 @@ std::optional<uint64_t> Runtime::try_run_inline(Invocation& invocation, Completi
 bool Runtime::cancel(uint64_t id, const std::string& reason) {
   std::shared_ptr<CallNode> node;
   {
-    std::lock_guard lock(queue_mutex_);
+    util::MutexLock lock(queue_mutex_);
     auto it = roots_.find(id);
     if (it == roots_.end()) return false;
     node = it->second.lock();
@@ -240,7 +245,7 @@ std::optional<CallRecord> Runtime::call(uint64_t id) const { return results_.get
 MetricsSnapshot Runtime::metrics() const {
   MetricsSnapshot s = metrics_.snapshot();
   {
-    std::lock_guard lock(queue_mutex_);
+    util::MutexLock lock(queue_mutex_);
     s.queue_depth = queue_.size();
     s.running = running_;
   }
@@ -254,7 +259,7 @@ MetricsSnapshot Runtime::metrics() const {
   for (const auto& entry : entries) {
     std::shared_ptr<faaslet::FaasletPool> pool;
     {
-      std::lock_guard entry_lock(entry->mutex);
+      util::MutexLock entry_lock(entry->mutex);
       pool = entry->pool;
     }
     if (pool) s.live_faaslets += pool->idle();
@@ -265,7 +270,7 @@ MetricsSnapshot Runtime::metrics() const {
 
 void Runtime::shutdown() {
   {
-    std::lock_guard lock(queue_mutex_);
+    util::MutexLock lock(queue_mutex_);
     stopping_ = true;
   }
   work_cv_.notify_all();
@@ -274,7 +279,7 @@ void Runtime::shutdown() {
   for (;;) {
     std::vector<std::thread> threads;
     {
-      std::lock_guard lock(queue_mutex_);
+      util::MutexLock lock(queue_mutex_);
       threads.swap(executors_);
     }
     if (threads.empty()) return;
@@ -299,7 +304,7 @@ void Runtime::start_thread_if_needed_locked() {
 void Runtime::release_slot() {
   bool wake_waiter = false;
   {
-    std::lock_guard lock(queue_mutex_);
+    util::MutexLock lock(queue_mutex_);
     ++free_slots_;
     wake_waiter = slot_waiters_ > 0;
     start_thread_if_needed_locked();
@@ -315,23 +320,23 @@ void Runtime::release_slot() {
 bool Runtime::run_queued_here(uint64_t id) {
   std::optional<QueuedCall> call;
   {
-    std::lock_guard lock(queue_mutex_);
+    util::MutexLock lock(queue_mutex_);
     call = queue_.take(id);
     if (!call) return false;
     queue_.started(call->invocation.function.user);
     ++running_;
   }
   run_call(*call);  // on this thread's executor slot, which it already holds
-  std::lock_guard lock(queue_mutex_);
+  util::MutexLock lock(queue_mutex_);
   queue_.finished(call->invocation.function.user);
   --running_;
   return true;
 }
 
 void Runtime::acquire_slot() {
-  std::unique_lock lock(queue_mutex_);
+  util::UniqueLock lock(queue_mutex_);
   ++slot_waiters_;
-  slot_cv_.wait(lock, [&] { return free_slots_ > 0; });
+  while (free_slots_ == 0) slot_cv_.wait(lock);
   --slot_waiters_;
   --free_slots_;
   // Slots this waiter was holding back from queued work are free for it again.
@@ -345,11 +350,11 @@ void Runtime::executor_loop() {
     std::optional<QueuedCall> call;
     bool burst = false;
     {
-      std::unique_lock lock(queue_mutex_);
+      util::UniqueLock lock(queue_mutex_);
       ++idle_threads_;
       // Threads returning from an await take freed slots before new work does, so a busy
       // queue cannot starve the calls that are waiting to finish.
-      work_cv_.wait(lock, [&] { return (stopping_ && queue_.empty()) || work_ready_locked(); });
+      while (!(stopping_ && queue_.empty()) && !work_ready_locked()) work_cv_.wait(lock);
       --idle_threads_;
       if (queue_.empty()) {
         // Stopping, and everything queued has run. Threads that went back to sleep while
@@ -373,7 +378,7 @@ void Runtime::executor_loop() {
     run_call(*call);
     bool wake_waiter = false;
     {
-      std::lock_guard lock(queue_mutex_);
+      util::MutexLock lock(queue_mutex_);
       if (burst) {
         ++free_bursts_;
       } else {
@@ -391,7 +396,7 @@ void Runtime::executor_loop() {
 void Runtime::drop_cancelled() {
   std::vector<QueuedCall> dropped;
   {
-    std::lock_guard lock(queue_mutex_);
+    util::MutexLock lock(queue_mutex_);
     dropped = queue_.take_cancelled();
   }
   for (QueuedCall& call : dropped) {
@@ -419,7 +424,7 @@ void Runtime::complete(QueuedCall& call, CallRecord record) {
   metrics_.record_call(record.function.str(), outcome,
                        std::chrono::duration<double>(record.queue_time + record.run_time).count());
   if (call.invocation.node == nullptr || call.invocation.node->depth() == 0) {
-    std::lock_guard lock(queue_mutex_);
+    util::MutexLock lock(queue_mutex_);
     roots_.erase(call.id);
   }
   Completion done = std::move(call.done);
@@ -466,7 +471,7 @@ void Runtime::evict_lru_locked(const std::string* tenant) {
 }
 
 std::shared_ptr<faaslet::FaasletPool> Runtime::pool_for(FunctionEntry& entry) {
-  std::unique_lock lock(entry.mutex);
+  util::UniqueLock lock(entry.mutex);
   if (entry.pool) return entry.pool;
   if (entry.building) {
     // Another call builds it. Waiting must not keep an executor from other functions.
@@ -474,7 +479,7 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::pool_for(FunctionEntry& entry) {
     lock.unlock();
     release_slot();
     lock.lock();
-    entry.built.wait(lock, [&] { return entry.builds != attempt; });
+    while (entry.builds == attempt) entry.built.wait(lock);
     auto pool = entry.pool;
     auto failure = entry.build_failure;
     lock.unlock();
@@ -595,7 +600,7 @@ CallRecord Runtime::execute(QueuedCall& call) {
       r = pool->call(std::move(call.invocation.input), call_entry, options);
     }
     {
-      std::lock_guard lock(entry->mutex);
+      util::MutexLock lock(entry->mutex);
       size_t created = pool->created();
       for (; entry->counted_creations < created; ++entry->counted_creations) {
         metrics_.record_restore();

@@ -145,8 +145,8 @@ class Runtime {
   friend class CallChain;
 
   void executor_loop();
-  void start_thread_if_needed_locked();
-  bool work_ready_locked() const;
+  void start_thread_if_needed_locked() REQUIRES(queue_mutex_);
+  bool work_ready_locked() const REQUIRES(queue_mutex_);
   // An executor thread about to block (awaiting a chained call, or another call's build of
   // the Proto-Faaslet) gives its slot to others, and takes one back afterwards.
   void release_slot();
@@ -187,20 +187,23 @@ class Runtime {
   std::map<FunctionId, std::shared_ptr<FunctionEntry>> entries_ GUARDED_BY(functions_mutex_);
   uint64_t use_clock_ GUARDED_BY(functions_mutex_) = 0;  // orders entries by last use
 
-  mutable std::mutex queue_mutex_;
-  std::condition_variable work_cv_;  // executors waiting for a job (and a slot)
-  std::condition_variable slot_cv_;  // threads back from awaiting, waiting for a slot
-  RunQueue queue_;
-  bool stopping_ = false;
-  size_t running_ = 0;
-  size_t free_slots_ = 0;    // how many more threads may run guest code now
-  size_t free_bursts_ = 0;   // extra calls of otherwise idle tenants that may start now
-  size_t idle_threads_ = 0;  // executor threads waiting for work
-  size_t slot_waiters_ = 0;  // threads in acquire_slot(): they get freed slots first
-  size_t inline_running_ = 0;
-  std::vector<std::thread> executors_;
+  mutable util::Mutex queue_mutex_;
+  util::CondVar work_cv_;  // executors waiting for a job (and a slot)
+  util::CondVar slot_cv_;  // threads back from awaiting, waiting for a slot
+  RunQueue queue_ GUARDED_BY(queue_mutex_);
+  bool stopping_ GUARDED_BY(queue_mutex_) = false;
+  size_t running_ GUARDED_BY(queue_mutex_) = 0;
+  // How many more threads may run guest code now.
+  size_t free_slots_ GUARDED_BY(queue_mutex_) = 0;
+  // Extra calls of otherwise idle tenants that may start now.
+  size_t free_bursts_ GUARDED_BY(queue_mutex_) = 0;
+  size_t idle_threads_ GUARDED_BY(queue_mutex_) = 0;  // executor threads waiting for work
+  // Threads in acquire_slot(): they get freed slots first.
+  size_t slot_waiters_ GUARDED_BY(queue_mutex_) = 0;
+  size_t inline_running_ GUARDED_BY(queue_mutex_) = 0;
+  std::vector<std::thread> executors_ GUARDED_BY(queue_mutex_);
   // Roots of calls from outside still queued or running, for cancel().
-  std::map<uint64_t, std::weak_ptr<CallNode>> roots_;
+  std::map<uint64_t, std::weak_ptr<CallNode>> roots_ GUARDED_BY(queue_mutex_);
 };
 
 }  // namespace wasmlet::runtime

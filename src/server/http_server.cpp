@@ -15,6 +15,7 @@
 #include "server/faasm_api.h"
 #include "server/listener.h"
 #include "server/v1_api.h"
+#include "util/mutex.h"
 
 namespace wasmlet::server {
 
@@ -50,8 +51,8 @@ struct HttpServer::Impl {
   std::shared_ptr<ServerCore> core;
   std::shared_ptr<Listener> listener;
   std::vector<std::thread> threads;
-  std::mutex stop_mutex;
-  bool stopped = false;
+  util::Mutex stop_mutex;
+  bool stopped GUARDED_BY(stop_mutex) = false;
 };
 
 HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config)
@@ -94,7 +95,7 @@ std::string HttpServer::address() const {
 uint16_t HttpServer::port() const { return impl_->listener->local_endpoint().port(); }
 
 void HttpServer::stop() {
-  std::lock_guard lock(impl_->stop_mutex);
+  util::MutexLock lock(impl_->stop_mutex);
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->listener->stop();

@@ -5,9 +5,9 @@
 
 #include <ctime>
 
-#include "util/base64.h"
 #include "server/replies.h"
 #include "server/request_args.h"
+#include "util/base64.h"
 
 namespace wasmlet::server {
 

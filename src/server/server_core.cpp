@@ -5,38 +5,38 @@
 namespace wasmlet::server {
 
 bool ServerCore::stopping() const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   return stopping_;
 }
 
 uint64_t ServerCore::add_session() {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   uint64_t id = next_ticket_++;
   sessions_.emplace(id, std::weak_ptr<Session>());
   return id;
 }
 
 bool ServerCore::attach_session(uint64_t ticket, std::weak_ptr<Session> session) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   sessions_[ticket] = std::move(session);
   return !stopping_;
 }
 
 void ServerCore::remove_session(uint64_t ticket) {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   sessions_.erase(ticket);
   if (sessions_.empty()) idle_cv_.notify_all();
 }
 
 size_t ServerCore::session_count() const {
-  std::lock_guard lock(mutex_);
+  util::MutexLock lock(mutex_);
   return sessions_.size();
 }
 
 void ServerCore::begin_stop() {
   std::vector<std::shared_ptr<Session>> live;
   {
-    std::lock_guard lock(mutex_);
+    util::MutexLock lock(mutex_);
     stopping_ = true;
     for (auto& [id, weak] : sessions_) {
       if (auto s = weak.lock()) live.push_back(std::move(s));
@@ -47,8 +47,8 @@ void ServerCore::begin_stop() {
 }
 
 void ServerCore::wait_for_sessions() {
-  std::unique_lock lock(mutex_);
-  idle_cv_.wait(lock, [this] { return sessions_.empty(); });
+  util::UniqueLock lock(mutex_);
+  while (!sessions_.empty()) idle_cv_.wait(lock);
 }
 
 }  // namespace wasmlet::server

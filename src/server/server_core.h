@@ -1,7 +1,6 @@
 #pragma once
 // What a server's connections share: the router, the configuration, and the list of live
 // sessions that graceful shutdown works through.
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -9,6 +8,7 @@
 
 #include "server/router.h"
 #include "server/server_config.h"
+#include "util/mutex.h"
 
 namespace wasmlet::server {
 
@@ -39,11 +39,11 @@ class ServerCore {
  private:
   Router router_;
   ServerConfig config_;
-  mutable std::mutex mutex_;
-  std::condition_variable idle_cv_;
-  bool stopping_ = false;
-  uint64_t next_ticket_ = 1;
-  std::map<uint64_t, std::weak_ptr<Session>> sessions_;
+  mutable util::Mutex mutex_;
+  util::CondVar idle_cv_;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  uint64_t next_ticket_ GUARDED_BY(mutex_) = 1;
+  std::map<uint64_t, std::weak_ptr<Session>> sessions_ GUARDED_BY(mutex_);
 };
 
 // A session's registration, released when the session is destroyed. Sessions hold it as their
