@@ -39,7 +39,9 @@ Instance::Instance(BlankInstance, std::shared_ptr<const Module> module,
     const auto& declared = module_->info().memory_limits;
     uint32_t max = static_cast<uint32_t>(declared.max.value_or(65536));
     MemoryLimitScope memory_limit(*budget_);
-    auto trap = guarded([&] { wasm_rt_allocate_memory(abi.memory(storage_.get()), 0, max); });
+    // Host code, possibly of a running call (a chained call run by its awaiting caller).
+    auto trap =
+        host_section([&] { wasm_rt_allocate_memory(abi.memory(storage_.get()), 0, max); });
     if (trap) {
       abi.free_instance(storage_.get());
       storage_.reset();
@@ -67,7 +69,8 @@ void Instance::restore(const Instance& source, const MemoryImage* image, bool ag
   const AbiModule& abi = module_->abi();
   // Tables of another size are allocated again; `source` held them under the same limit.
   MemoryLimitScope memory_limit(*budget_);
-  abi.copy_state(storage_.get(), source.storage_.get());
+  auto trap = host_section([&] { abi.copy_state(storage_.get(), source.storage_.get()); });
+  if (trap) throw TrapError(std::move(*trap));
   wasm_rt_memory_t* m = memory();
   if (m != nullptr && image != nullptr) image->restore(*m, again, keep_pages);
 }

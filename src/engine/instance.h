@@ -57,7 +57,8 @@ class Instance {
   // memory was captured in `image`: globals and tables copied, memory mapped copy-on-write.
   // A module without memory passes no image. `again`: this instance was restored from the
   // same source and image before, and keeps up to `keep_pages` written pages private (see
-  // MemoryImage::restore).
+  // MemoryImage::restore). Throws TrapError (MemoryLimit) when tables that must be allocated
+  // again do not fit; the instance is then not usable.
   void restore(const Instance& source, const MemoryImage* image, bool again = false,
                size_t keep_pages = 0);
 

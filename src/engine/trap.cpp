@@ -35,6 +35,8 @@ struct TrapPoint {
 
 // Per-thread state. Plain types only: the signal handlers read these.
 thread_local TrapPoint* t_point = nullptr;
+// How deep the thread is in host code: 0 while it runs guest code. A count, so host code that
+// calls a runtime helper which enters and leaves host code itself stays host code afterwards.
 thread_local volatile sig_atomic_t t_in_host = 0;
 thread_local volatile sig_atomic_t t_deadline_armed = 0;
 thread_local volatile sig_atomic_t t_deadline_expired = 0;
@@ -53,6 +55,7 @@ int cancel_signal() { return SIGRTMIN + 3; }
 
 [[noreturn]] void jump(TrapKind kind) {
   t_kind = kind;
+  t_pending = 0;  // a trap recorded by the code being left is the one this jump reports
   siglongjmp(t_point->jmp, 1);
 }
 
@@ -372,7 +375,10 @@ void install_trap_handlers() {
   });
 }
 
-std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits& limits) {
+namespace {
+
+std::optional<Trap> run_guarded(void (*fn)(void*), void* arg, const CallLimits& limits,
+                                bool host_code) {
   install_trap_handlers();
   ThreadTrapState& state = thread_state();
   const bool outermost = t_point == nullptr;
@@ -382,6 +388,12 @@ std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits&
   point.prev = scope.prev();
   if (sigsetjmp(point.jmp, 0) == 0) {
     t_point = &point;
+    if (host_code) {
+      // Signals only take note; what they note is raised by the enclosing call, not here.
+      t_in_host = t_in_host + 1;
+      fn(arg);
+      return std::nullopt;
+    }
     t_in_host = 0;
     if (outermost) {
       t_deadline_expired = 0;
@@ -413,8 +425,18 @@ std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits&
   return trap;
 }
 
+}  // namespace
+
+std::optional<Trap> call_guarded(void (*fn)(void*), void* arg, const CallLimits& limits) {
+  return run_guarded(fn, arg, limits, false);
+}
+
+std::optional<Trap> call_host_section(void (*fn)(void*), void* arg) {
+  return run_guarded(fn, arg, CallLimits{}, true);
+}
+
 bool enter_host() {
-  t_in_host = 1;
+  t_in_host = t_in_host + 1;
   char probe;
   auto sp = reinterpret_cast<uintptr_t>(&probe);
   if (t_stack_lo != 0 && sp < t_stack_lo + kHostStackReserve) {
@@ -425,7 +447,9 @@ bool enter_host() {
 }
 
 bool leave_host() {
-  t_in_host = 0;
+  t_in_host = t_in_host - 1;
+  // Still inside host code: whatever is pending is raised when that code returns to the guest.
+  if (t_in_host != 0) return false;
   if (t_cancelled && !t_pending) {
     t_pending = 1;
     t_kind = TrapKind::Cancelled;

@@ -72,13 +72,27 @@ std::optional<Trap> guarded(F&& f, const CallLimits& limits = {}) {
                       limits);
 }
 
+// Runs host code that may call the wasm runtime's allocators (tables, memory), which trap when
+// an allocation does not fit: such a trap comes back here as a value. Signals meanwhile only take
+// note, and a cancel or deadline noted for an enclosing call stays pending for it, so host code
+// of a running call (a nested Faaslet's restore, say) is never interrupted half-way.
+std::optional<Trap> call_host_section(void (*fn)(void*), void* arg);
+
+template <class F>
+std::optional<Trap> host_section(F&& f) {
+  return call_host_section([](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); }, &f);
+}
+
 // --- For host functions (called from guest code) and the wasm runtime. ---
 
 // Marks the current thread as running host code: a deadline that expires now is deferred until
-// leave_host(). Returns false (with StackExhausted recorded) when too little native stack is
-// left for host code; the caller must then skip its work and raise the trap.
+// leave_host(). Pairs nest: host code may call helpers that enter and leave host code too.
+// Returns false (with StackExhausted recorded) when too little native stack is left for host
+// code; the caller must then skip its work and raise the trap.
 bool enter_host();
-// Returns true when a trap is pending (deadline passed, or one was recorded by fail_host).
+// Returns true when this returns the thread to guest code and a trap is pending (deadline
+// passed, cancelled, or one was recorded by record_host_trap); false inside outer host code,
+// which raises it later.
 bool leave_host();
 // Whether the current thread runs host code (between enter_host and leave_host).
 bool in_host();

@@ -1,6 +1,7 @@
 #include "faaslet/faaslet.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -58,7 +59,15 @@ CallResult Faaslet::call(std::string input, const Entry& entry, const CallOption
     reusable_ = false;
     return result;
   }
-  reset();
+  // The call's result stands even when the Faaslet cannot be made ready for another.
+  try {
+    reset();
+  } catch (const std::exception& e) {
+    const host::FunctionIdentity& fn = proto_->config().host.identity;
+    spdlog::warn("discarding a Faaslet of {}/{} whose reset failed: {}", fn.user, fn.name,
+                 e.what());
+    reusable_ = false;
+  }
   return result;
 }
 

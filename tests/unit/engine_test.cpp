@@ -267,6 +267,56 @@ TEST(TrapBoundary, NestedBoundariesUnwindToTheInnermost) {
   EXPECT_FALSE(outer);
 }
 
+// A chained call run by its awaiting caller restores a Faaslet (host code that enters and
+// leaves host code itself) while the caller is in a host call. The caller's cancel, noted
+// meanwhile, must wait for the caller's own return to guest code: a jump from the middle of
+// the host code would skip its destructors and bookkeeping.
+TEST(TrapBoundary, HostCodeInsideHostCodeDefersACancelToTheOutermostReturn) {
+  std::atomic<bool> cancel{false};
+  bool deferred = false;
+  bool still_host = false;
+  engine::CallLimits limits;
+  limits.cancel = &cancel;
+  auto trap = engine::guarded(
+      [&] {
+        ASSERT_TRUE(engine::enter_host());  // a host import, called by the guest
+        cancel = true;
+        engine::interrupt_thread(engine::current_thread());  // noted: the thread is in host code
+        ASSERT_TRUE(engine::enter_host());                   // a runtime helper inside it
+        deferred = !engine::leave_host();
+        still_host = engine::in_host();
+        if (engine::leave_host()) engine::raise_recorded_trap();
+      },
+      limits);
+  EXPECT_TRUE(deferred);
+  EXPECT_TRUE(still_host);
+  ASSERT_TRUE(trap);
+  EXPECT_EQ(trap->kind, TrapKind::Cancelled);
+}
+
+TEST(TrapBoundary, AHostSectionCatchesItsOwnTrapAndLeavesACancelPending) {
+  std::atomic<bool> cancel{false};
+  std::optional<engine::Trap> section;
+  bool still_host = false;
+  engine::CallLimits limits;
+  limits.cancel = &cancel;
+  auto trap = engine::guarded(
+      [&] {
+        ASSERT_TRUE(engine::enter_host());
+        cancel = true;
+        engine::interrupt_thread(engine::current_thread());
+        section = engine::host_section([] { engine::raise_trap(TrapKind::MemoryLimit); });
+        still_host = engine::in_host();
+        if (engine::leave_host()) engine::raise_recorded_trap();
+      },
+      limits);
+  ASSERT_TRUE(section);
+  EXPECT_EQ(section->kind, TrapKind::MemoryLimit);
+  EXPECT_TRUE(still_host);
+  ASSERT_TRUE(trap);
+  EXPECT_EQ(trap->kind, TrapKind::Cancelled);
+}
+
 TEST(TrapBoundaryDeathTest, AFaultOutsideWasmMemoryIsARealCrash) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
