@@ -62,21 +62,24 @@ void CallNode::cancel(const std::string& reason) {
   for (engine::ThreadHandle t : threads) engine::interrupt_thread(t);
 }
 
-void CallNode::cancel_descendants(const std::string& reason) {
+bool CallNode::cancel_descendants(const std::string& reason) {
   std::vector<engine::ThreadHandle> threads;
   util::MutexLock lock(tree_->mutex);
-  for (auto& child : children_) child->cancel_locked(reason, threads);
+  bool any = false;
+  for (auto& child : children_) any = child->cancel_locked(reason, threads) || any;
   for (engine::ThreadHandle t : threads) engine::interrupt_thread(t);
+  return any;
 }
 
-void CallNode::cancel_locked(const std::string& reason,
+bool CallNode::cancel_locked(const std::string& reason,
                              std::vector<engine::ThreadHandle>& to_interrupt) {
   // A cancelled node's descendants were cancelled with it; one that finished cannot start
   // more. Either way the walk stops here, which bounds it by the live part of the tree.
-  if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
+  if (cancelled_.exchange(true, std::memory_order_acq_rel)) return false;
   reason_ = reason;
   if (thread_) to_interrupt.push_back(*thread_);
   for (auto& child : children_) child->cancel_locked(reason, to_interrupt);
+  return true;
 }
 
 std::string CallNode::cancel_reason() const {

@@ -53,8 +53,9 @@ class CallNode {
 
   // Cancels this call and every descendant (the first reason is kept).
   void cancel(const std::string& reason);
-  // Cancels the descendants of a call that ended without them.
-  void cancel_descendants(const std::string& reason);
+  // Cancels the descendants of a call that ended without them. Whether any was still live (a
+  // call with none has nothing queued to sweep).
+  bool cancel_descendants(const std::string& reason);
   bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
   const std::atomic<bool>& cancel_flag() const { return cancelled_; }
   std::string cancel_reason() const;
@@ -75,7 +76,8 @@ class CallNode {
   CallNode(std::shared_ptr<Tree> tree, uint32_t depth);
 
  private:
-  void cancel_locked(const std::string& reason, std::vector<engine::ThreadHandle>& to_interrupt);
+  // Whether this call was live (not cancelled before).
+  bool cancel_locked(const std::string& reason, std::vector<engine::ThreadHandle>& to_interrupt);
 
   std::shared_ptr<Tree> tree_;
   const uint32_t depth_;

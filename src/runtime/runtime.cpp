@@ -565,8 +565,8 @@ void Runtime::run_call(QueuedCall& call) {
   CallRecord record = execute(call);
   // A call that did not succeed takes what it chained with it; one that did leaves its
   // unawaited calls to run within the tree's budget.
-  if (record.status != CallStatus::Succeeded) {
-    node.cancel_descendants(fmt::format("the calling call {} failed", call.id));
+  if (record.status != CallStatus::Succeeded &&
+      node.cancel_descendants(fmt::format("the calling call {} failed", call.id))) {
     drop_cancelled();
   }
   complete(call, std::move(record));
