@@ -40,6 +40,13 @@ thread_local TrapPoint* t_point = nullptr;
 thread_local volatile sig_atomic_t t_in_host = 0;
 thread_local volatile sig_atomic_t t_deadline_armed = 0;
 thread_local volatile sig_atomic_t t_deadline_expired = 0;
+// The running call's deadline, and when this thread's timer fires next (0: it is not armed),
+// both CLOCK_MONOTONIC nanoseconds. The timer is left running after a call: a later call whose
+// deadline is no earlier needs no system call, and a firing that finds no call expired only
+// re-arms for the current one. Invariant: a nonzero t_timer_fires means the timer fires by then.
+thread_local volatile int64_t t_deadline_ns = 0;
+thread_local volatile int64_t t_timer_fires = 0;
+thread_local timer_t t_timer{};
 thread_local const std::atomic<bool>* t_cancel = nullptr;  // the outermost call's flag
 thread_local volatile sig_atomic_t t_cancelled = 0;
 thread_local volatile sig_atomic_t t_pending = 0;
@@ -86,9 +93,38 @@ void on_fault(int sig, siginfo_t* info, void* ucontext) {
   signal(sig, SIG_DFL);  // returning re-executes the fault, which now kills the process
 }
 
+constexpr int64_t kNanos = 1'000'000'000;
+// After a deadline passes, the signal comes again this often until the call has stopped: the
+// first may have arrived while the guest was in a host call that then returned into a long
+// loop before the flag was looked at.
+constexpr int64_t kRefireNanos = 10'000'000;
+
+int64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * kNanos + ts.tv_nsec;
+}
+
+// Async-signal-safe. Records the firing time before setting it, so a timer signal that lands in
+// between leaves the invariant intact (at worst the timer is armed twice).
+void fire_timer_at(int64_t when) {
+  t_timer_fires = when;
+  itimerspec spec{};
+  spec.it_value.tv_sec = when / kNanos;
+  spec.it_value.tv_nsec = when % kNanos;
+  if (timer_settime(t_timer, TIMER_ABSTIME, &spec, nullptr) != 0) t_timer_fires = 0;
+}
+
 void on_timer(int, siginfo_t*, void*) {
+  t_timer_fires = 0;  // it fired; nothing is armed until something arms it again
   if (t_point == nullptr || !t_deadline_armed) return;
+  int64_t now = monotonic_ns();
+  if (now < t_deadline_ns) {
+    fire_timer_at(t_deadline_ns);  // armed for an earlier call: follow the running one
+    return;
+  }
   t_deadline_expired = 1;
+  fire_timer_at(now + kRefireNanos);
   if (t_in_host) return;  // leave_host() raises it once the host function is done
   jump(TrapKind::Timeout);
 }
@@ -162,7 +198,7 @@ class AltStack {
   stack_t old_{};
 };
 
-// A POSIX timer that signals this thread, for deadlines.
+// A POSIX timer that signals this thread, for deadlines (see t_timer_fires).
 class DeadlineTimer {
  public:
   DeadlineTimer() {
@@ -171,6 +207,8 @@ class DeadlineTimer {
     sev.sigev_signo = timer_signal();
     sev._sigev_un._tid = gettid();
     if (timer_create(CLOCK_MONOTONIC, &sev, &timer_) != 0) fail("timer_create");
+    t_timer = timer_;
+    t_timer_fires = 0;
   }
   DeadlineTimer(const DeadlineTimer&) = delete;
   DeadlineTimer& operator=(const DeadlineTimer&) = delete;
@@ -178,21 +216,18 @@ class DeadlineTimer {
     if (timer_delete(timer_) != 0) report("timer_delete");
   }
 
+  // Starts a call's deadline. A system call only when the timer would fire too late for it.
   void arm(std::chrono::nanoseconds timeout) {
-    itimerspec spec{};
-    auto ns = timeout.count();
-    spec.it_value.tv_sec = ns / 1000000000;
-    spec.it_value.tv_nsec = ns % 1000000000;
-    // Re-fire every 10 ms in case the first signal arrived while the guest was in a host call
-    // that then returned into a long loop before we could look at the flag.
-    spec.it_interval.tv_nsec = 10 * 1000 * 1000;
-    if (timer_settime(timer_, 0, &spec, nullptr) != 0) fail("timer_settime");
-  }
-  // A failure is reported, not thrown: it runs on the way out of a boundary, and a timer left
-  // running only sends signals the handler ignores once the deadline is unarmed.
-  void disarm() noexcept {
-    itimerspec spec{};
-    if (timer_settime(timer_, 0, &spec, nullptr) != 0) report("timer_settime (disarm)");
+    int64_t deadline = monotonic_ns() + timeout.count();
+    t_deadline_ns = deadline;
+    t_deadline_armed = 1;
+    int64_t fires = t_timer_fires;
+    if (fires != 0 && fires <= deadline) return;
+    fire_timer_at(deadline);
+    if (t_timer_fires == 0) {
+      t_deadline_armed = 0;
+      fail("timer_settime");
+    }
   }
 
  private:
@@ -219,8 +254,8 @@ class ThreadTrapState {
 // (siglongjmp back into call_guarded) or a C++ exception thrown through it.
 class BoundaryScope {
  public:
-  BoundaryScope(ThreadTrapState& state, bool outermost)
-      : state_(state), prev_(t_point), in_host_(t_in_host), outermost_(outermost) {}
+  explicit BoundaryScope(bool outermost)
+      : prev_(t_point), in_host_(t_in_host), outermost_(outermost) {}
   BoundaryScope(const BoundaryScope&) = delete;
   BoundaryScope& operator=(const BoundaryScope&) = delete;
   ~BoundaryScope() { end(); }
@@ -241,14 +276,11 @@ class BoundaryScope {
       t_cancel = nullptr;
       t_cancelled = 0;
     }
-    if (outermost_ && t_deadline_armed) {
-      t_deadline_armed = 0;
-      state_.timer().disarm();
-    }
+    // The timer keeps running: its next firing finds no deadline armed and stops.
+    if (outermost_) t_deadline_armed = 0;
   }
 
  private:
-  ThreadTrapState& state_;
   TrapPoint* const prev_;
   const sig_atomic_t in_host_;
   const bool outermost_;
@@ -384,7 +416,7 @@ std::optional<Trap> run_guarded(void (*fn)(void*), void* arg, const CallLimits& 
   const bool outermost = t_point == nullptr;
 
   TrapPoint point;
-  BoundaryScope scope(state, outermost);
+  BoundaryScope scope(outermost);
   point.prev = scope.prev();
   if (sigsetjmp(point.jmp, 0) == 0) {
     t_point = &point;
@@ -402,10 +434,7 @@ std::optional<Trap> run_guarded(void (*fn)(void*), void* arg, const CallLimits& 
       t_cancel = limits.cancel;
       // Set before the handler could see the flag: this call will not run.
       if (t_cancel != nullptr && t_cancel->load()) jump(TrapKind::Cancelled);
-      if (limits.timeout.count() > 0) {
-        t_deadline_armed = 1;
-        state.timer().arm(limits.timeout);
-      }
+      if (limits.timeout.count() > 0) state.timer().arm(limits.timeout);
     } else if (t_cancelled) {
       jump(TrapKind::Cancelled);  // noted while the thread was in host code
     } else if (t_deadline_expired) {

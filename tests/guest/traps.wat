@@ -37,5 +37,17 @@
   (func $recurse (export "recurse") (param i32) (result i32)
     (i32.add (call $recurse (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
   (func (export "spin") (loop $l (br $l)))
+  ;; Busy for a while (n steps of a generator the compiler cannot fold), then returns: a long
+  ;; call that does end.
+  (func (export "churn") (param $n i32) (result i32)
+    (local $i i32) (local $x i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1103515245)) (i32.const 12345)))
+        (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 7))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $x))
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
 )

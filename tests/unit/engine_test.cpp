@@ -128,6 +128,25 @@ TEST_F(EngineTest, DeadlineStopsASpinningLoop) {
   EXPECT_EQ(r, 499500u);
 }
 
+// The thread's timer is left running after a call (re-arming it twice a call cost two system
+// calls). A later call must still get exactly its own deadline.
+TEST_F(EngineTest, EachCallGetsItsOwnDeadlineFromATimerLeftRunning) {
+  auto inst = instantiate();
+  uint64_t r = 0;
+  // The timer is set 10 s out; a 50 ms call after it must not wait for that.
+  ASSERT_FALSE(call(*inst, "sum_memory", {1000}, &r, {10s}));
+  auto start = std::chrono::steady_clock::now();
+  auto trap = call(*inst, "spin", {}, nullptr, {50ms});
+  ASSERT_TRUE(trap);
+  EXPECT_EQ(trap->kind, TrapKind::Timeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  // Now the timer fires 10 ms from now (the re-fire after a deadline): a long call with a far
+  // deadline must outlive that firing, and one with a short deadline after it.
+  ASSERT_FALSE(call(*inst, "sum_memory", {1000}, &r, {20ms}));
+  auto long_call = call(*inst, "churn", {200'000'000}, &r, {30s});
+  EXPECT_FALSE(long_call) << long_call->describe();
+}
+
 TEST_F(EngineTest, DeadlinesOnManyThreadsAreIndependent) {
   std::vector<std::thread> threads;
   std::atomic<int> timeouts{0}, good{0};
