@@ -191,7 +191,7 @@ int serve_main(const ServeOptions& o) {
   rc.python_home = o.python_home.empty() ? default_python_home() : o.python_home;
   size_t io_threads =
       o.io_threads != 0 ? o.io_threads : std::max<size_t>(2, std::thread::hardware_concurrency());
-  rc.max_inline_calls = io_threads - 1;
+  rc.max_inline_calls = io_threads;  // every I/O thread; the server's standby covers long ones
   runtime::Runtime runtime(rc);
 
   server::ServerConfig sc;

@@ -54,7 +54,7 @@ struct RuntimeConfig {
   // thread so the callee can run: deep chains cannot deadlock. At most this many threads.
   size_t max_executor_threads = 256;
   // Calls that may run on their caller's thread (try_run_inline) at once; 0: none. A server
-  // allows one fewer than its I/O threads, so that one always serves connections.
+  // allows one per I/O thread (its standby thread serves connections when all are taken).
   size_t max_inline_calls = 0;
   // A function runs inline only while its last kInlineStreak calls each took less than this.
   std::chrono::nanoseconds inline_call_limit = std::chrono::milliseconds(1);

@@ -7,6 +7,7 @@
 
 #include "runtime/runtime.h"
 #include "server/http_types.h"
+#include "server/inline_standby.h"
 #include "server/replies.h"
 
 namespace wasmlet::server {
@@ -19,6 +20,8 @@ struct ApiContext {
   Runner run_blocking;         // state and file I/O: short tasks
   Runner run_compile;          // uploads, which compile: never in the way of the short ones
   bool capture_stdout = true;  // see ServerConfig
+  // Lets I/O threads run short calls inline; none when null.
+  InlineStandby* standby = nullptr;
 };
 
 // Runs `work` through `run` and answers with its reply, or with its exception's.

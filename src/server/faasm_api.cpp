@@ -82,7 +82,7 @@ void invoke(const ApiContext& ctx, Request&& request, const RouteMatch& m, const
   bool python = msg.python;
   bool capture = ctx.capture_stdout;
   invoke_sync(
-      ctx.runtime, std::move(invocation), respond,
+      ctx.runtime, ctx.standby, std::move(invocation), respond,
       [python, capture](const runtime::CallRecord& record) {
         bool ok = record.status == runtime::CallStatus::Succeeded;
         auto failed = record.error_kind == "unknown_function" ? status::not_found

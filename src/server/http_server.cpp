@@ -46,6 +46,7 @@ struct HttpServer::Impl {
 
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::unique_ptr<InlineStandby> standby;
   asio::thread_pool blocking;
   asio::thread_pool compile;
   std::shared_ptr<ServerCore> core;
@@ -57,17 +58,19 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config)
     : impl_(std::make_unique<Impl>(config)) {
+  size_t io_threads = std::max<size_t>(1, config.io_threads);
+  impl_->standby =
+      std::make_unique<InlineStandby>(impl_->ioc, io_threads, config.inline_standby_after);
   ApiContext ctx{
       runtime,
       [pool = &impl_->blocking](std::function<void()> task) { asio::post(*pool, std::move(task)); },
       [pool = &impl_->compile](std::function<void()> task) { asio::post(*pool, std::move(task)); },
-      config.capture_stdout};
+      config.capture_stdout, impl_->standby.get()};
   Router router;
   add_v1_routes(router, ctx);
   add_faasm_routes(router, ctx);
 
   auto endpoint = resolve_endpoint(impl_->ioc, config);
-  size_t io_threads = std::max<size_t>(1, config.io_threads);
   impl_->core = std::make_shared<ServerCore>(std::move(router), std::move(config));
   impl_->listener = std::make_shared<Listener>(impl_->ioc, endpoint, impl_->core);
   impl_->listener->start();

@@ -22,8 +22,9 @@ uint64_t submit(runtime::Runtime& runtime, runtime::Invocation invocation,
 
 }  // namespace
 
-void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Respond respond,
-                 RenderCall render, std::stop_token abandoned) {
+void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby,
+                 runtime::Invocation invocation, Respond respond, RenderCall render,
+                 std::stop_token abandoned) {
   runtime::Completion reply = [respond = std::move(respond),
                                render = std::move(render)](const runtime::CallRecord& record) {
     // Runs on the thread that ran the call: nothing may escape from here.
@@ -42,7 +43,10 @@ void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Resp
   };
   // A short call of a warm function runs here and now; it is over before a hang-up could be
   // noticed.
-  if (runtime.try_run_inline(invocation, reply)) return;
+  if (standby != nullptr && InlineStandby::may_run_inline()) {
+    InlineStandby::Scope busy(*standby);
+    if (runtime.try_run_inline(invocation, reply)) return;
+  }
 
   // The call's id once it has one; a hang-up before then is caught after submitting.
   auto id = std::make_shared<std::atomic<uint64_t>>(0);

@@ -7,17 +7,20 @@
 
 #include "runtime/runtime.h"
 #include "server/http_types.h"
+#include "server/inline_standby.h"
 
 namespace wasmlet::server {
 
 using RenderCall = std::function<Reply(const runtime::CallRecord&)>;
 
-// Queues the call; `respond` later gets render(record), with the call id for the log. Throws
-// what the runtime throws when it refuses the call (QueueFull, UnknownFunction, Unsupported) and
+// Runs the call on this thread if it is short and its function warm (and `standby` allows it),
+// else queues it; `respond` gets render(record), with the call id for the log. Throws what the
+// runtime throws when it refuses the call (QueueFull, UnknownFunction, Unsupported) and
 // HttpError 503 when it is shutting down. A stop request on `abandoned` (the client hung up)
-// cancels the call and everything it chained.
-void invoke_sync(runtime::Runtime& runtime, runtime::Invocation invocation, Respond respond,
-                 RenderCall render, std::stop_token abandoned = {});
+// cancels a queued call and everything it chained.
+void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby,
+                 runtime::Invocation invocation, Respond respond, RenderCall render,
+                 std::stop_token abandoned = {});
 
 // Queues the call and returns its id; throws as invoke_sync.
 uint64_t invoke_async(runtime::Runtime& runtime, runtime::Invocation invocation);

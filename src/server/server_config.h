@@ -24,6 +24,9 @@ struct ServerConfig {
   // The Faasm API puts what a call wrote to stdout before its output, as Faasm's
   // CAPTURE_STDOUT=on deployments do.
   bool capture_stdout = true;
+  // I/O threads run short calls of warm functions themselves; when all of them have been in
+  // such a call for this long, a standby thread serves connections (see InlineStandby).
+  std::chrono::microseconds inline_standby_after{2000};
 };
 
 }  // namespace wasmlet::server

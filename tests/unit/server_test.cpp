@@ -82,7 +82,7 @@ class ServerTest : public ::testing::Test {
     rc.executor_threads = s.executors;
     rc.queue.capacity = s.queue_capacity;
     rc.limits.timeout = s.timeout;
-    rc.max_inline_calls = s.io_threads - 1;  // as `wasmlet serve` configures it
+    rc.max_inline_calls = s.io_threads;  // as `wasmlet serve` configures it
     runtime_ = std::make_unique<runtime::Runtime>(rc);
     server::ServerConfig sc;
     sc.port = 0;
@@ -771,6 +771,33 @@ TEST_F(ServerTest, ShortCallsRunInlineAndALongOneBlocksNothingElse) {
   uint64_t before = runtime_->metrics().inline_calls;
   EXPECT_EQ(client.post("/v1/functions/demo/maybe_spin:invoke", "after").body(), "after");
   EXPECT_EQ(runtime_->metrics().inline_calls, before);
+}
+
+// With one I/O thread, a call predicted short that spins holds every I/O thread: the standby
+// thread must take over the connections until it ends.
+TEST_F(ServerTest, WhenALongInlineCallHoldsEveryIOThreadTheStandbyServes) {
+  start(Config{.timeout = 1s, .io_threads = 1});
+  upload("maybe_spin");
+  HttpClient client(port());
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_EQ(client.post("/v1/functions/demo/maybe_spin:invoke", "hi").body(), "hi");
+  }
+  EXPECT_GE(runtime_->metrics().inline_calls, 4u);
+
+  std::atomic<bool> spin_done{false};
+  std::thread spinner([&] {
+    HttpClient c(port());
+    EXPECT_EQ(c.post("/v1/functions/demo/maybe_spin:invoke", "spin").result_int(), 500);
+    spin_done = true;
+  });
+  for (int i = 0; i < 1000 && runtime_->metrics().running == 0; ++i) {
+    std::this_thread::sleep_for(1ms);
+  }
+  HttpClient other(port());
+  EXPECT_EQ(other.get("/healthz").result_int(), 200);
+  EXPECT_EQ(other.post("/v1/functions/demo/maybe_spin:invoke", "still").body(), "still");
+  EXPECT_FALSE(spin_done.load()) << "answered only after the long call ended";
+  spinner.join();
 }
 
 TEST_F(ServerTest, GracefulShutdownAnswersCallsInFlight) {
