@@ -114,10 +114,11 @@ CallResult run_entry(engine::Instance& instance, host::HostContext& host, const 
   } else {
     result.return_code = value;
   }
-  result.output = host.output();
-  result.stdout_text = host.captured_stdout();
-  result.stderr_text = host.captured_stderr();
-  result.error = host.error();
+  host::HostContext::CallOutputs outputs = host.take_call_outputs();
+  result.output = std::move(outputs.output);
+  result.stdout_text = std::move(outputs.stdout_text);
+  result.stderr_text = std::move(outputs.stderr_text);
+  result.error = std::move(outputs.error);
   return result;
 }
 

@@ -84,6 +84,13 @@ class HostContext {
   // A failure the guest describes itself (a Python traceback), reported as the call's error.
   void set_error(std::string_view error);
   const std::string& error() const { return error_; }
+  // Moves the finished call's output, captured stdio and error out, leaving them empty.
+  struct CallOutputs {
+    std::string output, stdout_text, stderr_text, error;
+  };
+  CallOutputs take_call_outputs() {
+    return {std::move(output_), std::move(stdout_), std::move(stderr_), std::move(error_)};
+  }
   void set_call_info(CallInfo info) { call_ = std::move(info); }
   const CallInfo& call_info() const { return call_; }
   void reset_call_state();

@@ -25,15 +25,22 @@ void ResultStore::set_running(uint64_t id) {
 }
 
 void ResultStore::finish(uint64_t id, CallRecord record) {
-  util::MutexLock lock(mutex_);
-  auto it = records_.find(id);
-  if (it == records_.end()) return;
-  record.submitted_at = it->second.submitted_at;
-  if (record.output.size() > limits_.max_kept_output) {
+  std::string output = std::move(record.output);
+  if (output.size() <= limits_.max_kept_output) {
+    record.output = std::move(output);
+    return store(id, std::move(record));
+  }
+  finish(id, std::move(record), output);
+}
+
+void ResultStore::finish(uint64_t id, CallRecord record, std::string_view output) {
+  if (output.size() <= limits_.max_kept_output) {
+    record.output.assign(output);
+  } else {
     std::string note = fmt::format(
         "the output of {} bytes is larger than the {} bytes kept for status queries; only the "
         "caller that awaited the call received it",
-        record.output.size(), limits_.max_kept_output);
+        output.size(), limits_.max_kept_output);
     // A failed call keeps its own reason first.
     if (record.error_kind.empty()) {
       record.error_kind = "output_dropped";
@@ -41,8 +48,15 @@ void ResultStore::finish(uint64_t id, CallRecord record) {
     } else {
       record.error_message += "; " + note;
     }
-    std::string().swap(record.output);  // give the memory back, not just the length
   }
+  store(id, std::move(record));
+}
+
+void ResultStore::store(uint64_t id, CallRecord record) {
+  util::MutexLock lock(mutex_);
+  auto it = records_.find(id);
+  if (it == records_.end()) return;
+  record.submitted_at = it->second.submitted_at;
   account(it->second, false);
   it->second = std::move(record);
   account(it->second, true);

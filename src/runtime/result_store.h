@@ -35,6 +35,8 @@ class ResultStore {
   void set_running(uint64_t id);
   // Replaces the record with the finished one (which keeps the submission time).
   void finish(uint64_t id, CallRecord record);
+  // The same for a record whose output is elsewhere: it is copied in only if it is kept.
+  void finish(uint64_t id, CallRecord record, std::string_view output);
   std::optional<CallRecord> get(uint64_t id) const;
   size_t size() const;
 
@@ -44,6 +46,7 @@ class ResultStore {
     size_t bytes = 0;
     std::set<uint64_t> finished;  // ids, oldest first
   };
+  void store(uint64_t id, CallRecord record);
   void account(const CallRecord& record, bool add) REQUIRES(mutex_);
   void evict(std::map<uint64_t, CallRecord>::iterator it) REQUIRES(mutex_);
   void prune_locked(const std::string& tenant) REQUIRES(mutex_);

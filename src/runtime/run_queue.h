@@ -31,8 +31,9 @@ struct Invocation {
   std::shared_ptr<CallNode> node;
 };
 
-// Called on the thread that ran the call when it finishes (successfully or not).
-using Completion = std::function<void(const CallRecord&)>;
+// Called on the thread that ran the call when it finishes (successfully or not). It owns the
+// record: the output can be moved on into a reply (the runtime keeps its own copy).
+using Completion = std::function<void(CallRecord)>;
 
 struct QueuedCall {
   uint64_t id = 0;

@@ -428,9 +428,14 @@ void Runtime::complete(QueuedCall& call, CallRecord record) {
     roots_.erase(call.id);
   }
   Completion done = std::move(call.done);
-  CallRecord copy = done ? record : CallRecord{};
-  results_.finish(call.id, std::move(record));
-  if (done) done(copy);
+  if (!done) return results_.finish(call.id, std::move(record));
+  // The record kept for status queries copies the output (when it keeps it at all); the
+  // completion gets the original.
+  std::string output = std::move(record.output);
+  CallRecord kept = record;
+  record.output = std::move(output);
+  results_.finish(call.id, std::move(kept), record.output);
+  done(std::move(record));
 }
 
 std::shared_ptr<Runtime::FunctionEntry> Runtime::entry_for(const FunctionId& id) {

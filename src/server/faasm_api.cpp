@@ -83,11 +83,15 @@ void invoke(const ApiContext& ctx, Request&& request, const RouteMatch& m, const
   bool capture = ctx.capture_stdout;
   invoke_sync(
       ctx.runtime, ctx.standby, std::move(invocation), respond,
-      [python, capture](const runtime::CallRecord& record) {
+      [python, capture](runtime::CallRecord&& record) {
         bool ok = record.status == runtime::CallStatus::Succeeded;
         auto failed = record.error_kind == "unknown_function" ? status::not_found
                                                               : status::internal_server_error;
-        return text_reply(ok ? status::ok : failed, faasm_output(record, capture, python));
+        // Output alone (the common case) moves into the reply as it is.
+        bool output_only = ok && (!capture || (record.stdout_text.empty() && !python));
+        return text_reply(ok ? status::ok : failed, output_only
+                                                        ? std::move(record.output)
+                                                        : faasm_output(record, capture, python));
       },
       m.abandoned);
 }

@@ -26,19 +26,20 @@ void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby,
                  runtime::Invocation invocation, Respond respond, RenderCall render,
                  std::stop_token abandoned) {
   runtime::Completion reply = [respond = std::move(respond),
-                               render = std::move(render)](const runtime::CallRecord& record) {
+                               render = std::move(render)](runtime::CallRecord record) {
     // Runs on the thread that ran the call: nothing may escape from here.
+    const uint64_t id = record.id;
     try {
       Reply r;
       try {
-        r = render(record);
+        r = render(std::move(record));
       } catch (...) {
         r = reply_for_current_exception(ErrorStyle::Json);
       }
-      r.call_id = record.id;
+      r.call_id = id;
       respond(std::move(r));
     } catch (const std::exception& e) {
-      spdlog::error("call {}: could not send the reply: {}", record.id, e.what());
+      spdlog::error("call {}: could not send the reply: {}", id, e.what());
     }
   };
   // A short call of a warm function runs here and now; it is over before a hang-up could be
@@ -55,8 +56,8 @@ void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby,
   };
   // Lives as long as the completion: a hang-up after the call finished finds nothing to stop.
   auto on_hang_up = std::make_shared<std::stop_callback<decltype(cancel)>>(abandoned, cancel);
-  auto done = [reply = std::move(reply), on_hang_up](const runtime::CallRecord& record) {
-    reply(record);
+  auto done = [reply = std::move(reply), on_hang_up](runtime::CallRecord record) {
+    reply(std::move(record));
   };
   id->store(submit(runtime, std::move(invocation), std::move(done)));
   if (abandoned.stop_requested()) cancel();

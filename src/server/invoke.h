@@ -11,7 +11,8 @@
 
 namespace wasmlet::server {
 
-using RenderCall = std::function<Reply(const runtime::CallRecord&)>;
+// Gets the finished record to keep: its output can be moved into the reply.
+using RenderCall = std::function<Reply(runtime::CallRecord&&)>;
 
 // Runs the call on this thread if it is short and its function warm (and `standby` allows it),
 // else queues it; `respond` gets render(record), with the call id for the log. Throws what the

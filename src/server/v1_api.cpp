@@ -30,10 +30,10 @@ void set_call_headers(Reply& reply, const runtime::CallRecord& record) {
 }
 
 // Success: the raw output. Failure: JSON saying why, with whatever output there was.
-Reply render_call(const runtime::CallRecord& record) {
+Reply render_call(runtime::CallRecord&& record) {
   Reply reply;
   if (record.status == runtime::CallStatus::Succeeded) {
-    reply = binary_reply(status::ok, record.output);
+    reply = binary_reply(status::ok, std::move(record.output));
   } else {
     // A guest that just returned non-zero has no trap kind of its own.
     std::string kind = record.error_kind.empty() ? "return_code" : record.error_kind;
