@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/errors.h"
+#include "engine/nan_quieting.h"
 #include "util/files.h"
 
 namespace wasmlet::engine {
@@ -664,9 +665,11 @@ fs::path generate_c(std::span<const unsigned char> wasm, const ModuleInfo& info,
   if (anchor == std::string::npos) {
     throw CompileFailed("codegen: unexpected wasm2c output (prelude)");
   }
-  source.insert(anchor + kPreludeAnchor.size(), prelude_overrides(info, fields, options));
+  source.insert(anchor + kPreludeAnchor.size(),
+                std::string(nan_quieting_prelude()) + prelude_overrides(info, fields, options));
 
   if (info.has_memory && options.hoist_memory_base) mark_live_loads(source);
+  keep_nan_quieting(source);
 
   LinkPlan links = plan_links(info, module_name, options);
   std::string prefix = "typedef struct { void* ptr; void* instance; } wl_link;\n" + links.defines;

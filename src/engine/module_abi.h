@@ -7,7 +7,7 @@
 
 namespace wasmlet::engine {
 
-inline constexpr uint32_t kAbiVersion = 10;
+inline constexpr uint32_t kAbiVersion = 11;
 
 enum class ExternKind : uint32_t { Func = 0, Table = 1, Memory = 2, Global = 3 };
 
