@@ -11,7 +11,6 @@
 #include "cli/client_commands.h"
 #include "cli/guest_cc.h"
 #include "cli/serve_command.h"
-#include "cli/spectest_runner.h"
 #include "engine/engine.h"
 #include "faaslet/faaslet.h"
 #include "faaslet/faaslet_pool.h"
@@ -119,24 +118,6 @@ int run_cmd(const RunArgs& a) {
   return r.return_code;
 }
 
-int spectest_cmd(const std::vector<std::string>& files) {
-  engine::Engine engine;
-  cli::SpectestCounts total;
-  for (const auto& f : files) {
-    auto t0 = std::chrono::steady_clock::now();
-    auto c = cli::run_spectest(engine, f, std::cout);
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << fmt::format("{}: {} passed, {} failed, {} skipped ({:.1f} s)\n",
-                             fs::path(f).filename().string(), c.passed, c.failed, c.skipped, s);
-    total.passed += c.passed;
-    total.failed += c.failed;
-    total.skipped += c.skipped;
-  }
-  std::cout << fmt::format("{} passed, {} failed, {} skipped\n", total.passed, total.failed,
-                           total.skipped);
-  return total.failed == 0 ? 0 : 1;
-}
-
 // Each instance may hold many descriptors (preopens, guest files): use all the system allows.
 void raise_fd_limit() {
   rlimit lim{};
@@ -182,12 +163,6 @@ int main(int argc, char** argv) {
   cc_sub->add_flag("-v,--verbose", cc.verbose, "Print the compiler command");
   cc_sub->allow_extras();  // sources and any clang flags
 
-  std::vector<std::string> spec_files;
-  auto* spec_sub = app.add_subcommand("spectest", "Run wast2json spec test scripts");
-  spec_sub->add_option("files", spec_files, "JSON files from wast2json")
-      ->required()
-      ->check(CLI::ExistingFile);
-
   std::string compile_file;
   auto* compile_sub =
       app.add_subcommand("compile", "Compile a module into the cache and report the time");
@@ -219,7 +194,6 @@ int main(int argc, char** argv) {
       }
       return cli::guest_cc(cc);
     }
-    if (*spec_sub) return spectest_cmd(spec_files);
     if (*compile_sub) {
       engine::Engine engine;
       auto bytes = util::read_file(compile_file);

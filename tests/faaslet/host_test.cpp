@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include "faaslet/run_once.h"
+#include "host/host_imports.h"
+#include "test_engine.h"
 #include "test_support.h"
 
 namespace wasmlet {
@@ -17,7 +19,8 @@ faaslet::RunOnceResult run(const std::string& guest, std::string input = "",
                            host::HostConfig config = {}, faaslet::FunctionLimits limits = {}) {
   if (config.args.empty()) config.args = {guest};
   faaslet::FunctionConfig function{std::move(config), limits, {}};
-  return faaslet::run_once(test::load_guest(guest), function, std::move(input));
+  return faaslet::run_once(test::load_guest(guest, host::host_imports()), function,
+                           std::move(input));
 }
 
 TEST(FaasmIo, EchoReturnsItsInput) {

@@ -10,6 +10,8 @@
 #include "faaslet/cgroup.h"
 #include "faaslet/faaslet_pool.h"
 #include "faaslet/proto_faaslet.h"
+#include "host/host_imports.h"
+#include "test_engine.h"
 #include "test_support.h"
 
 namespace wasmlet {
@@ -32,7 +34,8 @@ fs::path scratch_root() {
 std::shared_ptr<ProtoFaaslet> proto_of(const std::string& guest, FunctionConfig config = {}) {
   if (config.host.args.empty()) config.host.args = {guest};
   if (config.scratch_parent.empty()) config.scratch_parent = scratch_root();
-  return std::make_shared<ProtoFaaslet>(test::load_guest(guest), std::move(config));
+  return std::make_shared<ProtoFaaslet>(test::load_guest(guest, host::host_imports()),
+                                        std::move(config));
 }
 
 TEST(Faaslet, EveryCallSeesThePristineSnapshot) {

@@ -1,4 +1,4 @@
-#include "cli/spectest_runner.h"
+#include "spectest_runner.h"
 
 #include <fmt/format.h>
 
@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "cli/spectest_host.h"
 #include "engine/instance.h"
+#include "spectest_host.h"
 #include "util/files.h"
 
-namespace wasmlet::cli {
+namespace wasmlet::spectest {
 namespace {
 
 namespace fs = std::filesystem;
@@ -392,4 +392,4 @@ SpectestCounts run_spectest(const engine::Engine& engine, const fs::path& json_p
   return Script(engine, json_path, log).run();
 }
 
-}  // namespace wasmlet::cli
+}  // namespace wasmlet::spectest

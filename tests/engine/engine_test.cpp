@@ -8,6 +8,7 @@
 
 #include "engine/instance.h"
 #include "engine/trap.h"
+#include "test_engine.h"
 #include "test_support.h"
 
 namespace wasmlet {

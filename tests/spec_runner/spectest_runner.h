@@ -5,7 +5,7 @@
 
 #include "engine/engine.h"
 
-namespace wasmlet::cli {
+namespace wasmlet::spectest {
 
 struct SpectestCounts {
   int passed = 0;
@@ -17,4 +17,4 @@ struct SpectestCounts {
 SpectestCounts run_spectest(const engine::Engine& engine, const std::filesystem::path& json,
                             std::ostream& log);
 
-}  // namespace wasmlet::cli
+}  // namespace wasmlet::spectest

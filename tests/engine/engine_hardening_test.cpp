@@ -17,6 +17,7 @@
 #include "engine/errors.h"
 #include "engine/instance.h"
 #include "engine/trap.h"
+#include "test_engine.h"
 #include "test_support.h"
 #include "util/files.h"
 #include "util/subprocess.h"

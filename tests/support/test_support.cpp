@@ -5,7 +5,6 @@
 #include <fstream>
 #include <string>
 
-#include "host/host_imports.h"
 #include "util/files.h"
 
 namespace wasmlet::test {
@@ -18,18 +17,6 @@ fs::path guest_path(const std::string& name) {
 
 std::vector<unsigned char> guest_bytes(const std::string& name) {
   return util::read_file(guest_path(name));
-}
-
-const engine::Engine& test_engine() {
-  static const engine::Engine engine(engine::CompilerConfig{WASMLET_TEST_CACHE_DIR});
-  return engine;
-}
-
-std::shared_ptr<const engine::Module> load_guest(const std::string& name) {
-  engine::LoadOptions options;
-  options.host_imports = host::host_imports();
-  auto bytes = guest_bytes(name);
-  return test_engine().load(bytes, options);
 }
 
 fs::path fresh_test_dir(const std::string& group) {

@@ -1,8 +1,8 @@
-#include "cli/spectest_host.h"
+#include "spectest_host.h"
 
 #include "engine/trap.h"
 
-namespace wasmlet::cli {
+namespace wasmlet::spectest {
 namespace {
 
 // The print functions exist to be imported and called; the scripts never check what they print.
@@ -76,4 +76,4 @@ bool SpectestHost::lookup(std::string_view name, SpectestExport& out) {
   return false;
 }
 
-}  // namespace wasmlet::cli
+}  // namespace wasmlet::spectest

@@ -7,7 +7,7 @@
 
 #include "engine/module_info.h"
 
-namespace wasmlet::cli {
+namespace wasmlet::spectest {
 
 struct SpectestExport {
   void* ptr;  // function, or pointer to the memory/table/global
@@ -33,4 +33,4 @@ class SpectestHost {
   double global_f64_ = 666.6;
 };
 
-}  // namespace wasmlet::cli
+}  // namespace wasmlet::spectest
