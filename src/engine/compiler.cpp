@@ -10,6 +10,7 @@
 #include <exception>
 #include <future>
 
+#include "engine/codegen_id.h"
 #include "engine/errors.h"
 #include "engine/module_abi.h"
 #include "util/files.h"
@@ -61,8 +62,9 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units, const CodegenO
   CompileRun run{config_.wasm2c, config_.cc, config_.compile_limits, {}, failed.get_token()};
 
   Artifact artifact;
-  std::string key_material = fmt::format("{}|{}|{}|{}|", kAbiVersion, WASMLET_WASM2C_VERSION,
-                                         run.cc_program(), config_.opt_level);
+  std::string key_material =
+      fmt::format("{}|{}|{}|{}|{}|", kAbiVersion, WASMLET_CODEGEN_ID, WASMLET_WASM2C_VERSION,
+                  run.cc_program(), config_.opt_level);
   for (const char* f : kCFlags) key_material += std::string(f) + " ";
   for (const auto& m : options.linked_import_modules) key_material += m + ",";
   key_material += options.hoist_memory_base ? "hoist|" : "reload|";
