@@ -46,6 +46,7 @@ struct CallResult {
   std::string stdout_text, stderr_text;
   std::string error;  // the guest's own account of a failure (a Python traceback)
   std::chrono::nanoseconds run_time{0};
+  bool fresh = false;  // ran on a Faaslet newly restored from the snapshot (not a pooled one)
 
   bool ok() const { return !trap && return_code == 0; }
 };

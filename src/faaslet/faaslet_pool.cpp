@@ -8,7 +8,7 @@ FaasletPool::FaasletPool(std::shared_ptr<const ProtoFaaslet> proto, size_t max_i
                          TenantPlacement placement)
     : proto_(std::move(proto)), max_idle_(max_idle), placement_(std::move(placement)) {}
 
-std::unique_ptr<Faaslet> FaasletPool::acquire() {
+std::unique_ptr<Faaslet> FaasletPool::acquire(bool& fresh) {
   {
     util::MutexLock lock(mutex_);
     if (!idle_.empty()) {
@@ -18,6 +18,7 @@ std::unique_ptr<Faaslet> FaasletPool::acquire() {
     }
     ++created_;
   }
+  fresh = true;
   return std::make_unique<Faaslet>(proto_);  // outside the lock: a restore is not free
 }
 
@@ -32,8 +33,10 @@ CallResult FaasletPool::call(std::string input, const Entry& entry, const CallOp
   // it already has it, or when cgroups cannot be managed here).
   if (options.tenant_placement && placement_.cgroups != nullptr)
     placement_.cgroups->enter(placement_.tenant, placement_.cpu_weight);
-  auto faaslet = acquire();
+  bool fresh = false;
+  auto faaslet = acquire(fresh);
   CallResult result = faaslet->call(std::move(input), entry, options);
+  result.fresh = fresh;
   release(std::move(faaslet));
   return result;
 }

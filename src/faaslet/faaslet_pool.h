@@ -36,7 +36,8 @@ class FaasletPool {
   const std::shared_ptr<const ProtoFaaslet>& proto() const { return proto_; }
 
  private:
-  std::unique_ptr<Faaslet> acquire();
+  // An idle Faaslet, or a new one (`fresh` set) restored from the snapshot.
+  std::unique_ptr<Faaslet> acquire(bool& fresh);
   void release(std::unique_ptr<Faaslet> faaslet);
 
   std::shared_ptr<const ProtoFaaslet> proto_;

@@ -7,8 +7,8 @@
 namespace wasmlet::runtime {
 
 uint64_t ResultStore::add(const FunctionId& function) {
+  uint64_t id = reserve_id();
   util::MutexLock lock(mutex_);
-  uint64_t id = next_id_++;
   CallRecord record;
   record.id = id;
   record.function = function;
@@ -24,16 +24,16 @@ void ResultStore::set_running(uint64_t id) {
   if (auto it = records_.find(id); it != records_.end()) it->second.status = CallStatus::Running;
 }
 
-void ResultStore::finish(uint64_t id, CallRecord record) {
+void ResultStore::finish(uint64_t id, CallRecord record, bool listed) {
   std::string output = std::move(record.output);
   if (output.size() <= limits_.max_kept_output) {
     record.output = std::move(output);
-    return store(id, std::move(record));
+    return store(id, std::move(record), listed);
   }
-  finish(id, std::move(record), output);
+  finish(id, std::move(record), output, listed);
 }
 
-void ResultStore::finish(uint64_t id, CallRecord record, std::string_view output) {
+void ResultStore::finish(uint64_t id, CallRecord record, std::string_view output, bool listed) {
   if (output.size() <= limits_.max_kept_output) {
     record.output.assign(output);
   } else {
@@ -49,14 +49,25 @@ void ResultStore::finish(uint64_t id, CallRecord record, std::string_view output
       record.error_message += "; " + note;
     }
   }
-  store(id, std::move(record));
+  store(id, std::move(record), listed);
 }
 
-void ResultStore::store(uint64_t id, CallRecord record) {
+void ResultStore::store(uint64_t id, CallRecord record, bool listed) {
   util::MutexLock lock(mutex_);
   auto it = records_.find(id);
-  if (it == records_.end()) return;
-  record.submitted_at = it->second.submitted_at;
+  if (!listed) {
+    record.submitted_at = std::chrono::system_clock::now() -
+                          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                              record.queue_time + record.run_time);
+    CallRecord placeholder;
+    placeholder.function = record.function;
+    it = records_.emplace(id, std::move(placeholder)).first;
+    account(it->second, true);
+  } else if (it == records_.end()) {
+    return;  // evicted meanwhile
+  } else {
+    record.submitted_at = it->second.submitted_at;
+  }
   account(it->second, false);
   it->second = std::move(record);
   account(it->second, true);

@@ -3,6 +3,7 @@
 // while. Finished records are kept by count, bytes and age per tenant, so that one tenant's
 // load cannot evict another's results before their time; the server-wide count and bytes are
 // a backstop that evicts from the tenant holding the most. Thread-safe.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -32,11 +33,15 @@ class ResultStore {
 
   // A new queued record; returns its id.
   uint64_t add(const FunctionId& function);
+  // An id for a call that is listed only when it finishes (finish with listed = false): one
+  // run at once for a caller that learns its id with the result.
+  uint64_t reserve_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
   void set_running(uint64_t id);
-  // Replaces the record with the finished one (which keeps the submission time).
-  void finish(uint64_t id, CallRecord record);
+  // Replaces the record with the finished one (which keeps the submission time), or for a call
+  // not listed before, lists it.
+  void finish(uint64_t id, CallRecord record, bool listed = true);
   // The same for a record whose output is elsewhere: it is copied in only if it is kept.
-  void finish(uint64_t id, CallRecord record, std::string_view output);
+  void finish(uint64_t id, CallRecord record, std::string_view output, bool listed = true);
   std::optional<CallRecord> get(uint64_t id) const;
   size_t size() const;
 
@@ -46,14 +51,14 @@ class ResultStore {
     size_t bytes = 0;
     std::set<uint64_t> finished;  // ids, oldest first
   };
-  void store(uint64_t id, CallRecord record);
+  void store(uint64_t id, CallRecord record, bool listed);
   void account(const CallRecord& record, bool add) REQUIRES(mutex_);
   void evict(std::map<uint64_t, CallRecord>::iterator it) REQUIRES(mutex_);
   void prune_locked(const std::string& tenant) REQUIRES(mutex_);
 
   const ResultLimits limits_;
   mutable util::Mutex mutex_;
-  uint64_t next_id_ GUARDED_BY(mutex_) = 1;
+  std::atomic<uint64_t> next_id_{1};
   std::map<uint64_t, CallRecord> records_ GUARDED_BY(mutex_);  // ordered by id = by age
   std::map<std::string, Usage> tenants_ GUARDED_BY(mutex_);
   size_t bytes_ GUARDED_BY(mutex_) = 0;

@@ -58,7 +58,6 @@ struct Runtime::FunctionEntry {
   // Of the last attempt, for the callers that waited on it.
   std::exception_ptr build_failure GUARDED_BY(mutex);
   std::shared_ptr<faaslet::FaasletPool> pool GUARDED_BY(mutex);
-  size_t counted_creations GUARDED_BY(mutex) = 0;
 };
 
 Runtime::Runtime(RuntimeConfig config)
@@ -171,6 +170,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     id = results_.add(function);
     try {
       queue_.push({id, std::move(invocation), std::move(done), Clock::now()});
+      queued_.store(queue_.size(), std::memory_order_relaxed);
     } catch (const QueueFull& e) {
       metrics_.record_rejected();
       CallRecord record;
@@ -202,17 +202,16 @@ std::optional<uint64_t> Runtime::try_run_inline(Invocation& invocation, Completi
       entry->short_streak.load(std::memory_order_relaxed) < kInlineStreak) {
     return std::nullopt;
   }
+  // No lock: I/O threads come through here for every call. Queued work would be overtaken (a
+  // hint: work queued a moment ago may be), and calls past the cap would hold every thread.
+  if (stopping_.load() || queued_.load(std::memory_order_relaxed) != 0) return std::nullopt;
+  size_t running = inline_running_.load();
+  do {
+    if (running >= config_.max_inline_calls) return std::nullopt;
+  } while (!inline_running_.compare_exchange_weak(running, running + 1));
   QueuedCall call;
-  {
-    util::MutexLock lock(queue_mutex_);
-    // Queued work would be overtaken, and a call past the cap could hold the last free thread.
-    if (stopping_ || !queue_.empty() || inline_running_ >= config_.max_inline_calls) {
-      return std::nullopt;
-    }
-    ++inline_running_;
-    ++running_;
-    call.id = results_.add(invocation.function);
-  }
+  // Listed only once finished: nobody knows its id before the reply.
+  call.id = results_.reserve_id();
   call.invocation = std::move(invocation);
   call.invocation.node = CallNode::root(config_.call_budget);
   call.done = std::move(done);
@@ -220,9 +219,7 @@ std::optional<uint64_t> Runtime::try_run_inline(Invocation& invocation, Completi
   call.inline_call = true;
   metrics_.record_inline();
   run_call(call);
-  util::MutexLock lock(queue_mutex_);
-  --inline_running_;
-  --running_;
+  inline_running_.fetch_sub(1);
   return call.id;
 }
 
@@ -247,7 +244,7 @@ MetricsSnapshot Runtime::metrics() const {
   {
     util::MutexLock lock(queue_mutex_);
     s.queue_depth = queue_.size();
-    s.running = running_;
+    s.running = running_ + inline_running_.load();
   }
   std::vector<std::shared_ptr<FunctionEntry>> entries;
   {
@@ -323,6 +320,7 @@ bool Runtime::run_queued_here(uint64_t id) {
     util::MutexLock lock(queue_mutex_);
     call = queue_.take(id);
     if (!call) return false;
+    queued_.store(queue_.size(), std::memory_order_relaxed);
     queue_.started(call->invocation.function.user);
     ++running_;
   }
@@ -370,6 +368,7 @@ void Runtime::executor_loop() {
         --free_bursts_;
         burst = true;
       }
+      queued_.store(queue_.size(), std::memory_order_relaxed);
       queue_.started(call->invocation.function.user);
       ++running_;
       // More may be ready (another idle tenant's burst): let a sleeping thread look.
@@ -398,6 +397,7 @@ void Runtime::drop_cancelled() {
   {
     util::MutexLock lock(queue_mutex_);
     dropped = queue_.take_cancelled();
+    queued_.store(queue_.size(), std::memory_order_relaxed);
   }
   for (QueuedCall& call : dropped) {
     fail_unrun(call, "cancelled",
@@ -423,18 +423,20 @@ void Runtime::complete(QueuedCall& call, CallRecord record) {
                                                                : record.error_kind;
   metrics_.record_call(record.function.str(), outcome,
                        std::chrono::duration<double>(record.queue_time + record.run_time).count());
-  if (call.invocation.node == nullptr || call.invocation.node->depth() == 0) {
+  // Inline calls were never roots for cancel(), nor listed before now.
+  bool listed = !call.inline_call;
+  if (listed && (call.invocation.node == nullptr || call.invocation.node->depth() == 0)) {
     util::MutexLock lock(queue_mutex_);
     roots_.erase(call.id);
   }
   Completion done = std::move(call.done);
-  if (!done) return results_.finish(call.id, std::move(record));
+  if (!done) return results_.finish(call.id, std::move(record), listed);
   // The record kept for status queries copies the output (when it keeps it at all); the
   // completion gets the original.
   std::string output = std::move(record.output);
   CallRecord kept = record;
   record.output = std::move(output);
-  results_.finish(call.id, std::move(kept), record.output);
+  results_.finish(call.id, std::move(kept), record.output, listed);
   done(std::move(record));
 }
 
@@ -566,7 +568,7 @@ void Runtime::run_call(QueuedCall& call) {
     return fail_unrun(call, "cancelled",
                       fmt::format("cancelled before it ran: {}", node.cancel_reason()));
   }
-  results_.set_running(call.id);
+  if (!call.inline_call) results_.set_running(call.id);
   CallRecord record = execute(call);
   // A call that did not succeed takes what it chained with it; one that did leaves its
   // unawaited calls to run within the tree's budget.
@@ -604,13 +606,7 @@ CallRecord Runtime::execute(QueuedCall& call) {
       CallNode::Running running(node);
       r = pool->call(std::move(call.invocation.input), call_entry, options);
     }
-    {
-      util::MutexLock lock(entry->mutex);
-      size_t created = pool->created();
-      for (; entry->counted_creations < created; ++entry->counted_creations) {
-        metrics_.record_restore();
-      }
-    }
+    if (r.fresh) metrics_.record_restore();
     if (!r.trap) metrics_.record_restore();  // the reset after the call is a restore too
     if (r.run_time < config_.inline_call_limit && !r.trap) {
       if (entry->short_streak.load(std::memory_order_relaxed) < kInlineStreak) {

@@ -1,6 +1,7 @@
 #pragma once
 // The runtime: functions (store and registry), invocations (call ids, results, async status),
 // executors with a bounded queue, and the state tier. Knows nothing of HTTP.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -191,8 +192,12 @@ class Runtime {
   util::CondVar work_cv_;  // executors waiting for a job (and a slot)
   util::CondVar slot_cv_;  // threads back from awaiting, waiting for a slot
   RunQueue queue_ GUARDED_BY(queue_mutex_);
-  bool stopping_ GUARDED_BY(queue_mutex_) = false;
+  // Written under queue_mutex_ (waiters on its condition variables read it there); the inline
+  // fast path reads it without.
+  std::atomic<bool> stopping_{false};
   size_t running_ GUARDED_BY(queue_mutex_) = 0;
+  // queue_.size() as of its last change, for the inline fast path, which takes no lock.
+  std::atomic<size_t> queued_{0};
   // How many more threads may run guest code now.
   size_t free_slots_ GUARDED_BY(queue_mutex_) = 0;
   // Extra calls of otherwise idle tenants that may start now.
@@ -200,7 +205,7 @@ class Runtime {
   size_t idle_threads_ GUARDED_BY(queue_mutex_) = 0;  // executor threads waiting for work
   // Threads in acquire_slot(): they get freed slots first.
   size_t slot_waiters_ GUARDED_BY(queue_mutex_) = 0;
-  size_t inline_running_ GUARDED_BY(queue_mutex_) = 0;
+  std::atomic<size_t> inline_running_{0};  // calls in try_run_inline, also counted as running
   std::vector<std::thread> executors_ GUARDED_BY(queue_mutex_);
   // Roots of calls from outside still queued or running, for cancel().
   std::map<uint64_t, std::weak_ptr<CallNode>> roots_ GUARDED_BY(queue_mutex_);
