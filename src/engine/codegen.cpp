@@ -598,24 +598,64 @@ static inline void* wl_elem_instance(void* instance, size_t offset) {
 // */`), so a name holding "*/", or a line break that splices "*" and "/" together, ends the
 // comment and makes the rest of the name code that runs in the server. Later wasm2c versions
 // escape them; until then such names are refused.
+// wasm2c copies import and export names unescaped into block comments: a name holding "*/"
+// would end its comment and make the rest C code. Control characters are harmless there once
+// neutralise_comment_controls() has run.
 void check_names_safe_for_c(const ModuleInfo& info) {
-  auto unsafe = [](std::string_view name) {
-    return name.find("*/") != std::string_view::npos ||
-           std::any_of(name.begin(), name.end(), [](char c) {
-             auto u = static_cast<unsigned char>(c);
-             return u < 0x20 || u == 0x7f;
-           });
-  };
+  auto unsafe = [](std::string_view name) { return name.find("*/") != std::string_view::npos; };
   auto reject = [](std::string_view what, size_t index) {
-    throw ModuleRejected(fmt::format(
-        "{} {} has a name with \"*/\" or a control character, which Wasmlet cannot compile", what,
-        index));
+    throw ModuleRejected(
+        fmt::format("{} {} has a name holding \"*/\", which Wasmlet cannot compile", what, index));
   };
   for (size_t i = 0; i < info.imports.size(); ++i) {
     if (unsafe(info.imports[i].module) || unsafe(info.imports[i].name)) reject("import", i);
   }
   for (size_t i = 0; i < info.exports.size(); ++i) {
     if (unsafe(info.exports[i].name)) reject("export", i);
+  }
+}
+
+// Replaces control characters inside block comments (names wasm2c copied there) with spaces,
+// so that every pass after this one sees wasm2c's statements one per line.
+void neutralise_comment_controls(std::string& source) {
+  enum class In { Code, Block, Line, String, Char } in = In::Code;
+  for (size_t i = 0; i < source.size(); ++i) {
+    char c = source[i];
+    char next = i + 1 < source.size() ? source[i + 1] : '\0';
+    switch (in) {
+      case In::Code:
+        if (c == '/' && next == '*') {
+          in = In::Block;
+          ++i;
+        } else if (c == '/' && next == '/') {
+          in = In::Line;
+          ++i;
+        } else if (c == '"') {
+          in = In::String;
+        } else if (c == '\'') {
+          in = In::Char;
+        }
+        break;
+      case In::Block:
+        if (c == '*' && next == '/') {
+          in = In::Code;
+          ++i;
+        } else if (auto u = static_cast<unsigned char>(c); u < 0x20 || u == 0x7f) {
+          source[i] = ' ';
+        }
+        break;
+      case In::Line:
+        if (c == '\n') in = In::Code;
+        break;
+      case In::String:
+      case In::Char:
+        if (c == '\\') {
+          ++i;
+        } else if (c == (in == In::String ? '"' : '\'') || c == '\n') {
+          in = In::Code;
+        }
+        break;
+    }
   }
 }
 
@@ -660,6 +700,7 @@ fs::path generate_c(std::span<const unsigned char> wasm, const ModuleInfo& info,
   std::string source = util::read_text_file(c_path);
   const Fields fields = instance_fields(header, module_name);
 
+  neutralise_comment_controls(source);
   fix_imported_elements(source);
   auto anchor = source.find(kPreludeAnchor);
   if (anchor == std::string::npos) {

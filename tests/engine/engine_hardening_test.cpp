@@ -157,6 +157,22 @@ TEST_F(HardeningTest, NamesCannotInjectCode) {
   EXPECT_THROW(engine.load(importer, linked), engine::ModuleRejected);
 }
 
+// Names with control characters are valid wasm (the spec testsuite's names.wast has hundreds):
+// they load, keep their exact bytes, and cannot pass for C statements in the generated code.
+TEST_F(HardeningTest, NamesWithControlCharactersLoadUnchanged) {
+  const std::string odd[] = {std::string("a\nb", 3), std::string("\0\x01\x7f", 3), "\r\n",
+                             "\nw2c_f0 = 1;\n#define X\n"};
+  Bytes exports;
+  for (const std::string& n : odd) exports = cat({exports, name(n), {0, 0}});
+  Bytes wasm = module({section(1, vec({kTypeVoid})), section(3, vec({{0x00}})),
+                       section(7, cat({uleb(std::size(odd)), exports})),
+                       section(10, vec({body({})}))});
+  engine::Engine engine(config());
+  auto loaded = engine.load(wasm, {});
+  for (const std::string& n : odd) EXPECT_NE(loaded->find_export(n), nullptr);
+  EXPECT_EQ(loaded->find_export("a b"), nullptr);
+}
+
 // A 400 KB module whose element segment puts an imported function into 400,000 table slots.
 // Marking each entry with an insert into the 33 MB source took time quadratic in their number
 // (36 s for half as many); one pass takes well under a second.
