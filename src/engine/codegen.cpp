@@ -598,6 +598,27 @@ static inline void* wl_elem_instance(void* instance, size_t offset) {
 // */`), so a name holding "*/", or a line break that splices "*" and "/" together, ends the
 // comment and makes the rest of the name code that runs in the server. Later wasm2c versions
 // escape them; until then such names are refused.
+// Imports of one name with two types: wasm2c cannot declare both, and no provider could
+// satisfy both (see UnlinkableModule).
+void check_imports_linkable(const ModuleInfo& info) {
+  std::map<std::pair<std::string_view, std::string_view>, const Import*> seen;
+  for (const Import& imp : info.imports) {
+    auto [it, inserted] = seen.emplace(std::pair{std::string_view(imp.module),
+                                                 std::string_view(imp.name)}, &imp);
+    if (inserted) continue;
+    const ExternType& a = it->second->type;
+    const ExternType& b = imp.type;
+    bool same = a.kind == b.kind && a.signature == b.signature &&
+                a.mutable_global == b.mutable_global && a.limits.min == b.limits.min &&
+                a.limits.max == b.limits.max;
+    if (!same) {
+      throw UnlinkableModule(fmt::format(
+          "import {}.{} is declared twice with different types, which nothing can provide",
+          imp.module, imp.name));
+    }
+  }
+}
+
 // wasm2c copies import and export names unescaped into block comments: a name holding "*/"
 // would end its comment and make the rest C code. Control characters are harmless there once
 // neutralise_comment_controls() has run.
@@ -681,6 +702,7 @@ fs::path generate_c(std::span<const unsigned char> wasm, const ModuleInfo& info,
                     const std::string& module_name, const CodegenOptions& options,
                     const fs::path& dir, const CompileRun& run) {
   check_names_safe_for_c(info);
+  check_imports_linkable(info);
   fs::path wasm_path = dir / (module_name + ".wasm");
   fs::path c_path = dir / (module_name + ".c");
   fs::path h_path = dir / (module_name + ".h");

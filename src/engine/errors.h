@@ -14,6 +14,13 @@ class ModuleRejected : public Error {
   using Error::Error;
 };
 
+// The module imports one name twice with different types. Valid wasm, but nothing can provide
+// it: the host and wasm modules export one thing per name.
+class UnlinkableModule : public ModuleRejected {
+ public:
+  using ModuleRejected::ModuleRejected;
+};
+
 // The module is over one of the engine's limits: a ModuleLimits entry (checked before
 // translation) or a CompileLimits entry (the compilers hit it). `limit` is the field's name.
 class LimitExceeded : public ModuleRejected {

@@ -173,6 +173,30 @@ TEST_F(HardeningTest, NamesWithControlCharactersLoadUnchanged) {
   EXPECT_EQ(loaded->find_export("a b"), nullptr);
 }
 
+// One name imported with two types made wasm2c abort; it is valid wasm that nothing can link.
+TEST_F(HardeningTest, ANameImportedWithTwoTypesIsUnlinkable) {
+  const Bytes kTypeI32 = {0x60, 0x01, 0x7f, 0x00};  // (func (param i32))
+  engine::LoadOptions linked;
+  linked.codegen.linked_import_modules = {"m"};
+  engine::Engine engine(config());
+  Bytes twice_two_types =
+      module({section(1, vec({kTypeVoid, kTypeI32})),
+              section(2, vec({cat({name("m"), name("f"), {0x00, 0x00}}),
+                              cat({name("m"), name("f"), {0x00, 0x01}})}))});
+  try {
+    engine.load(twice_two_types, linked);
+    ADD_FAILURE() << "loaded";
+  } catch (const engine::UnlinkableModule& e) {
+    EXPECT_NE(std::string(e.what()).find("m.f"), std::string::npos) << e.what();
+  }
+  // The same type twice is fine.
+  Bytes twice_one_type =
+      module({section(1, vec({kTypeVoid})),
+              section(2, vec({cat({name("m"), name("f"), {0x00, 0x00}}),
+                              cat({name("m"), name("f"), {0x00, 0x00}})}))});
+  EXPECT_NE(engine.load(twice_one_type, linked), nullptr);
+}
+
 // A 400 KB module whose element segment puts an imported function into 400,000 table slots.
 // Marking each entry with an insert into the 33 MB source took time quadratic in their number
 // (36 s for half as many); one pass takes well under a second.

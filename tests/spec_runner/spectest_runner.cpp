@@ -168,6 +168,8 @@ class Script {
       for (const auto& f : names) {
         try {
           compiled_[f] = engine_.load(bytes_[f], options);
+        } catch (const engine::UnlinkableModule& e) {
+          unlinkable_[f] = e.what();
         } catch (const std::exception& e) {
           compile_errors_[f] = e.what();
         }
@@ -185,6 +187,10 @@ class Script {
 
   LinkResult instantiate(const std::string& filename, std::unique_ptr<LiveModule>& out,
                          std::string& why) {
+    if (auto u = unlinkable_.find(filename); u != unlinkable_.end()) {
+      why = u->second;
+      return LinkResult::Unlinkable;
+    }
     auto live = std::make_unique<LiveModule>();
     live->module = compiled(filename);
     for (const auto& imp : live->module->info().imports) {
@@ -380,6 +386,7 @@ class Script {
   std::map<std::string, std::vector<unsigned char>> bytes_;
   std::map<std::string, std::shared_ptr<const engine::Module>> compiled_;
   std::map<std::string, std::string> compile_errors_;
+  std::map<std::string, std::string> unlinkable_;  // loads refused as UnlinkableModule
   std::vector<std::unique_ptr<LiveModule>> live_;
   LiveModule* current_ = nullptr;
   std::map<std::string, LiveModule*> named_, registered_;
