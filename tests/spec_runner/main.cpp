@@ -29,8 +29,10 @@ int main(int argc, char** argv) {
       total.failed += c.failed;
       total.skipped += c.skipped;
     }
-    std::cout << fmt::format("{} passed, {} failed, {} skipped\n", total.passed, total.failed,
-                             total.skipped);
+    std::cout << fmt::format(
+        "{} passed, {} failed, {} skipped (text-format modules: the runner reads binary modules "
+        "only)\n",
+        total.passed, total.failed, total.skipped);
     return total.failed == 0 ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "wasmlet_spectest: error: " << e.what() << "\n";
