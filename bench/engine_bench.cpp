@@ -118,9 +118,8 @@ int main(int argc, char** argv) {
       wasm_ms.push_back(ms(t2 - t1));
       stock_ms.push_back(ms(t3 - t2));
     }
-    rows.push_back(
-        {name, stats_of(native_ms).median, stats_of(wasm_ms).median, stats_of(stock_ms).median,
-         module->compile_seconds()});
+    rows.push_back({name, stats_of(native_ms).median, stats_of(wasm_ms).median,
+                    stats_of(stock_ms).median, module->compile_seconds()});
     dlclose(handle);
     std::cerr << fmt::format("{:>14}: native {:7.2f} ms  wasm {:7.2f} ms  ratio {:.3f}\n", name,
                              rows.back().native_ms, rows.back().wasm_ms,

@@ -103,7 +103,8 @@ double dirtied_kib(const faaslet::ProtoFaaslet& proto, const std::string& input)
   proto.restore_into(instance);
   double before = anonymous_kib_in(instance.memory()->data, size_t{8} << 30);
   host->set_input(input);
-  auto r = faaslet::run_entry(instance, *host, faaslet::Entry::python(), {std::chrono::seconds(10)});
+  auto r =
+      faaslet::run_entry(instance, *host, faaslet::Entry::python(), {std::chrono::seconds(10)});
   if (!r.ok()) throw Error("call failed: " + r.error);
   return anonymous_kib_in(instance.memory()->data, size_t{8} << 30) - before;
 }

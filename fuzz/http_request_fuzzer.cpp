@@ -13,11 +13,11 @@
 #include <string_view>
 
 #include "runtime/function_id.h"
-#include "util/base64.h"
 #include "server/json_codec.h"
 #include "server/replies.h"
 #include "server/request_args.h"
 #include "server/router.h"
+#include "util/base64.h"
 
 namespace {
 

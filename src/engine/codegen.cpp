@@ -603,8 +603,8 @@ static inline void* wl_elem_instance(void* instance, size_t offset) {
 void check_imports_linkable(const ModuleInfo& info) {
   std::map<std::pair<std::string_view, std::string_view>, const Import*> seen;
   for (const Import& imp : info.imports) {
-    auto [it, inserted] = seen.emplace(std::pair{std::string_view(imp.module),
-                                                 std::string_view(imp.name)}, &imp);
+    auto [it, inserted] =
+        seen.emplace(std::pair{std::string_view(imp.module), std::string_view(imp.name)}, &imp);
     if (inserted) continue;
     const ExternType& a = it->second->type;
     const ExternType& b = imp.type;

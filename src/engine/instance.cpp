@@ -40,8 +40,7 @@ Instance::Instance(BlankInstance, std::shared_ptr<const Module> module,
     uint32_t max = static_cast<uint32_t>(declared.max.value_or(65536));
     MemoryLimitScope memory_limit(*budget_);
     // Host code, possibly of a running call (a chained call run by its awaiting caller).
-    auto trap =
-        host_section([&] { wasm_rt_allocate_memory(abi.memory(storage_.get()), 0, max); });
+    auto trap = host_section([&] { wasm_rt_allocate_memory(abi.memory(storage_.get()), 0, max); });
     if (trap) {
       abi.free_instance(storage_.get());
       storage_.reset();

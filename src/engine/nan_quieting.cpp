@@ -12,7 +12,8 @@ bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) 
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -62,7 +63,8 @@ bool parse_assignment(std::string_view line, Statement& out) {
   if (name_end == 0) return false;
   out.target = line.substr(0, name_end);
   std::string_view rest = trim(line.substr(name_end));
-  if (rest.size() >= 2 && rest[1] == '=' && std::string_view("+-*/").find(rest[0]) != std::string_view::npos) {
+  if (rest.size() >= 2 && rest[1] == '=' &&
+      std::string_view("+-*/").find(rest[0]) != std::string_view::npos) {
     out.op = rest[0];
     rest.remove_prefix(2);
   } else if (!rest.empty() && rest[0] == '=' && (rest.size() == 1 || rest[1] != '=')) {
@@ -121,7 +123,8 @@ void keep_nan_quieting(std::string& source) {
           holds_constant.erase(target);
         }
       } else {
-        bool value_constant = is_identifier(st.value) && holds_constant.contains(std::string(st.value));
+        bool value_constant =
+            is_identifier(st.value) && holds_constant.contains(std::string(st.value));
         bool target_constant = holds_constant.contains(target);
         if (is_float_temp(st.target) && (value_constant || target_constant)) {
           size_t indent = line.find_first_not_of(" \t");

@@ -19,9 +19,8 @@ using RenderCall = std::function<Reply(runtime::CallRecord&&)>;
 // runtime throws when it refuses the call (QueueFull, UnknownFunction, Unsupported) and
 // HttpError 503 when it is shutting down. A stop request on `abandoned` (the client hung up)
 // cancels a queued call and everything it chained.
-void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby,
-                 runtime::Invocation invocation, Respond respond, RenderCall render,
-                 std::stop_token abandoned = {});
+void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby, runtime::Invocation invocation,
+                 Respond respond, RenderCall render, std::stop_token abandoned = {});
 
 // Queues the call and returns its id; throws as invoke_sync.
 uint64_t invoke_async(runtime::Runtime& runtime, runtime::Invocation invocation);

@@ -59,8 +59,7 @@ void invoke(const ApiContext& ctx, Request&& request, RouteMatch&& m, const Resp
   invocation.function = function_id_arg(m.params[0], m.params[1]);
   invocation.input = std::move(request.body());
   if (!query_flag(m.query, "async")) {
-    invoke_sync(ctx.runtime, ctx.standby, std::move(invocation), respond, render_call,
-                m.abandoned);
+    invoke_sync(ctx.runtime, ctx.standby, std::move(invocation), respond, render_call, m.abandoned);
     return;
   }
   uint64_t id = invoke_async(ctx.runtime, std::move(invocation));

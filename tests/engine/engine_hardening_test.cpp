@@ -164,9 +164,9 @@ TEST_F(HardeningTest, NamesWithControlCharactersLoadUnchanged) {
                              "\nw2c_f0 = 1;\n#define X\n"};
   Bytes exports;
   for (const std::string& n : odd) exports = cat({exports, name(n), {0, 0}});
-  Bytes wasm = module({section(1, vec({kTypeVoid})), section(3, vec({{0x00}})),
-                       section(7, cat({uleb(std::size(odd)), exports})),
-                       section(10, vec({body({})}))});
+  Bytes wasm =
+      module({section(1, vec({kTypeVoid})), section(3, vec({{0x00}})),
+              section(7, cat({uleb(std::size(odd)), exports})), section(10, vec({body({})}))});
   engine::Engine engine(config());
   auto loaded = engine.load(wasm, {});
   for (const std::string& n : odd) EXPECT_NE(loaded->find_export(n), nullptr);
@@ -179,10 +179,9 @@ TEST_F(HardeningTest, ANameImportedWithTwoTypesIsUnlinkable) {
   engine::LoadOptions linked;
   linked.codegen.linked_import_modules = {"m"};
   engine::Engine engine(config());
-  Bytes twice_two_types =
-      module({section(1, vec({kTypeVoid, kTypeI32})),
-              section(2, vec({cat({name("m"), name("f"), {0x00, 0x00}}),
-                              cat({name("m"), name("f"), {0x00, 0x01}})}))});
+  Bytes twice_two_types = module({section(1, vec({kTypeVoid, kTypeI32})),
+                                  section(2, vec({cat({name("m"), name("f"), {0x00, 0x00}}),
+                                                  cat({name("m"), name("f"), {0x00, 0x01}})}))});
   try {
     engine.load(twice_two_types, linked);
     ADD_FAILURE() << "loaded";
@@ -190,10 +189,9 @@ TEST_F(HardeningTest, ANameImportedWithTwoTypesIsUnlinkable) {
     EXPECT_NE(std::string(e.what()).find("m.f"), std::string::npos) << e.what();
   }
   // The same type twice is fine.
-  Bytes twice_one_type =
-      module({section(1, vec({kTypeVoid})),
-              section(2, vec({cat({name("m"), name("f"), {0x00, 0x00}}),
-                              cat({name("m"), name("f"), {0x00, 0x00}})}))});
+  Bytes twice_one_type = module(
+      {section(1, vec({kTypeVoid})), section(2, vec({cat({name("m"), name("f"), {0x00, 0x00}}),
+                                                     cat({name("m"), name("f"), {0x00, 0x00}})}))});
   EXPECT_NE(engine.load(twice_one_type, linked), nullptr);
 }
 

@@ -29,9 +29,7 @@ engine::LoadOptions host_options() {
 // A fresh, empty cache directory per test.
 class CompileCacheTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = test::fresh_test_dir("cache-tests");
-  }
+  void SetUp() override { dir_ = test::fresh_test_dir("cache-tests"); }
 
   size_t cached_objects() const {
     size_t n = 0;

@@ -9,12 +9,12 @@
 #include <optional>
 #include <string>
 
-#include "util/base64.h"
 #include "server/json_codec.h"
 #include "server/replies.h"
 #include "server/request_args.h"
 #include "server/router.h"
 #include "server/shared_files.h"
+#include "util/base64.h"
 #include "util/files.h"
 
 namespace wasmlet::server {

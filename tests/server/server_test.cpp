@@ -18,9 +18,9 @@
 
 #include "http_test_client.h"
 #include "runtime/runtime.h"
-#include "util/base64.h"
 #include "server/http_server.h"
 #include "test_support.h"
+#include "util/base64.h"
 #include "util/files.h"
 
 namespace wasmlet {

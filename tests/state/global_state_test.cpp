@@ -1,5 +1,7 @@
 // The global state tier: the same checks run on every backend (in-process memory, and Redis
 // against a real redis-server), then Redis-only checks for URLs, the key scheme and outages.
+#include "state/global_state.h"
+
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
@@ -16,7 +18,6 @@
 #include <vector>
 
 #include "redis_server.h"
-#include "state/global_state.h"
 #include "state/redis_state.h"
 
 namespace wasmlet {
@@ -433,12 +434,11 @@ void expect_unavailable(const std::string& what, const std::string& address,
 }
 
 TEST(RedisStateUrl, RejectsMalformedUrls) {
-  for (const char* url :
-       {"", "127.0.0.1:6379", "http://127.0.0.1:6379", "redis://", "redis://:6379",
-        "redis://host:", "redis://host:0", "redis://host:65536", "redis://host:12ab",
-        "redis://host:-1", "redis://user:pw@host:6379", "redis://host:6379/0",
-        "redis://host:6379?x=1", "redis://::1:6379", "redis://[::1", "redis://[::1]x",
-        "redis://[]:6379"}) {
+  for (const char* url : {"", "127.0.0.1:6379", "http://127.0.0.1:6379", "redis://",
+                          "redis://:6379", "redis://host:", "redis://host:0", "redis://host:65536",
+                          "redis://host:12ab", "redis://host:-1", "redis://user:pw@host:6379",
+                          "redis://host:6379/0", "redis://host:6379?x=1", "redis://::1:6379",
+                          "redis://[::1", "redis://[::1]x", "redis://[]:6379"}) {
     try {
       state::RedisState s(url);
       ADD_FAILURE() << "accepted '" << url << "'";
