@@ -5,6 +5,7 @@
 // the tenants with work) yields to one under it, and each tenant may queue only so many
 // calls, so a full queue refuses the tenant that filled it.
 // Not thread-safe: the runtime guards it with its queue mutex.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -72,8 +73,9 @@ class RunQueue {
   void started(const std::string& tenant);
   void finished(const std::string& tenant);
 
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  // Atomic, so that a reader without the owner's lock gets a hint (Runtime::try_run_inline).
+  size_t size() const { return size_.load(std::memory_order_relaxed); }
+  bool empty() const { return size() == 0; }
 
  private:
   struct Tenant {
@@ -87,7 +89,7 @@ class RunQueue {
 
   Limits limits_;
   TenantMap tenants_;  // those with calls queued or running
-  size_t size_ = 0;
+  std::atomic<size_t> size_{0};
   uint64_t serves_ = 0;
 };
 

@@ -170,7 +170,6 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     id = results_.add(function);
     try {
       queue_.push({id, std::move(invocation), std::move(done), Clock::now()});
-      queued_.store(queue_.size(), std::memory_order_relaxed);
     } catch (const QueueFull& e) {
       metrics_.record_rejected();
       CallRecord record;
@@ -204,7 +203,7 @@ std::optional<uint64_t> Runtime::try_run_inline(Invocation& invocation, Completi
   }
   // No lock: I/O threads come through here for every call. Queued work would be overtaken (a
   // hint: work queued a moment ago may be), and calls past the cap would hold every thread.
-  if (stopping_.load() || queued_.load(std::memory_order_relaxed) != 0) return std::nullopt;
+  if (stopping_.load() || queued_hint() != 0) return std::nullopt;
   size_t running = inline_running_.load();
   do {
     if (running >= config_.max_inline_calls) return std::nullopt;
@@ -320,7 +319,6 @@ bool Runtime::run_queued_here(uint64_t id) {
     util::MutexLock lock(queue_mutex_);
     call = queue_.take(id);
     if (!call) return false;
-    queued_.store(queue_.size(), std::memory_order_relaxed);
     queue_.started(call->invocation.function.user);
     ++running_;
   }
@@ -368,7 +366,6 @@ void Runtime::executor_loop() {
         --free_bursts_;
         burst = true;
       }
-      queued_.store(queue_.size(), std::memory_order_relaxed);
       queue_.started(call->invocation.function.user);
       ++running_;
       // More may be ready (another idle tenant's burst): let a sleeping thread look.
@@ -397,7 +394,6 @@ void Runtime::drop_cancelled() {
   {
     util::MutexLock lock(queue_mutex_);
     dropped = queue_.take_cancelled();
-    queued_.store(queue_.size(), std::memory_order_relaxed);
   }
   for (QueuedCall& call : dropped) {
     fail_unrun(call, "cancelled",

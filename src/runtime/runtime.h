@@ -196,8 +196,9 @@ class Runtime {
   // fast path reads it without.
   std::atomic<bool> stopping_{false};
   size_t running_ GUARDED_BY(queue_mutex_) = 0;
-  // queue_.size() as of its last change, for the inline fast path, which takes no lock.
-  std::atomic<size_t> queued_{0};
+  // The queue's length without queue_mutex_ (RunQueue keeps it atomic): a hint for the inline
+  // fast path, exact only under the lock.
+  size_t queued_hint() const NO_THREAD_SAFETY_ANALYSIS { return queue_.size(); }
   // How many more threads may run guest code now.
   size_t free_slots_ GUARDED_BY(queue_mutex_) = 0;
   // Extra calls of otherwise idle tenants that may start now.

@@ -14,3 +14,5 @@
 #define REQUIRES(...) WASMLET_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
 #define ACQUIRE(...) WASMLET_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define RELEASE(...) WASMLET_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+// For a read the analysis cannot see is safe (an atomic member of a guarded object).
+#define NO_THREAD_SAFETY_ANALYSIS WASMLET_THREAD_ANNOTATION(no_thread_safety_analysis)
