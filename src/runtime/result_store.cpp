@@ -54,22 +54,19 @@ void ResultStore::finish(uint64_t id, CallRecord record, std::string_view output
 
 void ResultStore::store(uint64_t id, CallRecord record, bool listed) {
   util::MutexLock lock(mutex_);
-  auto it = records_.find(id);
-  if (!listed) {
+  auto it = records_.end();
+  if (listed) {
+    it = records_.find(id);
+    if (it == records_.end()) return;  // evicted meanwhile
+    record.submitted_at = it->second.submitted_at;
+    account(it->second, false);
+    it->second = std::move(record);
+  } else {
     record.submitted_at = std::chrono::system_clock::now() -
                           std::chrono::duration_cast<std::chrono::system_clock::duration>(
                               record.queue_time + record.run_time);
-    CallRecord placeholder;
-    placeholder.function = record.function;
-    it = records_.emplace(id, std::move(placeholder)).first;
-    account(it->second, true);
-  } else if (it == records_.end()) {
-    return;  // evicted meanwhile
-  } else {
-    record.submitted_at = it->second.submitted_at;
+    it = records_.emplace(id, std::move(record)).first;
   }
-  account(it->second, false);
-  it->second = std::move(record);
   account(it->second, true);
   tenants_[it->second.function.user].finished.insert(id);
   prune_locked(it->second.function.user);
