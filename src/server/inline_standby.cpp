@@ -56,7 +56,6 @@ void InlineStandby::run() {
     wake_.wait_for(lock, grace_);
     if (stopping_ || !all_busy() || entered_.load(std::memory_order_relaxed) != seen) continue;
     // The same calls have held every I/O thread for the whole grace period.
-    activations_.fetch_add(1, std::memory_order_relaxed);
     lock.unlock();
     try {
       while (all_busy() && !ioc_.stopped()) ioc_.run_one_for(grace_);

@@ -36,9 +36,6 @@ class InlineStandby {
     InlineStandby& standby_;
   };
 
-  // Times the standby thread began serving (for tests and metrics).
-  uint64_t activations() const { return activations_.load(std::memory_order_relaxed); }
-
  private:
   void run();
   bool all_busy() const { return busy_.load() >= io_threads_; }
@@ -49,7 +46,6 @@ class InlineStandby {
   std::atomic<size_t> busy_{0};
   std::atomic<uint64_t> entered_{0};  // inline calls begun, to tell stuck ones from a stream
   std::atomic<bool> sleeping_{false};
-  std::atomic<uint64_t> activations_{0};
   util::Mutex mutex_;
   util::CondVar wake_;
   bool stopping_ GUARDED_BY(mutex_) = false;
