@@ -375,7 +375,7 @@ int run_client_command(CLI::App& app, const ClientOptions& o, bool& handled) {
       return state_put(client, o, put->get_option("--value")->count() > 0);
     } catch (const ConnectError& e) {
       throw Error(fmt::format("cannot reach the server at {}: {}", o.server, e.what()));
-    } catch (const HttpError& e) {
+    } catch (const TransportError& e) {
       throw Error(fmt::format("no answer from the server at {}: {}", o.server, e.what()));
     }
   } catch (const std::exception& e) {
