@@ -9,6 +9,7 @@
 
 #include "faaslet/entry_call.h"
 #include "faaslet/instance_setup.h"
+#include "host/state_binding.h"
 #include "host/wasi/wasi_state.h"
 
 namespace wasmlet::faaslet {

@@ -41,22 +41,11 @@ Bytes module(std::initializer_list<Bytes> sections) {
   return out;
 }
 
-const char* kind_name(ExternKind k) {
-  switch (k) {
-    case ExternKind::Func:
-      return "func";
-    case ExternKind::Table:
-      return "table";
-    case ExternKind::Memory:
-      return "memory";
-    case ExternKind::Global:
-      return "global";
-  }
-  return "?";
-}
+// Indexed by ExternKind, whose values are the binary format's.
+constexpr const char* kKindNames[] = {"func", "table", "memory", "global"};
 
 std::string describe(const ExternType& t) {
-  std::string out = fmt::format("{} {}", kind_name(t.kind), t.signature);
+  std::string out = fmt::format("{} {}", kKindNames[static_cast<size_t>(t.kind)], t.signature);
   if (t.mutable_global) out += " mut";
   if (t.kind == ExternKind::Table || t.kind == ExternKind::Memory) {
     out += fmt::format(" {}..{}", t.limits.min, t.limits.max ? std::to_string(*t.limits.max) : "");
