@@ -48,8 +48,9 @@ void print_output(const faaslet::CallResult& r) {
 
 // Runs the function `repeat` times: the first call starts cold (snapshot, then a Faaslet
 // restored from it), the rest reuse restored Faaslets from a pool.
-int run_repeated(std::shared_ptr<const engine::Module> module, faaslet::FunctionConfig config,
-                 const std::string& input, int repeat, const std::string& compiled) {
+int run_repeated(const std::shared_ptr<const engine::Module>& module,
+                 faaslet::FunctionConfig config, const std::string& input, int repeat,
+                 const std::string& compiled) {
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
   auto proto = std::make_shared<faaslet::ProtoFaaslet>(module, std::move(config));

@@ -379,7 +379,8 @@ CgroupManager::CgroupManager() : id_(next_manager_id++) {
   }
 }
 
-CgroupManager::CgroupManager(std::filesystem::path cgroup2_mount, std::string process_cgroup)
+CgroupManager::CgroupManager(const std::filesystem::path& cgroup2_mount,
+                             const std::string& process_cgroup)
     : id_(next_manager_id++) {
   try {
     setup(cgroup2_mount, process_cgroup, "");

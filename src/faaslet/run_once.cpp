@@ -6,8 +6,8 @@
 
 namespace wasmlet::faaslet {
 
-RunOnceResult run_once(std::shared_ptr<const engine::Module> module, const FunctionConfig& config,
-                       std::string input, const Entry& entry) {
+RunOnceResult run_once(const std::shared_ptr<const engine::Module>& module,
+                       const FunctionConfig& config, std::string input, const Entry& entry) {
   RunOnceResult result;
   // The scratch directory as configured: nothing outlives this call to reuse one.
   auto host = make_host_context(config, config.host.fs.scratch_dir);
