@@ -101,8 +101,8 @@ double dirtied_kib(const faaslet::ProtoFaaslet& proto, const std::string& input)
   proto.restore_into(instance);
   double before = anonymous_kib_in(instance.memory()->data, size_t{8} << 30);
   host->set_input(input);
-  auto r =
-      faaslet::run_entry(instance, *host, faaslet::Entry::python(), {std::chrono::seconds(10)});
+  auto r = faaslet::run_entry(instance, *host, faaslet::EntryPoint::python(),
+                              {std::chrono::seconds(10)});
   if (!r.ok()) throw Error("call failed: " + r.error);
   return anonymous_kib_in(instance.memory()->data, size_t{8} << 30) - before;
 }
@@ -181,7 +181,7 @@ int main(int argc, char** argv) try {
     faaslet::Faaslet f(noop_proto);
     for (size_t i = 0; i < calls; ++i) {
       auto a = Clock::now();
-      auto r = f.call("", faaslet::Entry::python());
+      auto r = f.call("", faaslet::EntryPoint::python());
       direct.add(Clock::now() - a);
       reset.add(f.last_reset_time());
       if (!r.ok()) throw Error("call failed: " + r.error);
@@ -201,7 +201,7 @@ int main(int argc, char** argv) try {
     for (size_t i = 0; i < n; ++i) live.push_back(std::make_unique<faaslet::Faaslet>(noop_proto));
     auto idle = memory_reading();
     for (auto& f : live) {
-      auto r = f->call("", faaslet::Entry::python());
+      auto r = f->call("", faaslet::EntryPoint::python());
       if (!r.ok()) throw Error("call failed: " + r.error);
     }
     auto called = memory_reading();

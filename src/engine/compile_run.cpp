@@ -23,7 +23,7 @@ constexpr std::array<std::string_view, 4> kOutOfMemory = {
     "out of memory", "std::bad_alloc", "Cannot allocate memory", "failed to map segment"};
 
 // Compiler output kept for an error message.
-constexpr size_t kOutputBytes = 64 * 1024;
+constexpr size_t kOutputBytes = size_t{64} * 1024;
 
 std::string program_name(const std::vector<std::string>& argv) {
   std::string_view p = argv.front();

@@ -54,7 +54,7 @@ Compiler::Compiler(CompilerConfig config) : config_(std::move(config)) {
 }
 
 Artifact Compiler::compile(const std::vector<CompileUnit>& units, const CodegenOptions& options,
-                           std::stop_token stop) const {
+                           const std::stop_token& stop) const {
   if (units.empty()) throw Error("nothing to compile");
   // The first failure, or the caller, stops every compiler process of this compile.
   std::stop_source failed;

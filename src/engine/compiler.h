@@ -50,7 +50,7 @@ class Compiler {
   // All units go into one shared object (one link, parallel C compiles). A stop request kills
   // the compilers and throws CompileCancelled; errors.h lists the rest.
   Artifact compile(const std::vector<CompileUnit>& units, const CodegenOptions& options,
-                   std::stop_token stop = {}) const;
+                   const std::stop_token& stop = {}) const;
 
   const std::filesystem::path& cache_dir() const { return dir_; }
   const CompilerConfig& config() const { return config_; }

@@ -25,11 +25,8 @@ class UnlinkableModule : public ModuleRejected {
 // translation) or a CompileLimits entry (the compilers hit it). `limit` is the field's name.
 class LimitExceeded : public ModuleRejected {
  public:
-  LimitExceeded(std::string limit, uint64_t value, uint64_t maximum, std::string message)
-      : ModuleRejected(std::move(message)),
-        limit_(std::move(limit)),
-        value_(value),
-        maximum_(maximum) {}
+  LimitExceeded(std::string limit, uint64_t value, uint64_t maximum, const std::string& message)
+      : ModuleRejected(message), limit_(std::move(limit)), value_(value), maximum_(maximum) {}
   const std::string& limit() const { return limit_; }
   uint64_t value() const { return value_; }  // 0 when the compiler cannot tell how far over
   uint64_t maximum() const { return maximum_; }

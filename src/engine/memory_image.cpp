@@ -84,7 +84,7 @@ bool revert_written_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, si
     if (n < 0) return false;
     for (long i = 0; i < n; ++i) {
       const PageRegion& r = regions[static_cast<size_t>(i)];
-      auto* p = reinterpret_cast<uint8_t*>(r.start);
+      uint8_t* p = begin + (r.start - reinterpret_cast<uint64_t>(begin));
       size_t len = r.end - r.start;
       size_t copy = std::min(len, keep * kOsPage);
       if (image != nullptr) {

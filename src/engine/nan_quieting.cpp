@@ -130,8 +130,9 @@ void keep_nan_quieting(std::string& source) {
           size_t indent = line.find_first_not_of(" \t");
           std::string lhs = target_constant ? opaque(st.target, st.target) : target;
           std::string rhs = value_constant ? opaque(st.value, st.target) : std::string(st.value);
-          rewritten = std::string(line.substr(0, indent)) + target + " = " + lhs + " " + st.op +
-                      " " + rhs + ";";
+          rewritten.assign(line.substr(0, indent));
+          rewritten.append(target).append(" = ").append(lhs).append(" ");
+          rewritten.append(1, st.op).append(" ").append(rhs).append(";");
         }
         holds_constant.erase(target);
       }

@@ -23,10 +23,10 @@ namespace wasmlet::engine {
 namespace {
 
 // Host code needs this much native stack below it; less means the guest recursed too deep.
-constexpr uintptr_t kHostStackReserve = 128 * 1024;
+constexpr uintptr_t kHostStackReserve = uintptr_t{128} * 1024;
 // Faults this far below a thread's stack are its guard region (the kernel's gap is 1 MiB).
-constexpr uintptr_t kStackGuardSpan = 2 * 1024 * 1024;
-constexpr size_t kAltStackSize = 64 * 1024;
+constexpr uintptr_t kStackGuardSpan = uintptr_t{2} * 1024 * 1024;
+constexpr size_t kAltStackSize = size_t{64} * 1024;
 
 struct TrapPoint {
   sigjmp_buf jmp;

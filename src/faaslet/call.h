@@ -13,7 +13,8 @@ class ChainHandler;
 
 namespace wasmlet::faaslet {
 
-struct Entry {
+// Where a call starts: main, an export, a function-table entry or a Python function.
+struct EntryPoint {
   // Python: a function of a Python function's module, run by the interpreter's call export
   // (empty name: the function's default entry).
   enum class Kind { Main, Export, TableIndex, Python };
@@ -21,10 +22,12 @@ struct Entry {
   std::string name;    // Export: an export of type () -> () or () -> i32; Python: a function
   uint32_t index = 0;  // TableIndex: a function-table entry of one of those types
 
-  static Entry main() { return {}; }
-  static Entry exported(std::string n) { return {Kind::Export, std::move(n), 0}; }
-  static Entry table(uint32_t i) { return {Kind::TableIndex, {}, i}; }
-  static Entry python(std::string function = {}) { return {Kind::Python, std::move(function), 0}; }
+  static EntryPoint main() { return {}; }
+  static EntryPoint exported(std::string n) { return {Kind::Export, std::move(n), 0}; }
+  static EntryPoint table(uint32_t i) { return {Kind::TableIndex, {}, i}; }
+  static EntryPoint python(std::string function = {}) {
+    return {Kind::Python, std::move(function), 0};
+  }
 };
 
 // How one call runs, besides its input and entry.

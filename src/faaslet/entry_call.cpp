@@ -56,11 +56,11 @@ std::optional<engine::Trap> initialise(engine::Instance& instance,
 namespace {
 
 // The entry, then the destructors.
-std::optional<engine::Trap> run_entry_calls(engine::Instance& instance, const Entry& entry,
+std::optional<engine::Trap> run_entry_calls(engine::Instance& instance, const EntryPoint& entry,
                                             int32_t& value, const engine::CallLimits& limits) {
   std::optional<engine::Trap> trap;
   switch (entry.kind) {
-    case Entry::Kind::Main:
+    case EntryPoint::Kind::Main:
       if (instance.module().info().find_export("_start") == nullptr) {
         trap = engine::Trap{engine::TrapKind::HostError, 0,
                             "module has no _start export (build it as a WASI command)"};
@@ -68,13 +68,13 @@ std::optional<engine::Trap> run_entry_calls(engine::Instance& instance, const En
         trap = call_export(instance, "_start", value, limits);
       }
       break;
-    case Entry::Kind::Export:
+    case EntryPoint::Kind::Export:
       trap = call_export(instance, entry.name, value, limits);
       break;
-    case Entry::Kind::TableIndex:
+    case EntryPoint::Kind::TableIndex:
       trap = instance.call_table_entry(entry.index, value, limits);
       break;
-    case Entry::Kind::Python:
+    case EntryPoint::Kind::Python:
       trap = call_export(instance, kPythonCallExport, value, limits);
       break;
   }
@@ -89,7 +89,7 @@ std::optional<engine::Trap> run_entry_calls(engine::Instance& instance, const En
 
 }  // namespace
 
-CallResult run_entry(engine::Instance& instance, host::HostContext& host, const Entry& entry,
+CallResult run_entry(engine::Instance& instance, host::HostContext& host, const EntryPoint& entry,
                      const engine::CallLimits& limits) {
   CallResult result;
   int32_t value = 0;

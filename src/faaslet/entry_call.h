@@ -19,7 +19,7 @@ std::optional<engine::Trap> initialise(engine::Instance& instance,
 inline constexpr const char* kPythonCallExport = "wasmlet_py_call";
 
 // Runs one call and collects its output from `host` (whose input the caller has set).
-CallResult run_entry(engine::Instance& instance, host::HostContext& host, const Entry& entry,
+CallResult run_entry(engine::Instance& instance, host::HostContext& host, const EntryPoint& entry,
                      const engine::CallLimits& limits);
 
 }  // namespace wasmlet::faaslet

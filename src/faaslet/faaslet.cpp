@@ -36,14 +36,14 @@ Faaslet::~Faaslet() {
   proto_->scratch().release(scratch_, dirty);
 }
 
-CallResult Faaslet::call(std::string input, const Entry& entry, const CallOptions& options) {
+CallResult Faaslet::call(std::string input, const EntryPoint& entry, const CallOptions& options) {
   if (!reusable_) throw Error("this Faaslet was discarded after a failed call");
   auto timeout = proto_->config().limits.timeout;
   if (options.timeout.count() > 0) timeout = std::min(timeout, options.timeout);
   host_->set_input(std::move(input));
   host_->set_chain_handler(options.chain);
   host_->set_call_info({options.call_id, std::chrono::steady_clock::now() + timeout,
-                        entry.kind == Entry::Kind::Python ? entry.name : std::string()});
+                        entry.kind == EntryPoint::Kind::Python ? entry.name : std::string()});
   CallResult result = run_entry(*instance_, *host_, entry, {timeout, options.cancel});
   host_->set_chain_handler(nullptr);
   // After a trap the instance may be mid-update anywhere; after a limit it may hold what it

@@ -24,7 +24,7 @@ class Faaslet {
 
   // Runs one call, then resets. A Faaslet whose call trapped, timed out or hit a limit is no
   // longer reusable and must be discarded.
-  CallResult call(std::string input, const Entry& entry = Entry::main(),
+  CallResult call(std::string input, const EntryPoint& entry = EntryPoint::main(),
                   const CallOptions& options = {});
   bool reusable() const { return reusable_; }
 

@@ -28,7 +28,8 @@ void FaasletPool::release(std::unique_ptr<Faaslet> faaslet) {
   if (idle_.size() < max_idle_) idle_.push_back(std::move(faaslet));
 }
 
-CallResult FaasletPool::call(std::string input, const Entry& entry, const CallOptions& options) {
+CallResult FaasletPool::call(std::string input, const EntryPoint& entry,
+                             const CallOptions& options) {
   // The calling thread runs this tenant's code: it takes the tenant's CPU weight (a no-op when
   // it already has it, or when cgroups cannot be managed here).
   if (options.tenant_placement && placement_.cgroups != nullptr)

@@ -28,7 +28,7 @@ class FaasletPool {
   FaasletPool(const FaasletPool&) = delete;
   FaasletPool& operator=(const FaasletPool&) = delete;
 
-  CallResult call(std::string input, const Entry& entry = Entry::main(),
+  CallResult call(std::string input, const EntryPoint& entry = EntryPoint::main(),
                   const CallOptions& options = {});
 
   size_t idle() const;

@@ -7,7 +7,7 @@
 namespace wasmlet::faaslet {
 
 RunOnceResult run_once(const std::shared_ptr<const engine::Module>& module,
-                       const FunctionConfig& config, std::string input, const Entry& entry) {
+                       const FunctionConfig& config, std::string input, const EntryPoint& entry) {
   RunOnceResult result;
   // The scratch directory as configured: nothing outlives this call to reuse one.
   auto host = make_host_context(config, config.host.fs.scratch_dir);

@@ -18,6 +18,6 @@ struct RunOnceResult : CallResult {
 // run at all.
 RunOnceResult run_once(const std::shared_ptr<const engine::Module>& module,
                        const FunctionConfig& config, std::string input,
-                       const Entry& entry = Entry::main());
+                       const EntryPoint& entry = EntryPoint::main());
 
 }  // namespace wasmlet::faaslet

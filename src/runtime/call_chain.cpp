@@ -10,17 +10,17 @@ CallChain::CallChain(Runtime& runtime, FunctionId caller, std::shared_ptr<CallNo
     : runtime_(runtime), caller_(std::move(caller)), node_(std::move(node)) {}
 
 uint32_t CallChain::chain_by_name(const std::string& function, std::string input) {
-  return start({make_function_id(caller_.user, function), std::move(input), faaslet::Entry::main(),
-                nullptr});
+  return start({make_function_id(caller_.user, function), std::move(input),
+                faaslet::EntryPoint::main(), nullptr});
 }
 
 uint32_t CallChain::chain_by_table_index(uint32_t table_index, std::string input) {
-  return start({caller_, std::move(input), faaslet::Entry::table(table_index), nullptr});
+  return start({caller_, std::move(input), faaslet::EntryPoint::table(table_index), nullptr});
 }
 
 uint32_t CallChain::chain_python_entry(const std::string& entry, std::string input) {
   if (entry.empty()) throw Error("__faasm_chain_py needs the name of a function");
-  return start({caller_, std::move(input), faaslet::Entry::python(entry), nullptr});
+  return start({caller_, std::move(input), faaslet::EntryPoint::python(entry), nullptr});
 }
 
 uint32_t CallChain::start(Invocation invocation) {

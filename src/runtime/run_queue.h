@@ -27,7 +27,7 @@ namespace wasmlet::runtime {
 struct Invocation {
   FunctionId function;
   std::string input;
-  faaslet::Entry entry = faaslet::Entry::main();
+  faaslet::EntryPoint entry = faaslet::EntryPoint::main();
   // The call that chained this one; null for calls from outside (a new tree).
   std::shared_ptr<CallNode> node;
 };

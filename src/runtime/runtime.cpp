@@ -558,16 +558,17 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const LoadedFunction& f
 }
 
 // The entry a call runs: Python functions run every call through the interpreter's call export.
-faaslet::Entry Runtime::resolve_entry(const LoadedFunction& fn, const faaslet::Entry& asked) {
+faaslet::EntryPoint Runtime::resolve_entry(const LoadedFunction& fn,
+                                           const faaslet::EntryPoint& asked) {
   bool python = fn.info.kind == FunctionKind::Python;
   switch (asked.kind) {
-    case faaslet::Entry::Kind::Main:
-      return python ? faaslet::Entry::python() : asked;
-    case faaslet::Entry::Kind::Python:
+    case faaslet::EntryPoint::Kind::Main:
+      return python ? faaslet::EntryPoint::python() : asked;
+    case faaslet::EntryPoint::Kind::Python:
       if (!python) throw Error(fn.info.id.str() + " is not a Python function");
       return asked;
-    case faaslet::Entry::Kind::Export:
-    case faaslet::Entry::Kind::TableIndex:
+    case faaslet::EntryPoint::Kind::Export:
+    case faaslet::EntryPoint::Kind::TableIndex:
       if (python) throw Error(fn.info.id.str() + " is a Python function: chain it by name");
       return asked;
   }
@@ -595,7 +596,7 @@ faaslet::CallResult Runtime::run_in_pool(QueuedCall& call) {
   CallNode& node = *call.invocation.node;
   if (!store_.contains(call.invocation.function)) throw UnknownFunction(call.invocation.function);
   auto fn = loaded_function(call.invocation.function);
-  faaslet::Entry call_entry = resolve_entry(*fn, call.invocation.entry);
+  faaslet::EntryPoint call_entry = resolve_entry(*fn, call.invocation.entry);
   std::shared_ptr<faaslet::FaasletPool> pool = pool_for(*fn);
   CallChain chain(*this, call.invocation.function, call.invocation.node);
   faaslet::CallOptions options;

@@ -174,7 +174,8 @@ class Runtime {
   std::shared_ptr<faaslet::FaasletPool> pool_for(LoadedFunction& fn);
   // The function's Proto-Faaslet and pool.
   std::shared_ptr<faaslet::FaasletPool> make_pool(const LoadedFunction& fn);
-  static faaslet::Entry resolve_entry(const LoadedFunction& fn, const faaslet::Entry& asked);
+  static faaslet::EntryPoint resolve_entry(const LoadedFunction& fn,
+                                           const faaslet::EntryPoint& asked);
 
   RuntimeConfig config_;
   engine::Engine engine_;

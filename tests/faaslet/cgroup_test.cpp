@@ -202,7 +202,7 @@ TEST_F(FakeCgroupTree, FileProtocolOnlyPoolCallsEnterTheTenantsCgroup) {
     tid = std::to_string(::gettid());
     faaslet::CallOptions unplaced;
     unplaced.tenant_placement = false;
-    unplaced_output = pool.call("one", faaslet::Entry::main(), unplaced).output;
+    unplaced_output = pool.call("one", faaslet::EntryPoint::main(), unplaced).output;
     entered_unplaced = fs::exists(alice);
     placed_output = pool.call("two").output;
     threads = slurp(alice / "cgroup.threads");

@@ -17,7 +17,7 @@ namespace wasmlet {
 namespace {
 
 namespace fs = std::filesystem;
-using faaslet::Entry;
+using faaslet::EntryPoint;
 using faaslet::Faaslet;
 using faaslet::FaasletPool;
 using faaslet::FunctionConfig;
@@ -73,7 +73,7 @@ TEST(Faaslet, ResetRevertsWrittenPagesWhetherKeptOrDropped) {
 TEST(Faaslet, WasmGlobalsAreReset) {
   Faaslet f(proto_of("traps"));
   for (int i = 0; i < 3; ++i) {
-    auto r = f.call("", Entry::exported("bump"));
+    auto r = f.call("", EntryPoint::exported("bump"));
     ASSERT_FALSE(r.trap);
     EXPECT_EQ(r.return_code, 1);
   }
@@ -84,10 +84,10 @@ TEST(Faaslet, CallsATableEntryByIndex) {
   auto r = f.call("");
   ASSERT_TRUE(r.ok());
   int index = std::stoi(r.output.substr(r.output.find("table=") + 6));
-  auto t = f.call("", Entry::table(static_cast<uint32_t>(index)));
+  auto t = f.call("", EntryPoint::table(static_cast<uint32_t>(index)));
   ASSERT_FALSE(t.trap) << t.trap->describe();
   EXPECT_EQ(t.return_code, 7);
-  auto bad = f.call("", Entry::table(9999));
+  auto bad = f.call("", EntryPoint::table(9999));
   ASSERT_TRUE(bad.trap);
   EXPECT_EQ(bad.trap->kind, engine::TrapKind::UndefinedElement);
 }
@@ -100,11 +100,11 @@ TEST(Faaslet, ResetShrinksGrownMemoryWhetherItsPagesAreKeptOrDropped) {
     config.limits.kept_pages = kept;
     Faaslet f(proto_of("grow_reset", config));
     for (int i = 0; i < 4; ++i) {
-      auto r = f.call("", Entry::exported("grow_and_write"));
+      auto r = f.call("", EntryPoint::exported("grow_and_write"));
       ASSERT_FALSE(r.trap) << r.trap->describe();
       EXPECT_EQ(r.return_code, 0) << "kept " << kept << ", call " << i;
     }
-    auto past = f.call("", Entry::exported("read_past_first_page"));
+    auto past = f.call("", EntryPoint::exported("read_past_first_page"));
     ASSERT_TRUE(past.trap) << "kept " << kept;
     EXPECT_EQ(past.trap->kind, engine::TrapKind::OutOfBounds);
   }
@@ -112,10 +112,10 @@ TEST(Faaslet, ResetShrinksGrownMemoryWhetherItsPagesAreKeptOrDropped) {
 
 TEST(Faaslet, NamedExportsRun) {
   Faaslet f(proto_of("faaslet_state"));
-  auto r = f.call("", Entry::exported("bump"));
+  auto r = f.call("", EntryPoint::exported("bump"));
   ASSERT_FALSE(r.trap);
   EXPECT_EQ(r.return_code, 1);  // counter restored to 0 before, so bump gives 1
-  auto missing = f.call("", Entry::exported("no_such_export"));
+  auto missing = f.call("", EntryPoint::exported("no_such_export"));
   ASSERT_TRUE(missing.trap);
   EXPECT_NE(missing.trap->message.find("no export"), std::string::npos);
 }

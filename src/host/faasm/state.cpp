@@ -206,7 +206,7 @@ uint32_t Z_envZ___faasm_write_state_from_file(void* ctx, uint32_t key, uint32_t 
     std::string k = key_at(h, key);
     std::string value = read_guest_file(h, h.memory().c_string(path_ptr));
     auto size = static_cast<uint32_t>(value.size());
-    b.tier().put(b.user(), k, std::move(value));
+    b.tier().put(b.user(), k, value);
     return size;
   });
 }
