@@ -161,6 +161,10 @@ int main(int argc, char** argv) {
   auto* cc_sub = app.add_subcommand("cc", "Compile C/C++ to wasm32-wasi with the Wasmlet SDK");
   cc_sub->add_option("-o", cc.output, "Output .wasm")->required();
   cc_sub->add_flag("-v,--verbose", cc.verbose, "Print the compiler command");
+  std::string stack_size = "4MiB";
+  cc_sub->add_option("--stack-size", stack_size, "Guest stack size, e.g. 8MiB")
+      ->capture_default_str();
+  cc_sub->footer(cli::kGuestCcHelp);
   cc_sub->allow_extras();  // sources and any clang flags
 
   std::string compile_file;
@@ -184,14 +188,8 @@ int main(int argc, char** argv) {
     if (handled) return client_rc;
     if (*run_sub) return run_cmd(run);
     if (*cc_sub) {
-      for (const auto& x : cc_sub->remaining()) {
-        bool flag = x.starts_with("-");
-        (flag ? cc.extra_flags : cc.sources).push_back(x);
-        if (x.starts_with("-O")) {
-          cc.opt_level = x;
-          cc.extra_flags.pop_back();
-        }
-      }
+      cli::add_guest_cc_args(cc, cc_sub->remaining());
+      cc.stack_size = util::parse_bytes(stack_size);
       return cli::guest_cc(cc);
     }
     if (*compile_sub) {

@@ -156,5 +156,53 @@ TEST_F(FaasmExamplesTest, FileHelpersWriteAndReadTheScratchTmp) {
   EXPECT_TRUE(r.output.ends_with(" files=ok")) << r.output;
 }
 
+// What `wasmlet cc` links, as Faasm's toolchain does: each check is one call of faasm_libc.
+TEST_F(FaasmExamplesTest, ClockAndProcessClocksAdvance) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "clock"), "clock: ok");
+}
+
+TEST_F(FaasmExamplesTest, AnonymousMmapAndMunmap) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "mmap"), "mmap: ok");
+}
+
+TEST_F(FaasmExamplesTest, ReadOnlyFileMmap) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "mmap_file"), "mmap_file: ok");
+}
+
+TEST_F(FaasmExamplesTest, LongDoublePrintsAndParses) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "long_double"), "long_double: ok");
+}
+
+TEST_F(FaasmExamplesTest, DeepStackFitsTheDefaultFourMiB) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "deep_stack"), "deep_stack: ok");
+}
+
+TEST_F(FaasmExamplesTest, ErrnoLocationIsErrno) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "errno"), "errno: ok");
+}
+
+TEST_F(FaasmExamplesTest, RemainingSdkHeadersWork) {
+  upload({"faasm_sdk_extras"});
+  CallRecord r = call("faasm_sdk_extras");
+  EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
+  EXPECT_EQ(r.output, "array=ok mask=ok print=ok siprintf=ok shared_mem=ok");
+  EXPECT_EQ(r.stdout_text, "[1, -2, 3]\n[0.000000, 2.500000]\n");
+  // The array's pushed value is in the global tier: zeros but for elements 1 and 3.
+  auto value = rt_->state().get(kUser, "faasm_sdk_array");
+  ASSERT_TRUE(value);
+  ASSERT_EQ(value->size(), 4 * sizeof(double));
+  double elements[4];
+  std::memcpy(elements, value->data(), sizeof elements);
+  EXPECT_EQ(elements[0], 0.0);
+  EXPECT_EQ(elements[1], 2.5);
+  EXPECT_EQ(elements[3], -1.0);
+}
+
 }  // namespace
 }  // namespace wasmlet
