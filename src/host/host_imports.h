@@ -20,6 +20,7 @@ std::span<const HostFunction> faasm_io_functions();
 std::span<const HostFunction> faasm_chain_functions();
 std::span<const HostFunction> faasm_state_functions();
 std::span<const HostFunction> python_functions();
+std::span<const HostFunction> posix_functions();
 
 // Every host function, as the engine's import check wants them.
 std::vector<engine::HostImport> host_imports();

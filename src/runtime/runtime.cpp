@@ -10,6 +10,7 @@
 #include "faaslet/proto_faaslet.h"
 #include "host/host_imports.h"
 #include "runtime/call_chain.h"
+#include "runtime/faasm_environment.h"
 #include "state/redis_state.h"
 
 namespace wasmlet::runtime {
@@ -81,6 +82,7 @@ Runtime::Runtime(RuntimeConfig config)
   std::error_code ec;
   fs::remove_all(config_.data_dir / "scratch", ec);
   fs::create_directories(config_.data_dir / "scratch");
+  write_faasm_etc(config_.data_dir / "etc");
   config_.executor_threads = std::max<size_t>(1, config_.executor_threads);
   free_slots_ = config_.executor_threads;
   free_bursts_ = config_.burst_slots;
@@ -527,6 +529,9 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const FunctionEntry& en
   const FunctionId& id = entry.info.id;
   faaslet::FunctionConfig fc;
   fc.host.args = {id.name};
+  // C/C++ functions see Faasm's surroundings; Python ones get the interpreter's own.
+  if (entry.info.kind != FunctionKind::Python)
+    apply_faasm_environment(fc, config_.data_dir / "etc");
   fc.host.fs.shared_root = store_.shared_dir();
   fc.host.identity = {id.user, id.name};
   fc.limits = config_.limits;

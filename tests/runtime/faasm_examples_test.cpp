@@ -204,5 +204,22 @@ TEST_F(FaasmExamplesTest, RemainingSdkHeadersWork) {
   EXPECT_EQ(elements[3], -1.0);
 }
 
+TEST_F(FaasmExamplesTest, EnvironmentIsFaasms) {
+  upload({"faasm_environment"});
+  EXPECT_EQ(run("faasm_environment"), "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok");
+  // setenv in one call is gone by the next: every call starts from the snapshot.
+  EXPECT_EQ(run("faasm_environment"), "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok");
+}
+
+TEST_F(FaasmExamplesTest, AHostCallFailureFailsTheCallOnly) {
+  upload({"faasm_host_failure"});
+  CallRecord failed = call("faasm_host_failure", "1");
+  EXPECT_EQ(failed.status, CallStatus::Failed);
+  EXPECT_NE(failed.error_message.find("a host call failed on purpose"), std::string::npos)
+      << failed.error_message;
+  // The runtime, the function and its next call are unaffected.
+  EXPECT_EQ(run("faasm_host_failure", "0"), "host call returned");
+}
+
 }  // namespace
 }  // namespace wasmlet
