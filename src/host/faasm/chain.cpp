@@ -5,6 +5,7 @@
 
 #include "host/chain_handler.h"
 #include "host/host_call.h"
+#include "host/host_function.h"
 #include "host/host_imports.h"
 
 using wasmlet::host::host_call;
@@ -74,15 +75,11 @@ namespace wasmlet::host {
 
 std::span<const HostFunction> faasm_chain_functions() {
   static const HostFunction table[] = {
-      {"env", "__faasm_chain_name", "iii>i",
-       reinterpret_cast<const void*>(&Z_envZ___faasm_chain_name)},
-      {"env", "__faasm_chain_ptr", "iii>i",
-       reinterpret_cast<const void*>(&Z_envZ___faasm_chain_ptr)},
-      {"env", "__faasm_chain_py", "iii>i", reinterpret_cast<const void*>(&Z_envZ___faasm_chain_py)},
-      {"env", "__faasm_await_call", "i>i",
-       reinterpret_cast<const void*>(&Z_envZ___faasm_await_call)},
-      {"env", "__faasm_await_call_output", "iii>i",
-       reinterpret_cast<const void*>(&Z_envZ___faasm_await_call_output)},
+      WASMLET_HOST_IMPORT(env, __faasm_chain_name),
+      WASMLET_HOST_IMPORT(env, __faasm_chain_ptr),
+      WASMLET_HOST_IMPORT(env, __faasm_chain_py),
+      WASMLET_HOST_IMPORT(env, __faasm_await_call),
+      WASMLET_HOST_IMPORT(env, __faasm_await_call_output),
   };
   return table;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "host/host_call.h"
+#include "host/host_function.h"
 #include "host/host_imports.h"
 #include "util/error.h"
 
@@ -64,14 +65,11 @@ namespace wasmlet::host {
 
 std::span<const HostFunction> faasm_io_functions() {
   static const HostFunction table[] = {
-      {"env", "__faasm_read_input", "ii>i",
-       reinterpret_cast<const void*>(&Z_envZ___faasm_read_input)},
-      {"env", "__faasm_write_output", "ii>",
-       reinterpret_cast<const void*>(&Z_envZ___faasm_write_output)},
-      {"env", "__faasm_conf_flag", "i>i", reinterpret_cast<const void*>(&Z_envZ___faasm_conf_flag)},
-      {"env", "__faasm_backtrace", "i>", reinterpret_cast<const void*>(&Z_envZ___faasm_backtrace)},
-      {"env", "__faasm_host_interface_test", "i>",
-       reinterpret_cast<const void*>(&Z_envZ___faasm_host_interface_test)},
+      WASMLET_HOST_IMPORT(env, __faasm_read_input),
+      WASMLET_HOST_IMPORT(env, __faasm_write_output),
+      WASMLET_HOST_IMPORT(env, __faasm_conf_flag),
+      WASMLET_HOST_IMPORT(env, __faasm_backtrace),
+      WASMLET_HOST_IMPORT(env, __faasm_host_interface_test),
   };
   return table;
 }

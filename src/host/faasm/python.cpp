@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "host/host_call.h"
+#include "host/host_function.h"
 #include "host/host_imports.h"
 
 using wasmlet::host::host_call;
@@ -69,17 +70,12 @@ namespace wasmlet::host {
 
 std::span<const HostFunction> python_functions() {
   static const HostFunction table[] = {
-      {"env", "__faasm_get_py_user", "ii>",
-       reinterpret_cast<const void*>(&Z_envZ___faasm_get_py_user)},
-      {"env", "__faasm_get_py_func", "ii>",
-       reinterpret_cast<const void*>(&Z_envZ___faasm_get_py_func)},
-      {"env", "__faasm_get_py_entry", "ii>",
-       reinterpret_cast<const void*>(&Z_envZ___faasm_get_py_entry)},
-      {"env", "__wasmlet_call_id", ">j", reinterpret_cast<const void*>(&Z_envZ___wasmlet_call_id)},
-      {"env", "__wasmlet_remaining_ms", ">j",
-       reinterpret_cast<const void*>(&Z_envZ___wasmlet_remaining_ms)},
-      {"env", "__wasmlet_set_error", "ii>",
-       reinterpret_cast<const void*>(&Z_envZ___wasmlet_set_error)},
+      WASMLET_HOST_IMPORT(env, __faasm_get_py_user),
+      WASMLET_HOST_IMPORT(env, __faasm_get_py_func),
+      WASMLET_HOST_IMPORT(env, __faasm_get_py_entry),
+      WASMLET_HOST_IMPORT(env, __wasmlet_call_id),
+      WASMLET_HOST_IMPORT(env, __wasmlet_remaining_ms),
+      WASMLET_HOST_IMPORT(env, __wasmlet_set_error),
   };
   return table;
 }

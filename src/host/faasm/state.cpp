@@ -16,6 +16,7 @@
 #include "engine/trap.h"
 #include "host/faasm/state_args.h"
 #include "host/host_call.h"
+#include "host/host_function.h"
 #include "host/host_imports.h"
 #include "host/state_binding.h"
 #include "host/wasi/capability_fs.h"
@@ -307,35 +308,30 @@ void Z_envZ___faasm_unlock_state_write(void* ctx, uint32_t key) {
 
 namespace wasmlet::host {
 
-#define STATE_FN(name, sig) \
-  { "env", "__faasm_" #name, sig, reinterpret_cast<const void*>(&Z_envZ___faasm_##name) }
-
 std::span<const HostFunction> faasm_state_functions() {
   static const HostFunction table[] = {
-      STATE_FN(read_state, "iii>i"),
-      STATE_FN(read_state_ptr, "ii>i"),
-      STATE_FN(read_state_offset_ptr, "iiii>i"),
-      STATE_FN(write_state, "iii>"),
-      STATE_FN(write_state_offset, "iiiii>"),
-      STATE_FN(read_state_offset, "iiiii>"),
-      STATE_FN(write_state_from_file, "ii>i"),
-      STATE_FN(append_state, "iii>"),
-      STATE_FN(read_appended_state, "iiii>"),
-      STATE_FN(clear_appended_state, "i>"),
-      STATE_FN(flag_state_dirty, "ii>"),
-      STATE_FN(flag_state_offset_dirty, "iiii>"),
-      STATE_FN(push_state, "i>"),
-      STATE_FN(push_state_partial, "i>"),
-      STATE_FN(push_state_partial_mask, "ii>"),
-      STATE_FN(pull_state, "ii>"),
-      STATE_FN(lock_state_read, "i>"),
-      STATE_FN(unlock_state_read, "i>"),
-      STATE_FN(lock_state_write, "i>"),
-      STATE_FN(unlock_state_write, "i>"),
+      WASMLET_HOST_IMPORT(env, __faasm_read_state),
+      WASMLET_HOST_IMPORT(env, __faasm_read_state_ptr),
+      WASMLET_HOST_IMPORT(env, __faasm_read_state_offset_ptr),
+      WASMLET_HOST_IMPORT(env, __faasm_write_state),
+      WASMLET_HOST_IMPORT(env, __faasm_write_state_offset),
+      WASMLET_HOST_IMPORT(env, __faasm_read_state_offset),
+      WASMLET_HOST_IMPORT(env, __faasm_write_state_from_file),
+      WASMLET_HOST_IMPORT(env, __faasm_append_state),
+      WASMLET_HOST_IMPORT(env, __faasm_read_appended_state),
+      WASMLET_HOST_IMPORT(env, __faasm_clear_appended_state),
+      WASMLET_HOST_IMPORT(env, __faasm_flag_state_dirty),
+      WASMLET_HOST_IMPORT(env, __faasm_flag_state_offset_dirty),
+      WASMLET_HOST_IMPORT(env, __faasm_push_state),
+      WASMLET_HOST_IMPORT(env, __faasm_push_state_partial),
+      WASMLET_HOST_IMPORT(env, __faasm_push_state_partial_mask),
+      WASMLET_HOST_IMPORT(env, __faasm_pull_state),
+      WASMLET_HOST_IMPORT(env, __faasm_lock_state_read),
+      WASMLET_HOST_IMPORT(env, __faasm_unlock_state_read),
+      WASMLET_HOST_IMPORT(env, __faasm_lock_state_write),
+      WASMLET_HOST_IMPORT(env, __faasm_unlock_state_write),
   };
   return table;
 }
-
-#undef STATE_FN
 
 }  // namespace wasmlet::host

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "host/host_call.h"
+#include "host/host_function.h"
 #include "host/host_imports.h"
 #include "host/wasi/wasi_state.h"
 
@@ -30,7 +31,7 @@ namespace wasmlet::host {
 
 std::span<const HostFunction> posix_functions() {
   static const HostFunction table[] = {
-      {"env", "__wasmlet_fd_dup", "iii>i", reinterpret_cast<const void*>(&Z_envZ___wasmlet_fd_dup)},
+      WASMLET_HOST_IMPORT(env, __wasmlet_fd_dup),
   };
   return table;
 }
