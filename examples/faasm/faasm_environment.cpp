@@ -7,12 +7,15 @@
 //   waitpid  waitpid reports the pid it is given as exited with status 0, without blocking
 //   tty      stdout and stderr are terminals (isatty), stdin is not
 //   dup      dup, dup2 and fcntl(F_DUPFD) give descriptors that share the file's offset
+//   shared   the shared file faasm://faasm_shared/data.txt (PUT /file) reads as "shared bytes",
+//            the same file as /faasm_shared/data.txt, and cannot be written
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,6 +95,13 @@ int main(int argc, char* argv[]) {
   out += verdict("tty", isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) && !isatty(STDIN_FILENO));
 
   out += verdict("dup", checkDup());
+
+  struct stat st {};
+  bool shared = readFile("faasm://faasm_shared/data.txt") == "shared bytes" &&
+                readFile("/faasm_shared/data.txt") == "shared bytes" &&
+                stat("faasm://faasm_shared", &st) == 0 && S_ISDIR(st.st_mode) &&
+                fopen("faasm://faasm_shared/data.txt", "w") == nullptr && errno == EROFS;
+  out += verdict("shared", shared);
 
   out.pop_back();
   faasm::setStringOutput(out);

@@ -1,6 +1,6 @@
 // Faasm's remaining SDK headers as Faasm functions use them: a state-backed AsyncArray
 // (array.h, state.h), printArray (print.h), siprintf (emscripten.h), the OpenMP markup
-// (shared_mem.h) and memory.h. Output: one "name=ok|FAILED" word per check.
+// (shared_mem.h), memory.h, conf flags and backtraces. Output: one "name=ok|FAILED" word per check.
 #include <faasm/array.h>
 #include <faasm/emscripten.h>
 #include <faasm/faasm.h>
@@ -55,6 +55,12 @@ int main() {
   FAASM_SHARED_ARRAY(values, FAASM_TYPE_DOUBLE, 2);
   FAASM_SHARED_VAR(counter, FAASM_TYPE_INT);
   out += verdict("shared_mem", counter == 20 && values[1] == 2.0);
+
+  // Conf flags, and a backtrace request (noted on stderr: guests carry no unwind tables).
+  out +=
+      verdict("conf", faasmGetConfFlag("ALWAYS_ON") == 1 && faasmGetConfFlag("ALWAYS_OFF") == 0 &&
+                          faasmGetConfFlag("NO_SUCH_FLAG") == 0);
+  faasmBacktrace(3);
 
   out.pop_back();
   faasm::setStringOutput(out);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <initializer_list>
 #include <string>
@@ -191,7 +192,9 @@ TEST_F(FaasmExamplesTest, RemainingSdkHeadersWork) {
   upload({"faasm_sdk_extras"});
   CallRecord r = call("faasm_sdk_extras");
   EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
-  EXPECT_EQ(r.output, "array=ok mask=ok print=ok siprintf=ok shared_mem=ok");
+  EXPECT_EQ(r.output, "array=ok mask=ok print=ok siprintf=ok shared_mem=ok conf=ok");
+  EXPECT_NE(r.stderr_text.find("backtrace requested (depth 3)"), std::string::npos)
+      << r.stderr_text;
   EXPECT_EQ(r.stdout_text, "[1, -2, 3]\n[0.000000, 2.500000]\n");
   // The array's pushed value is in the global tier: zeros but for elements 1 and 3.
   auto value = rt_->state().get(kUser, "faasm_sdk_array");
@@ -206,9 +209,13 @@ TEST_F(FaasmExamplesTest, RemainingSdkHeadersWork) {
 
 TEST_F(FaasmExamplesTest, EnvironmentIsFaasms) {
   upload({"faasm_environment"});
-  EXPECT_EQ(run("faasm_environment"), "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok");
+  fs::create_directories(dir_ / "shared" / "faasm_shared");
+  std::ofstream(dir_ / "shared" / "faasm_shared" / "data.txt") << "shared bytes";
+  EXPECT_EQ(run("faasm_environment"),
+            "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok shared=ok");
   // setenv in one call is gone by the next: every call starts from the snapshot.
-  EXPECT_EQ(run("faasm_environment"), "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok");
+  EXPECT_EQ(run("faasm_environment"),
+            "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok shared=ok");
 }
 
 TEST_F(FaasmExamplesTest, AHostCallFailureFailsTheCallOnly) {
