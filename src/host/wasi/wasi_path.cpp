@@ -38,8 +38,8 @@ Errno read_path(HostContext& h, uint32_t ptr, uint32_t len, std::string& out) {
   if (Errno err = guest_path(h.memory().string(ptr, len), out); failed(err)) return err;
   if (out.starts_with(kFaasmScheme) && out.size() > kFaasmScheme.size() &&
       out[kFaasmScheme.size()] == '/') {
-    out.erase(0, out.find_first_not_of('/', kFaasmScheme.size()));
-    if (out.empty()) out = ".";
+    size_t start = out.find_first_not_of('/', kFaasmScheme.size());
+    out = start == std::string::npos ? std::string(".") : out.substr(start);
   }
   return Errno::Success;
 }
