@@ -442,26 +442,14 @@ static void wl_copy_externrefs(wasm_rt_externref_table_t* d, const wasm_rt_exter
 std::string descriptor(const ModuleInfo& info, const std::string& name, const std::string& header,
                        const Fields& fields, const std::string& source) {
   std::string inst = fmt::format("Z_{}_instance_t", name);
-  std::string out = R"(
-/* Wasmlet: module descriptor (see src/engine/module_abi.h). */
-typedef struct {
-  const char* name; uint32_t name_len; uint32_t kind;
-  void (*thunk)(void*, const uint64_t*, uint64_t*);
-  void* (*getter)(void*);
-  void (*func)(void);
-} wl_export;
-typedef struct {
-  uint32_t abi_version; uint32_t instance_size;
-  void (*init_module)(void);
-  void (*instantiate)(void*, void* const*);
-  void (*free_instance)(void*);
-  wasm_rt_memory_t* (*memory)(void*);
-  uint32_t import_module_count; const char* const* import_modules;
-  uint32_t export_count; const wl_export* exports;
-  void (*bind_imports)(void*, void* const*);
-  void (*copy_state)(void*, const void*);
-  wasm_rt_funcref_table_t* (*table)(void*);
-} wl_module;
+  std::string out(module_descriptor_source());
+  // The host compiler laid the descriptor out; the guest C compiler must agree.
+  out += fmt::format(
+      "_Static_assert(sizeof(wasmlet_module) == {} && sizeof(wasmlet_export) == {}, "
+      "\"the C compiler lays out the module descriptor as the engine does\");\n",
+      sizeof(AbiModule), sizeof(AbiExport));
+  out += R"(
+/* Wasmlet: helpers for the module descriptor (module_descriptor.h, pasted above). */
 static inline f32 wl_f32(uint64_t v) { u32 b = (u32)v; f32 f; memcpy(&f, &b, 4); return f; }
 static inline f64 wl_f64(uint64_t v) { f64 d; memcpy(&d, &v, 8); return d; }
 static inline uint64_t wl_bits32(f32 f) { u32 b; memcpy(&b, &f, 4); return b; }
@@ -536,11 +524,11 @@ static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return 
                          static_cast<uint32_t>(e.type.kind), thunk, getter, func);
     ++k;
   }
-  out +=
-      fmt::format("static const wl_export wl_exports[] = {{\n{}  {{0, 0, 0, 0, 0, 0}}}};\n", table);
+  out += fmt::format("static const wasmlet_export wl_exports[] = {{\n{}  {{0, 0, 0, 0, 0, 0}}}};\n",
+                     table);
   out += snapshot_functions(name, fields, source, modules);
   out += fmt::format(
-      "__attribute__((visibility(\"default\"))) const wl_module {} = {{{}, sizeof({}), "
+      "__attribute__((visibility(\"default\"))) const wasmlet_module {} = {{{}, sizeof({}), "
       "Z_{}_init_module, wl_instantiate, wl_free, {}, {}, wl_import_modules, {}, wl_exports, "
       "wl_bind_imports, {}, wl_table}};\n",
       descriptor_symbol(name), kAbiVersion, inst, name, info.has_memory ? "wl_memory" : "0",

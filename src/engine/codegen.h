@@ -1,7 +1,7 @@
 #pragma once
 // wasm bytes -> C source through wasm2c, then rewritten for Wasmlet's runtime: the memory base
 // is read once per function instead of after every store, indirect-call traps say which of the
-// three faults happened, and a descriptor (module_abi.h) is appended for the loader.
+// three faults happened, and a descriptor (module_descriptor.h) is appended for the loader.
 #include <filesystem>
 #include <set>
 #include <span>

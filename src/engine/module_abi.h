@@ -1,50 +1,37 @@
 #pragma once
-// The contract between the engine and a compiled module. codegen.cpp emits C that fills these
-// structs; the engine reads them after dlopen. Change kAbiVersion whenever either side changes.
-#include <wasm-rt.h>
-
+// The engine's view of the module descriptor (module_descriptor.h), which generated code fills
+// and the engine reads after dlopen.
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+extern "C" {
+#include "engine/module_descriptor.h"
+}
 
 namespace wasmlet::engine {
 
-inline constexpr uint32_t kAbiVersion = 11;
+inline constexpr uint32_t kAbiVersion = WASMLET_ABI_VERSION;
 
-enum class ExternKind : uint32_t { Func = 0, Table = 1, Memory = 2, Global = 3 };
-
-extern "C" {
-
-// Calls a function export with arguments and results as raw 64-bit slots.
-using ExportThunk = void (*)(void* instance, const uint64_t* args, uint64_t* results);
-using ExportGetter = void* (*)(void* instance);
-
-struct AbiExport {
-  const char* name;
-  uint32_t name_len;
-  uint32_t kind;        // ExternKind
-  ExportThunk thunk;    // functions; null when the signature has no generic thunk
-  ExportGetter getter;  // tables, memories, globals: pointer to the object
-  void (*func)(void);   // functions: the C function, taking the instance first
+enum class ExternKind : uint32_t {
+  Func = WASMLET_EXTERN_FUNC,
+  Table = WASMLET_EXTERN_TABLE,
+  Memory = WASMLET_EXTERN_MEMORY,
+  Global = WASMLET_EXTERN_GLOBAL
 };
 
-struct AbiModule {
-  uint32_t abi_version;
-  uint32_t instance_size;
-  void (*init_module)(void);
-  void (*instantiate)(void* instance, void* const* import_contexts);
-  void (*free_instance)(void* instance);
-  wasm_rt_memory_t* (*memory)(void* instance);  // null when the module has no memory
-  uint32_t import_module_count;
-  const char* const* import_modules;  // sorted, as wasm2c orders instantiate's parameters
-  uint32_t export_count;
-  const AbiExport* exports;
-  // Proto-Faaslet support: set a blank instance's import contexts; copy globals and tables
-  // from an initialised instance (null when the module imports its memory); the first
-  // function table (null when there is none).
-  void (*bind_imports)(void* instance, void* const* import_contexts);
-  void (*copy_state)(void* destination, const void* source);
-  wasm_rt_funcref_table_t* (*table)(void* instance);
-};
+using ExportThunk = wasmlet_export_thunk;
+using ExportGetter = wasmlet_export_getter;
+using AbiExport = wasmlet_export;
+using AbiModule = wasmlet_module;
 
-}  // extern "C"
+// What the loader relies on before it trusts anything else in a descriptor.
+static_assert(std::is_standard_layout_v<AbiModule> && std::is_standard_layout_v<AbiExport>);
+static_assert(offsetof(AbiModule, abi_version) == 0, "the version must be readable first");
+static_assert(std::is_same_v<decltype(AbiModule::abi_version), uint32_t>);
+
+// The text of module_descriptor.h, which the code generator pastes into every module.
+std::string_view module_descriptor_source();
 
 }  // namespace wasmlet::engine
