@@ -50,11 +50,11 @@ fs::path ensure_sysroot() {
   return root;
 }
 
-// wasi-libc's emulations of what WASI lacks, each a -D_WASI_EMULATED_<X> and a
-// -lwasi-emulated-<x>; Faasm's toolchain enables them too (mman through its own sysroot).
 // The stack is part of linear memory (4 GiB at most): a bigger one leaves no room for the rest.
 constexpr size_t kMaxStack = size_t{1} << 30;
 
+// wasi-libc's emulations of what WASI lacks, each a -D_WASI_EMULATED_<X> and a
+// -lwasi-emulated-<x>; Faasm's toolchain enables them too (mman through its own sysroot).
 constexpr std::array kEmulations = {"PROCESS_CLOCKS", "MMAN", "GETPID", "SIGNAL"};
 
 bool is_cxx(const std::string& src) {
