@@ -1,6 +1,6 @@
 #pragma once
-// What the benchmarks share: progress lines on stderr, nearest-rank statistics, and a line
-// naming the machine a result came from.
+// What the benchmarks share: progress lines on stderr, nearest-rank statistics (util/stats.h),
+// and a line naming the machine a result came from.
 #include <fmt/format.h>
 #include <sys/utsname.h>
 
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/stats.h"
 #include "util/subprocess.h"
 
 namespace wasmlet::bench {
@@ -30,21 +31,8 @@ void progress(fmt::format_string<Args...> f, Args&&... args) {
 
 inline double to_us(Ns d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
-struct Stats {
-  double median = 0, p99 = 0;
-  size_t n = 0;
-};
-
-// Nearest-rank percentiles.
-inline Stats stats_of(std::vector<double> v) {
-  if (v.empty()) return {};
-  std::sort(v.begin(), v.end());
-  auto rank = [&](double p) {
-    size_t r = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-    return v[std::clamp<size_t>(r, 1, v.size()) - 1];
-  };
-  return {rank(0.5), rank(0.99), v.size()};
-}
+using util::Stats;
+using util::stats_of;
 
 struct Series {
   std::string what;

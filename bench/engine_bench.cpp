@@ -14,8 +14,8 @@
 
 #include "bench_support.h"
 #include "engine/engine.h"
+#include "faaslet/instance_setup.h"
 #include "faaslet/run_once.h"
-#include "host/host_imports.h"
 #include "util/error.h"
 #include "util/files.h"
 #include "util/subprocess.h"
@@ -54,8 +54,7 @@ int main(int argc, char** argv) {
   fs::path work = fs::temp_directory_path() / fmt::format("wasmlet-bench-{}", getpid());
   fs::create_directories(work);
   engine::Engine engine(engine::CompilerConfig{work / "cache"});
-  engine::LoadOptions options;
-  options.host_imports = host::host_imports();
+  engine::LoadOptions options = faaslet::load_options();
 
   std::vector<fs::path> kernels;
   for (const auto& e : fs::directory_iterator(WASMLET_KERNELS_DIR)) {

@@ -38,6 +38,7 @@
 #include "faaslet/faaslet.h"
 #include "faaslet/faaslet_pool.h"
 #include "faaslet/function_config.h"
+#include "faaslet/instance_setup.h"
 #include "faaslet/proto_faaslet.h"
 #include "faaslet/run_once.h"
 #include "host/host_context.h"
@@ -194,14 +195,10 @@ size_t count_fds() {
 Ns fresh_start(const std::shared_ptr<const engine::Module>& module,
                const faaslet::FunctionConfig& config) {
   auto t0 = Clock::now();
-  host::HostConfig host_config = config.host;
-  host_config.max_output_bytes = config.limits.max_output_bytes;
-  host::HostContext host(std::move(host_config));
-  engine::InstanceLimits limits;
-  limits.memory_pages = config.limits.memory_pages;
-  limits.start.timeout = config.limits.timeout;
-  engine::Instance instance(module, host::host_import_contexts(host), limits);
-  host.bind_memory(instance.memory());
+  auto host = faaslet::make_host_context(config, config.host.fs.scratch_dir);
+  engine::Instance instance(module, host::host_import_contexts(*host),
+                            faaslet::instance_limits(config));
+  host->bind_memory(instance.memory());
   if (auto trap = faaslet::initialise(instance, config.limits.timeout)) {
     throw Error("initialisation trapped: " + trap->describe());
   }
@@ -680,8 +677,7 @@ int main(int argc, char** argv) try {
 
   progress("loading both modules (engine cache in a temp dir, so this compiles them)");
   engine::Engine engine(engine::CompilerConfig{work.path() / "cache"});
-  engine::LoadOptions options;
-  options.host_imports = host::host_imports();
+  engine::LoadOptions options = faaslet::load_options();
   auto noop_bytes = util::read_file(noop_wasm);
   auto heap_bytes = util::read_file(heap_wasm);
   auto modules = engine.load_batch({noop_bytes, heap_bytes}, options);

@@ -14,6 +14,7 @@
 #include "bench_support.h"
 #include "faaslet/entry_call.h"
 #include "faaslet/faaslet.h"
+#include "faaslet/instance_setup.h"
 #include "faaslet/proto_faaslet.h"
 #include "host/host_imports.h"
 #include "runtime/python_interpreter.h"
@@ -71,9 +72,7 @@ struct Python {
   std::shared_ptr<const engine::Module> module;
 
   Python(const fs::path& home, const fs::path& work) : interpreter(home), dir(work) {
-    engine::LoadOptions options;
-    options.host_imports = host::host_imports();
-    module = interpreter.module(options);
+    module = interpreter.module(faaslet::load_options());
   }
 
   std::shared_ptr<faaslet::ProtoFaaslet> proto(const std::string& name, const char* source) {
@@ -95,8 +94,7 @@ struct Python {
 // Runs one call in an instance restored from `proto` and counts what it dirtied before any
 // reset drops it.
 double dirtied_kib(const faaslet::ProtoFaaslet& proto, const std::string& input) {
-  host::HostConfig hc = proto.config().host;
-  auto host = std::make_unique<host::HostContext>(std::move(hc));
+  auto host = faaslet::make_host_context(proto.config(), {});
   engine::Instance instance(engine::BlankInstance{}, proto.module(),
                             host::host_import_contexts(*host), {});
   host->bind_memory(instance.memory());

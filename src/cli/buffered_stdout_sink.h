@@ -14,7 +14,7 @@ class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   BufferedStdoutSink() {
     // Before anything is written to stdout; a failure only leaves stdio's own buffer size.
-    std::setvbuf(stdout, nullptr, _IOFBF, 64 * 1024);
+    std::setvbuf(stdout, nullptr, _IOFBF, size_t{64} << 10);
   }
 
  protected:

@@ -101,7 +101,8 @@ void print_raw(std::string_view bytes) {
 
 std::string human_size(uint64_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);
-  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
+  if (bytes < uint64_t{1} << 20)
+    return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
   return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024 * 1024));
 }
 
@@ -375,7 +376,7 @@ int run_client_command(CLI::App& app, const ClientOptions& o, bool& handled) {
       return state_put(client, o, put->get_option("--value")->count() > 0);
     } catch (const ConnectError& e) {
       throw Error(fmt::format("cannot reach the server at {}: {}", o.server, e.what()));
-    } catch (const HttpError& e) {
+    } catch (const TransportError& e) {
       throw Error(fmt::format("no answer from the server at {}: {}", o.server, e.what()));
     }
   } catch (const std::exception& e) {

@@ -156,7 +156,7 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
     if (res) return std::move(*res);
     impl_->close();
     if (!(reused && stale && attempt == 0))
-      throw HttpError(Impl::describe(ec, impl_->options.request_timeout));
+      throw TransportError(Impl::describe(ec, impl_->options.request_timeout));
   }
 }
 

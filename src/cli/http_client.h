@@ -28,15 +28,15 @@ struct HttpResponse {
 
 // The server could not be reached, or the exchange failed (timeout, connection reset,
 // malformed response). The message is the system's, e.g. "Connection refused".
-class HttpError : public Error {
+class TransportError : public Error {
  public:
   using Error::Error;
 };
 
 // No connection could be made at all (nothing was sent).
-class ConnectError : public HttpError {
+class ConnectError : public TransportError {
  public:
-  using HttpError::HttpError;
+  using TransportError::TransportError;
 };
 
 struct HttpClientOptions {
@@ -56,7 +56,7 @@ class HttpClient {
   ~HttpClient();
 
   // Sends one request and reads the whole response; connects (again) when needed. Sets Host,
-  // Content-Length and keep-alive itself. Throws HttpError when there is no HTTP response; an
+  // Content-Length and keep-alive itself. Throws TransportError when there is no HTTP response; an
   // HTTP error status is a normal response.
   HttpResponse request(std::string_view method, std::string_view target, std::string_view body = {},
                        const HttpHeaders& headers = {});

@@ -14,22 +14,17 @@
 #include "engine/engine.h"
 #include "faaslet/faaslet.h"
 #include "faaslet/faaslet_pool.h"
+#include "faaslet/instance_setup.h"
 #include "faaslet/proto_faaslet.h"
 #include "faaslet/run_once.h"
-#include "host/host_imports.h"
 #include "util/files.h"
+#include "util/stats.h"
 #include "util/units.h"
 
 namespace {
 
 using namespace wasmlet;
 namespace fs = std::filesystem;
-
-engine::LoadOptions host_load_options() {
-  engine::LoadOptions options;
-  options.host_imports = host::host_imports();
-  return options;
-}
 
 struct RunArgs {
   std::string wasm, input, input_file, timeout = "60s", memory_limit = "1GiB", root, scratch;
@@ -39,11 +34,6 @@ struct RunArgs {
 
 double micros(std::chrono::nanoseconds d) {
   return std::chrono::duration<double, std::micro>(d).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
 void print_output(const faaslet::CallResult& r) {
@@ -58,8 +48,9 @@ void print_output(const faaslet::CallResult& r) {
 
 // Runs the function `repeat` times: the first call starts cold (snapshot, then a Faaslet
 // restored from it), the rest reuse restored Faaslets from a pool.
-int run_repeated(std::shared_ptr<const engine::Module> module, faaslet::FunctionConfig config,
-                 const std::string& input, int repeat, const std::string& compiled) {
+int run_repeated(const std::shared_ptr<const engine::Module>& module,
+                 faaslet::FunctionConfig config, const std::string& input, int repeat,
+                 const std::string& compiled) {
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
   auto proto = std::make_shared<faaslet::ProtoFaaslet>(module, std::move(config));
@@ -80,18 +71,19 @@ int run_repeated(std::shared_ptr<const engine::Module> module, faaslet::Function
       return r.return_code;
     }
   }
+  util::Stats stats = util::stats_of(std::move(warm));
   std::cerr << fmt::format(
       "wasmlet: return code {}; cold {:.0f} us (snapshot {:.0f} us){}; warm over {} calls: "
       "median {:.1f} us, p99 {:.1f} us (restore + run + reset)\n",
-      first_result.return_code, micros(cold), micros(proto->init_time()), compiled, warm.size(),
-      percentile(warm, 0.5), percentile(warm, 0.99));
+      first_result.return_code, micros(cold), micros(proto->init_time()), compiled, stats.n,
+      stats.median, stats.p99);
   return first_result.return_code;
 }
 
 int run_cmd(const RunArgs& a) {
   engine::Engine engine;
   auto bytes = util::read_file(a.wasm);
-  auto module = engine.load(bytes, host_load_options());
+  auto module = engine.load(bytes, faaslet::load_options());
 
   faaslet::FunctionConfig config;
   config.host.args.push_back(fs::path(a.wasm).filename().string());
@@ -127,6 +119,45 @@ void raise_fd_limit() {
   }
 }
 
+int compile_cmd(const std::string& file) {
+  engine::Engine engine;
+  auto bytes = util::read_file(file);
+  auto m = engine.load(bytes, faaslet::load_options());
+  std::cout << fmt::format(
+      "{}: {}\n", file,
+      m->cache_hit() ? "cached" : fmt::format("compiled in {:.2f} s", m->compile_seconds()));
+  return 0;
+}
+
+// `wasmlet cc`'s own options are parsed by CLI11; what remains are sources and clang flags.
+int cc_cmd(const CLI::App& sub, cli::GuestCcOptions cc, const std::string& stack_size) {
+  cli::add_guest_cc_args(cc, sub.remaining());
+  cc.stack_size = util::parse_bytes(stack_size);
+  return cli::guest_cc(cc);
+}
+
+CLI::App* add_run_command(CLI::App& app, RunArgs& run) {
+  auto* sub = app.add_subcommand("run", "Run a WASI command module once and print its output");
+  sub->add_option("wasm", run.wasm, "Module to run")->required()->check(CLI::ExistingFile);
+  auto* in_opt = sub->add_option("--input", run.input, "Input bytes (read by faasmGetInput)");
+  sub->add_option("--input-file", run.input_file, "Read the input from a file")
+      ->check(CLI::ExistingFile)
+      ->excludes(in_opt);
+  sub->add_option("--timeout", run.timeout, "Time limit, e.g. 10s, 500ms")->capture_default_str();
+  sub->add_option("--memory-limit", run.memory_limit, "Linear memory limit, e.g. 64MiB")
+      ->capture_default_str();
+  sub->add_option("--dir", run.root, "Directory the guest sees read-only as /")
+      ->check(CLI::ExistingDirectory);
+  sub->add_option("--scratch", run.scratch, "Directory the guest sees writable as /tmp")
+      ->check(CLI::ExistingDirectory);
+  sub->add_option("--repeat", run.repeat,
+                  "Run N times: the first call cold (snapshot + restore), the rest warm")
+      ->check(CLI::Range(1, 10000000));
+  sub->add_option("--env", run.env, "Environment variable for the guest, KEY=VALUE (repeatable)");
+  sub->add_option("args", run.guest_args, "Arguments for the guest (after --)");
+  return sub;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,27 +166,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   RunArgs run;
-  auto* run_sub = app.add_subcommand("run", "Run a WASI command module once and print its output");
-  run_sub->add_option("wasm", run.wasm, "Module to run")->required()->check(CLI::ExistingFile);
-  auto* in_opt = run_sub->add_option("--input", run.input, "Input bytes (read by faasmGetInput)");
-  run_sub->add_option("--input-file", run.input_file, "Read the input from a file")
-      ->check(CLI::ExistingFile)
-      ->excludes(in_opt);
-  run_sub->add_option("--timeout", run.timeout, "Time limit, e.g. 10s, 500ms")
-      ->capture_default_str();
-  run_sub->add_option("--memory-limit", run.memory_limit, "Linear memory limit, e.g. 64MiB")
-      ->capture_default_str();
-  run_sub->add_option("--dir", run.root, "Directory the guest sees read-only as /")
-      ->check(CLI::ExistingDirectory);
-  run_sub->add_option("--scratch", run.scratch, "Directory the guest sees writable as /tmp")
-      ->check(CLI::ExistingDirectory);
-  run_sub
-      ->add_option("--repeat", run.repeat,
-                   "Run N times: the first call cold (snapshot + restore), the rest warm")
-      ->check(CLI::Range(1, 10000000));
-  run_sub->add_option("--env", run.env,
-                      "Environment variable for the guest, KEY=VALUE (repeatable)");
-  run_sub->add_option("args", run.guest_args, "Arguments for the guest (after --)");
+  auto* run_sub = add_run_command(app, run);
 
   cli::GuestCcOptions cc;
   auto* cc_sub = app.add_subcommand("cc", "Compile C/C++ to wasm32-wasi with the Wasmlet SDK");
@@ -187,20 +198,8 @@ int main(int argc, char** argv) {
     int client_rc = cli::run_client_command(app, client, handled);
     if (handled) return client_rc;
     if (*run_sub) return run_cmd(run);
-    if (*cc_sub) {
-      cli::add_guest_cc_args(cc, cc_sub->remaining());
-      cc.stack_size = util::parse_bytes(stack_size);
-      return cli::guest_cc(cc);
-    }
-    if (*compile_sub) {
-      engine::Engine engine;
-      auto bytes = util::read_file(compile_file);
-      auto m = engine.load(bytes, host_load_options());
-      std::cout << fmt::format(
-          "{}: {}\n", compile_file,
-          m->cache_hit() ? "cached" : fmt::format("compiled in {:.2f} s", m->compile_seconds()));
-      return 0;
-    }
+    if (*cc_sub) return cc_cmd(*cc_sub, cc, stack_size);
+    if (*compile_sub) return compile_cmd(compile_file);
   } catch (const std::exception& e) {
     std::cerr << "wasmlet: error: " << e.what() << "\n";
     return 1;

@@ -231,6 +231,105 @@ void teardown(const fs::path& parent, const fs::path& dir, bool cpu_enabled_by_u
   }
 }
 
+// Why the cpu controller cannot be used in `parent`, or "" when it can.
+std::string cpu_controller_missing(const fs::path& parent, bool is_root,
+                                   const std::string& cpu_v1_hint) {
+  std::string controllers;
+  if (int err = read_control(parent / "cgroup.controllers", controllers)) {
+    return cannot("read", parent / "cgroup.controllers", err,
+                  err == ENOENT ? " (not a cgroup v2 directory)" : "");
+  }
+  if (has_word(controllers, "cpu")) return {};
+  std::string why = !cpu_v1_hint.empty() ? cpu_v1_hint
+                    : is_root
+                        ? std::string("the kernel offers none to cgroup v2")
+                        : fmt::format("{} does not delegate it", parent.parent_path().string());
+  std::string_view listed = trim(controllers);
+  return fmt::format(
+      "cgroup v2: the cpu controller is not available in {} ({}); cgroup v2 offers only: {}",
+      parent.string(), why, listed.empty() ? std::string_view("nothing") : listed);
+}
+
+// Makes `dir` (a new child of `parent`) a threaded cgroup with +cpu for its children, enabling
+// cpu in `parent` first when needed (`cpu_enabled_by_us` says so), and proves that threads can
+// move in and out. Why it failed, or "" when it worked.
+std::string make_threaded_cpu_cgroup(const fs::path& parent, const fs::path& dir,
+                                     bool& cpu_enabled_by_us) {
+  std::string subtree;
+  if (int err = read_control(parent / "cgroup.subtree_control", subtree))
+    return cannot("read", parent / "cgroup.subtree_control", err);
+  if (!has_word(subtree, "cpu")) {
+    // cpu is a threaded controller, so the kernel lets a cgroup that holds processes enable it
+    // as long as that cgroup can become a threaded domain.
+    if (int err = write_control(parent / "cgroup.subtree_control", "+cpu")) {
+      return cannot_write(
+          "+cpu", parent / "cgroup.subtree_control", err,
+          err == EBUSY ? fmt::format(" (no-internal-process rule: {} holds processes and has "
+                                     "populated domain children)",
+                                     parent.string())
+                       : "");
+    }
+    cpu_enabled_by_us = true;
+  }
+
+  if (int err = write_control(dir / "cgroup.type", "threaded")) {
+    return cannot_write("threaded", dir / "cgroup.type", err,
+                        err == EOPNOTSUPP
+                            ? fmt::format(" ({} cannot become a threaded domain: it has domain "
+                                          "controllers enabled or populated domain children)",
+                                          parent.string())
+                            : "");
+  }
+  if (int err = write_control(dir / "cgroup.subtree_control", "+cpu"))
+    return cannot_write("+cpu", dir / "cgroup.subtree_control", err);
+
+  // A round trip of the calling thread proves that migration works (it needs write access to
+  // cgroup.threads of both ends and of their common ancestor, P), so that a refusal shows up
+  // here, once, rather than in every enter().
+  const std::string tid = std::to_string(::gettid());
+  if (int err = write_control(dir / "cgroup.threads", tid))
+    return cannot(fmt::format("move thread {} into", tid), dir, err);
+  if (int err = write_control(parent / "cgroup.threads", tid))
+    return cannot(fmt::format("move thread {} back into", tid), parent, err);
+  return {};
+}
+
+// The process's cgroup from /proc/self/cgroup's "0::/..." line; nullopt when there is none.
+std::optional<std::string> own_cgroup(const std::string& text) {
+  std::optional<std::string> own;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    std::string_view line(text.data() + pos, eol - pos);
+    if (line.substr(0, 3) == "0::") own = std::string(line.substr(3));
+    pos = eol + 1;
+  }
+  if (!own || own->empty() || own->front() != '/') return std::nullopt;
+  return own;
+}
+
+// Why the cpu controller may be missing from cgroup v2: /proc/cgroups ("name hierarchy
+// num_cgroups enabled") lists it in a v1 hierarchy (not 0). "" when it does not.
+std::string cpu_v1_hint(const Mounts& mounts) {
+  std::string text, hint;
+  if (read_control("/proc/cgroups", text) != 0) return hint;
+  size_t p = 0;
+  while (p < text.size()) {
+    size_t eol = text.find('\n', p);
+    if (eol == std::string::npos) eol = text.size();
+    auto f = words(std::string_view(text).substr(p, eol - p));
+    p = eol + 1;
+    if (f.size() >= 2 && f[0] == "cpu" && f[1] != "0") {
+      hint =
+          mounts.cpu_v1.empty()
+              ? std::string("it is bound to a cgroup v1 hierarchy")
+              : fmt::format("it is bound to the cgroup v1 hierarchy mounted at {}", mounts.cpu_v1);
+    }
+  }
+  return hint;
+}
+
 }  // namespace
 
 CgroupManager::CgroupManager() : id_(next_manager_id++) {
@@ -250,16 +349,8 @@ CgroupManager::CgroupManager() : id_(next_manager_id++) {
       reason_ = cannot("read", "/proc/self/cgroup", err);
       return;
     }
-    std::optional<std::string> own;
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t eol = text.find('\n', pos);
-      if (eol == std::string::npos) eol = text.size();
-      std::string_view line(text.data() + pos, eol - pos);
-      if (line.substr(0, 3) == "0::") own = std::string(line.substr(3));
-      pos = eol + 1;
-    }
-    if (!own || own->empty() || own->front() != '/') {
+    std::optional<std::string> own = own_cgroup(text);
+    if (!own) {
       reason_ =
           "cgroup v2: /proc/self/cgroup has no \"0::/...\" line (the process is in no "
           "cgroup v2 hierarchy)";
@@ -281,31 +372,15 @@ CgroupManager::CgroupManager() : id_(next_manager_id++) {
       return;
     }
 
-    // /proc/cgroups: "name hierarchy num_cgroups enabled"; hierarchy 0 is cgroup v2.
-    std::string hint;
-    if (read_control("/proc/cgroups", text) == 0) {
-      size_t p = 0;
-      while (p < text.size()) {
-        size_t eol = text.find('\n', p);
-        if (eol == std::string::npos) eol = text.size();
-        auto f = words(std::string_view(text).substr(p, eol - p));
-        p = eol + 1;
-        if (f.size() >= 2 && f[0] == "cpu" && f[1] != "0") {
-          hint = mounts.cpu_v1.empty()
-                     ? std::string("it is bound to a cgroup v1 hierarchy")
-                     : fmt::format("it is bound to the cgroup v1 hierarchy mounted at {}",
-                                   mounts.cpu_v1);
-        }
-      }
-    }
-    setup(*mount, rel, hint);
+    setup(*mount, rel, cpu_v1_hint(mounts));
   } catch (const std::exception& e) {
     available_ = false;
     reason_ = fmt::format("cgroup v2: probing failed: {}", e.what());
   }
 }
 
-CgroupManager::CgroupManager(std::filesystem::path cgroup2_mount, std::string process_cgroup)
+CgroupManager::CgroupManager(const std::filesystem::path& cgroup2_mount,
+                             const std::string& process_cgroup)
     : id_(next_manager_id++) {
   try {
     setup(cgroup2_mount, process_cgroup, "");
@@ -331,24 +406,8 @@ void CgroupManager::setup(const fs::path& mount, const std::string& process_cgro
   while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
   const bool is_root = rel.empty();
   const fs::path parent = is_root ? mount : mount / rel;
-
-  std::string controllers;
-  if (int err = read_control(parent / "cgroup.controllers", controllers)) {
-    reason_ = cannot("read", parent / "cgroup.controllers", err,
-                     err == ENOENT ? " (not a cgroup v2 directory)" : "");
-    return;
-  }
-  if (!has_word(controllers, "cpu")) {
-    std::string why = !cpu_v1_hint.empty() ? cpu_v1_hint
-                      : is_root
-                          ? std::string("the kernel offers none to cgroup v2")
-                          : fmt::format("{} does not delegate it", parent.parent_path().string());
-    std::string_view listed = trim(controllers);
-    reason_ = fmt::format(
-        "cgroup v2: the cpu controller is not available in {} ({}); cgroup v2 offers only: {}",
-        parent.string(), why, listed.empty() ? std::string_view("nothing") : listed);
-    return;
-  }
+  reason_ = cpu_controller_missing(parent, is_root, cpu_v1_hint);
+  if (!reason_.empty()) return;
 
   const uint64_t n = id_;
   const std::string name =
@@ -359,50 +418,12 @@ void CgroupManager::setup(const fs::path& mount, const std::string& process_cgro
     reason_ = cannot("create", dir, errno);
     return;
   }
-
   bool cpu_enabled_by_us = false;
-  auto fail = [&](std::string why) {
-    reason_ = std::move(why);
+  reason_ = make_threaded_cpu_cgroup(parent, dir, cpu_enabled_by_us);
+  if (!reason_.empty()) {
     teardown(parent, dir, cpu_enabled_by_us);
-  };
-
-  std::string subtree;
-  if (int err = read_control(parent / "cgroup.subtree_control", subtree))
-    return fail(cannot("read", parent / "cgroup.subtree_control", err));
-  if (!has_word(subtree, "cpu")) {
-    // cpu is a threaded controller, so the kernel lets a cgroup that holds processes enable it
-    // as long as that cgroup can become a threaded domain.
-    if (int err = write_control(parent / "cgroup.subtree_control", "+cpu")) {
-      return fail(cannot_write(
-          "+cpu", parent / "cgroup.subtree_control", err,
-          err == EBUSY ? fmt::format(" (no-internal-process rule: {} holds processes and has "
-                                     "populated domain children)",
-                                     parent.string())
-                       : ""));
-    }
-    cpu_enabled_by_us = true;
+    return;
   }
-
-  if (int err = write_control(dir / "cgroup.type", "threaded")) {
-    return fail(cannot_write(
-        "threaded", dir / "cgroup.type", err,
-        err == EOPNOTSUPP ? fmt::format(" ({} cannot become a threaded domain: it has domain "
-                                        "controllers enabled or populated domain children)",
-                                        parent.string())
-                          : ""));
-  }
-  if (int err = write_control(dir / "cgroup.subtree_control", "+cpu"))
-    return fail(cannot_write("+cpu", dir / "cgroup.subtree_control", err));
-
-  // A round trip of the calling thread proves that migration works (it needs write access to
-  // cgroup.threads of both ends and of their common ancestor, P), so that a refusal shows up
-  // here, once, rather than in every enter().
-  const std::string tid = std::to_string(::gettid());
-  if (int err = write_control(dir / "cgroup.threads", tid))
-    return fail(cannot(fmt::format("move thread {} into", tid), dir, err));
-  if (int err = write_control(parent / "cgroup.threads", tid))
-    return fail(cannot(fmt::format("move thread {} back into", tid), parent, err));
-
   process_dir_ = parent;
   dir_ = dir;
   enabled_cpu_in_parent_ = cpu_enabled_by_us;

@@ -30,7 +30,7 @@ class CgroupManager {
   CgroupManager();
   // Uses the given cgroup2 mount and process cgroup path ("/" or "/a/b") instead of /proc; for
   // tests against a directory laid out like cgroupfs. Never throws.
-  CgroupManager(std::filesystem::path cgroup2_mount, std::string process_cgroup);
+  CgroupManager(const std::filesystem::path& cgroup2_mount, const std::string& process_cgroup);
   // Moves threads still in our cgroups back to P, removes the cgroups, and takes +cpu out of
   // P's cgroup.subtree_control if this manager put it there. No enter() may run concurrently.
   ~CgroupManager();

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "faaslet/entry_call.h"
+#include "faaslet/instance_setup.h"
 #include "host/state_binding.h"
 #include "host/wasi/wasi_state.h"
 
@@ -20,18 +21,10 @@ namespace fs = std::filesystem;
 
 Faaslet::Faaslet(std::shared_ptr<const ProtoFaaslet> proto)
     : proto_(std::move(proto)), scratch_(proto_->scratch().acquire()) {
-  const FunctionConfig& config = proto_->config();
-  host::HostConfig host_config = config.host;
-  host_config.fs.scratch_dir = scratch_;
-  host_config.max_output_bytes = config.limits.max_output_bytes;
-  host_ = std::make_unique<host::HostContext>(std::move(host_config));
-  if (config.state_tier != nullptr) {
-    host_->set_state(std::make_unique<host::StateBinding>(*config.state_tier, config.user));
-  }
-  engine::InstanceLimits limits;
-  limits.memory_pages = config.limits.memory_pages;
+  host_ = make_host_context(proto_->config(), scratch_);
   instance_ = std::make_unique<engine::Instance>(engine::BlankInstance{}, proto_->module(),
-                                                 host::host_import_contexts(*host_), limits);
+                                                 host::host_import_contexts(*host_),
+                                                 instance_limits(proto_->config()));
   host_->bind_memory(instance_->memory());
   proto_->restore_into(*instance_);
 }

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "faaslet/entry_call.h"
-#include "host/state_binding.h"
+#include "faaslet/instance_setup.h"
 
 namespace wasmlet::faaslet {
 
@@ -26,23 +26,13 @@ void ProtoFaaslet::initialise_and_capture() {
     throw Error("functions that import their memory cannot be snapshotted");
   }
   auto start = std::chrono::steady_clock::now();
-  host::HostConfig host_config = config_.host;
   // wasi-libc records the preopened directories during initialisation, so the template needs
   // a /tmp wherever Faaslets will have one: an empty directory of its own. What initialisation
   // writes there is not part of the snapshot.
   template_scratch_ = scratch_->acquire();
-  host_config.fs.scratch_dir = template_scratch_;
-  host_config.max_output_bytes = config_.limits.max_output_bytes;
-  host_ = std::make_unique<host::HostContext>(std::move(host_config));
-  if (config_.state_tier != nullptr) {
-    host_->set_state(std::make_unique<host::StateBinding>(*config_.state_tier, config_.user));
-  }
-
-  engine::InstanceLimits limits;
-  limits.memory_pages = config_.limits.memory_pages;
-  limits.start.timeout = config_.limits.timeout;
-  template_ =
-      std::make_unique<engine::Instance>(module_, host::host_import_contexts(*host_), limits);
+  host_ = make_host_context(config_, template_scratch_);
+  template_ = std::make_unique<engine::Instance>(module_, host::host_import_contexts(*host_),
+                                                 instance_limits(config_));
   host_->bind_memory(template_->memory());
   if (auto trap = initialise(*template_, config_.limits.timeout)) {
     if (!host_->error().empty() && trap->kind == engine::TrapKind::HostError) {

@@ -16,7 +16,8 @@ struct RunOnceResult : CallResult {
 
 // Traps (also during instantiation) come back in the result; Error for a module that cannot
 // run at all.
-RunOnceResult run_once(std::shared_ptr<const engine::Module> module, const FunctionConfig& config,
-                       std::string input, const Entry& entry = Entry::main());
+RunOnceResult run_once(const std::shared_ptr<const engine::Module>& module,
+                       const FunctionConfig& config, std::string input,
+                       const Entry& entry = Entry::main());
 
 }  // namespace wasmlet::faaslet

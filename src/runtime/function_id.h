@@ -12,7 +12,8 @@ struct FunctionId {
   std::string name;
 
   std::string str() const { return user + "/" + name; }
-  auto operator<=>(const FunctionId&) const = default;
+  // clang-tidy 14 sees a literal 0 in the synthesized comparison.
+  auto operator<=>(const FunctionId&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 // Throws Error("invalid user name ...") / ("invalid function name ...").

@@ -7,8 +7,8 @@
 
 #include "faaslet/cgroup.h"
 #include "faaslet/faaslet_pool.h"
+#include "faaslet/instance_setup.h"
 #include "faaslet/proto_faaslet.h"
-#include "host/host_imports.h"
 #include "runtime/call_chain.h"
 #include "runtime/faasm_environment.h"
 #include "state/redis_state.h"
@@ -18,12 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-engine::LoadOptions host_load_options() {
-  engine::LoadOptions options;
-  options.host_imports = host::host_imports();
-  return options;
-}
 
 std::unique_ptr<state::GlobalState> make_global_state(const std::string& url) {
   if (url.empty()) return std::make_unique<state::InMemoryState>();
@@ -39,10 +33,40 @@ engine::CompilerConfig compiler_config(const RuntimeConfig& config) {
   return c;
 }
 
+CallRecord failed_record(std::string kind, std::string message) {
+  CallRecord record;
+  record.status = CallStatus::Failed;
+  record.return_code = 1;
+  record.error_kind = std::move(kind);
+  record.error_message = std::move(message);
+  return record;
+}
+
+// The record of a call that ran: its outputs, and what stopped it when it did not succeed.
+CallRecord record_of(faaslet::CallResult r, const CallNode& node) {
+  CallRecord record;
+  record.return_code = r.return_code;
+  record.output = std::move(r.output);
+  record.stdout_text = std::move(r.stdout_text);
+  record.stderr_text = std::move(r.stderr_text);
+  record.status = r.ok() ? CallStatus::Succeeded : CallStatus::Failed;
+  if (r.trap) {
+    record.error_kind = std::string(engine::trap_kind_id(r.trap->kind));
+    record.error_message = r.trap->describe();
+    if (r.trap->kind == engine::TrapKind::Cancelled) {
+      record.error_message += ": " + node.cancel_reason();
+    }
+  } else if (!r.error.empty()) {
+    record.error_kind = "exception";
+    record.error_message = std::move(r.error);
+  }
+  return record;
+}
+
 }  // namespace
 
 // A function's loaded module and, from its first call on, its Proto-Faaslet and pool.
-struct Runtime::FunctionEntry {
+struct Runtime::LoadedFunction {
   FunctionInfo info;
   std::filesystem::path package_dir;  // Python functions
   std::shared_ptr<const engine::Module> module;
@@ -64,7 +88,7 @@ struct Runtime::FunctionEntry {
 Runtime::Runtime(RuntimeConfig config)
     : config_(std::move(config)),
       engine_(compiler_config(config_)),
-      store_(config_.data_dir, engine_, host_load_options()),
+      store_(config_.data_dir, engine_, faaslet::load_options()),
       python_(config_.python_home),
       state_(make_global_state(config_.state_url)),
       state_tier_(std::make_unique<state::StateTier>(*state_)),
@@ -102,7 +126,7 @@ FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned
   FunctionInfo info = store_.put_wasm(id, wasm, std::move(stop));
   if (info.compile_seconds > 0) metrics_.record_compile(info.compile_seconds);
   util::MutexLock lock(functions_mutex_);
-  entries_.erase(id);  // calls already running keep the old entry until they finish
+  loaded_.erase(id);  // calls already running keep the old one until they finish
   return info;
 }
 
@@ -118,13 +142,13 @@ FunctionInfo Runtime::upload_python(const FunctionId& id, std::string_view body,
   } catch (const PackageError& e) {
     throw UploadError(e.what());
   }
-  std::shared_ptr<FunctionEntry> entry;
+  std::shared_ptr<LoadedFunction> fn;
   try {
-    entry = make_entry(staged.info);
-    auto pool = make_pool(*entry);  // imports the module: the upload's real check
-    util::MutexLock lock(entry->mutex);
-    entry->pool = std::move(pool);
-    entry->warm = true;
+    fn = load_function(staged.info);
+    auto pool = make_pool(*fn);  // imports the module: the upload's real check
+    util::MutexLock lock(fn->mutex);
+    fn->pool = std::move(pool);
+    fn->warm = true;
   } catch (const faaslet::GuestInitError& e) {
     store_.discard(staged);
     throw UploadError(e.what());
@@ -137,7 +161,7 @@ FunctionInfo Runtime::upload_python(const FunctionId& id, std::string_view body,
   }
   FunctionInfo info = store_.commit_python(staged);
   util::MutexLock lock(functions_mutex_);
-  entries_[id] = std::move(entry);  // the first call finds its Proto-Faaslet ready
+  loaded_[id] = std::move(fn);  // the first call finds its Proto-Faaslet ready
   return info;
 }
 
@@ -148,7 +172,7 @@ std::optional<FunctionInfo> Runtime::function(const FunctionId& id) const { retu
 bool Runtime::remove_function(const FunctionId& id) {
   bool removed = store_.remove(id);
   util::MutexLock lock(functions_mutex_);
-  entries_.erase(id);
+  loaded_.erase(id);
   return removed;
 }
 
@@ -174,12 +198,8 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
       queue_.push({id, std::move(invocation), std::move(done), Clock::now()});
     } catch (const QueueFull& e) {
       metrics_.record_rejected();
-      CallRecord record;
+      CallRecord record = failed_record("queue_full", e.what());
       record.function = std::move(function);
-      record.status = CallStatus::Failed;
-      record.return_code = 1;
-      record.error_kind = "queue_full";
-      record.error_message = e.what();
       results_.finish(id, std::move(record));
       throw;
     }
@@ -192,15 +212,15 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
 
 std::optional<uint64_t> Runtime::try_run_inline(Invocation& invocation, Completion& done) {
   if (config_.max_inline_calls == 0 || invocation.node != nullptr) return std::nullopt;
-  std::shared_ptr<FunctionEntry> entry;
+  std::shared_ptr<LoadedFunction> fn;
   {
     util::MutexLock lock(functions_mutex_);
-    auto it = entries_.find(invocation.function);
-    if (it == entries_.end()) return std::nullopt;
-    entry = it->second;
+    auto it = loaded_.find(invocation.function);
+    if (it == loaded_.end()) return std::nullopt;
+    fn = it->second;
   }
-  if (!entry->warm.load(std::memory_order_acquire) ||
-      entry->short_streak.load(std::memory_order_relaxed) < kInlineStreak) {
+  if (!fn->warm.load(std::memory_order_acquire) ||
+      fn->short_streak.load(std::memory_order_relaxed) < kInlineStreak) {
     return std::nullopt;
   }
   // No lock: I/O threads come through here for every call. Queued work would be overtaken (a
@@ -238,7 +258,7 @@ bool Runtime::cancel(uint64_t id, const std::string& reason) {
   return true;
 }
 
-std::optional<CallRecord> Runtime::call(uint64_t id) const { return results_.get(id); }
+std::optional<CallRecord> Runtime::call_record(uint64_t id) const { return results_.get(id); }
 
 MetricsSnapshot Runtime::metrics() const {
   MetricsSnapshot s = metrics_.snapshot();
@@ -247,18 +267,18 @@ MetricsSnapshot Runtime::metrics() const {
     s.queue_depth = queue_.size();
     s.running = running_ + inline_running_.load();
   }
-  std::vector<std::shared_ptr<FunctionEntry>> entries;
+  std::vector<std::shared_ptr<LoadedFunction>> functions;
   {
     util::MutexLock lock(functions_mutex_);
-    entries.reserve(entries_.size());
-    for (const auto& [id, entry] : entries_) entries.push_back(entry);
+    functions.reserve(loaded_.size());
+    for (const auto& [id, fn] : loaded_) functions.push_back(fn);
   }
-  // Entry mutexes are only ever held for moments: this never waits on a build or a call.
-  for (const auto& entry : entries) {
+  // Their mutexes are only ever held for moments: this never waits on a build or a call.
+  for (const auto& fn : functions) {
     std::shared_ptr<faaslet::FaasletPool> pool;
     {
-      util::MutexLock entry_lock(entry->mutex);
-      pool = entry->pool;
+      util::MutexLock fn_lock(fn->mutex);
+      pool = fn->pool;
     }
     if (pool) s.live_faaslets += pool->idle();
   }
@@ -404,11 +424,7 @@ void Runtime::drop_cancelled() {
 }
 
 void Runtime::fail_unrun(QueuedCall& call, std::string kind, std::string message) {
-  CallRecord record;
-  record.status = CallStatus::Failed;
-  record.return_code = 1;
-  record.error_kind = std::move(kind);
-  record.error_message = std::move(message);
+  CallRecord record = failed_record(std::move(kind), std::move(message));
   record.queue_time = Clock::now() - call.queued_at;
   complete(call, std::move(record));
 }
@@ -438,10 +454,10 @@ void Runtime::complete(QueuedCall& call, CallRecord record) {
   done(std::move(record));
 }
 
-std::shared_ptr<Runtime::FunctionEntry> Runtime::entry_for(const FunctionId& id) {
+std::shared_ptr<Runtime::LoadedFunction> Runtime::loaded_function(const FunctionId& id) {
   {
     util::MutexLock lock(functions_mutex_);
-    if (auto it = entries_.find(id); it != entries_.end()) {
+    if (auto it = loaded_.find(id); it != loaded_.end()) {
       it->second->last_use = ++use_clock_;
       return it->second;
     }
@@ -449,84 +465,84 @@ std::shared_ptr<Runtime::FunctionEntry> Runtime::entry_for(const FunctionId& id)
   auto info = store_.get(id);
   if (!info) throw UnknownFunction(id);
   // Loading reads the module and dlopens its cached build: outside the lock.
-  auto entry = make_entry(*info);
+  auto fn = load_function(*info);
   util::MutexLock lock(functions_mutex_);
-  auto [it, inserted] = entries_.emplace(id, entry);
+  auto [it, inserted] = loaded_.emplace(id, fn);
   it->second->last_use = ++use_clock_;
-  if (inserted) evict_entries_locked(id.user);
+  if (inserted) evict_functions_locked(id.user);
   return it->second;
 }
 
-void Runtime::evict_entries_locked(const std::string& tenant) {
-  // The least recently called go first; calls running on an evicted entry keep it until they
+void Runtime::evict_functions_locked(const std::string& tenant) {
+  // The least recently called go first; calls running on an evicted function keep it until they
   // finish. Linear scans, but only when a function is loaded.
   size_t own = 0;
-  for (const auto& [id, entry] : entries_) own += id.user == tenant ? 1 : 0;
+  for (const auto& [id, fn] : loaded_) own += id.user == tenant ? 1 : 0;
   for (; own > config_.max_live_functions_per_tenant; --own) evict_lru_locked(&tenant);
-  while (entries_.size() > config_.max_live_functions) evict_lru_locked(nullptr);
+  while (loaded_.size() > config_.max_live_functions) evict_lru_locked(nullptr);
 }
 
 void Runtime::evict_lru_locked(const std::string* tenant) {
-  auto victim = entries_.end();
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+  auto victim = loaded_.end();
+  for (auto it = loaded_.begin(); it != loaded_.end(); ++it) {
     if (tenant != nullptr && it->first.user != *tenant) continue;
-    if (victim == entries_.end() || it->second->last_use < victim->second->last_use) victim = it;
+    if (victim == loaded_.end() || it->second->last_use < victim->second->last_use) victim = it;
   }
-  entries_.erase(victim);
+  loaded_.erase(victim);
 }
 
-std::shared_ptr<faaslet::FaasletPool> Runtime::pool_for(FunctionEntry& entry) {
-  util::UniqueLock lock(entry.mutex);
-  if (entry.pool) return entry.pool;
-  if (entry.building) {
+std::shared_ptr<faaslet::FaasletPool> Runtime::pool_for(LoadedFunction& fn) {
+  util::UniqueLock lock(fn.mutex);
+  if (fn.pool) return fn.pool;
+  if (fn.building) {
     // Another call builds it. Waiting must not keep an executor from other functions.
-    uint64_t attempt = entry.builds;
+    uint64_t attempt = fn.builds;
     lock.unlock();
     release_slot();
     lock.lock();
-    while (entry.builds == attempt) entry.built.wait(lock);
-    auto pool = entry.pool;
-    auto failure = entry.build_failure;
+    while (fn.builds == attempt) fn.built.wait(lock);
+    auto pool = fn.pool;
+    auto failure = fn.build_failure;
     lock.unlock();
     acquire_slot();
     if (pool) return pool;
     std::rethrow_exception(failure);
   }
-  entry.building = true;
+  fn.building = true;
   lock.unlock();
   std::shared_ptr<faaslet::FaasletPool> pool;
   std::exception_ptr failure;
   try {
-    pool = make_pool(entry);
+    pool = make_pool(fn);
   } catch (...) {
     failure = std::current_exception();
   }
   lock.lock();
-  entry.building = false;
-  ++entry.builds;
-  entry.pool = pool;
-  entry.build_failure = failure;
-  entry.warm = pool != nullptr;
+  fn.building = false;
+  ++fn.builds;
+  fn.pool = pool;
+  fn.build_failure = failure;
+  fn.warm = pool != nullptr;
   lock.unlock();
-  entry.built.notify_all();
+  fn.built.notify_all();
   if (failure) std::rethrow_exception(failure);
   return pool;
 }
 
-std::shared_ptr<Runtime::FunctionEntry> Runtime::make_entry(const FunctionInfo& info) {
-  auto entry = std::make_shared<FunctionEntry>();
-  entry->info = info;
+std::shared_ptr<Runtime::LoadedFunction> Runtime::load_function(const FunctionInfo& info) {
+  auto fn = std::make_shared<LoadedFunction>();
+  fn->info = info;
   if (info.kind == FunctionKind::Python) {
-    entry->package_dir = store_.package_dir(info);
-    entry->module = python_.module(host_load_options());
+    fn->package_dir = store_.package_dir(info);
+    fn->module = python_.module(faaslet::load_options());
   } else {
-    entry->module = store_.load(info.id);
+    fn->module = store_.load(info.id);
   }
-  return entry;
+  return fn;
 }
 
-std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const FunctionEntry& entry) {
-  const FunctionId& id = entry.info.id;
+std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const LoadedFunction& fn) {
+  const FunctionId& id = fn.info.id;
   faaslet::FunctionConfig fc;
   fc.host.args = {id.name};
   // C/C++ functions see Faasm's surroundings; Python ones get the interpreter's own.
@@ -538,8 +554,8 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const FunctionEntry& en
   fc.scratch_parent = config_.data_dir / "scratch";
   fc.state_tier = state_tier_.get();
   fc.user = id.user;
-  if (entry.info.kind == FunctionKind::Python) python_.configure(fc, entry.info, entry.package_dir);
-  auto proto = std::make_shared<faaslet::ProtoFaaslet>(entry.module, std::move(fc));
+  if (fn.info.kind == FunctionKind::Python) python_.configure(fc, fn.info, fn.package_dir);
+  auto proto = std::make_shared<faaslet::ProtoFaaslet>(fn.module, std::move(fc));
   metrics_.record_snapshot();
   return std::make_shared<faaslet::FaasletPool>(
       std::move(proto), config_.max_idle_faaslets,
@@ -547,17 +563,17 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const FunctionEntry& en
 }
 
 // The entry a call runs: Python functions run every call through the interpreter's call export.
-faaslet::Entry Runtime::resolve_entry(const FunctionEntry& entry, const faaslet::Entry& asked) {
-  bool python = entry.info.kind == FunctionKind::Python;
+faaslet::Entry Runtime::resolve_entry(const LoadedFunction& fn, const faaslet::Entry& asked) {
+  bool python = fn.info.kind == FunctionKind::Python;
   switch (asked.kind) {
     case faaslet::Entry::Kind::Main:
       return python ? faaslet::Entry::python() : asked;
     case faaslet::Entry::Kind::Python:
-      if (!python) throw Error(entry.info.id.str() + " is not a Python function");
+      if (!python) throw Error(fn.info.id.str() + " is not a Python function");
       return asked;
     case faaslet::Entry::Kind::Export:
     case faaslet::Entry::Kind::TableIndex:
-      if (python) throw Error(entry.info.id.str() + " is a Python function: chain it by name");
+      if (python) throw Error(fn.info.id.str() + " is a Python function: chain it by name");
       return asked;
   }
   return asked;
@@ -580,79 +596,58 @@ void Runtime::run_call(QueuedCall& call) {
   complete(call, std::move(record));
 }
 
+faaslet::CallResult Runtime::run_in_pool(QueuedCall& call) {
+  CallNode& node = *call.invocation.node;
+  if (!store_.contains(call.invocation.function)) throw UnknownFunction(call.invocation.function);
+  auto fn = loaded_function(call.invocation.function);
+  faaslet::Entry call_entry = resolve_entry(*fn, call.invocation.entry);
+  std::shared_ptr<faaslet::FaasletPool> pool = pool_for(*fn);
+  CallChain chain(*this, call.invocation.function, call.invocation.node);
+  faaslet::CallOptions options;
+  options.chain = &chain;
+  options.call_id = call.id;
+  options.cancel = &node.cancel_flag();
+  options.tenant_placement = !call.inline_call;
+  if (auto deadline = node.deadline()) {
+    options.timeout = std::max(std::chrono::nanoseconds(1), *deadline - Clock::now());
+  }
+  faaslet::CallResult r;
+  {
+    CallNode::Running running(node);
+    r = pool->call(std::move(call.invocation.input), call_entry, options);
+  }
+  if (r.fresh) metrics_.record_restore();
+  if (!r.trap) metrics_.record_restore();  // the reset after the call is a restore too
+  // Only a run of short calls lets the function run inline (try_run_inline).
+  if (r.run_time < config_.inline_call_limit && !r.trap) {
+    if (fn->short_streak.load(std::memory_order_relaxed) < kInlineStreak) {
+      fn->short_streak.fetch_add(1, std::memory_order_relaxed);
+    }
+  } else {
+    fn->short_streak.store(0, std::memory_order_relaxed);
+  }
+  return r;
+}
+
 CallRecord Runtime::execute(QueuedCall& call) {
   auto started = Clock::now();
   CallNode& node = *call.invocation.node;
   if (node.depth() == 0) node.start_clock();
   CallRecord record;
-  record.queue_time = started - call.queued_at;
   try {
-    if (!store_.contains(call.invocation.function)) {
-      throw UnknownFunction(call.invocation.function);
-    }
-    auto entry = entry_for(call.invocation.function);
-    faaslet::Entry call_entry = resolve_entry(*entry, call.invocation.entry);
-    std::shared_ptr<faaslet::FaasletPool> pool = pool_for(*entry);
-    CallChain chain(*this, call.invocation.function, call.invocation.node);
-    faaslet::CallOptions options;
-    options.chain = &chain;
-    options.call_id = call.id;
-    options.cancel = &node.cancel_flag();
-    options.tenant_placement = !call.inline_call;
-    if (auto deadline = node.deadline()) {
-      options.timeout = std::max(std::chrono::nanoseconds(1), *deadline - Clock::now());
-    }
-    faaslet::CallResult r;
-    {
-      CallNode::Running running(node);
-      r = pool->call(std::move(call.invocation.input), call_entry, options);
-    }
-    if (r.fresh) metrics_.record_restore();
-    if (!r.trap) metrics_.record_restore();  // the reset after the call is a restore too
-    if (r.run_time < config_.inline_call_limit && !r.trap) {
-      if (entry->short_streak.load(std::memory_order_relaxed) < kInlineStreak) {
-        entry->short_streak.fetch_add(1, std::memory_order_relaxed);
-      }
-    } else {
-      entry->short_streak.store(0, std::memory_order_relaxed);
-    }
-    record.return_code = r.return_code;
-    record.output = std::move(r.output);
-    record.stdout_text = std::move(r.stdout_text);
-    record.stderr_text = std::move(r.stderr_text);
-    record.status = r.ok() ? CallStatus::Succeeded : CallStatus::Failed;
-    if (r.trap) {
-      record.error_kind = std::string(engine::trap_kind_id(r.trap->kind));
-      record.error_message = r.trap->describe();
-      if (r.trap->kind == engine::TrapKind::Cancelled) {
-        record.error_message += ": " + node.cancel_reason();
-      }
-    } else if (!r.error.empty()) {
-      record.error_kind = "exception";
-      record.error_message = std::move(r.error);
-    }
+    record = record_of(run_in_pool(call), node);
   } catch (const UnknownFunction& e) {
     // Deleted after the call was accepted and before it ran.
-    record.status = CallStatus::Failed;
-    record.return_code = 1;
-    record.error_kind = "unknown_function";
-    record.error_message = e.what();
+    record = failed_record("unknown_function", e.what());
   } catch (const faaslet::GuestInitError& e) {
-    record.status = CallStatus::Failed;
-    record.return_code = 1;
-    record.error_kind = "exception";
-    record.error_message = std::string("initialisation failed: ") + e.what();
+    record = failed_record("exception", std::string("initialisation failed: ") + e.what());
   } catch (const engine::TrapError& e) {
-    record.status = CallStatus::Failed;
-    record.return_code = 1;
-    record.error_kind = std::string(engine::trap_kind_id(e.trap().kind));
-    record.error_message = std::string("initialisation failed: ") + e.what();
+    record = failed_record(std::string(engine::trap_kind_id(e.trap().kind)),
+                           std::string("initialisation failed: ") + e.what());
   } catch (const std::exception& e) {
-    record.status = CallStatus::Failed;
-    record.return_code = 1;
-    record.error_kind = "error";
-    record.error_message = e.what();
+    record = failed_record("error", e.what());
   }
+  record.queue_time = started - call.queued_at;
   record.run_time = Clock::now() - started;
   return record;
 }

@@ -130,7 +130,7 @@ class Runtime {
   // queued it does not run, if running it is interrupted. False for an unknown call.
   bool cancel(uint64_t id, const std::string& reason);
   // The call's record while it is queued, running, or kept after it finished.
-  std::optional<CallRecord> call(uint64_t id) const;
+  std::optional<CallRecord> call_record(uint64_t id) const;
 
   // The global tier for clients (HTTP `/s`): writes also update this host's local segments.
   state::GlobalState& state() { return *state_view_; }
@@ -142,7 +142,7 @@ class Runtime {
   void shutdown();
 
  private:
-  struct FunctionEntry;
+  struct LoadedFunction;
   friend class CallChain;
 
   void executor_loop();
@@ -156,22 +156,25 @@ class Runtime {
   // An awaiting caller uses it to skip two thread hand-offs.
   bool run_queued_here(uint64_t id);
   void run_call(QueuedCall& call);
+  // Runs the call and records its outcome, whatever it is.
   CallRecord execute(QueuedCall& call);
+  // The call through its function's pool: loads the function and builds the pool if needed.
+  faaslet::CallResult run_in_pool(QueuedCall& call);
   // Fails the queued calls of cancelled trees without running them.
   void drop_cancelled();
   void fail_unrun(QueuedCall& call, std::string kind, std::string message);
   // Records the finished call (metrics, kept record) and tells its caller.
   void complete(QueuedCall& call, CallRecord record);
-  std::shared_ptr<FunctionEntry> entry_for(const FunctionId& id);
-  std::shared_ptr<FunctionEntry> make_entry(const FunctionInfo& info);
-  void evict_entries_locked(const std::string& tenant) REQUIRES(functions_mutex_);
-  // The least recently used entry (of `tenant`, when not null).
+  std::shared_ptr<LoadedFunction> loaded_function(const FunctionId& id);
+  std::shared_ptr<LoadedFunction> load_function(const FunctionInfo& info);
+  void evict_functions_locked(const std::string& tenant) REQUIRES(functions_mutex_);
+  // The least recently used function (of `tenant`, when not null).
   void evict_lru_locked(const std::string* tenant) REQUIRES(functions_mutex_);
-  // The entry's pool, built by the first caller; others wait for it without their slot.
-  std::shared_ptr<faaslet::FaasletPool> pool_for(FunctionEntry& entry);
-  // The entry's Proto-Faaslet and pool.
-  std::shared_ptr<faaslet::FaasletPool> make_pool(const FunctionEntry& entry);
-  static faaslet::Entry resolve_entry(const FunctionEntry& entry, const faaslet::Entry& asked);
+  // The function's pool, built by the first caller; others wait for it without their slot.
+  std::shared_ptr<faaslet::FaasletPool> pool_for(LoadedFunction& fn);
+  // The function's Proto-Faaslet and pool.
+  std::shared_ptr<faaslet::FaasletPool> make_pool(const LoadedFunction& fn);
+  static faaslet::Entry resolve_entry(const LoadedFunction& fn, const faaslet::Entry& asked);
 
   RuntimeConfig config_;
   engine::Engine engine_;
@@ -185,8 +188,8 @@ class Runtime {
   ResultStore results_;
 
   mutable util::Mutex functions_mutex_;
-  std::map<FunctionId, std::shared_ptr<FunctionEntry>> entries_ GUARDED_BY(functions_mutex_);
-  uint64_t use_clock_ GUARDED_BY(functions_mutex_) = 0;  // orders entries by last use
+  std::map<FunctionId, std::shared_ptr<LoadedFunction>> loaded_ GUARDED_BY(functions_mutex_);
+  uint64_t use_clock_ GUARDED_BY(functions_mutex_) = 0;  // orders loaded functions by last use
 
   mutable util::Mutex queue_mutex_;
   util::CondVar work_cv_;  // executors waiting for a job (and a slot)

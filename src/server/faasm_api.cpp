@@ -50,7 +50,7 @@ std::string faasm_status(const runtime::CallRecord& record, bool capture_stdout)
 }
 
 void status_query(const ApiContext& ctx, uint64_t id, const Respond& respond) {
-  auto record = ctx.runtime.call(id);
+  auto record = ctx.runtime.call_record(id);
   Reply reply = record
                     ? text_reply(status::ok, faasm_status(*record, ctx.capture_stdout))
                     // "FAILED" so that a client polling for a final answer stops.
@@ -104,9 +104,8 @@ std::string file_path_header(const Request& request) {
   return std::string(it->value());
 }
 
-}  // namespace
-
-void add_faasm_routes(Router& router, const ApiContext& ctx) {
+// PUT /f/U/F (a wasm module) and /p/U/F (Python source or package).
+void add_upload_routes(Router& router, const ApiContext& ctx) {
   router.add(http::verb::put, "/f/{}/{}", kStyle,
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
@@ -127,7 +126,10 @@ void add_faasm_routes(Router& router, const ApiContext& ctx) {
                                  return text_reply(status::ok, "Python function upload complete");
                                });
              });
+}
 
+// GET and PUT /s/U/K: a state value in the global tier.
+void add_state_routes(Router& router, const ApiContext& ctx) {
   router.add(http::verb::get, "/s/{}/{}", kStyle,
              [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
                check_state_key(m.params[0], m.params[1]);
@@ -150,7 +152,10 @@ void add_faasm_routes(Router& router, const ApiContext& ctx) {
                                 return text_reply(status::ok, "State upload complete");
                               });
              });
+}
 
+// PUT and GET /file with a FilePath header: the shared files functions read.
+void add_file_routes(Router& router, const ApiContext& ctx) {
   router.add(http::verb::put, "/file", kStyle,
              [ctx](Request&& request, RouteMatch&&, const Respond& respond) {
                auto shared = ctx.runtime.store().shared_dir();
@@ -173,7 +178,14 @@ void add_faasm_routes(Router& router, const ApiContext& ctx) {
                  return binary_reply(status::ok, std::move(*bytes));
                });
              });
+}
 
+}  // namespace
+
+void add_faasm_routes(Router& router, const ApiContext& ctx) {
+  add_upload_routes(router, ctx);
+  add_state_routes(router, ctx);
+  add_file_routes(router, ctx);
   router.add(http::verb::get, "/ping", kStyle, [](Request&&, RouteMatch&&, const Respond& respond) {
     respond(text_reply(status::ok, "PONG"));
   });

@@ -23,7 +23,7 @@ uint64_t submit(runtime::Runtime& runtime, runtime::Invocation invocation,
 }  // namespace
 
 void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby, runtime::Invocation invocation,
-                 Respond respond, RenderCall render, std::stop_token abandoned) {
+                 Respond respond, RenderCall render, const std::stop_token& abandoned) {
   runtime::Completion reply = [respond = std::move(respond),
                                render = std::move(render)](runtime::CallRecord record) {
     // Runs on the thread that ran the call: nothing may escape from here.

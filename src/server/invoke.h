@@ -20,7 +20,7 @@ using RenderCall = std::function<Reply(runtime::CallRecord&&)>;
 // HttpError 503 when it is shutting down. A stop request on `abandoned` (the client hung up)
 // cancels a queued call and everything it chained.
 void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby, runtime::Invocation invocation,
-                 Respond respond, RenderCall render, std::stop_token abandoned = {});
+                 Respond respond, RenderCall render, const std::stop_token& abandoned = {});
 
 // Queues the call and returns its id; throws as invoke_sync.
 uint64_t invoke_async(runtime::Runtime& runtime, runtime::Invocation invocation);

@@ -129,7 +129,7 @@ void add_call_routes(Router& router, const ApiContext& ctx) {
                  throw HttpError(status::bad_request, "bad_call_id",
                                  fmt::format("'{}' is not a call id", m.params[0]));
                }
-               auto record = ctx.runtime.call(*id);
+               auto record = ctx.runtime.call_record(*id);
                Reply reply =
                    record
                        ? json_reply(status::ok, call_record_json(*record))

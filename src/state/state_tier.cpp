@@ -246,7 +246,7 @@ size_t StateTier::bytes_used(const std::string& user) const {
   return it == budgets_.end() ? 0 : it->second->used();
 }
 
-void StateTier::put(const std::string& user, const std::string& key, std::string value,
+void StateTier::put(const std::string& user, const std::string& key, const std::string& value,
                     bool create_local) {
   // Room in the local tier first: a write past the user's budget fails before it reaches the
   // global tier, so the two tiers never disagree over it.

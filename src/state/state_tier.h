@@ -139,7 +139,7 @@ class StateTier {
   // Writes that reach both tiers: the global tier first, so a write the global tier refused
   // never shows locally; then the local segment, if there is one (or, with `create_local`,
   // a new one), so functions on this host read what was written.
-  void put(const std::string& user, const std::string& key, std::string value,
+  void put(const std::string& user, const std::string& key, const std::string& value,
            bool create_local = true);
   void put_range(const std::string& user, const std::string& key, size_t offset,
                  std::string_view data);
@@ -188,7 +188,7 @@ class WriteThroughState final : public GlobalState {
     return global_.get(user, key);
   }
   void put(const std::string& user, const std::string& key, std::string value) override {
-    tier_.put(user, key, std::move(value), /*create_local=*/false);
+    tier_.put(user, key, value, /*create_local=*/false);
   }
   size_t size(const std::string& user, const std::string& key) override {
     return global_.size(user, key);

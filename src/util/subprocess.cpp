@@ -144,6 +144,94 @@ int poll_timeout(Clock::time_point deadline) {
   return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
 }
 
+void add_rlimits(ChildSetup& setup, const ProcessLimits& limits) {
+  auto add = [&](int resource, uint64_t soft, uint64_t hard) {
+    setup.limits[setup.limit_count++] = {resource, rlimit{soft, hard}};
+  };
+  auto cpu = static_cast<uint64_t>(limits.cpu_time.count());
+  if (cpu > 0) add(RLIMIT_CPU, cpu, cpu + 1);
+  if (limits.address_space > 0) add(RLIMIT_AS, limits.address_space, limits.address_space);
+  if (limits.file_size > 0) add(RLIMIT_FSIZE, limits.file_size, limits.file_size);
+  add(RLIMIT_CORE, 0, 0);  // a program we kill leaves no core file behind
+}
+
+// Throws SpawnError when the child reported through the error pipe that its set-up or exec
+// failed (nothing ran); returns once exec succeeded, which closed the pipe.
+void check_exec(int error_read, Child& child, const std::string& program) {
+  int report[2] = {0, 0};
+  ssize_t got;
+  while ((got = read(error_read, report, sizeof report)) < 0 && errno == EINTR) {
+  }
+  if (got != static_cast<ssize_t>(sizeof report)) return;
+  child.reap();
+  const char* step = report[0] >= 0 && report[0] <= kExec ? kStepNames[report[0]] : "set-up";
+  throw SpawnError(fmt::format("cannot run {}: {}: {}", program, step, std::strerror(report[1])));
+}
+
+// The child's combined stdout and stderr, kept up to the limit and counted beyond it.
+class OutputReader {
+ public:
+  OutputReader(UniqueFd fd, size_t limit, ProcessResult& result)
+      : fd_(std::move(fd)), limit_(limit), result_(result) {}
+
+  bool open() const { return static_cast<bool>(fd_); }
+  int fd() const { return fd_ ? fd_.get() : -1; }
+  void close() { fd_.reset(); }
+  // Reads what arrives within the timeout. False at the end of the output, on an error, or
+  // when nothing came.
+  bool drain(int timeout_ms) {
+    pollfd p{fd_.get(), POLLIN, 0};
+    int ready = poll(&p, 1, timeout_ms);
+    if (ready <= 0) return ready < 0 && errno == EINTR;
+    ssize_t n = read(fd_.get(), buf_.data(), buf_.size());
+    if (n < 0) return errno == EINTR || errno == EAGAIN;
+    if (n == 0) return false;
+    size_t keep = std::min(static_cast<size_t>(n), limit_ - result_.output.size());
+    result_.output.append(buf_.data(), keep);
+    result_.output_dropped += static_cast<size_t>(n) - keep;
+    return true;
+  }
+
+ private:
+  UniqueFd fd_;
+  size_t limit_;
+  ProcessResult& result_;
+  std::array<char, 16384> buf_{};
+};
+
+// Waits until the child exits, a stop is requested or the deadline passes, reading its output
+// meanwhile; says which in `result`.
+void wait_for_child(int child_fd, int stop_fd, OutputReader& output, Clock::time_point deadline,
+                    ProcessResult& result) {
+  for (;;) {
+    std::array<pollfd, 3> fds = {pollfd{child_fd, POLLIN, 0}, pollfd{stop_fd, POLLIN, 0},
+                                 pollfd{output.fd(), POLLIN, 0}};
+    if (poll(fds.data(), fds.size(), poll_timeout(deadline)) < 0 && errno != EINTR) {
+      throw Error(fmt::format("poll: {}", std::strerror(errno)));
+    }
+    if (fds[0].revents != 0) return;  // the child exited
+    if (fds[1].revents != 0) {
+      result.stopped = true;
+      return;
+    }
+    if (Clock::now() >= deadline) {
+      result.timed_out = true;
+      return;
+    }
+    if (fds[2].revents != 0 && !output.drain(0)) output.close();
+  }
+}
+
+void set_exit(ProcessResult& result, int status, const rusage& usage) {
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+  result.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 }  // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessLimits& limits) {
@@ -155,14 +243,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessLim
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   ChildSetup setup{path.c_str(), args.data(), getpid(), -1, -1, -1, {}, 0};
-  auto add_limit = [&](int resource, uint64_t soft, uint64_t hard) {
-    setup.limits[setup.limit_count++] = {resource, rlimit{soft, hard}};
-  };
-  auto cpu = static_cast<uint64_t>(limits.cpu_time.count());
-  if (cpu > 0) add_limit(RLIMIT_CPU, cpu, cpu + 1);
-  if (limits.address_space > 0) add_limit(RLIMIT_AS, limits.address_space, limits.address_space);
-  if (limits.file_size > 0) add_limit(RLIMIT_FSIZE, limits.file_size, limits.file_size);
-  add_limit(RLIMIT_CORE, 0, 0);  // a program we kill leaves no core file behind
+  add_rlimits(setup, limits);
 
   UniqueFd null_fd = open_or_throw("/dev/null", O_RDONLY);
   auto [out_read, out_write] = make_pipe();
@@ -183,16 +264,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessLim
   out_write.reset();
   error_write.reset();
   null_fd.reset();
-
-  int report[2] = {0, 0};
-  ssize_t got;
-  while ((got = read(error_read.get(), report, sizeof report)) < 0 && errno == EINTR) {
-  }
-  if (got == static_cast<ssize_t>(sizeof report)) {  // set-up or exec failed: nothing ran
-    child.reap();
-    const char* step = report[0] >= 0 && report[0] <= kExec ? kStepNames[report[0]] : "set-up";
-    throw SpawnError(fmt::format("cannot run {}: {}: {}", argv[0], step, std::strerror(report[1])));
-  }
+  check_exec(error_read.get(), child, argv[0]);
 
   // A descriptor that polls readable when the child exits (glibc 2.36's pidfd_open wrapper is
   // not declared extern "C").
@@ -202,54 +274,17 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessLim
       limits.stop, [fd = stop_fd.get()] { [[maybe_unused]] int rc = eventfd_write(fd, 1); });
 
   ProcessResult result;
-  std::array<char, 16384> buf{};
-  auto drain = [&](int timeout_ms) {  // false at EOF
-    pollfd p{out_read.get(), POLLIN, 0};
-    int ready = poll(&p, 1, timeout_ms);
-    if (ready <= 0) return ready < 0 && errno == EINTR;
-    ssize_t n = read(out_read.get(), buf.data(), buf.size());
-    if (n < 0) return errno == EINTR || errno == EAGAIN;
-    if (n == 0) return false;
-    size_t keep = std::min(static_cast<size_t>(n), limits.output_bytes - result.output.size());
-    result.output.append(buf.data(), keep);
-    result.output_dropped += static_cast<size_t>(n) - keep;
-    return true;
-  };
-
-  for (;;) {
-    std::array<pollfd, 3> fds = {pollfd{child_fd.get(), POLLIN, 0},
-                                 pollfd{stop_fd.get(), POLLIN, 0},
-                                 pollfd{out_read ? out_read.get() : -1, POLLIN, 0}};
-    if (poll(fds.data(), fds.size(), poll_timeout(limits.deadline)) < 0 && errno != EINTR) {
-      throw Error(fmt::format("poll: {}", std::strerror(errno)));
-    }
-    if (fds[0].revents != 0) break;  // the child exited
-    if (fds[1].revents != 0) {
-      result.stopped = true;
-      break;
-    }
-    if (Clock::now() >= limits.deadline) {
-      result.timed_out = true;
-      break;
-    }
-    if (fds[2].revents != 0 && !drain(0)) out_read.reset();
-  }
+  OutputReader output(std::move(out_read), limits.output_bytes, result);
+  wait_for_child(child_fd.get(), stop_fd.get(), output, limits.deadline, result);
   // Whatever the reason we stopped waiting, nothing the program started may outlive it.
   child.kill_group();
   rusage usage{};
   int status = child.reap(&usage);
   // Killed writers close the pipe; one that left the group gets a second, then is ignored.
   auto drain_until = Clock::now() + std::chrono::seconds(1);
-  while (out_read && drain(poll_timeout(drain_until))) {
+  while (output.open() && output.drain(poll_timeout(drain_until))) {
   }
-
-  if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.signal = WTERMSIG(status);
-  }
-  result.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  set_exit(result, status, usage);
   return result;
 }
 

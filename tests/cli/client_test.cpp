@@ -462,7 +462,7 @@ TEST(HttpClient, TimesOut) {
   try {
     client.request("GET", "/");
     FAIL() << "no timeout";
-  } catch (const cli::HttpError& e) {
+  } catch (const cli::TransportError& e) {
     EXPECT_EQ(std::string(e.what()), "timed out after 0.2 s");
   }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);

@@ -1,7 +1,8 @@
-// Per-tenant cgroups for executor threads. One test probes the real machine (here cgroup v2
-// cannot be used, so it checks the manager says why and stays out of the way); the others run
-// the manager against a plain directory laid out like a cgroup2 mount, which tests the file
-// protocol only (which files get which values), not the kernel's rules.
+// Per-tenant cgroups for executor threads. One test probes the real machine (where cgroup v2
+// cannot be used, it checks the manager says why and stays out of the way); the others run the
+// manager, and a Faaslet pool placing its calls through it, against a plain directory laid out
+// like a cgroup2 mount, which tests the file protocol only (which files get which values), not
+// the kernel's rules.
 #include "faaslet/cgroup.h"
 
 #include <gtest/gtest.h>
@@ -14,6 +15,10 @@
 #include <string>
 #include <thread>
 
+#include "faaslet/faaslet_pool.h"
+#include "faaslet/proto_faaslet.h"
+#include "host/host_imports.h"
+#include "test_engine.h"
 #include "util/files.h"
 
 namespace wasmlet {
@@ -177,6 +182,39 @@ TEST_F(FakeCgroupTree, FileProtocolOnlyNotACgroupDirectoryIsUnavailable) {
   EXPECT_NE(m.unavailable_reason().find("not a cgroup v2 directory"), std::string::npos)
       << m.unavailable_reason();
   EXPECT_FALSE(m.enter("alice"));
+}
+
+// What FaasletPool does with its placement: a call moves the calling thread into the tenant's
+// cgroup with the tenant's weight before it runs, unless the call asks not to be placed.
+TEST_F(FakeCgroupTree, FileProtocolOnlyPoolCallsEnterTheTenantsCgroup) {
+  auto cgroups = std::make_unique<CgroupManager>(mount(), "/system.slice/app.service");
+  ASSERT_TRUE(cgroups->available()) << cgroups->unavailable_reason();
+  const fs::path alice = cgroups->cgroup_dir() / "alice";
+  faaslet::FunctionConfig config;
+  config.host.args = {"echo"};
+  auto proto = std::make_shared<faaslet::ProtoFaaslet>(
+      test::load_guest("echo", host::host_imports()), std::move(config));
+  faaslet::FaasletPool pool(proto, 1, {cgroups.get(), "alice", 200});
+
+  std::string tid, unplaced_output, placed_output, threads, weight;
+  bool entered_unplaced = true;
+  std::thread([&] {
+    tid = std::to_string(::gettid());
+    faaslet::CallOptions unplaced;
+    unplaced.tenant_placement = false;
+    unplaced_output = pool.call("one", faaslet::Entry::main(), unplaced).output;
+    entered_unplaced = fs::exists(alice);
+    placed_output = pool.call("two").output;
+    threads = slurp(alice / "cgroup.threads");
+    weight = slurp(alice / "cpu.weight");
+  }).join();
+
+  EXPECT_EQ(unplaced_output, "one");
+  EXPECT_FALSE(entered_unplaced);
+  EXPECT_EQ(placed_output, "two");
+  EXPECT_EQ(threads, tid);
+  EXPECT_EQ(weight, "200");
+  drop_control_files(cgroups->cgroup_dir());
 }
 
 TEST(Cgroup, TenantNamesCannotEscapeOrCollideWithControlFiles) {

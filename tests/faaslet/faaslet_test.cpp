@@ -7,7 +7,6 @@
 #include <atomic>
 #include <thread>
 
-#include "faaslet/cgroup.h"
 #include "faaslet/faaslet_pool.h"
 #include "faaslet/proto_faaslet.h"
 #include "host/host_imports.h"
@@ -192,15 +191,6 @@ TEST(FaasletPool, ReusesFaasletsAcrossThreads) {
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_LE(pool.created(), 4u);  // never more Faaslets than concurrent callers
   EXPECT_GE(pool.idle(), 1u);
-}
-
-TEST(FaasletPool, RunsUnderATenantCgroupWhenTheMachineAllowsIt) {
-  faaslet::CgroupManager cgroups;
-  FaasletPool pool(proto_of("echo"), 2, {&cgroups, "alice", 200});
-  EXPECT_EQ(pool.call("hi").output, "hi");  // works either way; placement is best effort
-  if (!cgroups.available()) {
-    EXPECT_FALSE(cgroups.unavailable_reason().empty());
-  }
 }
 
 TEST(Faaslet, HundredThousandCyclesReleaseEverything) {

@@ -61,7 +61,7 @@ TEST_F(RuntimeTest, UploadThenInvoke) {
   auto listed = rt->functions();
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].id, echo);
-  EXPECT_EQ(rt->call(r.id)->output, "hello");
+  EXPECT_EQ(rt->call_record(r.id)->output, "hello");
 }
 
 TEST_F(RuntimeTest, BadUploadsStoreNothing) {
@@ -156,7 +156,7 @@ TEST_F(RuntimeTest, FullQueueRefusesAndRecovers) {
   EXPECT_GE(refused, 3);  // one running, two queued, the rest refused
   EXPECT_GE(rt->metrics().rejected, 3u);
   rt->shutdown();  // finishes what was accepted
-  for (auto id : ids) EXPECT_EQ(rt->call(id)->status, CallStatus::Failed);
+  for (auto id : ids) EXPECT_EQ(rt->call_record(id)->status, CallStatus::Failed);
   EXPECT_THROW(rt->submit({{"f", "echo"}, ""}), runtime::ShuttingDown);
 }
 
@@ -186,8 +186,8 @@ TEST_F(RuntimeTest, FinishedResultsAreBounded) {
   uint64_t first = call_sync(*rt, echo, "first").id;
   uint64_t last = 0;
   for (int i = 0; i < 200; ++i) last = call_sync(*rt, echo, std::to_string(i)).id;
-  EXPECT_FALSE(rt->call(first));  // pruned, oldest first
-  EXPECT_EQ(rt->call(last)->output, "199");
+  EXPECT_FALSE(rt->call_record(first));  // pruned, oldest first
+  EXPECT_EQ(rt->call_record(last)->output, "199");
 }
 
 TEST_F(RuntimeTest, AsyncCallsCanBePolled) {
@@ -196,7 +196,7 @@ TEST_F(RuntimeTest, AsyncCallsCanBePolled) {
   upload(*rt, echo, "echo");
   uint64_t id = rt->submit({echo, "later"});
   for (int i = 0; i < 1000; ++i) {
-    auto r = rt->call(id);
+    auto r = rt->call_record(id);
     ASSERT_TRUE(r);
     if (r->status == CallStatus::Succeeded) {
       EXPECT_EQ(r->output, "later");
@@ -249,7 +249,7 @@ TEST_F(RuntimeTest, KeptRecordsDropOutputsAboveTheThreshold) {
       rt->submit({echo, std::string(10000, 'x')}, [&](const CallRecord& r) { done.set_value(r); });
   CallRecord awaited = result.get();
   EXPECT_EQ(awaited.output, std::string(10000, 'x'));  // the awaiting caller gets all of it
-  auto kept = rt->call(id);
+  auto kept = rt->call_record(id);
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept->status, CallStatus::Succeeded);
   EXPECT_TRUE(kept->output.empty());
@@ -274,11 +274,11 @@ TEST_F(RuntimeTest, KeptRecordsAreBoundedInBytesOldestFirst) {
   }
   size_t kept_bytes = 0;
   for (uint64_t id : ids) {
-    if (auto r = rt->call(id)) kept_bytes += r->output.size();
+    if (auto r = rt->call_record(id)) kept_bytes += r->output.size();
   }
   EXPECT_LE(kept_bytes, size_t{100} << 10);
-  EXPECT_FALSE(rt->call(ids.front()));  // the oldest went first
-  auto newest = rt->call(ids.back());
+  EXPECT_FALSE(rt->call_record(ids.front()));  // the oldest went first
+  auto newest = rt->call_record(ids.back());
   ASSERT_TRUE(newest);
   EXPECT_EQ(newest->output, std::string(30 << 10, 'j'));
 }
@@ -668,10 +668,10 @@ TEST_F(RuntimeTest, OneTenantsLoadDoesNotEvictAnothersResults) {
   uint64_t kept = call_sync(*rt, {"quiet", "echo"}, "mine").id;
   std::vector<uint64_t> loud;
   for (int i = 0; i < 100; ++i) loud.push_back(call_sync(*rt, {"loud", "echo"}, "x").id);
-  ASSERT_TRUE(rt->call(kept));
-  EXPECT_EQ(rt->call(kept)->output, "mine");
-  EXPECT_FALSE(rt->call(loud.front()));  // the loud tenant lost its own oldest
-  EXPECT_TRUE(rt->call(loud.back()));
+  ASSERT_TRUE(rt->call_record(kept));
+  EXPECT_EQ(rt->call_record(kept)->output, "mine");
+  EXPECT_FALSE(rt->call_record(loud.front()));  // the loud tenant lost its own oldest
+  EXPECT_TRUE(rt->call_record(loud.back()));
 }
 
 TEST_F(RuntimeTest, IdleFunctionsAreEvictedLeastRecentlyUsedFirst) {

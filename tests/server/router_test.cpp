@@ -1,0 +1,137 @@
+// server/router: which handler a method and target reach, with which decoded parameters and
+// query, and the 404, 405 (with Allow) and 400 answers when none does. One table of requests
+// against one set of routes shaped like the server's own.
+#include "server/router.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+namespace wasmlet::server {
+namespace {
+
+// Each handler answers "<route> <params joined by |> ?<query>".
+Handler echo(std::string route) {
+  return [route](Request&&, RouteMatch&& m, const Respond& respond) {
+    std::string params;
+    for (const auto& p : m.params) params += (params.empty() ? "" : "|") + p;
+    respond(text_reply(http::status::ok, route + " " + params + " ?" + m.query));
+  };
+}
+
+Router make_router() {
+  Router r;
+  r.add(http::verb::post, "/v1/functions/{}/{}:invoke", ErrorStyle::Json, echo("invoke"));
+  r.add(http::verb::get, "/v1/functions/{}/{}", ErrorStyle::Json, echo("get"));
+  r.add(http::verb::delete_, "/v1/functions/{}/{}", ErrorStyle::Json, echo("delete"));
+  r.add(http::verb::put, "/f/{}/{}", ErrorStyle::PlainText, echo("upload"));
+  r.add(http::verb::get, "/ping", ErrorStyle::PlainText, echo("ping"));
+  r.add(http::verb::post, "/", ErrorStyle::PlainText, echo("root"));
+  r.add(http::verb::get, "/throws", ErrorStyle::Json, [](Request&&, RouteMatch&&, const Respond&) {
+    throw HttpError(http::status::conflict, "conflict", "taken");
+  });
+  return r;
+}
+
+struct Answer {
+  unsigned status = 0;
+  std::string body, allow;
+};
+
+Answer dispatch(const Router& router, http::verb method, const std::string& target) {
+  Request request{method, target, 11};
+  Answer answer;
+  int replies = 0;
+  router.dispatch(std::move(request), [&](Reply reply) {
+    ++replies;
+    answer.status = reply.response.result_int();
+    answer.body = reply.response.body();
+    answer.allow = std::string(reply.response[http::field::allow]);
+  });
+  EXPECT_EQ(replies, 1) << target;
+  return answer;
+}
+
+TEST(Router, DispatchesByMethodAndShape) {
+  const Router router = make_router();
+  struct Case {
+    http::verb method;
+    std::string target;
+    unsigned status;
+    std::string body;  // the whole body for a 200, a part of it otherwise
+    std::string allow = {};
+  };
+  using v = http::verb;
+  const Case cases[] = {
+      {v::post, "/v1/functions/alice/echo:invoke", 200, "invoke alice|echo ?"},
+      {v::post, "/v1/functions/alice/echo:invoke?async=1", 200, "invoke alice|echo ?async=1"},
+      {v::get, "/v1/functions/alice/echo", 200, "get alice|echo ?"},
+      {v::head, "/v1/functions/alice/echo", 200, "get alice|echo ?"},  // HEAD runs GET
+      {v::delete_, "/v1/functions/alice/echo", 200, "delete alice|echo ?"},
+      {v::put, "/f/demo/hello", 200, "upload demo|hello ?"},
+      {v::get, "/ping", 200, "ping  ?"},
+      {v::post, "/", 200, "root  ?"},
+      {v::post, "/?x=%zz", 200, "root  ?x=%zz"},  // the query stays raw
+      // Captures are decoded after matching, so an encoded '/' or ':' stays in its segment.
+      {v::get, "/v1/functions/a%2Fb/c%3Ad", 200, "get a/b|c:d ?"},
+      {v::post, "/v1/functions/alice/e%63ho:invoke", 200, "invoke alice|echo ?"},
+      {v::get, "/v1/functions/alice/%zz", 400, "bad percent-encoding in the path"},
+      {v::put, "/f/demo/%4", 400, "bad percent-encoding in the path"},
+      // A capture with a suffix needs something before the suffix.
+      {v::post, "/v1/functions/alice/:invoke", 405, "not allowed", "GET, HEAD, DELETE"},
+      {v::post, "/v1/functions/alice/echo", 405, "not allowed", "GET, HEAD, DELETE"},
+      {v::get, "/v1/functions/alice/echo:invoke", 405, "not allowed", "POST"},
+      {v::get, "/f/demo/hello", 405, "not allowed", "PUT"},
+      {v::get, "/v1/functions/alice", 404, "no route for GET /v1/functions/alice"},
+      {v::get, "/v1/functions/alice/echo/more", 404, "no route"},
+      {v::get, "/pong", 404, "no route"},
+      {v::get, "/ping/", 404, "no route"},
+      {v::get, "/throws", 409, "taken"},
+  };
+  for (const auto& c : cases) {
+    Answer a = dispatch(router, c.method, c.target);
+    EXPECT_EQ(a.status, c.status) << c.target << ": " << a.body;
+    if (c.status == 200) {
+      EXPECT_EQ(a.body, c.body) << c.target;
+    } else {
+      EXPECT_NE(a.body.find(c.body), std::string::npos) << c.target << ": " << a.body;
+    }
+    EXPECT_EQ(a.allow, c.allow) << c.target;
+  }
+}
+
+TEST(Router, ErrorsTakeTheRoutesStyle) {
+  const Router router = make_router();
+  // Faasm's routes answer in plain text, the others (and unknown paths) in JSON.
+  EXPECT_EQ(dispatch(router, http::verb::get, "/f/demo/%zz").body,
+            "bad percent-encoding in the path");
+  EXPECT_EQ(dispatch(router, http::verb::get, "/v1/functions/alice/%zz").body.front(), '{');
+  EXPECT_EQ(dispatch(router, http::verb::get, "/nowhere").body.front(), '{');
+}
+
+TEST(PercentDecode, DecodesEscapesAndRefusesMalformedOnes) {
+  using namespace std::string_literals;
+  struct Case {
+    std::string in;
+    std::optional<std::string> out;
+  } cases[] = {
+      {"", ""},
+      {"plain", "plain"},
+      {"%41b", "Ab"},
+      {"%2f%2F", "//"},
+      {"%00", "\0"s},
+      {"%ff", "\xff"},
+      {"a%20b+c", "a b+c"},  // '+' is not a space in a path
+      {"%", std::nullopt},
+      {"%4", std::nullopt},
+      {"a%4", std::nullopt},
+      {"%g1", std::nullopt},
+      {"%1g", std::nullopt},
+      {"%%41", std::nullopt},
+  };
+  for (const auto& c : cases) EXPECT_EQ(percent_decode(c.in), c.out) << c.in;
+}
+
+}  // namespace
+}  // namespace wasmlet::server
