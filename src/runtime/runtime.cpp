@@ -546,8 +546,7 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const LoadedFunction& f
   faaslet::FunctionConfig fc;
   fc.host.args = {id.name};
   // C/C++ functions see Faasm's surroundings; Python ones get the interpreter's own.
-  if (fn.info.kind != FunctionKind::Python)
-    apply_faasm_environment(fc, config_.data_dir / "etc");
+  if (fn.info.kind != FunctionKind::Python) apply_faasm_environment(fc, config_.data_dir / "etc");
   fc.host.fs.shared_root = store_.shared_dir();
   fc.host.identity = {id.user, id.name};
   fc.limits = config_.limits;
