@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -25,8 +26,9 @@ Bytes cat(std::initializer_list<Bytes> parts) {
 
 // A name as the binary format writes it: its length, then its bytes.
 Bytes name(const std::string& s) {
-  Bytes out{static_cast<unsigned char>(s.size())};
-  out.insert(out.end(), s.begin(), s.end());
+  Bytes out(s.size() + 1);
+  out[0] = static_cast<unsigned char>(s.size());
+  std::copy(s.begin(), s.end(), out.begin() + 1);
   return out;
 }
 
