@@ -130,15 +130,9 @@ int compile_cmd(const std::string& file) {
 }
 
 // `wasmlet cc`'s own options are parsed by CLI11; what remains are sources and clang flags.
-int cc_cmd(const CLI::App& sub, cli::GuestCcOptions cc) {
-  for (const auto& x : sub.remaining()) {
-    bool flag = x.starts_with("-");
-    (flag ? cc.extra_flags : cc.sources).push_back(x);
-    if (x.starts_with("-O")) {
-      cc.opt_level = x;
-      cc.extra_flags.pop_back();
-    }
-  }
+int cc_cmd(const CLI::App& sub, cli::GuestCcOptions cc, const std::string& stack_size) {
+  cli::add_guest_cc_args(cc, sub.remaining());
+  cc.stack_size = util::parse_bytes(stack_size);
   return cli::guest_cc(cc);
 }
 
@@ -178,6 +172,10 @@ int main(int argc, char** argv) {
   auto* cc_sub = app.add_subcommand("cc", "Compile C/C++ to wasm32-wasi with the Wasmlet SDK");
   cc_sub->add_option("-o", cc.output, "Output .wasm")->required();
   cc_sub->add_flag("-v,--verbose", cc.verbose, "Print the compiler command");
+  std::string stack_size = "4MiB";
+  cc_sub->add_option("--stack-size", stack_size, "Guest stack size, e.g. 8MiB")
+      ->capture_default_str();
+  cc_sub->footer(cli::kGuestCcHelp);
   cc_sub->allow_extras();  // sources and any clang flags
 
   std::string compile_file;
@@ -200,7 +198,7 @@ int main(int argc, char** argv) {
     int client_rc = cli::run_client_command(app, client, handled);
     if (handled) return client_rc;
     if (*run_sub) return run_cmd(run);
-    if (*cc_sub) return cc_cmd(*cc_sub, cc);
+    if (*cc_sub) return cc_cmd(*cc_sub, cc, stack_size);
     if (*compile_sub) return compile_cmd(compile_file);
   } catch (const std::exception& e) {
     std::cerr << "wasmlet: error: " << e.what() << "\n";

@@ -18,6 +18,7 @@ std::span<const HostFunction> faasm_io_functions();
 std::span<const HostFunction> faasm_chain_functions();
 std::span<const HostFunction> faasm_state_functions();
 std::span<const HostFunction> python_functions();
+std::span<const HostFunction> posix_functions();
 
 // Every host function, in one list.
 std::vector<HostFunction> host_functions();

@@ -10,6 +10,7 @@
 #include "faaslet/instance_setup.h"
 #include "faaslet/proto_faaslet.h"
 #include "runtime/call_chain.h"
+#include "runtime/faasm_environment.h"
 #include "state/redis_state.h"
 
 namespace wasmlet::runtime {
@@ -105,6 +106,7 @@ Runtime::Runtime(RuntimeConfig config)
   std::error_code ec;
   fs::remove_all(config_.data_dir / "scratch", ec);
   fs::create_directories(config_.data_dir / "scratch");
+  write_faasm_etc(config_.data_dir / "etc");
   config_.executor_threads = std::max<size_t>(1, config_.executor_threads);
   free_slots_ = config_.executor_threads;
   free_bursts_ = config_.burst_slots;
@@ -543,6 +545,8 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const LoadedFunction& f
   const FunctionId& id = fn.info.id;
   faaslet::FunctionConfig fc;
   fc.host.args = {id.name};
+  // C/C++ functions see Faasm's surroundings; Python ones get the interpreter's own.
+  if (fn.info.kind != FunctionKind::Python) apply_faasm_environment(fc, config_.data_dir / "etc");
   fc.host.fs.shared_root = store_.shared_dir();
   fc.host.identity = {id.user, id.name};
   fc.limits = config_.limits;

@@ -73,5 +73,63 @@ TEST(Cli, CcBuildsCxxWithoutExceptionsOrDebugInfo) {
   EXPECT_EQ(objdump.output.find(".debug_info"), std::string::npos) << objdump.output;
 }
 
+void write_text(const fs::path& path, const char* text) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs(text, f);
+  std::fclose(f);
+}
+
+TEST(Cli, CcPassesUsualFlagsThroughWithTheirValues) {
+  fs::path dir = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "cc-flags";
+  fs::create_directories(dir / "inc");
+  write_text(dir / "inc" / "answer.h", "#define ANSWER_BASE 40\n");
+  write_text(dir / "flags.c",
+             "#include <answer.h>\n#include <math.h>\n#include <stdio.h>\n"
+             "int main(void) { printf(\"%d %d\", ANSWER_BASE + EXTRA, (int)sqrt(16.0)); "
+             "return 0; }\n");
+  fs::path out = dir / "flags.wasm";
+  // -I and -D with the value as the next word and glued on, -O, -l, -Wl,.
+  auto r = wasmlet({"cc", (dir / "flags.c").string(), "-I", (dir / "inc").string(), "-D", "EXTRA=2",
+                    "-O1", "-lm", "-Wl,--export=main", "-o", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto run = wasmlet({"run", out.string()});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(run.output.starts_with("42 4")) << run.output;
+}
+
+TEST(Cli, CcStackSizeSetsTheGuestStack) {
+  fs::path dir = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "cc-stack";
+  fs::create_directories(dir);
+  fs::path small = dir / "small_stack.wasm";
+  std::string src = WASMLET_SOURCE_DIR "/examples/faasm/faasm_libc.c";
+  // 2 MiB of frames: fine on the default 4 MiB stack (the runtime test), not on 64 KiB, where
+  // the stack, placed first, runs off the bottom of memory and traps.
+  auto r = wasmlet({"cc", src, "--stack-size", "64KiB", "-o", small.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto deep = wasmlet({"run", small.string(), "--input", "deep_stack"});
+  EXPECT_NE(deep.exit_code, 0);
+  EXPECT_NE(deep.output.find("out of bounds memory access"), std::string::npos) << deep.output;
+  fs::path big = dir / "big_stack.wasm";
+  ASSERT_EQ(wasmlet({"cc", src, "--stack-size", "8MiB", "-o", big.string()}).exit_code, 0);
+  auto fine = wasmlet({"run", big.string(), "--input", "deep_stack"});
+  EXPECT_EQ(fine.exit_code, 0) << fine.output;
+  EXPECT_TRUE(fine.output.starts_with("deep_stack: ok")) << fine.output;
+
+  auto bad = wasmlet({"cc", src, "--stack-size", "100", "-o", small.string()});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("--stack-size must be a multiple of 16"), std::string::npos)
+      << bad.output;
+}
+
+TEST(Cli, CcHelpListsWhatItAdds) {
+  auto r = wasmlet({"cc", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* listed : {"--stack-size", "-lc-printscan-long-double",
+                             "-D_WASI_EMULATED_PROCESS_CLOCKS", "mmap", "-Wl,"}) {
+    EXPECT_NE(r.output.find(listed), std::string::npos) << listed << " in " << r.output;
+  }
+}
+
 }  // namespace
 }  // namespace wasmlet

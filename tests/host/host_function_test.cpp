@@ -49,6 +49,8 @@ TEST(HostFunction, KnownImportsHaveTheirAbiSignatures) {
       {"env.__faasm_chain_name", "iii>i"},
       {"env.__faasm_read_state_offset", "iiiii>"},
       {"env.__wasmlet_call_id", ">j"},
+      {"env.__faasm_host_interface_test", "i>"},
+      {"env.__wasmlet_fd_dup", "iii>i"},  // the SDK's dup, dup2 and fcntl(F_DUPFD)
   };
   auto all = host_functions();
   for (auto [id, sig] : cases) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <initializer_list>
 #include <string>
@@ -154,6 +155,77 @@ TEST_F(FaasmExamplesTest, FileHelpersWriteAndReadTheScratchTmp) {
   CallRecord r = call("faasm_helpers", "3 1 2");
   EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
   EXPECT_TRUE(r.output.ends_with(" files=ok")) << r.output;
+}
+
+// What `wasmlet cc` links, as Faasm's toolchain does: each check is one call of faasm_libc.
+TEST_F(FaasmExamplesTest, ClockAndProcessClocksAdvance) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "clock"), "clock: ok");
+}
+
+TEST_F(FaasmExamplesTest, AnonymousMmapAndMunmap) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "mmap"), "mmap: ok");
+}
+
+TEST_F(FaasmExamplesTest, ReadOnlyFileMmap) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "mmap_file"), "mmap_file: ok");
+}
+
+TEST_F(FaasmExamplesTest, LongDoublePrintsAndParses) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "long_double"), "long_double: ok");
+}
+
+TEST_F(FaasmExamplesTest, DeepStackFitsTheDefaultFourMiB) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "deep_stack"), "deep_stack: ok");
+}
+
+TEST_F(FaasmExamplesTest, ErrnoLocationIsErrno) {
+  upload({"faasm_libc"});
+  EXPECT_EQ(run("faasm_libc", "errno"), "errno: ok");
+}
+
+TEST_F(FaasmExamplesTest, RemainingSdkHeadersWork) {
+  upload({"faasm_sdk_extras"});
+  CallRecord r = call("faasm_sdk_extras");
+  EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
+  EXPECT_EQ(r.output, "array=ok mask=ok print=ok siprintf=ok shared_mem=ok conf=ok");
+  EXPECT_NE(r.stderr_text.find("backtrace requested (depth 3)"), std::string::npos)
+      << r.stderr_text;
+  EXPECT_EQ(r.stdout_text, "[1, -2, 3]\n[0.000000, 2.500000]\n");
+  // The array's pushed value is in the global tier: zeros but for elements 1 and 3.
+  auto value = rt_->state().get(kUser, "faasm_sdk_array");
+  ASSERT_TRUE(value);
+  ASSERT_EQ(value->size(), 4 * sizeof(double));
+  double elements[4];
+  std::memcpy(elements, value->data(), sizeof elements);
+  EXPECT_EQ(elements[0], 0.0);
+  EXPECT_EQ(elements[1], 2.5);
+  EXPECT_EQ(elements[3], -1.0);
+}
+
+TEST_F(FaasmExamplesTest, EnvironmentIsFaasms) {
+  upload({"faasm_environment"});
+  fs::create_directories(dir_ / "shared" / "faasm_shared");
+  std::ofstream(dir_ / "shared" / "faasm_shared" / "data.txt") << "shared bytes";
+  EXPECT_EQ(run("faasm_environment"),
+            "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok shared=ok");
+  // setenv in one call is gone by the next: every call starts from the snapshot.
+  EXPECT_EQ(run("faasm_environment"),
+            "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok shared=ok");
+}
+
+TEST_F(FaasmExamplesTest, AHostCallFailureFailsTheCallOnly) {
+  upload({"faasm_host_failure"});
+  CallRecord failed = call("faasm_host_failure", "1");
+  EXPECT_EQ(failed.status, CallStatus::Failed);
+  EXPECT_NE(failed.error_message.find("a host call failed on purpose"), std::string::npos)
+      << failed.error_message;
+  // The runtime, the function and its next call are unaffected.
+  EXPECT_EQ(run("faasm_host_failure", "0"), "host call returned");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Faasm's input/output imports (module "env"): reading the call's input, setting its output,
-// configuration flags and backtraces.
+// configuration flags, backtraces and Faasm's test-only host call.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include "host/host_call.h"
 #include "host/host_function.h"
 #include "host/host_imports.h"
+#include "util/error.h"
 
 using wasmlet::host::host_call;
 using wasmlet::host::HostContext;
@@ -46,6 +47,18 @@ void Z_envZ___faasm_backtrace(void* ctx, uint32_t depth) {
   });
 }
 
+// void __faasm_host_interface_test(int testNumber): Faasm's test-only call. Test 1 fails inside
+// the host call, to show that such a failure fails the guest's call (a HostError trap with its
+// message) and nothing else; other numbers do nothing.
+void Z_envZ___faasm_host_interface_test(void* ctx, uint32_t test_number) {
+  host_call<void>(ctx, [&](HostContext&) {
+    constexpr uint32_t kExceptionPropagationTest = 1;
+    if (test_number == kExceptionPropagationTest) {
+      throw wasmlet::Error("host interface test: a host call failed on purpose");
+    }
+  });
+}
+
 }  // extern "C"
 
 namespace wasmlet::host {
@@ -56,6 +69,7 @@ std::span<const HostFunction> faasm_io_functions() {
       WASMLET_HOST_IMPORT(env, __faasm_write_output),
       WASMLET_HOST_IMPORT(env, __faasm_conf_flag),
       WASMLET_HOST_IMPORT(env, __faasm_backtrace),
+      WASMLET_HOST_IMPORT(env, __faasm_host_interface_test),
   };
   return table;
 }

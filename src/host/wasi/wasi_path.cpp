@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "host/host_function.h"
 #include "host/host_imports.h"
@@ -29,8 +30,18 @@ Errno lookup_dir(HostContext& h, uint32_t fd, Rights needed, bool change, const 
   return Errno::Success;
 }
 
+// Faasm's name for a shared file, faasm://<path>, reaches the host as that text relative to
+// the guest's working directory, the root "/": the shared files are the files there.
+constexpr std::string_view kFaasmScheme = "faasm:";
+
 Errno read_path(HostContext& h, uint32_t ptr, uint32_t len, std::string& out) {
-  return guest_path(h.memory().string(ptr, len), out);
+  if (Errno err = guest_path(h.memory().string(ptr, len), out); failed(err)) return err;
+  if (out.starts_with(kFaasmScheme) && out.size() > kFaasmScheme.size() &&
+      out[kFaasmScheme.size()] == '/') {
+    size_t start = out.find_first_not_of('/', kFaasmScheme.size());
+    out = start == std::string::npos ? std::string(".") : out.substr(start);
+  }
+  return Errno::Success;
 }
 
 Errno path_open(HostContext& h, uint32_t dirfd, uint32_t dirflags, uint32_t path_ptr,

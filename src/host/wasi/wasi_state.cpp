@@ -19,9 +19,9 @@ namespace {
 FdEntry stdio_entry(FdKind kind) {
   FdEntry e;
   e.kind = kind;
-  // Captured streams behave like pipes: not seekable, and not a tty (wasi-libc's isatty wants
-  // a character device), so guests do not colour or line-buffer their output for a terminal.
-  e.filetype = wasi::filetype::Unknown;
+  // Captured streams are not seekable. stdout and stderr are character devices, so isatty()
+  // is true for them as on Faasm (whose functions check it); wasi-libc then line-buffers stdout.
+  e.filetype = kind == FdKind::Stdin ? wasi::filetype::Unknown : wasi::filetype::CharacterDevice;
   e.rights_base = wasi::right::FdFilestatGet | wasi::right::FdFdstatSetFlags |
                   wasi::right::PollFdReadwrite |
                   (kind == FdKind::Stdin ? wasi::right::FdRead : wasi::right::FdWrite);
@@ -95,6 +95,25 @@ Errno WasiState::insert(FdEntry entry, uint32_t& fd) {
   table_[slot] = std::make_unique<FdEntry>(std::move(entry));
   changed_ = true;
   fd = static_cast<uint32_t>(slot);
+  return Errno::Success;
+}
+
+Errno WasiState::duplicate(uint32_t fd, uint32_t target, bool exact, uint32_t& out) {
+  const FdEntry* e = find(fd);
+  if (e == nullptr || target >= kMaxFds) return Errno::BadF;
+  if (exact && fd == target) {
+    out = target;
+    return Errno::Success;
+  }
+  FdEntry copy = *e;  // the host descriptor is shared, so is its offset, as after dup(2)
+  copy.preopen_name.clear();
+  size_t slot = target;
+  while (!exact && slot < table_.size() && table_[slot]) ++slot;
+  if (slot >= kMaxFds) return Errno::MFile;
+  if (slot >= table_.size()) table_.resize(slot + 1);
+  table_[slot] = std::make_unique<FdEntry>(std::move(copy));
+  changed_ = true;
+  out = static_cast<uint32_t>(slot);
   return Errno::Success;
 }
 

@@ -65,6 +65,10 @@ class WasiState {
   wasi::Errno close(uint32_t fd);
   // Moves `from` over `to` (which must be open), closing what `to` held.
   wasi::Errno renumber(uint32_t from, uint32_t to);
+  // POSIX dup: a second number for `fd`'s open file, sharing its offset and flags, at the
+  // lowest free number from `target` on, or (`exact`, as dup2) at `target` itself, closing what
+  // `target` held. EBADF for a target past kMaxFds, EMFILE when no number is free.
+  wasi::Errno duplicate(uint32_t fd, uint32_t target, bool exact, uint32_t& out);
 
   // Path operations that may change a writable directory note it here, so whoever resets the
   // guest between calls knows whether its scratch directory needs clearing.

@@ -1,0 +1,20 @@
+#pragma once
+// What a C/C++ function sees of its surroundings on Faasm, so that code written for Faasm finds
+// it here too: argv[0], Faasm's default environment variables, and a read-only /etc.
+#include <filesystem>
+
+#include "faaslet/function_config.h"
+
+namespace wasmlet::runtime {
+
+// Faasm names every function's module "function.wasm" and passes that as argv[0].
+inline constexpr const char* kFaasmArgv0 = "function.wasm";
+
+// Writes /etc/hosts, /etc/passwd and /etc/resolv.conf, as every Faaslet sees them, into
+// `dir` (made if missing) and returns it.
+std::filesystem::path write_faasm_etc(const std::filesystem::path& dir);
+
+// Sets argv[0], the default environment and the /etc mount (`etc_dir`, from write_faasm_etc).
+void apply_faasm_environment(faaslet::FunctionConfig& config, const std::filesystem::path& etc_dir);
+
+}  // namespace wasmlet::runtime
