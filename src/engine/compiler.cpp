@@ -34,6 +34,73 @@ constexpr const char* kCFlags[] = {
     "-DWL_LOAD_BARRIER(r)=(void)0",
     "-w",  // generated code; warnings are wasm2c's business
 };
+
+// What decides a compile's result, hashed: a cached library is reused only when all of it is
+// the same.
+std::string cache_key(const std::vector<std::string>& module_names, const CodegenOptions& options,
+                      const std::string& cc, const std::string& opt_level) {
+  std::string material = fmt::format("{}|{}|{}|{}|{}|", kAbiVersion, WASMLET_CODEGEN_ID,
+                                     WASMLET_WASM2C_VERSION, cc, opt_level);
+  for (const char* f : kCFlags) material += std::string(f) + " ";
+  for (const auto& m : options.linked_import_modules) material += m + ",";
+  material += options.hoist_memory_base ? "hoist|" : "reload|";
+  for (const auto& name : module_names) material += name + ";";
+  return util::sha256_hex(
+      {reinterpret_cast<const unsigned char*>(material.data()), material.size()});
+}
+
+// Throws CompileFailed for a tool that failed. Its messages name files in the private work
+// directory; the client needs only the file names.
+void check_tool(const util::ProcessResult& r, std::string_view what, const std::string& work_dir) {
+  if (r.exit_code == 0) return;
+  std::string detail = r.signal != 0 ? fmt::format("killed by signal {}\n", r.signal) : "";
+  throw CompileFailed(fmt::format("{} failed:\n{}{}", what, detail,
+                                  erase_all(erase_all(r.output, work_dir + "/"), work_dir)));
+}
+
+// Compiles each source to an object, `jobs` at a time. The first failure stops the others
+// (through `failed`, which `run` watches) and is what is thrown.
+std::vector<fs::path> compile_objects(const std::vector<fs::path>& sources, const CompileRun& run,
+                                      const std::string& opt_level, unsigned jobs,
+                                      const fs::path& work, std::stop_source& failed) {
+  auto compile_one = [&](const fs::path& src) {
+    fs::path obj = fs::path(src).replace_extension(".o");
+    std::vector<std::string> argv = {run.cc_program(), opt_level};
+    argv.insert(argv.end(), std::begin(kCFlags), std::end(kCFlags));
+    argv.insert(argv.end(), {"-c", "-I", work.string(), src.string(), "-o", obj.string()});
+    try {
+      check_tool(run_compiler(argv, run), fmt::format("C compiler on {}", src.filename().string()),
+                 work.string());
+    } catch (...) {
+      failed.request_stop();
+      throw;
+    }
+    return obj;
+  };
+  std::vector<fs::path> objects;
+  jobs = std::max(1u, jobs);
+  for (size_t i = 0; i < sources.size(); i += jobs) {
+    std::vector<std::future<fs::path>> batch;
+    for (size_t j = i; j < std::min(sources.size(), i + jobs); ++j) {
+      batch.push_back(std::async(std::launch::async, compile_one, sources[j]));
+    }
+    // The compiles a failure stopped report CompileCancelled; the failure is what to throw.
+    std::exception_ptr failure, cancelled;
+    for (auto& f : batch) {
+      try {
+        objects.push_back(f.get());
+      } catch (const CompileCancelled&) {
+        cancelled = std::current_exception();
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+    if (cancelled) std::rethrow_exception(cancelled);
+  }
+  return objects;
+}
+
 }  // namespace
 
 fs::path default_cache_dir() {
@@ -62,18 +129,9 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units, const CodegenO
   CompileRun run{config_.wasm2c, config_.cc, config_.compile_limits, {}, failed.get_token()};
 
   Artifact artifact;
-  std::string key_material =
-      fmt::format("{}|{}|{}|{}|{}|", kAbiVersion, WASMLET_CODEGEN_ID, WASMLET_WASM2C_VERSION,
-                  run.cc_program(), config_.opt_level);
-  for (const char* f : kCFlags) key_material += std::string(f) + " ";
-  for (const auto& m : options.linked_import_modules) key_material += m + ",";
-  key_material += options.hoist_memory_base ? "hoist|" : "reload|";
-  for (const auto& u : units) {
-    artifact.module_names.push_back(module_name_for(u.wasm));
-    key_material += artifact.module_names.back() + ";";
-  }
-  std::string key = util::sha256_hex(
-      {reinterpret_cast<const unsigned char*>(key_material.data()), key_material.size()});
+  for (const auto& u : units) artifact.module_names.push_back(module_name_for(u.wasm));
+  const std::string key =
+      cache_key(artifact.module_names, options, run.cc_program(), config_.opt_level);
   artifact.library = dir_ / (key + ".so");
 
   if (fs::exists(artifact.library)) {
@@ -98,54 +156,12 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units, const CodegenO
     sources.push_back(generate_c(units[i].wasm, *units[i].info, name, options, work.path(), run));
   }
 
-  // Compiler messages name files in the private work directory; the client needs only the
-  // file names.
-  const std::string work_dir = work.path().string();
-  auto check = [&](const util::ProcessResult& r, std::string_view what) {
-    if (r.exit_code == 0) return;
-    std::string detail = r.signal != 0 ? fmt::format("killed by signal {}\n", r.signal) : "";
-    throw CompileFailed(fmt::format("{} failed:\n{}{}", what, detail,
-                                    erase_all(erase_all(r.output, work_dir + "/"), work_dir)));
-  };
-  // Compile to objects in parallel, then link once.
-  auto compile_one = [&](const fs::path& src) {
-    fs::path obj = fs::path(src).replace_extension(".o");
-    std::vector<std::string> argv = {run.cc_program(), config_.opt_level};
-    argv.insert(argv.end(), std::begin(kCFlags), std::end(kCFlags));
-    argv.insert(argv.end(), {"-c", "-I", work.path().string(), src.string(), "-o", obj.string()});
-    try {
-      check(run_compiler(argv, run), fmt::format("C compiler on {}", src.filename().string()));
-    } catch (...) {
-      failed.request_stop();
-      throw;
-    }
-    return obj;
-  };
-  std::vector<fs::path> objects;
-  unsigned jobs = std::max(1u, config_.jobs);
-  for (size_t i = 0; i < sources.size(); i += jobs) {
-    std::vector<std::future<fs::path>> batch;
-    for (size_t j = i; j < std::min(sources.size(), i + jobs); ++j) {
-      batch.push_back(std::async(std::launch::async, compile_one, sources[j]));
-    }
-    // The compiles a failure stopped report CompileCancelled; the failure is what to throw.
-    std::exception_ptr failure, cancelled;
-    for (auto& f : batch) {
-      try {
-        objects.push_back(f.get());
-      } catch (const CompileCancelled&) {
-        cancelled = std::current_exception();
-      } catch (...) {
-        if (!failure) failure = std::current_exception();
-      }
-    }
-    if (failure) std::rethrow_exception(failure);
-    if (cancelled) std::rethrow_exception(cancelled);
-  }
+  std::vector<fs::path> objects =
+      compile_objects(sources, run, config_.opt_level, config_.jobs, work.path(), failed);
   fs::path tmp_so = work.path() / "out.so";
   std::vector<std::string> link = {run.cc_program(), "-shared", "-o", tmp_so.string()};
   for (const auto& o : objects) link.push_back(o.string());
-  check(run_compiler(link, run), "linking the compiled module");
+  check_tool(run_compiler(link, run), "linking the compiled module", work.path().string());
   {
     util::UniqueFd fd(::open(tmp_so.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd || ::fsync(fd.get()) != 0) throw Error("cannot flush the compiled module to disk");

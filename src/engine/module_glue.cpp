@@ -197,6 +197,61 @@ Fields instance_fields(const std::string& header, const std::string& name) {
   return fields;
 }
 
+namespace {
+
+// The exports' table (wl_exports) and the thunks and getters its entries point to.
+std::string export_table(const ModuleInfo& info, const std::string& name,
+                         const std::string& header) {
+  const std::string inst = fmt::format("Z_{}_instance_t", name);
+  std::string out, table;
+  size_t k = 0;
+  const auto declared = declared_functions(header);
+  for (const auto& e : info.exports) {
+    std::string sym = fmt::format("Z_{}Z_{}", name, mangle_name(e.name));
+    if (!declared.contains(sym)) {
+      throw CompileFailed(fmt::format("codegen: wasm2c did not emit export symbol {}", sym));
+    }
+    std::string thunk = "0", getter = "0", func = "0";
+    if (e.type.kind == ExternKind::Func) {
+      auto params = signature_params(e.type.signature);
+      auto results = signature_results(e.type.signature);
+      bool generic = results.size() <= 1 || results.find_first_of("re") == std::string_view::npos;
+      func = fmt::format("(void (*)(void)){}", sym);
+      if (generic) {
+        std::string args = fmt::format("({}*)i", inst);
+        for (size_t p = 0; p < params.size(); ++p) args += ", " + decode_arg(params[p], p);
+        std::string body;
+        if (results.empty()) {
+          body = fmt::format("{}({});", sym, args);
+        } else {
+          body = fmt::format("{} v = {}({});", c_return_type(results), sym, args);
+          for (size_t q = 0; q < results.size(); ++q) {
+            std::string field = results.size() == 1 ? "v" : fmt::format("v.{}{}", results[q], q);
+            body += fmt::format(" r[{}] = {};", q, encode_result(results[q], field));
+          }
+        }
+        out += fmt::format(
+            "static void wl_thunk{}(void* i, const uint64_t* a, uint64_t* r) {{ (void)a; (void)r; "
+            "{} }}\n",
+            k, body);
+        thunk = fmt::format("wl_thunk{}", k);
+      }
+    } else {
+      out += fmt::format("static void* wl_get{}(void* i) {{ return (void*){}(({}*)i); }}\n", k, sym,
+                         inst);
+      getter = fmt::format("wl_get{}", k);
+    }
+    table += fmt::format("  {{{}, {}, {}, {}, {}, {}}},\n", c_string_literal(e.name), e.name.size(),
+                         static_cast<uint32_t>(e.type.kind), thunk, getter, func);
+    ++k;
+  }
+  return out +
+         fmt::format("static const wasmlet_export wl_exports[] = {{\n{}  {{0, 0, 0, 0, 0, 0}}}};\n",
+                     table);
+}
+
+}  // namespace
+
 std::string descriptor(const ModuleInfo& info, const std::string& name, const std::string& header,
                        const Fields& fields, const std::string& source) {
   std::string inst = fmt::format("Z_{}_instance_t", name);
@@ -240,50 +295,7 @@ static inline uint64_t wl_bits64(f64 d) { uint64_t b; memcpy(&b, &d, 8); return 
         memory_field(fields));
   }
 
-  std::string table;
-  k = 0;
-  const auto declared = declared_functions(header);
-  for (const auto& e : info.exports) {
-    std::string sym = fmt::format("Z_{}Z_{}", name, mangle_name(e.name));
-    if (!declared.contains(sym)) {
-      throw CompileFailed(fmt::format("codegen: wasm2c did not emit export symbol {}", sym));
-    }
-    std::string thunk = "0", getter = "0", func = "0";
-    if (e.type.kind == ExternKind::Func) {
-      auto params = signature_params(e.type.signature);
-      auto results = signature_results(e.type.signature);
-      bool generic = results.size() <= 1 || results.find_first_of("re") == std::string_view::npos;
-      func = fmt::format("(void (*)(void)){}", sym);
-      if (generic) {
-        std::string args = fmt::format("({}*)i", inst);
-        for (size_t p = 0; p < params.size(); ++p) args += ", " + decode_arg(params[p], p);
-        std::string body;
-        if (results.empty()) {
-          body = fmt::format("{}({});", sym, args);
-        } else {
-          body = fmt::format("{} v = {}({});", c_return_type(results), sym, args);
-          for (size_t q = 0; q < results.size(); ++q) {
-            std::string field = results.size() == 1 ? "v" : fmt::format("v.{}{}", results[q], q);
-            body += fmt::format(" r[{}] = {};", q, encode_result(results[q], field));
-          }
-        }
-        out += fmt::format(
-            "static void wl_thunk{}(void* i, const uint64_t* a, uint64_t* r) {{ (void)a; (void)r; "
-            "{} }}\n",
-            k, body);
-        thunk = fmt::format("wl_thunk{}", k);
-      }
-    } else {
-      out += fmt::format("static void* wl_get{}(void* i) {{ return (void*){}(({}*)i); }}\n", k, sym,
-                         inst);
-      getter = fmt::format("wl_get{}", k);
-    }
-    table += fmt::format("  {{{}, {}, {}, {}, {}, {}}},\n", c_string_literal(e.name), e.name.size(),
-                         static_cast<uint32_t>(e.type.kind), thunk, getter, func);
-    ++k;
-  }
-  out += fmt::format("static const wasmlet_export wl_exports[] = {{\n{}  {{0, 0, 0, 0, 0, 0}}}};\n",
-                     table);
+  out += export_table(info, name, header);
   out += snapshot_functions(name, fields, source, modules);
   out += fmt::format(
       "__attribute__((visibility(\"default\"))) const wasmlet_module {} = {{{}, sizeof({}), "
