@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/trap.h"
 
@@ -40,6 +41,8 @@ struct CallOptions {
   // Move the calling thread into the tenant's cgroup first (see FaasletPool). Off for calls
   // run on a thread that serves every tenant, such as an I/O thread.
   bool tenant_placement = true;
+  // argv[1..] for this call, after the function's configured argv (Faasm's cmdline).
+  std::vector<std::string> args;
 };
 
 struct CallResult {

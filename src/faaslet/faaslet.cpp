@@ -42,6 +42,7 @@ CallResult Faaslet::call(std::string input, const EntryPoint& entry, const CallO
   if (options.timeout.count() > 0) timeout = std::min(timeout, options.timeout);
   host_->set_input(std::move(input));
   host_->set_chain_handler(options.chain);
+  host_->set_call_args(options.args);
   host_->set_call_info({options.call_id, std::chrono::steady_clock::now() + timeout,
                         entry.kind == EntryPoint::Kind::Python ? entry.name : std::string()});
   CallResult result = run_entry(*instance_, *host_, entry, {timeout, options.cancel});

@@ -8,7 +8,9 @@
 namespace wasmlet::host {
 
 HostContext::HostContext(HostConfig config)
-    : config_(std::move(config)), wasi_(std::make_unique<WasiState>(config_)) {}
+    : config_(std::move(config)),
+      args_(config_.args),
+      wasi_(std::make_unique<WasiState>(config_)) {}
 
 HostContext::~HostContext() = default;
 
@@ -35,6 +37,11 @@ void HostContext::append_stdio(int fd, std::string_view data) {
   }
 }
 
+void HostContext::set_call_args(const std::vector<std::string>& extra) {
+  args_.resize(config_.args.size());
+  args_.insert(args_.end(), extra.begin(), extra.end());
+}
+
 void HostContext::set_error(std::string_view error) {
   // An error is a summary: keep its end, where a traceback names the exception.
   constexpr size_t kMaxError = 64 << 10;
@@ -45,6 +52,7 @@ void HostContext::reset_call_state() {
   input_.clear();
   error_.clear();
   call_ = {};
+  args_.resize(config_.args.size());  // a call's own arguments never reach the next call
   output_.clear();
   stdout_.clear();
   stderr_.clear();

@@ -39,7 +39,7 @@ struct FunctionIdentity {
 };
 
 struct HostConfig {
-  std::vector<std::string> args;  // argv, argv[0] included
+  std::vector<std::string> args;  // argv before a call's own arguments, argv[0] included
   std::vector<std::string> env;   // "KEY=value"
   FsConfig fs;
   std::map<std::string, bool> conf_flags;  // answers to __faasm_conf_flag
@@ -92,6 +92,10 @@ class HostContext {
     return {std::move(output_), std::move(stdout_), std::move(stderr_), std::move(error_)};
   }
   void set_call_info(CallInfo info) { call_ = std::move(info); }
+  // The guest's argv for this call: the configured arguments, then `extra`, until
+  // reset_call_state.
+  void set_call_args(const std::vector<std::string>& extra);
+  const std::vector<std::string>& args() const { return args_; }
   const CallInfo& call_info() const { return call_; }
   void reset_call_state();
 
@@ -110,6 +114,7 @@ class HostContext {
   GuestMemory memory_;
   std::string input_, output_, stdout_, stderr_, error_;
   CallInfo call_;
+  std::vector<std::string> args_;
   bool stdio_truncated_ = false;
   std::unique_ptr<WasiState> wasi_;
   ChainHandler* chain_ = nullptr;

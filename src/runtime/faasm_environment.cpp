@@ -24,6 +24,17 @@ constexpr std::pair<const char*, std::string_view> kEtcFiles[] = {
 
 }  // namespace
 
+std::vector<std::string> split_faasm_cmdline(std::string_view cmdline) {
+  std::vector<std::string> args;
+  if (cmdline.empty()) return args;
+  for (size_t start = 0;;) {
+    size_t space = cmdline.find(' ', start);
+    args.emplace_back(cmdline.substr(start, space - start));
+    if (space == std::string_view::npos) return args;
+    start = space + 1;
+  }
+}
+
 std::filesystem::path write_faasm_etc(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   for (const auto& [name, text] : kEtcFiles) util::write_file_atomic(dir / name, text);

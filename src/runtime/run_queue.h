@@ -30,6 +30,8 @@ struct Invocation {
   faaslet::EntryPoint entry = faaslet::EntryPoint::main();
   // The call that chained this one; null for calls from outside (a new tree).
   std::shared_ptr<CallNode> node;
+  // argv[1..] for the call (Faasm's cmdline); empty for chained calls.
+  std::vector<std::string> args;
 };
 
 // Called on the thread that ran the call when it finishes (successfully or not). It owns the

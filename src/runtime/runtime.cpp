@@ -608,6 +608,7 @@ faaslet::CallResult Runtime::run_in_pool(QueuedCall& call) {
   options.call_id = call.id;
   options.cancel = &node.cancel_flag();
   options.tenant_placement = !call.inline_call;
+  options.args = std::move(call.invocation.args);
   if (auto deadline = node.deadline()) {
     options.timeout = std::max(std::chrono::nanoseconds(1), *deadline - Clock::now());
   }

@@ -71,6 +71,7 @@ void invoke(const ApiContext& ctx, Request&& request, const RouteMatch& m, const
   runtime::Invocation invocation;
   invocation.function = std::move(id);
   invocation.input = std::move(msg.input);
+  invocation.args = std::move(msg.args);
 
   if (msg.async) {
     uint64_t call_id = invoke_async(ctx.runtime, std::move(invocation));

@@ -3,8 +3,10 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 
+#include "runtime/faasm_environment.h"
 #include "server/replies.h"
 #include "server/request_args.h"
 #include "util/base64.h"
@@ -154,6 +156,19 @@ FaasmMessage parse_faasm_message(std::string_view body) {
   auto input = util::base64_decode(string_field(j, "input_data"));
   if (!input) bad_message("field 'input_data' is not valid base64");
   m.input = std::move(*input);
+
+  std::string cmdline = string_field(j, "cmdline");
+  if (cmdline.size() > runtime::kMaxCmdlineBytes) {
+    bad_message(fmt::format("field 'cmdline' is {} bytes, more than the limit of {}",
+                            cmdline.size(), runtime::kMaxCmdlineBytes));
+  }
+  // Counted before splitting, so that a cmdline of spaces is refused before it is built.
+  size_t count = cmdline.empty() ? 0 : std::count(cmdline.begin(), cmdline.end(), ' ') + 1;
+  if (count > runtime::kMaxCmdlineArgs) {
+    bad_message(fmt::format("field 'cmdline' has {} arguments, more than the limit of {}", count,
+                            runtime::kMaxCmdlineArgs));
+  }
+  m.args = runtime::split_faasm_cmdline(cmdline);
   return m;
 }
 

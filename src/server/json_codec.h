@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/call_record.h"
 #include "runtime/function_store.h"
@@ -26,17 +27,20 @@ nlohmann::json function_info_json(const runtime::FunctionInfo& info);
 nlohmann::json call_record_json(const runtime::CallRecord& record);
 
 // Faasm's invoke message: {"user", "function", "input_data": <base64>, "async", "python",
-// "py_user", "py_func"}, or a status query {"id": N, "status": true}. Other fields are ignored.
+// "py_user", "py_func", "cmdline"}, or a status query {"id": N, "status": true}. Other fields are
+// ignored.
 struct FaasmMessage {
   std::string user, function;
   std::string input;  // decoded
   bool async = false;
   bool python = false;
   std::string py_user, py_func;
+  std::vector<std::string> args;      // argv[1..], from cmdline
   std::optional<uint64_t> status_id;  // set for a status query
 };
 
-// Throws HttpError (400) for malformed JSON, wrong field types or bad base64.
+// Throws HttpError (400) for malformed JSON, wrong field types, bad base64 or a cmdline past
+// runtime::kMaxCmdlineBytes or runtime::kMaxCmdlineArgs.
 FaasmMessage parse_faasm_message(std::string_view body);
 
 }  // namespace wasmlet::server

@@ -218,6 +218,19 @@ TEST_F(FaasmExamplesTest, EnvironmentIsFaasms) {
             "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok shared=ok");
 }
 
+TEST_F(FaasmExamplesTest, ArgvIsTheCallsArgumentsAfterFunctionWasm) {
+  upload({"faasm_argv"});
+  runtime::Invocation with_args{{kUser, "faasm_argv"}, ""};
+  with_args.args = {"a", "", "c d"};
+  std::promise<CallRecord> done;
+  rt_->submit(std::move(with_args), [&](const CallRecord& r) { done.set_value(r); });
+  CallRecord r = done.get_future().get();
+  EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
+  EXPECT_EQ(r.output, "argc=4 [function.wasm] [a] [] [c d]");
+  // The arguments were that call's: the next one (on the same Faaslet) has argv[0] only.
+  EXPECT_EQ(run("faasm_argv"), "argc=1 [function.wasm]");
+}
+
 TEST_F(FaasmExamplesTest, AHostCallFailureFailsTheCallOnly) {
   upload({"faasm_host_failure"});
   CallRecord failed = call("faasm_host_failure", "1");

@@ -231,6 +231,39 @@ TEST_F(ServerTest, FaasmBadRequests) {
   EXPECT_TRUE(header(missing, "Content-Type").starts_with("text/plain"));
 }
 
+// Faasm's cmdline is the guest's argv after argv[0], for that call only.
+TEST_F(ServerTest, FaasmCmdlineIsArgv) {
+  upload("faasm_argv");
+  HttpClient c(port());
+  auto argv_of = [&](const json& cmdline) {
+    json msg = {{"user", "demo"}, {"function", "faasm_argv"}};
+    if (!cmdline.is_null()) msg["cmdline"] = cmdline;
+    auto r = c.post("/", msg.dump());
+    EXPECT_EQ(r.result_int(), 200) << r.body();
+    return r.body();
+  };
+  // Split at every space, as Faasm splits it: two spaces make an empty argument.
+  EXPECT_EQ(argv_of("a b  c"), "argc=5 [function.wasm] [a] [b] [] [c]");
+  // The next call of the same function (and Faaslet) sees argv[0] alone.
+  EXPECT_EQ(argv_of(nullptr), "argc=1 [function.wasm]");
+  EXPECT_EQ(argv_of(""), "argc=1 [function.wasm]");
+  EXPECT_EQ(argv_of("x "), "argc=3 [function.wasm] [x] []");
+  // At the bound on arguments: 1024 empty ones.
+  EXPECT_TRUE(argv_of(std::string(1023, ' ')).starts_with("argc=1025 [function.wasm] [] []"));
+
+  auto refused = [&](const std::string& cmdline) {
+    json msg = {{"user", "demo"}, {"function", "faasm_argv"}, {"cmdline", cmdline}};
+    auto r = c.post("/", msg.dump());
+    EXPECT_EQ(r.result_int(), 400);
+    EXPECT_NE(r.body().find("'cmdline'"), std::string::npos) << r.body();
+  };
+  refused(std::string(1024, ' '));            // 1025 arguments
+  refused(std::string((64 << 10) + 1, 'a'));  // past 64 KiB
+  EXPECT_EQ(c.post("/", R"({"user":"demo","function":"faasm_argv","cmdline":1})").result_int(),
+            400);
+  EXPECT_EQ(argv_of("after"), "argc=2 [function.wasm] [after]");
+}
+
 // Faasm's CAPTURE_STDOUT: what the call printed, a newline, then its output (or failure).
 TEST_F(ServerTest, FaasmApiPutsStdoutFirstUnlessCaptureIsOff) {
   for (bool capture : {true, false}) {

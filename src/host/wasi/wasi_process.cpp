@@ -75,14 +75,14 @@ extern "C" {
 
 uint32_t Z_wasi_snapshot_preview1Z_args_get(void* ctx, uint32_t argv, uint32_t argv_buf) {
   return wasi_call(ctx, [&](HostContext& h) {
-    write_string_list(h, h.config().args, argv, argv_buf);
+    write_string_list(h, h.args(), argv, argv_buf);
     return Errno::Success;
   });
 }
 
 uint32_t Z_wasi_snapshot_preview1Z_args_sizes_get(void* ctx, uint32_t argc_ptr, uint32_t size_ptr) {
   return wasi_call(ctx, [&](HostContext& h) {
-    write_string_list_sizes(h, h.config().args, argc_ptr, size_ptr);
+    write_string_list_sizes(h, h.args(), argc_ptr, size_ptr);
     return Errno::Success;
   });
 }
