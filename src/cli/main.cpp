@@ -119,8 +119,12 @@ void raise_fd_limit() {
   }
 }
 
-int compile_cmd(const std::string& file) {
-  engine::Engine engine;
+int compile_cmd(const std::string& file, const std::string& time_limit) {
+  engine::CompilerConfig config;
+  config.compile_limits.wall_time =
+      std::max(std::chrono::seconds(1),
+               std::chrono::duration_cast<std::chrono::seconds>(util::parse_duration(time_limit)));
+  engine::Engine engine(std::move(config));
   auto bytes = util::read_file(file);
   auto m = engine.load(bytes, faaslet::load_options());
   std::cout << fmt::format(
@@ -178,10 +182,14 @@ int main(int argc, char** argv) {
   cc_sub->footer(cli::kGuestCcHelp);
   cc_sub->allow_extras();  // sources and any clang flags
 
-  std::string compile_file;
+  std::string compile_file, compile_time_limit = "10m";
   auto* compile_sub =
       app.add_subcommand("compile", "Compile a module into the cache and report the time");
   compile_sub->add_option("wasm", compile_file, "Module")->required()->check(CLI::ExistingFile);
+  compile_sub
+      ->add_option("--compile-time-limit", compile_time_limit,
+                   "Wall time the compile may take (wasm2c and clang, killed as a group)")
+      ->capture_default_str();
 
   cli::ServeOptions serve;
   auto* serve_sub = app.add_subcommand("serve", "Run the Wasmlet server (HTTP API)");
@@ -199,7 +207,7 @@ int main(int argc, char** argv) {
     if (handled) return client_rc;
     if (*run_sub) return run_cmd(run);
     if (*cc_sub) return cc_cmd(*cc_sub, cc, stack_size);
-    if (*compile_sub) return compile_cmd(compile_file);
+    if (*compile_sub) return compile_cmd(compile_file, compile_time_limit);
   } catch (const std::exception& e) {
     std::cerr << "wasmlet: error: " << e.what() << "\n";
     return 1;

@@ -49,6 +49,15 @@ TEST(Cli, ErrorsAreOneLineAndNonZero) {
   EXPECT_NE(missing.exit_code, 0);
 }
 
+TEST(Cli, CompileTakesATimeLimit) {
+  auto ok = wasmlet({"compile", "--compile-time-limit", "5m", test::guest_path("echo").string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  auto bad =
+      wasmlet({"compile", "--compile-time-limit", "soon", test::guest_path("echo").string()});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("bad duration 'soon'"), std::string::npos) << bad.output;
+}
+
 TEST(Cli, CcKeepsHostHeadersOut) {
   fs::path dir = fs::path(WASMLET_TEST_CACHE_DIR).parent_path() / "cc-test";
   fs::create_directories(dir);
