@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/client_commands.h"
+#include "cli/flask_command.h"
 #include "cli/guest_cc.h"
 #include "cli/serve_command.h"
 #include "engine/engine.h"
@@ -195,6 +196,10 @@ int main(int argc, char** argv) {
   auto* serve_sub = app.add_subcommand("serve", "Run the Wasmlet server (HTTP API)");
   cli::add_serve_options(*serve_sub, serve);
 
+  auto* flask_sub = app.add_subcommand(
+      "flask", "Deploy a Flask app: wasmlet flask deploy|proxy|remove MODULE:APP (see --help)");
+  flask_sub->prefix_command();  // everything after `flask` goes to the adapter
+
   cli::ClientOptions client;
   cli::add_client_commands(app, client);
 
@@ -202,6 +207,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*serve_sub) return cli::serve_main(serve);
+    if (*flask_sub) return cli::flask_main(flask_sub->remaining());
     bool handled = false;
     int client_rc = cli::run_client_command(app, client, handled);
     if (handled) return client_rc;

@@ -20,7 +20,7 @@ std::shared_ptr<const engine::Module> PythonInterpreter::module(
   if (!available()) throw Error("this server has no Python interpreter (see --python-home)");
   util::MutexLock lock(mutex_);
   if (module_) return module_;
-  for (const char* part : {"python.wasm", "lib/python3.11", "lib/wasmlet"}) {
+  for (const char* part : {"python.wasm", "lib/python3.11", "lib/wasmlet", "lib/site-packages"}) {
     if (!fs::exists(home_ / part)) {
       throw Error(fmt::format("the Python home {} has no {}", home_.string(), part));
     }
@@ -39,6 +39,7 @@ void PythonInterpreter::configure(faaslet::FunctionConfig& config, const Functio
   fs_config.mounts.push_back({kPythonPackagePath, package_dir});
   fs_config.mounts.push_back({kPythonStdlibPath, home_ / "lib" / "python3.11"});
   fs_config.mounts.push_back({kPythonGuestLibPath, home_ / "lib" / "wasmlet"});
+  fs_config.mounts.push_back({kPythonSitePackagesPath, home_ / "lib" / "site-packages"});
   config.host.env.push_back("WASMLET_PY_MODULE=" + info.python_entry.module);
   config.host.env.push_back("WASMLET_PY_FUNCTION=" + info.python_entry.function);
   config.host.env.push_back(

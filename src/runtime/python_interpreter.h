@@ -5,6 +5,7 @@
 //   python.wasm         the interpreter with Wasmlet's host program
 //   lib/python3.11/     the standard library, compiled to .pyc
 //   lib/wasmlet/        Wasmlet's guest modules (wasmlet, pyfaasm)
+//   lib/site-packages/  pure Python libraries functions may import (Flask and its needs)
 //   native/             the compiled interpreter (created on first use)
 #include <filesystem>
 #include <memory>
@@ -21,6 +22,7 @@ namespace wasmlet::runtime {
 inline constexpr const char* kPythonPackagePath = "/function";
 inline constexpr const char* kPythonStdlibPath = "/usr/local/lib/python3.11";
 inline constexpr const char* kPythonGuestLibPath = "/usr/local/lib/wasmlet";
+inline constexpr const char* kPythonSitePackagesPath = "/usr/local/lib/site-packages";
 
 class PythonInterpreter {
  public:

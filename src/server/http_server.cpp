@@ -15,6 +15,8 @@
 #include "server/faasm_api.h"
 #include "server/listener.h"
 #include "server/v1_api.h"
+#include "server/web_app_api.h"
+#include "server/web_apps.h"
 #include "util/mutex.h"
 
 namespace wasmlet::server {
@@ -47,6 +49,7 @@ struct HttpServer::Impl {
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   std::unique_ptr<InlineStandby> standby;
+  std::unique_ptr<WebApps> web_apps;
   asio::thread_pool blocking;
   asio::thread_pool compile;
   std::shared_ptr<ServerCore> core;
@@ -66,8 +69,10 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config)
       [pool = &impl_->blocking](std::function<void()> task) { asio::post(*pool, std::move(task)); },
       [pool = &impl_->compile](std::function<void()> task) { asio::post(*pool, std::move(task)); },
       config.capture_stdout, impl_->standby.get()};
+  impl_->web_apps = std::make_unique<WebApps>(runtime.config().data_dir / "apps");
   Router router;
   add_v1_routes(router, ctx);
+  add_web_app_routes(router, ctx, *impl_->web_apps);
   add_faasm_routes(router, ctx);
 
   auto endpoint = resolve_endpoint(impl_->ioc, config);

@@ -68,11 +68,43 @@ void Router::add(http::verb method, std::string_view pattern, ErrorStyle style, 
   routes_.push_back(std::move(route));
 }
 
+void Router::add_any_method(std::string_view pattern, ErrorStyle style, Handler handler) {
+  Route route;
+  route.pattern = std::string(pattern);
+  route.style = style;
+  auto parts = split_path(pattern);
+  if (parts.empty() || parts.back() != "{**}") {
+    throw Error(fmt::format("route pattern '{}' does not end in {{**}}", pattern));
+  }
+  parts.pop_back();
+  for (auto& part : parts) {
+    Segment segment;
+    segment.capture = part.starts_with("{}");
+    segment.text = segment.capture ? part.substr(2) : part;
+    route.segments.push_back(std::move(segment));
+  }
+  route.rest = true;
+  route.any_method = std::move(handler);
+  routes_.push_back(std::move(route));
+}
+
+std::string Router::rest_of(std::string_view path, size_t segments) {
+  if (path.starts_with('/')) path.remove_prefix(1);
+  for (size_t i = 0; i < segments; ++i) {
+    size_t slash = path.find('/');
+    if (slash == std::string_view::npos) return {};
+    path.remove_prefix(slash + 1);
+  }
+  return "/" + std::string(path);
+}
+
 bool Router::match(const Route& route, const std::vector<std::string>& path,
                    std::vector<std::string>& params) {
-  if (route.segments.size() != path.size()) return false;
+  if (route.rest ? path.size() < route.segments.size() : route.segments.size() != path.size()) {
+    return false;
+  }
   params.clear();
-  for (size_t i = 0; i < path.size(); ++i) {
+  for (size_t i = 0; i < route.segments.size(); ++i) {
     const Segment& seg = route.segments[i];
     const std::string& part = path[i];
     if (!seg.capture) {
@@ -85,7 +117,8 @@ bool Router::match(const Route& route, const std::vector<std::string>& path,
   return true;
 }
 
-void Router::dispatch(Request&& request, const Respond& respond, std::stop_token abandoned) const {
+void Router::dispatch(Request&& request, const Respond& respond, std::stop_token abandoned,
+                      std::string_view remote_address) const {
   std::string_view target = request.target();
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
@@ -103,6 +136,17 @@ void Router::dispatch(Request&& request, const Respond& respond, std::stop_token
         return;
       }
       p = std::move(*decoded);
+    }
+    if (route.rest) {
+      m.rest = rest_of(path, route.segments.size());
+      m.remote_address = std::string(remote_address);
+      if (q != std::string_view::npos) m.query = std::string(target.substr(q + 1));
+      try {
+        route.any_method(std::move(request), std::move(m), respond);
+      } catch (...) {
+        respond(reply_for_current_exception(route.style));
+      }
+      return;
     }
     // HEAD is served by the GET handler; the session drops the body.
     const bool head = request.method() == http::verb::head;

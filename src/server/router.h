@@ -18,6 +18,8 @@ std::optional<std::string> percent_decode(std::string_view s);
 struct RouteMatch {
   std::vector<std::string> params;  // captured path segments, percent-decoded, in order
   std::string query;                // after '?', raw
+  std::string rest;                 // what a "{**}" pattern matched: "/..." raw, or empty
+  std::string remote_address;       // the client's IP address
   // Requested when the client disconnects before it was answered: work done only for it
   // (a synchronous call, a compile) should stop.
   std::stop_token abandoned;
@@ -32,9 +34,13 @@ class Router {
   // suffix ("{}:invoke"). Patterns are tried in the order they were first added, and the first
   // whose shape matches decides, so add the more specific of two overlapping shapes first.
   void add(http::verb method, std::string_view pattern, ErrorStyle style, Handler handler);
+  // Every method, on a pattern whose last segment is "{**}": the rest of the path (zero or more
+  // segments) goes to RouteMatch::rest, undecoded.
+  void add_any_method(std::string_view pattern, ErrorStyle style, Handler handler);
 
   // Always answers exactly once through `respond`.
-  void dispatch(Request&& request, const Respond& respond, std::stop_token abandoned = {}) const;
+  void dispatch(Request&& request, const Respond& respond, std::stop_token abandoned = {},
+                std::string_view remote_address = {}) const;
 
  private:
   struct Segment {
@@ -46,10 +52,13 @@ class Router {
     std::vector<Segment> segments;
     ErrorStyle style = ErrorStyle::Json;
     std::vector<std::pair<http::verb, Handler>> methods;
+    bool rest = false;   // ends in "{**}"
+    Handler any_method;  // set for add_any_method routes
   };
 
   static bool match(const Route& route, const std::vector<std::string>& path,
                     std::vector<std::string>& params);
+  static std::string rest_of(std::string_view path, size_t segments);
 
   std::vector<Route> routes_;
 };

@@ -22,7 +22,11 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerCore> core)
-    : ticket_(std::move(core)), stream_(std::move(socket)) {}
+    : ticket_(std::move(core)), stream_(std::move(socket)) {
+  boost::system::error_code ec;
+  auto peer = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_address_ = peer.address().to_string();
+}
 
 void Session::start() {
   // Before the first read: a stop that began meanwhile must see this session or be seen by it.
@@ -172,7 +176,8 @@ void Session::handle() {
   keep_alive_ = request.keep_alive();
   head_ = request.method() == http::verb::head;
   abandoned_ = std::stop_source();
-  ticket_.core().router().dispatch(std::move(request), make_respond(), abandoned_.get_token());
+  ticket_.core().router().dispatch(std::move(request), make_respond(), abandoned_.get_token(),
+                                   remote_address_);
   if (phase_ == Phase::Handling) watch_for_hang_up();  // not answered at once
 }
 

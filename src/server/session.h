@@ -57,6 +57,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   SessionTicket ticket_;  // first member: released last
   boost::beast::tcp_stream stream_;
+  std::string remote_address_;  // the peer's IP, for handlers that pass it on (web apps)
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> continue_;

@@ -133,5 +133,33 @@ TEST(PercentDecode, DecodesEscapesAndRefusesMalformedOnes) {
   for (const auto& c : cases) EXPECT_EQ(percent_decode(c.in), c.out) << c.in;
 }
 
+// A "{**}" route takes every method and the rest of the path, undecoded, with the client's
+// address.
+TEST(Router, AnyMethodRouteCapturesTheRestOfThePath) {
+  Router router;
+  router.add_any_method(
+      "/apps/{}/{}/{**}", ErrorStyle::Json,
+      [](Request&& request, RouteMatch&& m, const Respond& respond) {
+        respond(text_reply(http::status::ok, std::string(request.method_string()) + " " +
+                                                 m.params[0] + "|" + m.params[1] + " [" + m.rest +
+                                                 "] ?" + m.query + " @" + m.remote_address));
+      });
+  router.add(http::verb::get, "/apps", ErrorStyle::Json, echo("apps"));
+  auto answer = [&](http::verb method, const std::string& target) {
+    Request request{method, target, 11};
+    std::string body;
+    router.dispatch(
+        std::move(request), [&](Reply reply) { body = reply.response.body(); }, {}, "10.0.0.7");
+    return body;
+  };
+  EXPECT_EQ(answer(http::verb::get, "/apps/al/shop/items/1?x=%20"),
+            "GET al|shop [/items/1] ?x=%20 @10.0.0.7");
+  EXPECT_EQ(answer(http::verb::patch, "/apps/al/shop/a%2Fb/"),
+            "PATCH al|shop [/a%2Fb/] ? @10.0.0.7");
+  EXPECT_EQ(answer(http::verb::delete_, "/apps/al/shop/"), "DELETE al|shop [/] ? @10.0.0.7");
+  EXPECT_EQ(answer(http::verb::get, "/apps/al/shop"), "GET al|shop [] ? @10.0.0.7");
+  EXPECT_EQ(answer(http::verb::get, "/apps"), "apps  ?");
+  EXPECT_THROW(router.add_any_method("/apps/{}", ErrorStyle::Json, echo("x")), Error);
+}
 }  // namespace
 }  // namespace wasmlet::server

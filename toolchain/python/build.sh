@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build CPython 3.11 for wasm32-wasi, as a static library to embed, from Debian's own
-# python3.11 source package (upstream orig tarball; Debian's patches are not applied).
+# python3.11 source package (upstream orig tarball; Debian's patches are not applied), with
+# zlib (Debian's zlib source package, likewise) for the zlib module: gzip, zipfile's
+# compression, and the libraries that need it (Werkzeug, itsdangerous, so Flask).
 #
 # Usage: toolchain/python/build.sh            (as root, or a user with sudo for apt-get)
 #   Env: WASMLET_CACHE_DIR  cache root (default ~/.cache/wasmlet)
@@ -17,7 +19,7 @@
 # folder (except host/) changes the key and so triggers a fresh build.
 set -euo pipefail
 
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 PY_SERIES=3.11
 DEB_SRC_PKG=python${PY_SERIES}
 LLVM=19
@@ -135,7 +137,7 @@ fi
 SRC_CACHE="$CACHE_ROOT/src"
 SRC_META="$SRC_CACHE/$DEB_SRC_PKG.meta"
 
-meta_get() { sed -n "s/^$1=//p" "$SRC_META"; }
+meta_get() { sed -n "s/^$1=//p" "${2:-$SRC_META}"; }
 
 verify_hash() {   # FILE ALGO:HEX  (the form apt prints)
     local file=$1 algo=${2%%:*} want=${2#*:} tool
@@ -165,11 +167,13 @@ add_deb_src() {
     printf '%s\n' "$out" | as_root tee /etc/apt/sources.list.d/wasmlet-deb-src.sources >/dev/null
 }
 
-fetch_source() {
+fetch_source() {   # [PACKAGE]: Debian source package (default python3.11)
+    local DEB_SRC_PKG=${1:-$DEB_SRC_PKG}
+    local SRC_META="$SRC_CACHE/$DEB_SRC_PKG.meta"
     if [[ -f $SRC_META ]]; then
-        local f; f="$SRC_CACHE/$(meta_get orig_name)"
-        if [[ -f $f ]] && verify_hash "$f" "$(meta_get orig_hash)"; then
-            log "source: cached $(basename "$f") (Debian $(meta_get debian_version))"
+        local f; f="$SRC_CACHE/$(meta_get orig_name "$SRC_META")"
+        if [[ -f $f ]] && verify_hash "$f" "$(meta_get orig_hash "$SRC_META")"; then
+            log "source: cached $(basename "$f") (Debian $(meta_get debian_version "$SRC_META"))"
             return 0
         fi
         log "cached source incomplete or corrupt; fetching again"
@@ -212,6 +216,8 @@ fetch_source() {
     log "source: $name (Debian $debver), ${hash%%:*} verified"
 }
 fetch_source
+fetch_source zlib
+ZLIB_META="$SRC_CACHE/zlib.meta"
 
 SRC="$BUILD/src"
 mkdir -p "$SRC"
@@ -256,6 +262,17 @@ done
 echo 'int main(void){return 0;}' >"$BUILD/probe.c"
 run "wasi-sdk: probe compile+link" "$SDK/bin/clang" -O2 "$BUILD/probe.c" -o "$BUILD/probe.wasm"
 
+# zlib, static, for the zlib module (configure finds it through ZLIB_CFLAGS / ZLIB_LIBS).
+ZSRC="$BUILD/zlib-src"
+ZLIB="$BUILD/zlib"
+mkdir -p "$ZSRC"
+run "unpacking $(meta_get orig_name "$ZLIB_META")" \
+    tar -xf "$SRC_CACHE/$(meta_get orig_name "$ZLIB_META")" -C "$ZSRC" --strip-components=1 --no-same-owner
+(cd "$ZSRC" && run "zlib: configure" env CC="$SDK/bin/clang" AR="$SDK/bin/llvm-ar" \
+    RANLIB="$SDK/bin/ranlib" CFLAGS="-O2 -DNDEBUG" ./configure --static --prefix="$ZLIB")
+run "zlib: make" make -C "$ZSRC" -j"$JOBS" libz.a
+run "zlib: install" make -C "$ZSRC" install
+
 # ---------------------------------------------------------------- 5. cross build
 # Same variables Tools/wasm/wasi-env would export, set explicitly (and without ccache).
 WASI="$BUILD/wasi"
@@ -270,6 +287,7 @@ CROSS_ENV=(
     # clang 19 reject an int<->pointer conversion in timemodule.c unless demoted.
     OPT="-DNDEBUG -fwrapv -O2 -Wall"
     CFLAGS="-Wno-error=int-conversion"
+    ZLIB_CFLAGS="-I$ZLIB/include" ZLIB_LIBS="-L$ZLIB/lib -lz"
 )
 (cd "$WASI" && run "wasi: configure" env "${CROSS_ENV[@]}" "$SRC/configure" \
     --host=wasm32-unknown-wasi --build="$("$SRC/config.guess")" \
@@ -296,6 +314,8 @@ cp "$WASI/$LIBPY" "$STAGE/lib/"
 link=("$DEST/lib/$LIBPY")
 for tok in $(mkvar LIBS) $(mkvar MODLIBS) $(mkvar SYSLIBS); do
     case "$tok" in
+        -L*) continue ;;   # only zlib's, whose library is copied below
+        -lz) cp "$ZLIB/lib/libz.a" "$STAGE/lib/"; tok="$DEST/lib/libz.a" ;;
         -l*) ;;
         *.a) [[ -f "$WASI/$tok" ]] || die "library $tok named by the Makefile not found"
              cp "$WASI/$tok" "$STAGE/lib/"; tok="$DEST/lib/$(basename "$tok")" ;;
@@ -355,6 +375,8 @@ run "link test: imports are WASI only" \
     echo "debian_version=$(meta_get debian_version)"
     echo "orig_tarball=$(meta_get orig_name)"
     echo "orig_checksum=$(meta_get orig_hash)"
+    echo "zlib_orig_tarball=$(meta_get orig_name "$ZLIB_META")"
+    echo "zlib_debian_version=$(meta_get debian_version "$ZLIB_META")"
     echo "debian_patches=not-applied"
     echo "recipe=$KEY"
     echo "clang=$(dpkg-query -W -f='${Version}' clang-$LLVM)"

@@ -14,6 +14,7 @@ import traceback
 import _wasmlet
 
 PACKAGE_ROOT = "/function"
+SITE_PACKAGES = "/usr/local/lib/site-packages"
 _INTERNAL_PREFIXES = ("<frozen ", "/usr/local/lib/wasmlet/")
 
 # Entry names tried in order when the upload did not name one, with their conventions.
@@ -93,6 +94,9 @@ def _settle_entry(module, name, convention):
 def load():
     global _module, _entry, _convention
     os.chdir(PACKAGE_ROOT)
+    # After the standard library, as a site-packages directory is in any Python.
+    if SITE_PACKAGES not in sys.path:
+        sys.path.append(SITE_PACKAGES)
     try:
         _module = importlib.import_module(os.environ["WASMLET_PY_MODULE"])
         _entry, _convention = _settle_entry(_module, os.environ.get("WASMLET_PY_FUNCTION", ""),

@@ -1,0 +1,1 @@
+"""Deploys unmodified Flask apps onto Wasmlet (`wasmlet flask deploy`, docs/flask.md)."""

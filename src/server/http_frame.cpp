@@ -1,0 +1,126 @@
+#include "server/http_frame.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdint>
+
+namespace wasmlet::server {
+
+namespace {
+
+constexpr std::string_view kMagic = "WSF1";
+constexpr size_t kResponseFields = 3;  // kind, status, body
+
+void put_u32(std::string& out, size_t value) {
+  auto v = static_cast<uint32_t>(value);
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void put_item(std::string& out, std::string_view item) {
+  put_u32(out, item.size());
+  out.append(item);
+}
+
+uint32_t get_u32(std::string_view in, size_t pos) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    v |= static_cast<uint32_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
+  }
+  return v;
+}
+
+std::vector<std::string_view> split_items(std::string_view frame) {
+  if (frame.size() < 8 || frame.substr(0, 4) != kMagic) {
+    throw FrameError("the app's reply is not a Wasmlet web frame");
+  }
+  uint32_t count = get_u32(frame, 4);
+  if (count > kMaxFrameItems) {
+    throw FrameError(
+        fmt::format("the app's reply has {} items (at most {})", count, kMaxFrameItems));
+  }
+  std::vector<std::string_view> items;
+  size_t pos = 8;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (frame.size() - pos < 4) throw FrameError("the app's reply is truncated");
+    uint32_t length = get_u32(frame, pos);
+    pos += 4;
+    if (length > frame.size() - pos) throw FrameError("an item overruns the app's reply");
+    items.push_back(frame.substr(pos, length));
+    pos += length;
+  }
+  if (pos != frame.size()) {
+    throw FrameError(fmt::format("{} bytes after the app's reply", frame.size() - pos));
+  }
+  return items;
+}
+
+bool is_token_char(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+void check_header(std::string_view name, std::string_view value) {
+  if (name.empty()) throw FrameError("the app's reply has a header with an empty name");
+  for (char c : name) {
+    if (!is_token_char(c)) {
+      throw FrameError(fmt::format("the app's reply has an invalid header name '{}'", name));
+    }
+  }
+  for (char c : value) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) {
+      throw FrameError(fmt::format("header '{}' of the app's reply has a control character", name));
+    }
+  }
+}
+
+}  // namespace
+
+std::string encode_web_request(const WebRequest& r) {
+  size_t size = 8 + 4 * (10 + 2 * r.headers.size());
+  for (auto f : {r.kind, r.method, r.scheme, r.host, r.script_name, r.path, r.query,
+                 r.remote_address, r.endpoint, r.body}) {
+    size += f.size();
+  }
+  for (const auto& [name, value] : r.headers) size += name.size() + value.size();
+  std::string out;
+  out.reserve(size);
+  out.append(kMagic);
+  put_u32(out, 10 + 2 * r.headers.size());
+  for (auto f : {r.kind, r.method, r.scheme, r.host, r.script_name, r.path, r.query,
+                 r.remote_address, r.endpoint, r.body}) {
+    put_item(out, f);
+  }
+  for (const auto& [name, value] : r.headers) {
+    put_item(out, name);
+    put_item(out, value);
+  }
+  return out;
+}
+
+WebResponse decode_web_response(std::string_view frame) {
+  auto items = split_items(frame);
+  if (items.size() < kResponseFields || (items.size() - kResponseFields) % 2 != 0) {
+    throw FrameError(
+        fmt::format("the app's reply has {} items: kind, status, body and header "
+                    "pairs expected",
+                    items.size()));
+  }
+  WebResponse out;
+  out.kind = std::string(items[0]);
+  auto status = items[1];
+  auto [end, ec] = std::from_chars(status.data(), status.data() + status.size(), out.status);
+  if (ec != std::errc() || end != status.data() + status.size() || out.status < 100 ||
+      out.status > 599) {
+    throw FrameError(fmt::format("the app's reply has an invalid status '{}'", status));
+  }
+  out.body = std::string(items[2]);
+  for (size_t i = kResponseFields; i < items.size(); i += 2) {
+    check_header(items[i], items[i + 1]);
+    out.headers.emplace_back(items[i], items[i + 1]);
+  }
+  return out;
+}
+
+}  // namespace wasmlet::server

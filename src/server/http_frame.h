@@ -1,0 +1,45 @@
+#pragma once
+// The binary framing between Wasmlet and a web app's Faaslet (sdk/python/guest/wasmlet_web/
+// frame.py is the same format in Python): the magic "WSF1", a little-endian u32 count of
+// items, then each item as a little-endian u32 length and its bytes. Bodies travel as they
+// are: no base64, no JSON.
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "util/error.h"
+
+namespace wasmlet::server {
+
+// A guest's output that is not a well-formed response frame.
+class FrameError : public Error {
+ public:
+  using Error::Error;
+};
+
+struct WebRequest {
+  std::string_view kind = "app";  // "app": the whole app; "view": only the endpoint's view
+  std::string_view method, scheme, host, script_name;
+  std::string_view path;  // raw, percent-encoded, as on the request line
+  std::string_view query, remote_address, endpoint, body;
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
+};
+
+struct WebResponse {
+  std::string kind;  // "response", "http_exception" or "error"
+  unsigned status = 0;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+inline constexpr size_t kMaxFrameItems = 1 << 16;
+
+std::string encode_web_request(const WebRequest& request);
+
+// Throws FrameError for anything but a well-formed response: a bad magic, counts or lengths
+// that overrun, trailing bytes, a status outside 100-599, a header name that is not an HTTP
+// token or a value with a control character (no response splitting through a guest).
+WebResponse decode_web_response(std::string_view frame);
+
+}  // namespace wasmlet::server
