@@ -18,14 +18,17 @@ int flask_main(const std::vector<std::string>& args) {
     path += ":" + std::string(old);
   }
   ::setenv("PYTHONPATH", path.c_str(), 1);
-  std::vector<std::string> argv_storage = {"python3", "-m", "wasmlet_flask"};
+  // The Python that can import the app (a virtualenv's, say): WASMLET_PYTHON, else python3.
+  const char* python = std::getenv("WASMLET_PYTHON");
+  std::string interpreter = python != nullptr && *python != '\0' ? python : "python3";
+  std::vector<std::string> argv_storage = {interpreter, "-m", "wasmlet_flask"};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   argv.reserve(argv_storage.size() + 1);
   for (auto& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
-  ::execvp("python3", argv.data());
-  std::cerr << "wasmlet flask: cannot run python3: " << std::strerror(errno) << "\n";
+  ::execvp(interpreter.c_str(), argv.data());
+  std::cerr << "wasmlet flask: cannot run " << interpreter << ": " << std::strerror(errno) << "\n";
   return 127;
 }
 

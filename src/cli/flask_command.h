@@ -1,6 +1,7 @@
 #pragma once
 // `wasmlet flask ...`: the Flask adapter is Python (it imports the app with real Flask), so this
-// command runs `python3 -m wasmlet_flask` with the SDK's Python packages on its path.
+// command runs `python3 -m wasmlet_flask` (or $WASMLET_PYTHON's) with the SDK's Python packages
+// on its path.
 #include <string>
 #include <vector>
 

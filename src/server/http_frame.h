@@ -19,7 +19,7 @@ class FrameError : public Error {
 };
 
 struct WebRequest {
-  std::string_view kind = "app";  // "app": the whole app; "view": only the endpoint's view
+  std::string_view kind = "app";  // the request runs through the whole app
   std::string_view method, scheme, host, script_name;
   std::string_view path;  // raw, percent-encoded, as on the request line
   std::string_view query, remote_address, endpoint, body;
@@ -27,7 +27,7 @@ struct WebRequest {
 };
 
 struct WebResponse {
-  std::string kind;  // "response", "http_exception" or "error"
+  std::string kind;  // "response"
   unsigned status = 0;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;

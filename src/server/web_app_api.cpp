@@ -123,13 +123,19 @@ json python_info(const fs::path& home) {
   if (home.empty()) {
     throw HttpError(status::not_implemented, "no_python", "this server runs no Python functions");
   }
-  json packages = json::array();
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(home / "lib" / "site-packages", ec)) {
-    if (entry.is_directory()) packages.push_back(entry.path().filename().string());
-  }
+  auto packages_in = [](const fs::path& dir) {
+    json names = json::array();
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.is_directory() && entry.path().filename() != "__pycache__") {
+        names.push_back(entry.path().filename().string());
+      }
+    }
+    return names;
+  };
   return {{"version", "3.11"},
-          {"site_packages", packages},
+          {"site_packages", packages_in(home / "lib" / "site-packages")},
+          {"guest_modules", packages_in(home / "lib" / "wasmlet")},
           {"unavailable_modules", unavailable_modules(home / "lib" / "unavailable-modules.txt")}};
 }
 

@@ -49,7 +49,7 @@ def stop(proc):
 def flask_cli(*args, cwd=APPS):
     """Runs `wasmlet flask ...`; returns (exit code, output)."""
     r = subprocess.run([EXE, "flask", *args], cwd=cwd, capture_output=True, text=True,
-                       timeout=900)
+                       timeout=900, env=dict(os.environ, WASMLET_PYTHON=sys.executable))
     return r.returncode, r.stdout + r.stderr
 
 

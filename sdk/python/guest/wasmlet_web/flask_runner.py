@@ -2,26 +2,21 @@
 
 The function's entry module (written by `wasmlet flask deploy`) calls load() at import, so the
 app, with everything it imports, is in the function's Proto-Faaslet; each call then restores it
-and runs one request with real Flask:
-
-- kind b"app" (direct mode): the whole WSGI app, as gunicorn would run it: routing, hooks,
-  error handlers, the view, the response.
-- kind b"view" (proxy mode): only the view of the endpoint, in a request context. The proxy's
-  Flask ran the hooks and error handlers and routed the request; an HTTPException or error
-  goes back to it as such, so its handlers see it.
+and runs one request through the whole WSGI app with real Flask, as gunicorn would: routing,
+hooks, error handlers, the view, the response. Direct and proxy mode alike.
 """
 import importlib
 import io
 import sys
-import traceback
 import types
 from urllib.parse import unquote_to_bytes
-
-from werkzeug.exceptions import HTTPException
 
 from wasmlet_web import frame
 
 _app = None
+
+# CPython 3.11 specialises an instruction after it has run a few times; this is comfortably more.
+_WARM_UP_REQUESTS = 16
 
 
 class _UnavailableModule(types.ModuleType):
@@ -67,7 +62,21 @@ def load(module_name, app_name, unavailable=()):
     if app is None or not hasattr(app, "wsgi_app"):
         raise LookupError("module '%s' has no Flask app '%s'" % (module_name, app_name))
     _app = app
+    _warm_up()
     return app
+
+
+def _warm_up():
+    """Runs requests for a path no rule matches (a 404, through the app's own handling)
+    before the snapshot, so that every call starts with Flask's and Werkzeug's request path
+    specialised instead of redoing that on pages it would otherwise not write."""
+    probe = frame.encode_request(b"app", "GET", "http", "localhost", "", b"/.wasmlet-warm-up",
+                                 "", "127.0.0.1", "", b"", [("Host", "localhost")])
+    for _ in range(_WARM_UP_REQUESTS):
+        try:
+            handle(probe)
+        except Exception:  # noqa: B902 - an app whose 404 path fails just is not warmed
+            return
 
 
 def _environ(req, headers):
@@ -122,34 +131,7 @@ def _run_app(environ):
     return frame.encode_response(b"response", int(status.split(" ", 1)[0]), body, headers)
 
 
-def _run_view(environ, endpoint):
-    ctx = _app.request_context(environ)
-    ctx.push()
-    try:
-        request = ctx.request
-        if request.routing_exception is not None:
-            raise request.routing_exception
-        view = _app.view_functions[endpoint]
-        rv = _app.ensure_sync(view)(**(request.view_args or {}))
-        response = _app.make_response(rv)
-        body = b"".join(response.iter_encoded())
-        return frame.encode_response(b"response", response.status_code, body,
-                                     response.headers.to_wsgi_list())
-    except HTTPException as exc:
-        return frame.encode_response(b"http_exception", exc.code or 500,
-                                     (exc.description or "").encode())
-    except Exception:  # noqa: B902 - the view's failure goes to the proxy as Flask's would
-        text = traceback.format_exc()
-        sys.stderr.write(text)
-        return frame.encode_response(b"error", 500, text.encode())
-    finally:
-        ctx.pop()
-
-
 def handle(data):
     """One request frame in, one response frame out."""
     req, headers = frame.decode_request(data)
-    environ = _environ(req, headers)
-    if req["kind"] == b"view":
-        return _run_view(environ, req["endpoint"].decode("latin-1"))
-    return _run_app(environ)
+    return _run_app(_environ(req, headers))

@@ -3,15 +3,11 @@
 A frame is the magic b"WSF1", a little-endian u32 count of items, then each item as a
 little-endian u32 length and its bytes. No base64, no JSON: a body travels as it is.
 
-Request items:  kind (b"app": run the whole app; b"view": run only the named view, the
-                proxy has run the hooks), method, scheme, host (with port), script_name,
-                raw path (percent-encoded, as on the request line), query string,
-                remote address, endpoint, body, then header name and value pairs.
-Response items: kind, status, body, then header name and value pairs. Kinds:
-                b"response" (status, body and headers of the reply),
-                b"http_exception" (a view raised an HTTPException: status is its code, body
-                its description), b"error" (a view raised anything else: body is the
-                traceback).
+Request items:  kind (b"app": run the request through the whole app), method, scheme, host
+                (with port), script_name, raw path (percent-encoded, as on the request
+                line), query string, remote address, endpoint (the one the sender matched),
+                body, then header name and value pairs.
+Response items: kind (b"response"), status, body, then header name and value pairs.
 
 src/server/http_frame.h is the same format in C++.
 """

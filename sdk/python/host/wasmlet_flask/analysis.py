@@ -14,7 +14,7 @@ import types
 class GuestPython:
     """What the server's Python home offers (GET /v1/python)."""
     unavailable: frozenset  # standard library modules CPython for WASI lacks
-    site_packages: frozenset  # top-level names of the libraries in its site-packages
+    site_packages: frozenset  # top-level names of its site-packages and Wasmlet's guest modules
 
 
 @dataclasses.dataclass
@@ -282,12 +282,15 @@ def analyse(spec, guest):
     """Imports MODULE:APP on this machine and works out what each endpoint needs."""
     module_name, _, attr = spec.partition(":")
     attr = attr or "app"
+    before = set(sys.modules)
     app = load_app(spec)
     module = sys.modules[module_name]
     root = project_root(module)
     project = Project(root)
     project.add(module_name)
-    for name, loaded in list(sys.modules.items()):
+    # What importing the app imported from the project, also through importlib calls.
+    for name in set(sys.modules) - before:
+        loaded = sys.modules[name]
         path = getattr(loaded, "__file__", None)
         if path and pathlib.Path(path).resolve().is_relative_to(root) and path.endswith(".py"):
             project.add(name)

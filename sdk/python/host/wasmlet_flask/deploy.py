@@ -10,8 +10,9 @@ MODES = ("direct", "proxy")
 
 def guest_python(client):
     info = client.json("GET", "/v1/python")
-    return analysis.GuestPython(frozenset(info.get("unavailable_modules", ())),
-                                frozenset(info.get("site_packages", ())))
+    return analysis.GuestPython(
+        frozenset(info.get("unavailable_modules", ())),
+        frozenset(info.get("site_packages", ())) | frozenset(info.get("guest_modules", ())))
 
 
 def _rules(endpoint):

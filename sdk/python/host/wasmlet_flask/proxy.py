@@ -1,20 +1,23 @@
-"""Proxy mode: the app runs in its own Flask (under gunicorn or Flask's server), which routes
-each request and runs its hooks, error handlers and static files; the views that were deployed
-run in Wasmlet, reached over one keep-alive connection per thread with binary frames. A view
-that could not be deployed keeps running here."""
+"""Proxy mode: the app runs in its own Flask (under gunicorn or Flask's server), which receives
+and routes each request. A request for a deployed endpoint goes, whole, to that endpoint's
+Faaslet over one keep-alive connection per thread with binary frames, and the Faaslet's Flask
+runs it exactly as in direct mode: hooks, view, error handlers, session. So that nothing runs
+twice, the proxy's own hooks skip those requests. Static files and the views that could not be
+deployed run here, natively, with the proxy's hooks."""
+import functools
 import os
 import urllib.parse
 
 import flask
-from werkzeug.exceptions import BadGateway, HTTPException, default_exceptions
+from werkzeug.exceptions import BadGateway
 
 from wasmlet_flask.client import Client, message_of
 from wasmlet_web import frame
 
 
 class ViewFailed(Exception):
-    """A view raised in its Faaslet; the message is its traceback. Flask turns it into a 500,
-    as it would the original exception."""
+    """The Faaslet's call failed (a trap, a timeout, a memory limit): a 500, as Flask gives
+    for an exception."""
 
 
 def _raw_path(environ):
@@ -29,10 +32,10 @@ def _forwarder(client, user, function, endpoint):
         request = flask.request
         environ = request.environ
         data = frame.encode_request(
-            b"view", request.method, environ.get("wsgi.url_scheme", "http"), request.host,
+            b"app", request.method, environ.get("wsgi.url_scheme", "http"), request.host,
             environ.get("SCRIPT_NAME", ""), _raw_path(environ), environ.get("QUERY_STRING", ""),
             request.remote_addr or "", endpoint, request.get_data(cache=True),
-            [(k, v) for k, v in request.headers.items()])
+            list(request.headers.items()))
         try:
             status, body = client.invoke(user, function, data)
         except OSError as exc:
@@ -40,36 +43,54 @@ def _forwarder(client, user, function, endpoint):
         if status != 200:
             raise ViewFailed("the call of %s/%s failed (HTTP %d): %s"
                              % (user, function, status, message_of(body)))
-        kind, code, body, headers = frame.decode_response(body)
-        if kind == "response":
-            return flask.Response(body, status=code, headers=headers)
-        if kind == "http_exception":
-            cls = default_exceptions.get(code)
-            if cls is None:
-                exc = HTTPException(body.decode(errors="replace"))
-                exc.code = code
-                raise exc
-            raise cls(body.decode(errors="replace") or None)
-        raise ViewFailed(body.decode(errors="replace"))
+        _, code, body, headers = frame.decode_response(body)
+        response = flask.Response(body, status=code)
+        response.headers.clear()
+        for name, value in headers:
+            response.headers.add(name, value)
+        response.headers["Content-Length"] = str(len(body))
+        return response
 
     forward.__name__ = endpoint.replace(".", "_")
     return forward
 
 
+def _skipping(hook, forwarded, passthrough):
+    """`hook`, except for requests the Faaslet runs whole (there the app's hooks run)."""
+    @functools.wraps(hook)
+    def guarded(*args, **kwargs):
+        if flask.request and flask.request.endpoint in forwarded:
+            return args[0] if passthrough else None
+        return hook(*args, **kwargs)
+    return guarded
+
+
+def _guard_hooks(app, forwarded):
+    for registry, passthrough in ((app.before_request_funcs, False),
+                                  (app.after_request_funcs, True),
+                                  (app.teardown_request_funcs, False)):
+        for key, hooks in registry.items():
+            registry[key] = [_skipping(h, forwarded, passthrough) for h in hooks]
+    for key, funcs in app.url_value_preprocessors.items():
+        app.url_value_preprocessors[key] = [_skipping(f, forwarded, False) for f in funcs]
+
+
 def wrap(app, server, user, name):
-    """Replaces the deployed views of `app` with calls to Wasmlet; returns the app and the
-    endpoints that stay native."""
+    """Sends the deployed endpoints of `app` to Wasmlet; returns the app and the endpoints that
+    stay native (besides static files)."""
     client = Client(server)
     manifest = client.json("GET", "/v1/apps/%s/%s" % (user, name))
-    native = []
+    native, forwarded = [], set()
     for entry in manifest.get("endpoints", ()):
         endpoint = entry["endpoint"]
-        if endpoint not in app.view_functions:
+        if endpoint not in app.view_functions or endpoint == "static":
             continue
         if entry.get("unavailable"):
             native.append(endpoint)
             continue
         app.view_functions[endpoint] = _forwarder(client, user, entry["function"], endpoint)
+        forwarded.add(endpoint)
+    _guard_hooks(app, forwarded)
     return app, native
 
 

@@ -1,0 +1,74 @@
+"""The adapter's parts without a server: the frame codec (also on random and mutated bytes),
+function naming, and the analysis of what each view needs."""
+import random
+import sys
+
+import pytest
+
+from conftest import APPS, SDK
+
+sys.path[:0] = [str(SDK / "host"), str(SDK / "guest")]
+
+from wasmlet_flask import analysis, package  # noqa: E402
+from wasmlet_web import frame  # noqa: E402
+
+GUEST = analysis.GuestPython(frozenset({"_sqlite3", "_ssl"}),
+                             frozenset({"flask", "werkzeug", "jinja2", "markupsafe",
+                                        "itsdangerous", "click", "blinker", "pyfaasm",
+                                        "wasmlet", "wasmlet_web"}))
+
+
+def test_request_round_trip():
+    data = frame.encode_request(b"app", "POST", "http", "h:1", "/apps/u/a", b"/x%20y", "a=1",
+                                "127.0.0.1", "ep", b"\x00body", [("X-A", "1"), ("X-A", "2")])
+    req, headers = frame.decode_request(data)
+    assert req["method"] == b"POST" and req["path"] == b"/x%20y" and req["body"] == b"\x00body"
+    assert headers == [("X-A", "1"), ("X-A", "2")]
+
+
+def test_response_round_trip():
+    data = frame.encode_response(b"response", 201, b"ok", [("Set-Cookie", "a=1")])
+    assert frame.decode_response(data) == ("response", 201, b"ok", [("Set-Cookie", "a=1")])
+
+
+@pytest.mark.parametrize("bad", [
+    b"", b"WSF1", b"XXXX\x00\x00\x00\x00", b"WSF1\x01\x00\x00\x00\xff\xff\xff\xff",
+    b"WSF1\x00\x00\x01\x00", frame.encode([b"response", b"200"]),
+    frame.encode([b"response", b"x", b""]), frame.encode([b"response", b"200", b""]) + b"!"])
+def test_malformed_frames_raise_frame_error(bad):
+    with pytest.raises(frame.FrameError):
+        frame.decode_response(bad)
+
+
+def test_random_and_mutated_bytes_raise_only_frame_error():
+    rng = random.Random(7)
+    seed = frame.encode_response(b"response", 200, b"body", [("A", "b")])
+    for i in range(5000):
+        data = bytearray(seed if i % 2 else rng.randbytes(rng.randrange(40)))
+        for _ in range(rng.randrange(1, 4)):
+            if data:
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        try:
+            frame.decode_response(bytes(data))
+        except frame.FrameError:
+            pass
+
+
+def test_function_names_are_valid_and_bounded():
+    assert package.function_name("shop", "items.get_item") == "shop.items.get_item"
+    assert package.function_name("shop", "weird name/ü") == "shop.weird_name__"
+    long = package.function_name("shop", "x" * 200)
+    assert len(long) <= 64 and long != package.function_name("shop", "x" * 199)
+
+
+def test_analysis_follows_relative_imports_and_names_missing_modules():
+    sys.path.insert(0, str(APPS))
+    info = analysis.analyse("features.app:app", GUEST)
+    assert "features/lib/text.py" in info.files and "features/static/hello.txt" in info.files
+    by_name = {e.name: e for e in info.endpoints}
+    assert by_name["rows"].missing and "_sqlite3" in by_name["rows"].missing["sqlite3"]
+    assert not by_name["shout_word"].missing and not by_name["index"].missing
+    assert info.stubbed == ["sqlite3"]
+    tar1, digest1 = package.build(info, "index")
+    tar2, digest2 = package.build(info, "index")
+    assert tar1 == tar2 and digest1 == digest2  # deterministic: redeploys compare hashes
