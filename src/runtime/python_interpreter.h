@@ -23,6 +23,8 @@ inline constexpr const char* kPythonPackagePath = "/function";
 inline constexpr const char* kPythonStdlibPath = "/usr/local/lib/python3.11";
 inline constexpr const char* kPythonGuestLibPath = "/usr/local/lib/wasmlet";
 inline constexpr const char* kPythonSitePackagesPath = "/usr/local/lib/site-packages";
+// Pages a reused Python Faaslet's reset keeps private (FunctionLimits::kept_pages).
+inline constexpr size_t kPythonKeptPages = 2048;
 
 class PythonInterpreter {
  public:

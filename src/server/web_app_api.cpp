@@ -108,13 +108,19 @@ void serve(const ApiContext& ctx, const WebApps& apps, Request&& request, RouteM
               m.abandoned);
 }
 
+// The modules of the build's inventory that cannot be imported ("limited" ones can: only a
+// feature, such as starting a thread, is missing).
 std::vector<std::string> unavailable_modules(const fs::path& file) {
   std::vector<std::string> out;
   std::ifstream in(file);
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line.starts_with('#')) continue;
-    out.push_back(line.substr(0, line.find('\t')));
+    size_t tab = line.find('\t');
+    std::string_view category =
+        tab == std::string::npos ? "" : std::string_view(line).substr(tab + 1);
+    if (category.starts_with("limited")) continue;
+    out.push_back(line.substr(0, tab));
   }
   return out;
 }

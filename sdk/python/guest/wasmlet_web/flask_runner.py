@@ -6,6 +6,7 @@ and runs one request through the whole WSGI app with real Flask, as gunicorn wou
 hooks, error handlers, the view, the response. Direct and proxy mode alike.
 """
 import importlib
+import importlib.machinery
 import io
 import sys
 import types
