@@ -218,6 +218,17 @@ TEST_F(FaasmExamplesTest, EnvironmentIsFaasms) {
             "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok shared=ok");
 }
 
+TEST_F(FaasmExamplesTest, WorkingDirectoryFilesLastOneCallAndFaasmFilesAreShared) {
+  upload({"faasm_files"});
+  rt_->upload_wasm({kUser, "faasm_files_reader"}, test::guest_bytes("faasm_files"));
+  EXPECT_EQ(run("faasm_files", "local"), "local=ok");
+  EXPECT_EQ(run("faasm_files", "local_gone"), "local=absent");
+  EXPECT_EQ(run("faasm_files", "share:written by one"), "wrote 14 bytes");
+  EXPECT_EQ(run("faasm_files_reader", "read"), "written by one");
+  std::ifstream in(dir_ / "shared" / "faasm_files.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "written by one");
+}
+
 TEST_F(FaasmExamplesTest, ArgvIsTheCallsArgumentsAfterFunctionWasm) {
   upload({"faasm_argv"});
   runtime::Invocation with_args{{kUser, "faasm_argv"}, ""};
