@@ -41,7 +41,7 @@ struct FsConfig {
   uint64_t max_scratch_files = 4096;
   // Bounds on faasm:// writes: the size of one file, and files written per call.
   uint64_t max_shared_file_bytes = uint64_t{64} << 20;
-  uint32_t max_shared_writes = 64;
+  uint32_t max_shared_writes = 16;
 };
 
 // Who a call runs as, for the guest's __faasm_get_py_* and call-information imports.

@@ -110,8 +110,7 @@ std::string read_guest_file(HostContext& h, std::string_view path) {
     }
   }
   wasmlet::util::UniqueFd fd;
-  if (rest.empty() ||
-      wasi::open_beneath(base, rest, O_RDONLY, 0, fd) != wasi::Errno::Success) {
+  if (rest.empty() || wasi::open_beneath(base, rest, O_RDONLY, 0, fd) != wasi::Errno::Success) {
     throw wasmlet::Error(fmt::format("cannot open {} to write it to state", path));
   }
   std::string data;

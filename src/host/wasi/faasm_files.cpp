@@ -43,7 +43,8 @@ Errno copy_contents(int from, int to) {
 // file of the scratch budget. O_NOFOLLOW: a symbolic link among the shared files is not a
 // directory to copy.
 Errno make_upper_parents(WasiState& w, const std::string& path) {
-  for (size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+  for (size_t slash = path.find('/'); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
     std::string prefix = path.substr(0, slash);
     util::UniqueFd fd;
     Errno err = open_beneath(w.upper_dir(), prefix, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0, fd);
@@ -104,7 +105,8 @@ Errno overlay_normalize(std::string_view base, std::string_view path, std::strin
 Errno overlay_find(const WasiState& w, const std::string& path, bool follow, Layer& layer,
                    struct stat& st) {
   const int flags = O_PATH | (follow ? 0 : O_NOFOLLOW);
-  for (auto [dir, which] : {std::pair{w.upper_dir(), Layer::Upper}, {w.shared_dir(), Layer::Lower}}) {
+  for (auto [dir, which] :
+       {std::pair{w.upper_dir(), Layer::Upper}, {w.shared_dir(), Layer::Lower}}) {
     util::UniqueFd fd;
     Errno err = open_beneath(dir, or_dot(path), flags, 0, fd);
     if (absent(err)) continue;
@@ -131,10 +133,28 @@ Errno overlay_parent(WasiState& w, const std::string& path, bool make_parents, P
   return open_parent(w.upper_dir(), path, out, Errno::Exist);
 }
 
+Errno open_existing_counted(WasiState& w, int dir, const std::string& path, int flags,
+                            util::UniqueFd& out) {
+  // Truncating an O_RDONLY descriptor is left to the kernel: there is no ftruncate for it.
+  const bool truncates = (flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != O_RDONLY;
+  if (!truncates) return open_beneath(dir, path, flags & ~O_CREAT, 0, out);
+  // Opened first and truncated after, so that the size given back is the confined file's.
+  if (Errno err = open_beneath(dir, path, flags & ~(O_CREAT | O_TRUNC), 0, out); failed(err)) {
+    return err;
+  }
+  struct stat st {};
+  if (fstat(out.get(), &st) != 0) return last_errno();
+  if (S_ISREG(st.st_mode)) {
+    if (ftruncate(out.get(), 0) != 0) return last_errno();
+    w.credit(static_cast<uint64_t>(st.st_size), 0);
+  }
+  return Errno::Success;
+}
+
 Errno create_counted(WasiState& w, int dir, const std::string& path, int flags,
                      util::UniqueFd& out) {
   if ((flags & O_EXCL) == 0) {
-    Errno err = open_beneath(dir, path, flags & ~O_CREAT, 0, out);
+    Errno err = open_existing_counted(w, dir, path, flags, out);
     if (err != Errno::NoEnt) return err;
   }
   if (Errno err = w.charge_file(); failed(err)) return err;
@@ -152,9 +172,8 @@ Errno overlay_open_for_writing(WasiState& w, const std::string& path, int flags,
     return err;
   }
   if (layer == Layer::Upper) {
-    Errno err = open_beneath(w.upper_dir(), path, flags, 0666, out);
-    if (!failed(err) && (flags & O_TRUNC) != 0) w.credit(static_cast<uint64_t>(st.st_size), 0);
-    return err;
+    if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return Errno::Exist;
+    return open_existing_counted(w, w.upper_dir(), path, flags, out);
   }
   ParentDir parent;
   if (layer == Layer::None) {
@@ -172,8 +191,8 @@ Errno overlay_open_for_writing(WasiState& w, const std::string& path, int flags,
     if (Errno err = w.charge_bytes(static_cast<uint64_t>(st.st_size)); failed(err)) return err;
   }
   util::UniqueFd copy;
-  if (Errno err = create_counted(w, parent.dir.get(), parent.name, O_WRONLY | O_CREAT | O_NOFOLLOW,
-                                 copy);
+  if (Errno err =
+          create_counted(w, parent.dir.get(), parent.name, O_WRONLY | O_CREAT | O_NOFOLLOW, copy);
       failed(err)) {
     if (keep) w.credit(static_cast<uint64_t>(st.st_size), 0);
     return err;
@@ -191,8 +210,8 @@ Errno overlay_open_for_writing(WasiState& w, const std::string& path, int flags,
   return open_beneath(w.upper_dir(), path, flags & ~(O_CREAT | O_EXCL), 0, out);
 }
 
-Errno shared_open_for_writing(WasiState& w, const std::string& path, int flags,
-                              util::UniqueFd& out, std::shared_ptr<SharedWrite>& out_write) {
+Errno shared_open_for_writing(WasiState& w, const std::string& path, int flags, util::UniqueFd& out,
+                              std::shared_ptr<SharedWrite>& out_write) {
   if (path.empty()) return Errno::IsDir;
   ParentDir parent;
   if (Errno err = open_parent(w.shared_dir(), path, parent); failed(err)) return err;

@@ -50,11 +50,16 @@ Errno overlay_open_for_writing(WasiState& w, const std::string& path, int flags,
 
 // Opens faasm://`path` (normalized) for writing: a temporary file beside it, holding its bytes
 // unless O_TRUNC, that `out_write` publishes.
-Errno shared_open_for_writing(WasiState& w, const std::string& path, int flags,
-                              util::UniqueFd& out, std::shared_ptr<SharedWrite>& out_write);
+Errno shared_open_for_writing(WasiState& w, const std::string& path, int flags, util::UniqueFd& out,
+                              std::shared_ptr<SharedWrite>& out_write);
 
-// Creates `name` in `dir` with `flags` (O_CREAT among them), charging the scratch budget a
-// file only when the call made it.
+// Opens an existing file of the scratch space beneath `dir` (O_CREAT ignored); O_TRUNC gives
+// its bytes back to the scratch budget.
+Errno open_existing_counted(WasiState& w, int dir, const std::string& path, int flags,
+                            util::UniqueFd& out);
+
+// Opens or creates `path` beneath `dir` with `flags` (O_CREAT among them), charging the
+// scratch budget a file only when the call made it.
 Errno create_counted(WasiState& w, int dir, const std::string& path, int flags,
                      util::UniqueFd& out);
 

@@ -118,12 +118,7 @@ Errno open_guest_path(HostContext& h, const FdEntry& dir, const GuestPath& p, in
   entry.scratch = dir.scratch;
   if (!dir.scratch) return open_beneath(dir.fd(), p.path, flags, 0666, fd);
   if ((flags & O_CREAT) != 0) return create_counted(w, dir.fd(), p.path, flags, fd);
-  struct stat before {};
-  bool truncates = (flags & O_TRUNC) != 0 && fstatat(dir.fd(), p.path.c_str(), &before,
-                                                      AT_SYMLINK_NOFOLLOW) == 0;
-  Errno err = open_beneath(dir.fd(), p.path, flags, 0, fd);
-  if (!failed(err) && truncates) w.credit(static_cast<uint64_t>(before.st_size), 0);
-  return err;
+  return open_existing_counted(w, dir.fd(), p.path, flags, fd);
 }
 
 Errno path_open(HostContext& h, uint32_t dirfd, uint32_t dirflags, uint32_t path_ptr,
@@ -276,7 +271,8 @@ uint32_t Z_wasi_snapshot_preview1Z_path_filestat_get(void* ctx, uint32_t fd, uin
     // and fstat works on it, so stat needs no parent/name split.
     util::UniqueFd target;
     Layer layer = Layer::None;
-    if (Errno err = open_existing(h, *dir, path, (flags & kLookupSymlinkFollow) != 0, target, layer);
+    if (Errno err =
+            open_existing(h, *dir, path, (flags & kLookupSymlinkFollow) != 0, target, layer);
         failed(err)) {
       return err;
     }
@@ -302,7 +298,8 @@ uint32_t Z_wasi_snapshot_preview1Z_path_filestat_set_times(void* ctx, uint32_t f
     if (Errno err = read_path(h, path_ptr, path_len, path); failed(err)) return err;
     util::UniqueFd target;
     Layer layer = Layer::None;
-    if (Errno err = open_existing(h, *dir, path, (flags & kLookupSymlinkFollow) != 0, target, layer);
+    if (Errno err =
+            open_existing(h, *dir, path, (flags & kLookupSymlinkFollow) != 0, target, layer);
         failed(err)) {
       return err;
     }
