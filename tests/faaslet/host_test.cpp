@@ -217,11 +217,22 @@ TEST_F(FaasmFilesTest, TheScratchBudgetBoundsBytesAndFilesOfTmpAndTheOverlay) {
   EXPECT_NE(r.stdout_text.find("ok files_bound"), std::string::npos) << r.stdout_text;
 }
 
-TEST_F(FaasmFilesTest, SharedFilesHaveASizeBound) {
+TEST_F(FaasmFilesTest, SharedFilesHaveASizeAndCountBound) {
   config_.fs.max_shared_file_bytes = 4096;
+  config_.fs.max_shared_writes = 2;
   auto r = run_part("shared_quota");
   EXPECT_NE(r.stdout_text.find("ok shared_size_bound"), std::string::npos) << r.stdout_text;
   EXPECT_EQ(fs::file_size(shared_ / "big.bin"), 3u * 1024);
+  EXPECT_FALSE(fs::exists(shared_ / "third.bin"));
+}
+
+TEST_F(FaasmFilesTest, AFaasmWriteOfATrappedCallIsDropped) {
+  config_.args = {"wasi_overlay", "shared_trap"};
+  auto r = run("wasi_overlay", "", config_);
+  ASSERT_TRUE(r.trap);
+  EXPECT_EQ(r.stdout_text, "ok started\n");
+  EXPECT_EQ(file_text(shared_ / "hello.txt"), "hello wasmlet\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(shared_), fs::directory_iterator{}), 4);
 }
 
 }  // namespace

@@ -4,8 +4,9 @@
 // The harness runs this with "/" = shared files holding hello.txt ("hello wasmlet\n"),
 // sub/data.txt ("shared bytes"), a symlink "out_link" -> "/etc" and a symlink "up_link" ->
 // "../secret.txt" (a file beside the shared directory); /tmp is the scratch space's. The
-// first argument picks a part: "overlay", "quota" (with a 64 KiB, 8-file budget) or "shared_quota"
-// (faasm:// files of at most 4 KiB). One line per check; the exit status is the failure count.
+// first argument picks a part: "overlay", "quota" (with a 64 KiB, 8-file budget),
+// "shared_quota" (faasm:// files of at most 4 KiB, two per call) or "shared_trap" (replaces
+// hello.txt, then traps). One line per check; the exit status is the failure count.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -115,6 +116,26 @@ static void quota_checks(void) {
   if (fd >= 0) close(fd);
   check(unlink("/big") == 0 && write_file("/tmp/after", "x", O_CREAT) == 1,
         "unlink_frees_budget", "removing the file did not give its bytes back");
+  int rewrites = 0;
+  for (int i = 0; i < 12; ++i) {
+    fd = open("/tmp/rewritten", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    rewrites += fd >= 0 && write(fd, chunk, sizeof chunk) == (ssize_t)sizeof chunk;
+    if (fd >= 0) close(fd);
+  }
+  check(rewrites == 12, "truncation_frees_budget",
+        "rewriting one /tmp file used up the budget although it never grew past one chunk");
+  fd = open("/tmp/big", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  written = 0;
+  errno = 0;
+  while (fd >= 0 && written < 1 << 20 && write(fd, chunk, sizeof chunk) == (ssize_t)sizeof chunk) {
+    written += (int)sizeof chunk;
+  }
+  check(written < 64 * 1024 && errno == EDQUOT, "tmp_bytes_bound",
+        "writing to /tmp did not stop at the budget with EDQUOT");
+  if (fd >= 0) close(fd);
+  unlink("/tmp/big");
+  unlink("/tmp/rewritten");
+  unlink("/tmp/after");
   int files = 0;
   char name[32];
   errno = 0;
@@ -123,7 +144,7 @@ static void quota_checks(void) {
     if (write_file(name, "", O_CREAT) < 0) break;
     ++files;
   }
-  check(files > 0 && files < 8 && errno == EDQUOT, "files_bound",
+  check(files == 8 && errno == EDQUOT, "files_bound",
         "creating files in /tmp and the working directory did not stop at the budget");
 }
 
@@ -137,6 +158,21 @@ static void shared_quota_checks(void) {
   check(fd >= 0 && fails_with((int)write(fd, chunk, sizeof chunk), EFBIG), "shared_size_bound",
         "a faasm:// file grew past its bound");
   if (fd >= 0) close(fd);
+  int second = open("faasm://second.bin", O_WRONLY | O_CREAT, 0644);
+  errno = 0;
+  int third = open("faasm://third.bin", O_WRONLY | O_CREAT, 0644);
+  check(second >= 0 && fails_with(third, EDQUOT), "shared_writes_bound",
+        "a third faasm:// file opened for writing past a bound of two");
+  if (second >= 0) close(second);
+  if (third >= 0) close(third);
+}
+
+// Starts replacing hello.txt, then traps: the shared file must stay whole.
+static void shared_trap(void) {
+  int fd = open("faasm://hello.txt", O_WRONLY | O_TRUNC);
+  if (fd >= 0 && write(fd, "x", 1) == 1) printf("ok started\n");
+  fflush(stdout);
+  __builtin_trap();
 }
 
 int main(int argc, char** argv) {
@@ -144,5 +180,6 @@ int main(int argc, char** argv) {
   if (strcmp(part, "overlay") == 0) overlay_checks();
   if (strcmp(part, "quota") == 0) quota_checks();
   if (strcmp(part, "shared_quota") == 0) shared_quota_checks();
+  if (strcmp(part, "shared_trap") == 0) shared_trap();
   return failures;
 }

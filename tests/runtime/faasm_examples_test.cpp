@@ -213,9 +213,12 @@ TEST_F(FaasmExamplesTest, EnvironmentIsFaasms) {
   std::ofstream(dir_ / "shared" / "faasm_shared" / "data.txt") << "shared bytes";
   EXPECT_EQ(run("faasm_environment"),
             "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok shared=ok");
-  // setenv in one call is gone by the next: every call starts from the snapshot.
+  // setenv in one call is gone by the next: every call starts from the snapshot. So is the
+  // working directory's copy of data.txt, and the shared file never changed.
   EXPECT_EQ(run("faasm_environment"),
             "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok shared=ok");
+  std::ifstream in(dir_ / "shared" / "faasm_shared" / "data.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "shared bytes");
 }
 
 TEST_F(FaasmExamplesTest, WorkingDirectoryFilesLastOneCallAndFaasmFilesAreShared) {
