@@ -24,7 +24,7 @@ bool absent(Errno e) { return e == Errno::NoEnt || e == Errno::NotDir; }
 const char* or_dot(const std::string& path) { return path.empty() ? "." : path.c_str(); }
 
 Errno copy_contents(int from, int to) {
-  std::array<char, 64 * 1024> buf;
+  std::array<char, size_t{64} << 10> buf;
   for (;;) {
     ssize_t n = read(from, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
