@@ -144,7 +144,9 @@ TEST(WasiPathTest, OverlayNormalize) {
     std::string out = "unchanged";
     EXPECT_EQ(host::wasi::overlay_normalize(c.base, c.path, out), c.err)
         << c.base << " + " << c.path;
-    if (c.err == Errno::Success) EXPECT_EQ(out, c.out) << c.base << " + " << c.path;
+    if (c.err == Errno::Success) {
+      EXPECT_EQ(out, c.out) << c.base << " + " << c.path;
+    }
   }
 }
 
