@@ -30,6 +30,18 @@ struct FsConfig {
     std::filesystem::path host_path;
   };
   std::vector<Mount> mounts;
+  // Faasm's files (runtime functions): "/" becomes an overlay of a writable upper layer,
+  // scratch_dir/root, over the read-only shared_root; /tmp is scratch_dir/tmp; both are emptied
+  // after every call (docs/wasi.md). faasm://<path> names shared_root/<path> itself, writable:
+  // a write goes to a temporary file renamed into place when its descriptor closes.
+  bool faasm_files = false;
+  // Bounds on what one call may leave in its scratch space (/tmp and the overlay's upper
+  // layer together): bytes its files grew by, and files and directories it created.
+  uint64_t max_scratch_bytes = uint64_t{256} << 20;
+  uint64_t max_scratch_files = 4096;
+  // Bounds on faasm:// writes: the size of one file, and files written per call.
+  uint64_t max_shared_file_bytes = uint64_t{64} << 20;
+  uint32_t max_shared_writes = 16;
 };
 
 // Who a call runs as, for the guest's __faasm_get_py_* and call-information imports.

@@ -46,6 +46,8 @@ void apply_faasm_environment(faaslet::FunctionConfig& config,
   config.host.args = {kFaasmArgv0};
   config.host.env.insert(config.host.env.end(), std::begin(kFaasmEnv), std::end(kFaasmEnv));
   config.host.fs.mounts.push_back({"/etc", etc_dir});
+  // A writable working directory over the shared files, and writable faasm:// files.
+  config.host.fs.faasm_files = true;
 }
 
 }  // namespace wasmlet::runtime

@@ -1,6 +1,7 @@
 #pragma once
 // What a C/C++ function sees of its surroundings on Faasm, so that code written for Faasm finds
-// it here too: argv[0], Faasm's default environment variables, and a read-only /etc.
+// it here too: argv[0], Faasm's default environment variables, a read-only /etc, and Faasm's
+// files (a writable working directory per call, writable faasm:// files).
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -26,7 +27,8 @@ std::vector<std::string> split_faasm_cmdline(std::string_view cmdline);
 // `dir` (made if missing) and returns it.
 std::filesystem::path write_faasm_etc(const std::filesystem::path& dir);
 
-// Sets argv[0], the default environment and the /etc mount (`etc_dir`, from write_faasm_etc).
+// Sets argv[0], the default environment, the /etc mount (`etc_dir`, from write_faasm_etc) and
+// FsConfig::faasm_files.
 void apply_faasm_environment(faaslet::FunctionConfig& config, const std::filesystem::path& etc_dir);
 
 }  // namespace wasmlet::runtime

@@ -175,6 +175,23 @@ TEST(Faaslet, InitialisationTrapIsReported) {
   EXPECT_THROW(proto_of("big_memory", config), engine::TrapError);
 }
 
+// examples/faasm/faasm_files.c: a file in the working directory lasts one call of a Faaslet;
+// a faasm:// file written by one function is read by another.
+TEST(Faaslet, WorkingDirectoryFilesLastOneCallAndFaasmFilesOutliveIt) {
+  fs::path dir = test::fresh_test_dir("faaslet-faasm-files");
+  FunctionConfig config;
+  config.host.fs.shared_root = dir;
+  config.host.fs.faasm_files = true;
+  Faaslet writer(proto_of("faasm_files", config));
+  EXPECT_EQ(writer.call("local").output, "local=ok");
+  EXPECT_EQ(writer.call("local_gone").output, "local=absent");
+  EXPECT_EQ(writer.call("share:from the writer").output, "wrote 15 bytes");
+  Faaslet reader(proto_of("faasm_files", config));
+  EXPECT_EQ(reader.call("read").output, "from the writer");
+  EXPECT_TRUE(writer.reusable());
+  fs::remove_all(dir);
+}
+
 TEST(FaasletPool, ReusesFaasletsAcrossThreads) {
   FaasletPool pool(proto_of("echo"), 4);
   std::atomic<int> wrong{0};

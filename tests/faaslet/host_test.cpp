@@ -151,3 +151,89 @@ TEST_F(WasiFsTest, MissingRootIsAClearError) {
 
 }  // namespace
 }  // namespace wasmlet
+
+namespace wasmlet {
+namespace {
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Faasm's files (FsConfig::faasm_files): shared files with two symlinks that point out, a
+// secret beside them, and the scratch space; wasi_overlay.c holds the guest's side.
+class FaasmFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = test::fresh_test_dir("faasm-files");
+    shared_ = base_ / "shared";
+    fs::create_directories(shared_ / "sub");
+    fs::create_directories(base_ / "scratch");
+    std::ofstream(shared_ / "hello.txt") << "hello wasmlet\n";
+    std::ofstream(shared_ / "sub" / "data.txt") << "shared bytes";
+    std::ofstream(base_ / "secret.txt") << "outside the root\n";
+    fs::create_symlink("/etc", shared_ / "out_link");
+    fs::create_symlink("../secret.txt", shared_ / "up_link");
+    config_.fs.shared_root = shared_;
+    config_.fs.scratch_dir = base_ / "scratch";
+    config_.fs.faasm_files = true;
+  }
+  void TearDown() override { fs::remove_all(base_); }
+
+  faaslet::RunOnceResult run_part(const std::string& part) {
+    config_.args = {"wasi_overlay", part};
+    auto r = run("wasi_overlay", "", config_);
+    EXPECT_FALSE(r.trap) << r.trap->describe();
+    EXPECT_EQ(r.return_code, 0) << r.stdout_text << r.stderr_text;
+    EXPECT_EQ(r.stdout_text.find("FAIL"), std::string::npos) << r.stdout_text;
+    return r;
+  }
+
+  fs::path base_, shared_;
+  host::HostConfig config_;
+};
+
+TEST_F(FaasmFilesTest, OverlayWritesGoToTheScratchSpaceAndEscapesFail) {
+  auto r = run_part("overlay");
+  EXPECT_NE(r.stdout_text.find("ok shared_write_published_on_close"), std::string::npos)
+      << r.stdout_text;
+  // The shared files are as they were, but for the one faasm:// write.
+  EXPECT_EQ(file_text(shared_ / "hello.txt"), "hello wasmlet\n");
+  EXPECT_EQ(file_text(shared_ / "sub" / "data.txt"), "shared bytes");
+  EXPECT_EQ(file_text(base_ / "secret.txt"), "outside the root\n");
+  EXPECT_FALSE(fs::exists(shared_ / "new.txt"));
+  EXPECT_EQ(file_text(shared_ / "sub" / "result.txt"), "partial");
+  EXPECT_EQ(std::distance(fs::directory_iterator(shared_), fs::directory_iterator{}), 4);
+  EXPECT_EQ(std::distance(fs::directory_iterator(shared_ / "sub"), fs::directory_iterator{}), 2);
+  // The guest's own files are in the upper layer of its scratch space.
+  EXPECT_EQ(file_text(base_ / "scratch" / "root" / "new.txt"), "created");
+  EXPECT_EQ(file_text(base_ / "scratch" / "root" / "hello.txt"), "changed");
+}
+
+TEST_F(FaasmFilesTest, TheScratchBudgetBoundsBytesAndFilesOfTmpAndTheOverlay) {
+  config_.fs.max_scratch_bytes = 64 << 10;
+  config_.fs.max_scratch_files = 8;
+  auto r = run_part("quota");
+  EXPECT_NE(r.stdout_text.find("ok files_bound"), std::string::npos) << r.stdout_text;
+}
+
+TEST_F(FaasmFilesTest, SharedFilesHaveASizeAndCountBound) {
+  config_.fs.max_shared_file_bytes = 4096;
+  config_.fs.max_shared_writes = 2;
+  auto r = run_part("shared_quota");
+  EXPECT_NE(r.stdout_text.find("ok shared_size_bound"), std::string::npos) << r.stdout_text;
+  EXPECT_EQ(fs::file_size(shared_ / "big.bin"), 3u * 1024);
+  EXPECT_FALSE(fs::exists(shared_ / "third.bin"));
+}
+
+TEST_F(FaasmFilesTest, AFaasmWriteOfATrappedCallIsDropped) {
+  config_.args = {"wasi_overlay", "shared_trap"};
+  auto r = run("wasi_overlay", "", config_);
+  ASSERT_TRUE(r.trap);
+  EXPECT_EQ(r.stdout_text, "ok started\n");
+  EXPECT_EQ(file_text(shared_ / "hello.txt"), "hello wasmlet\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(shared_), fs::directory_iterator{}), 4);
+}
+
+}  // namespace
+}  // namespace wasmlet

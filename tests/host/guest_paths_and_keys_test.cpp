@@ -14,6 +14,7 @@
 
 #include "host/faasm/state_args.h"
 #include "host/wasi/capability_fs.h"
+#include "host/wasi/faasm_files.h"
 #include "state/redis_key.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -116,6 +117,37 @@ TEST(WasiPathTest, MatchPreopen) {
     EXPECT_EQ(m->rest, c.rest) << c.path;
   }
   EXPECT_FALSE(host::wasi::match_preopen({}, "/a"));
+}
+
+// Paths beneath the overlay "/" are normalized lexically; nothing may climb above its root.
+TEST(WasiPathTest, OverlayNormalize) {
+  using host::wasi::Errno;
+  struct Case {
+    std::string base, path;
+    Errno err;
+    std::string out;
+  } cases[] = {
+      {"", "a/b", Errno::Success, "a/b"},
+      {"", ".", Errno::Success, ""},
+      {"", "", Errno::Success, ""},
+      {"", "a//./b/", Errno::Success, "a/b"},
+      {"", "a/../b", Errno::Success, "b"},
+      {"", "a/..", Errno::Success, ""},
+      {"", "..", Errno::NotCapable, ""},
+      {"", "a/../../b", Errno::NotCapable, ""},
+      {"", "/etc/passwd", Errno::NotCapable, ""},
+      {"sub", "../x", Errno::Success, "x"},
+      {"sub", "../../x", Errno::NotCapable, ""},
+      {"sub/deep", "..", Errno::Success, "sub"},
+  };
+  for (const auto& c : cases) {
+    std::string out = "unchanged";
+    EXPECT_EQ(host::wasi::overlay_normalize(c.base, c.path, out), c.err)
+        << c.base << " + " << c.path;
+    if (c.err == Errno::Success) {
+      EXPECT_EQ(out, c.out) << c.base << " + " << c.path;
+    }
+  }
 }
 
 class WasiBeneathTest : public ::testing::Test {

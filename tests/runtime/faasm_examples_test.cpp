@@ -213,9 +213,23 @@ TEST_F(FaasmExamplesTest, EnvironmentIsFaasms) {
   std::ofstream(dir_ / "shared" / "faasm_shared" / "data.txt") << "shared bytes";
   EXPECT_EQ(run("faasm_environment"),
             "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok shared=ok");
-  // setenv in one call is gone by the next: every call starts from the snapshot.
+  // setenv in one call is gone by the next: every call starts from the snapshot. So is the
+  // working directory's copy of data.txt, and the shared file never changed.
   EXPECT_EQ(run("faasm_environment"),
             "argv=ok env=ok etc=ok user=ok waitpid=ok tty=ok dup=ok shared=ok");
+  std::ifstream in(dir_ / "shared" / "faasm_shared" / "data.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "shared bytes");
+}
+
+TEST_F(FaasmExamplesTest, WorkingDirectoryFilesLastOneCallAndFaasmFilesAreShared) {
+  upload({"faasm_files"});
+  rt_->upload_wasm({kUser, "faasm_files_reader"}, test::guest_bytes("faasm_files"));
+  EXPECT_EQ(run("faasm_files", "local"), "local=ok");
+  EXPECT_EQ(run("faasm_files", "local_gone"), "local=absent");
+  EXPECT_EQ(run("faasm_files", "share:written by one"), "wrote 14 bytes");
+  EXPECT_EQ(run("faasm_files_reader", "read"), "written by one");
+  std::ifstream in(dir_ / "shared" / "faasm_files.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "written by one");
 }
 
 TEST_F(FaasmExamplesTest, ArgvIsTheCallsArgumentsAfterFunctionWasm) {

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +21,7 @@
 #include "host/host_imports.h"
 #include "host/state_binding.h"
 #include "host/wasi/capability_fs.h"
+#include "host/wasi/faasm_files.h"
 #include "host/wasi/wasi_state.h"
 
 using wasmlet::host::host_call;
@@ -82,20 +84,33 @@ uint32_t map_segment(HostContext& h, const std::string& key, size_t total) {
 // Reads a file by the guest's path: the longest preopened directory that is a prefix of the
 // path, then the rest opened beneath it.
 std::string read_guest_file(HostContext& h, std::string_view path) {
+  namespace wasi = wasmlet::host::wasi;
   std::vector<std::string_view> names;
-  std::vector<int> dirs;
+  std::vector<const wasi::FdEntry*> dirs;
   for (uint32_t fd = 3; fd < 16; ++fd) {
     const auto* e = h.wasi().find(fd);
     if (e == nullptr || e->preopen_name.empty()) continue;
     names.push_back(e->preopen_name);
-    dirs.push_back(e->fd());
+    dirs.push_back(e);
   }
-  auto match = wasmlet::host::wasi::match_preopen(names, path);
+  auto match = wasi::match_preopen(names, path);
   if (!match) throw wasmlet::Error(fmt::format("no such file: {}", path));
+  int base = dirs[match->index]->fd();
+  std::string rest = match->rest;
+  if (dirs[match->index]->overlay) {
+    // The overlay's file: the call's own copy first, then the shared one.
+    wasi::Layer layer = wasi::Layer::None;
+    struct stat st {};
+    std::string normal;
+    if (wasi::overlay_normalize("", match->rest, normal) == wasi::Errno::Success &&
+        wasi::overlay_find(h.wasi(), normal, true, layer, st) == wasi::Errno::Success &&
+        layer == wasi::Layer::Upper) {
+      base = h.wasi().upper_dir();
+      rest = normal;
+    }
+  }
   wasmlet::util::UniqueFd fd;
-  if (match->rest.empty() ||
-      wasmlet::host::wasi::open_beneath(dirs[match->index], match->rest, O_RDONLY, 0, fd) !=
-          wasmlet::host::wasi::Errno::Success) {
+  if (rest.empty() || wasi::open_beneath(base, rest, O_RDONLY, 0, fd) != wasi::Errno::Success) {
     throw wasmlet::Error(fmt::format("cannot open {} to write it to state", path));
   }
   std::string data;

@@ -1,5 +1,6 @@
 #include "host/wasi/capability_fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
@@ -93,6 +94,25 @@ uint8_t filetype_of(mode_t mode) {
       return filetype::SocketStream;
     default:
       return filetype::Unknown;  // FIFOs have no WASI file type
+  }
+}
+
+uint8_t filetype_of_dirent(unsigned char d_type) {
+  switch (d_type) {
+    case DT_REG:
+      return filetype::RegularFile;
+    case DT_DIR:
+      return filetype::Directory;
+    case DT_LNK:
+      return filetype::SymbolicLink;
+    case DT_CHR:
+      return filetype::CharacterDevice;
+    case DT_BLK:
+      return filetype::BlockDevice;
+    case DT_SOCK:
+      return filetype::SocketStream;
+    default:
+      return filetype::Unknown;
   }
 }
 

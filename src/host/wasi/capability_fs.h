@@ -49,6 +49,8 @@ Errno open_parent(int dirfd, const std::string& path, ParentDir& out,
                   Errno dot_error = Errno::Inval);
 
 uint8_t filetype_of(mode_t mode);
+// The WASI file type of a directory entry's d_type.
+uint8_t filetype_of_dirent(unsigned char d_type);
 Filestat to_filestat(const struct stat& st);
 
 }  // namespace wasmlet::host::wasi

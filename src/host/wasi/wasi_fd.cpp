@@ -17,6 +17,7 @@
 #include "host/host_function.h"
 #include "host/host_imports.h"
 #include "host/wasi/capability_fs.h"
+#include "host/wasi/faasm_files.h"
 #include "host/wasi/wasi_support.h"
 
 namespace {
@@ -44,6 +45,26 @@ void gather(const GuestMemory& mem, uint32_t iovs, uint32_t count, std::vector<i
   }
 }
 
+// Before a write to a file of the scratch space or a faasm:// file: where it will end, for
+// the budget (a short write is charged in full; the budget is per call).
+Errno charge_write(HostContext& h, const FdEntry& e, const std::vector<iovec>& io,
+                   std::optional<uint64_t> offset) {
+  if (!e.scratch && !e.shared_write) return Errno::Success;
+  uint64_t total = 0;
+  for (const iovec& v : io) total += v.iov_len;
+  uint64_t start = 0;
+  if (offset) {
+    start = *offset;
+  } else {
+    struct stat st {};
+    if (fstat(e.fd(), &st) != 0) return last_errno();
+    off_t pos = (e.fdflags & fdflag::Append) != 0 ? st.st_size : lseek(e.fd(), 0, SEEK_CUR);
+    if (pos < 0) return last_errno();
+    start = static_cast<uint64_t>(pos);
+  }
+  return charge_growth(h.wasi(), e, start + total);
+}
+
 // Reads or writes through `io` (readv/writev when offset is empty, preadv/pwritev otherwise).
 Errno transfer(HostContext& h, uint32_t fd, uint32_t iovs, uint32_t count,
                std::optional<uint64_t> offset, bool write, uint32_t result_ptr) {
@@ -69,6 +90,9 @@ Errno transfer(HostContext& h, uint32_t fd, uint32_t iovs, uint32_t count,
       done += n;
     }
   } else if (e->kind == FdKind::Host) {
+    if (write) {
+      if (Errno err = charge_write(h, *e, io, offset); failed(err)) return err;
+    }
     const int n = static_cast<int>(io.size());
     ssize_t r;
     if (write) {
@@ -105,23 +129,28 @@ Errno sync_fd(HostContext& h, uint32_t fd, bool data_only) {
   return (data_only ? fdatasync(target) : fsync(target)) == 0 ? Errno::Success : last_errno();
 }
 
-uint8_t dirent_type(unsigned char d_type) {
-  switch (d_type) {
-    case DT_REG:
-      return filetype::RegularFile;
-    case DT_DIR:
-      return filetype::Directory;
-    case DT_LNK:
-      return filetype::SymbolicLink;
-    case DT_CHR:
-      return filetype::CharacterDevice;
-    case DT_BLK:
-      return filetype::BlockDevice;
-    case DT_SOCK:
-      return filetype::SocketStream;
-    default:
-      return filetype::Unknown;
+// An overlay directory lists both layers (faasm_files.h); its cookies are positions in that
+// list, which is made again for every call.
+Errno read_overlay_directory(HostContext& h, const FdEntry& e, uint32_t buf, uint32_t buf_len,
+                             uint64_t cookie, uint32_t bufused_ptr) {
+  auto dest = h.memory().bytes(buf, buf_len);
+  std::vector<ListedEntry> entries;
+  if (Errno err = overlay_list(h.wasi(), e.overlay_path, entries); failed(err)) return err;
+  std::vector<unsigned char> out;
+  for (uint64_t i = cookie; i < entries.size() && out.size() < buf_len; ++i) {
+    Dirent w{};
+    w.d_next = i + 1;
+    w.d_ino = entries[i].ino;
+    w.d_namlen = static_cast<uint32_t>(entries[i].name.size());
+    w.d_type = entries[i].type;
+    const auto* wb = reinterpret_cast<const unsigned char*>(&w);
+    out.insert(out.end(), wb, wb + sizeof(w));
+    out.insert(out.end(), entries[i].name.begin(), entries[i].name.end());
   }
+  size_t used = std::min<size_t>(out.size(), buf_len);
+  std::memcpy(dest.data(), out.data(), used);
+  h.memory().store(bufused_ptr, static_cast<uint32_t>(used));
+  return Errno::Success;
 }
 
 // Fills the guest buffer with entries starting at `cookie`. Cookies are the kernel's own
@@ -133,6 +162,7 @@ Errno read_directory(HostContext& h, uint32_t fd, uint32_t buf, uint32_t buf_len
   if (Errno err = lookup(h, fd, e); failed(err)) return err;
   if (!e->is_directory()) return Errno::NotDir;
   if (!e->has(right::FdReaddir)) return Errno::NotCapable;
+  if (e->overlay) return read_overlay_directory(h, *e, buf, buf_len, cookie, bufused_ptr);
   off_t pos = 0;
   if (!to_off(cookie, pos)) return Errno::Inval;
   auto dest = h.memory().bytes(buf, buf_len);
@@ -155,7 +185,7 @@ Errno read_directory(HostContext& h, uint32_t fd, uint32_t buf, uint32_t buf_len
       w.d_next = static_cast<uint64_t>(d.d_off);
       w.d_ino = d.d_ino;
       w.d_namlen = static_cast<uint32_t>(strnlen(name, d.d_reclen - header));
-      w.d_type = dirent_type(d.d_type);
+      w.d_type = filetype_of_dirent(d.d_type);
       const auto* wb = reinterpret_cast<const unsigned char*>(&w);
       out.insert(out.end(), wb, wb + sizeof(w));
       out.insert(out.end(), name, name + w.d_namlen);
@@ -198,6 +228,7 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_allocate(void* ctx, uint32_t fd, uint64_t 
     if (e->read_only) return Errno::RoFs;
     off_t off = 0, length = 0;
     if (!to_off(offset, off) || !to_off(len, length)) return Errno::Inval;
+    if (Errno err = charge_growth(h.wasi(), *e, offset + len); failed(err)) return err;
     return from_host_errno(posix_fallocate(e->fd(), off, length));
   });
 }
@@ -291,7 +322,12 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(void* ctx, uint32_t fd, 
     if (e->read_only) return Errno::RoFs;
     off_t len = 0;
     if (!to_off(size, len)) return Errno::FBig;
-    return ftruncate(e->fd(), len) == 0 ? Errno::Success : last_errno();
+    struct stat st {};
+    if (e->scratch && fstat(e->fd(), &st) != 0) return last_errno();
+    if (Errno err = charge_growth(h.wasi(), *e, size); failed(err)) return err;
+    if (ftruncate(e->fd(), len) != 0) return last_errno();
+    if (e->scratch && len < st.st_size) h.wasi().credit(static_cast<uint64_t>(st.st_size - len), 0);
+    return Errno::Success;
   });
 }
 

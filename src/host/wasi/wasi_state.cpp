@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -28,32 +30,66 @@ FdEntry stdio_entry(FdKind kind) {
   return e;
 }
 
-}  // namespace
-
-WasiState::WasiState(const HostConfig& config) {
-  if (!config.fs.shared_root.empty()) add_preopen(config.fs.shared_root, "/", true);
-  for (const auto& m : config.fs.mounts) add_preopen(m.host_path, m.guest_path, true);
-  if (!config.fs.scratch_dir.empty()) add_preopen(config.fs.scratch_dir, "/tmp", false);
-  build_table();
-}
-
-WasiState::~WasiState() = default;
-
-void WasiState::add_preopen(const std::filesystem::path& host_path, std::string guest_path,
-                            bool read_only) {
-  // O_PATH: the directory is only ever a base for openat2 and *at calls, and an O_PATH
-  // descriptor carries no offset or status flags a guest could change.
+// O_PATH: the directory is only ever a base for openat2 and *at calls, and an O_PATH
+// descriptor carries no offset or status flags a guest could change.
+std::shared_ptr<const util::UniqueFd> open_directory(const std::filesystem::path& host_path,
+                                                     const std::string& guest_path) {
   util::UniqueFd fd(open(host_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!fd) {
     throw Error(fmt::format("cannot open directory {} for the guest's {}: {}", host_path.string(),
                             guest_path, std::strerror(errno)));
   }
-  preopens_.push_back(
-      {std::move(guest_path), std::make_shared<const util::UniqueFd>(std::move(fd)), read_only});
+  return std::make_shared<const util::UniqueFd>(std::move(fd));
+}
+
+}  // namespace
+
+namespace wasi {
+
+SharedWrite::~SharedWrite() {
+  if (done_) return;
+  if (abandoned_ || publish() != Errno::Success) unlinkat(dir_.get(), temp_name_.c_str(), 0);
+}
+
+Errno SharedWrite::publish() {
+  if (done_) return Errno::Success;
+  if (renameat(dir_.get(), temp_name_.c_str(), dir_.get(), name_.c_str()) != 0) return last_errno();
+  done_ = true;
+  return Errno::Success;
+}
+
+}  // namespace wasi
+
+WasiState::WasiState(const HostConfig& config) : fs_(config.fs) {
+  const bool overlay = fs_.faasm_files && !fs_.shared_root.empty() && !fs_.scratch_dir.empty();
+  if (overlay) {
+    // The scratch space holds both writable layers, so that emptying it resets them together.
+    tmp_path_ = fs_.scratch_dir / "tmp";
+    upper_path_ = fs_.scratch_dir / "root";
+    std::filesystem::create_directories(tmp_path_);
+    std::filesystem::create_directories(upper_path_);
+    upper_ = open_directory(upper_path_, "/");
+  }
+  // The overlay's root is held on the shared files: read-only as a descriptor (its times and
+  // listing), while path calls beneath it go through the overlay.
+  if (!fs_.shared_root.empty()) add_preopen(fs_.shared_root, "/", true, false, overlay);
+  if (fs_.faasm_files && !preopens_.empty()) shared_ = preopens_.front().dir;
+  for (const auto& m : fs_.mounts) add_preopen(m.host_path, m.guest_path, true);
+  if (!fs_.scratch_dir.empty()) {
+    add_preopen(overlay ? tmp_path_ : fs_.scratch_dir, "/tmp", false, true);
+  }
+  build_table();
+}
+
+WasiState::~WasiState() { release_table(false); }
+
+void WasiState::add_preopen(const std::filesystem::path& host_path, std::string guest_path,
+                            bool read_only, bool scratch, bool overlay) {
+  auto dir = open_directory(host_path, guest_path);
+  preopens_.push_back({std::move(guest_path), std::move(dir), read_only, scratch, overlay});
 }
 
 void WasiState::build_table() {
-  table_.clear();
   table_.push_back(std::make_unique<FdEntry>(stdio_entry(FdKind::Stdin)));
   table_.push_back(std::make_unique<FdEntry>(stdio_entry(FdKind::Stdout)));
   table_.push_back(std::make_unique<FdEntry>(stdio_entry(FdKind::Stderr)));
@@ -67,14 +103,72 @@ void WasiState::build_table() {
     // read-only mount (EROFS), instead of wasi-libc quietly opening the file read-only.
     e->rights_inheriting = wasi::right::kDirectory | wasi::right::kFile;
     e->read_only = p.read_only;
+    e->scratch = p.scratch;
+    e->overlay = p.overlay;
     e->preopen_name = p.guest_path;
     table_.push_back(std::move(e));
   }
   changed_ = false;
 }
 
+void WasiState::release_table(bool publish) {
+  for (auto& e : table_) {
+    if (e && e->shared_write && !publish) e->shared_write->abandon();
+  }
+  table_.clear();  // the last descriptor of a faasm:// write publishes it as it goes
+}
+
 void WasiState::reset() {
-  if (changed_) build_table();
+  if (changed_) {
+    release_table(true);
+    build_table();
+  }
+  // Only the overlay's layers are this object's to empty; a plain /tmp is its owner's.
+  if (!upper_path_.empty() && changed_files_) {
+    clear_scratch();
+    changed_files_ = false;
+  }
+  scratch_bytes_ = 0;
+  scratch_files_ = 0;
+  shared_writes_ = 0;
+}
+
+void WasiState::clear_scratch() {
+  for (const auto* layer : {&tmp_path_, &upper_path_}) {
+    for (const auto& entry : std::filesystem::directory_iterator(*layer)) {
+      std::filesystem::remove_all(entry.path());
+    }
+  }
+}
+
+Errno WasiState::charge_bytes(uint64_t bytes) {
+  if (bytes > fs_.max_scratch_bytes - scratch_bytes_) return Errno::DQuot;
+  scratch_bytes_ += bytes;
+  return Errno::Success;
+}
+
+Errno WasiState::charge_file() {
+  if (scratch_files_ >= fs_.max_scratch_files) return Errno::DQuot;
+  ++scratch_files_;
+  return Errno::Success;
+}
+
+void WasiState::credit(uint64_t bytes, uint64_t files) {
+  scratch_bytes_ -= std::min(bytes, scratch_bytes_);
+  scratch_files_ -= std::min(files, scratch_files_);
+}
+
+Errno WasiState::count_shared_write() {
+  if (shared_writes_ >= fs_.max_shared_writes) return Errno::DQuot;
+  ++shared_writes_;
+  return Errno::Success;
+}
+
+bool WasiState::holds(dev_t dev, ino_t ino) const {
+  for (const auto& e : table_) {
+    if (e && e->kind == FdKind::Host && e->ino == ino && e->dev == dev) return true;
+  }
+  return false;
 }
 
 const FdEntry* WasiState::find(uint32_t fd) const {
@@ -119,9 +213,12 @@ Errno WasiState::duplicate(uint32_t fd, uint32_t target, bool exact, uint32_t& o
 
 Errno WasiState::close(uint32_t fd) {
   if (find(fd) == nullptr) return Errno::BadF;
+  // The last descriptor of a faasm:// write publishes it here, where the guest learns the outcome.
+  Errno err = Errno::Success;
+  if (auto& w = table_[fd]->shared_write; w && w.use_count() == 1) err = w->publish();
   table_[fd].reset();
   trim();
-  return Errno::Success;
+  return err;
 }
 
 Errno WasiState::renumber(uint32_t from, uint32_t to) {

@@ -3,7 +3,11 @@
 // preopened directories ("/" read-only onto FsConfig::shared_root, the read-only
 // FsConfig::mounts, "/tmp" writable onto FsConfig::scratch_dir, each only when configured), in
 // that order and without gaps, so
-// wasi-libc's preopen scan (fd_prestat_get from fd 3 until EBADF) finds them all.
+// wasi-libc's preopen scan (fd_prestat_get from fd 3 until EBADF) finds them all. With
+// FsConfig::faasm_files, "/" is an overlay (faasm_files.h) and the scratch space holds both
+// writable layers, which reset() empties.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,6 +24,27 @@ namespace wasi {
 
 enum class FdKind : uint8_t { Stdin, Stdout, Stderr, Host };
 
+// A faasm:// file being written: the guest writes a temporary file beside it, which replaces the
+// file when the last descriptor for it closes, or at the end of the call. Readers thus see the
+// old file or the new one, never a partial one; a write abandoned by a trapped call (the
+// WasiState destroyed without reset) is removed.
+class SharedWrite {
+ public:
+  SharedWrite(util::UniqueFd dir, std::string temp_name, std::string name)
+      : dir_(std::move(dir)), temp_name_(std::move(temp_name)), name_(std::move(name)) {}
+  SharedWrite(const SharedWrite&) = delete;
+  SharedWrite& operator=(const SharedWrite&) = delete;
+  ~SharedWrite();
+
+  Errno publish();
+  void abandon() { abandoned_ = true; }
+
+ private:
+  util::UniqueFd dir_;
+  std::string temp_name_, name_;
+  bool done_ = false, abandoned_ = false;
+};
+
 struct FdEntry {
   FdKind kind = FdKind::Host;
   // The host descriptor (Host entries only). Shared so that a preopen's directory stays open
@@ -31,6 +56,16 @@ struct FdEntry {
   Rights rights_inheriting = 0;
   // True for everything reached through the read-only root: any change answers EROFS.
   bool read_only = false;
+  // In the scratch space (/tmp, the overlay's upper layer): growth counts against its budget.
+  bool scratch = false;
+  // A directory of the overlay "/" (FsConfig::faasm_files): path calls relative to it resolve
+  // `overlay_path` + their path in both layers, and it lists both.
+  bool overlay = false;
+  std::string overlay_path;
+  // The file, so that removing a name can tell whether the guest still holds it open.
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::shared_ptr<SharedWrite> shared_write;
   // The guest path of a preopened directory ("/", "/tmp"); empty otherwise.
   std::string preopen_name;
 
@@ -76,15 +111,44 @@ class WasiState {
   bool changed_files() const { return changed_files_; }
   void clear_changed_files() { changed_files_ = false; }
 
+  // The overlay's layers (FsConfig::faasm_files), -1 without it: the upper layer in the scratch
+  // space and the shared files beneath it, which faasm:// names.
+  int upper_dir() const { return upper_ ? upper_->get() : -1; }
+  int shared_dir() const { return shared_ ? shared_->get() : -1; }
+  const FsConfig& fs_config() const { return fs_; }
+
+  // The scratch budget of the current call (FsConfig::max_scratch_bytes, max_scratch_files):
+  // EDQUOT when `bytes` more or one more file would pass it, and nothing is charged.
+  wasi::Errno charge_bytes(uint64_t bytes);
+  wasi::Errno charge_file();
+  // Gives back what removing a file or shrinking it freed.
+  void credit(uint64_t bytes, uint64_t files);
+  // One more faasm:// file written in this call; EDQUOT past FsConfig::max_shared_writes.
+  wasi::Errno count_shared_write();
+  // Whether a descriptor of the guest refers to that file.
+  bool holds(dev_t dev, ino_t ino) const;
+
  private:
   bool changed_files_ = false;
   struct Preopen {
     std::string guest_path;
     std::shared_ptr<const util::UniqueFd> dir;
     bool read_only;
+    bool scratch;
+    bool overlay;
   };
 
-  void add_preopen(const std::filesystem::path& host_path, std::string guest_path, bool read_only);
+  void add_preopen(const std::filesystem::path& host_path, std::string guest_path, bool read_only,
+                   bool scratch = false, bool overlay = false);
+  // Publishes the faasm:// writes the table holds (or abandons them), then empties it.
+  void release_table(bool publish);
+  void clear_scratch();
+
+  FsConfig fs_;
+  std::filesystem::path tmp_path_, upper_path_;
+  std::shared_ptr<const util::UniqueFd> upper_, shared_;
+  uint64_t scratch_bytes_ = 0, scratch_files_ = 0;
+  uint32_t shared_writes_ = 0;
   void build_table();
   // Drops empty slots at the end after a close, and notes that the table changed.
   void trim();

@@ -8,14 +8,17 @@
 //  - a missing right: EBADF for reading or writing data (what POSIX says for an fd opened
 //    without that access mode), ENOTCAPABLE for anything else; seeking or positional I/O on
 //    stdio: ESPIPE;
-//  - any change below the read-only root "/" (create, truncate or open for writing, mkdir,
-//    rmdir, unlink, rename from or into it, set times, set size, allocate): EROFS, as a
-//    read-only mount would answer;
+//  - any change below a read-only directory (the root "/" of a plain run, /etc; with Faasm's
+//    files the shared files, whose names under the overlay "/" cannot be removed) (create,
+//    truncate or open for writing, mkdir, rmdir, unlink, rename from or into it, set times,
+//    set size, allocate): EROFS, as a read-only mount would answer;
+//  - past the scratch budget (FsConfig::max_scratch_bytes, max_scratch_files) or the number of
+//    faasm:// files a call may write: EDQUOT; a faasm:// file past its size bound: EFBIG;
 //  - a path that leaves its directory (absolute, too many "..", a symlink pointing out):
 //    ENOTCAPABLE.
 // Not supported, answering ENOSYS: path_link, path_symlink, proc_raise and the sock_* calls.
-// (A hard link from /tmp to a file of the read-only root would make that file writable when
-// both live on one file system, and guest-made symlinks would be left for host tools to follow.)
+// (A hard link from /tmp to a shared file would make that file writable when both live on one
+// file system, and guest-made symlinks would be left for host tools to follow.)
 #include <time.h>
 
 #include <cstdint>
