@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pytest
@@ -32,6 +33,8 @@ def start_server(data, port=0):
         lines.append(line)
         m = re.search(r"listening on http://([^\s]+)", line)
         if m:
+            # Keep reading its log: a full pipe would block the server on its next log line.
+            threading.Thread(target=proc.stdout.read, daemon=True).start()
             return proc, m.group(1)
     proc.kill()
     raise AssertionError("server did not start:\n" + "".join(lines))
@@ -64,10 +67,13 @@ def start_gunicorn(spec, server, name, app_dir=APPS):
     env = dict(os.environ, WASMLET_FLASK_APP=spec, WASMLET_SERVER=server, WASMLET_USER="flask",
                WASMLET_APP_NAME=name,
                PYTHONPATH="%s:%s:%s" % (app_dir, SDK / "host", SDK / "guest"))
+    # The log goes to a file: an unread pipe would fill and block the workers.
+    log = tempfile.NamedTemporaryFile(prefix="wasmlet-gunicorn-", suffix=".log", delete=False)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:%d" % port, "--workers", "2",
-         "--threads", "4", "wasmlet_flask.proxy_app:app"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:%d" % port, "--workers", "3",
+         "--threads", "4", "--preload", "wasmlet_flask.proxy_app:app"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = log.name
     base = "http://127.0.0.1:%d" % port
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -76,7 +82,7 @@ def start_gunicorn(spec, server, name, app_dir=APPS):
             return proc, base
         except requests.ConnectionError:
             if proc.poll() is not None:
-                raise AssertionError("gunicorn exited:\n" + proc.stderr.read())
+                raise AssertionError("gunicorn exited:\n" + pathlib.Path(log.name).read_text())
             time.sleep(0.2)
     stop(proc)
     raise AssertionError("gunicorn did not start")

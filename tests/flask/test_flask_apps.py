@@ -138,6 +138,16 @@ def test_the_view_runs_in_a_faaslet(wasmlet, features):
     assert record["function"] == "flask/features.item"
 
 
+def test_concurrent_requests_each_get_their_own_answer(app_url):
+    # gunicorn --preload forks its workers after the proxy fetched the manifest: a connection
+    # shared across the fork would interleave the workers' requests.
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda i: requests.get(app_url + "/items/%d" % i).json()["id"],
+                                range(200)))
+    assert answers == list(range(200))
+
+
 def test_unknown_app(wasmlet):
     r = requests.get(wasmlet.base + "/apps/flask/nope/")
     assert r.status_code == 404 and r.json()["error"] == "unknown_app"

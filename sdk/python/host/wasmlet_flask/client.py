@@ -1,6 +1,7 @@
 """A client of Wasmlet's HTTP API over one keep-alive connection per thread."""
 import http.client
 import json
+import os
 import threading
 import urllib.parse
 
@@ -22,8 +23,14 @@ class Client:
         self.base = "http://%s:%d" % (self.host, self.port)
         self.timeout = timeout
         self._local = threading.local()
+        self._pid = os.getpid()
 
     def _connection(self):
+        # A process forked after a connection was made (gunicorn --preload) must not share its
+        # socket with the parent or its siblings: their requests would interleave on it.
+        if self._pid != os.getpid():
+            self._local = threading.local()
+            self._pid = os.getpid()
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
