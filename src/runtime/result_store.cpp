@@ -74,9 +74,11 @@ void ResultStore::store(uint64_t id, CallRecord record, bool listed) {
     kept.submitted_at = replaced.mapped().submitted_at;
     account(replaced.mapped(), false);
   }
-  auto it = records_.insert(staged.extract(id)).position;
+  // Ids grow: a call that was never listed is usually the newest, and the hint spares a search.
+  auto it = records_.insert(records_.end(), staged.extract(id));
   account(it->second, true);
-  tenants_[it->second.function.user].finished.insert(staged_id.extract(id));
+  std::set<uint64_t>& finished = tenants_[it->second.function.user].finished;
+  finished.insert(finished.end(), staged_id.extract(id));
   prune_locked(it->second.function.user, evicted);
 }
 
