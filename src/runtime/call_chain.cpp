@@ -25,6 +25,7 @@ uint32_t CallChain::chain_python_entry(const std::string& entry, std::string inp
 
 uint32_t CallChain::start(Invocation invocation) {
   invocation.node = node_->start_child();  // the tree's budget decides first
+  if (!children_) children_ = std::make_shared<Children>();
   // The completion may run after this call has finished: it holds the children, not `this`.
   std::shared_ptr<Children> children = children_;
   util::MutexLock lock(children->mutex);
@@ -42,6 +43,7 @@ uint32_t CallChain::start(Invocation invocation) {
 }
 
 int CallChain::await_call(uint32_t call_id, std::string* output) {
+  if (!children_) children_ = std::make_shared<Children>();  // none started: refused below
   util::UniqueLock lock(children_->mutex);
   auto it = children_->calls.find(call_id);
   if (it == children_->calls.end()) {

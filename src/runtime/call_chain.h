@@ -43,7 +43,7 @@ class CallChain final : public host::ChainHandler {
   Runtime& runtime_;
   FunctionId caller_;
   std::shared_ptr<CallNode> node_;
-  std::shared_ptr<Children> children_ = std::make_shared<Children>();
+  std::shared_ptr<Children> children_;  // made by the first chained call: most calls chain none
 };
 
 }  // namespace wasmlet::runtime

@@ -29,10 +29,42 @@ void Histogram::observe(double seconds) {
   sum += seconds;
 }
 
-void Metrics::record_call(const std::string& function, const std::string& outcome, double seconds) {
+void AtomicHistogram::observe(double seconds) {
+  count_.fetch_add(1);
+  for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+    if (seconds <= kLatencyBuckets[i]) {
+      buckets_[i].fetch_add(1);
+      break;
+    }
+  }
+  sum_.fetch_add(seconds, std::memory_order_relaxed);
+}
+
+Histogram AtomicHistogram::load() const {
+  Histogram h;
+  for (size_t i = 0; i < kLatencyBuckets.size(); ++i) h.buckets[i] = buckets_[i].load();
+  h.count = count_.load();
+  h.sum = sum_.load(std::memory_order_relaxed);
+  return h;
+}
+
+void FunctionMetrics::record_call(std::string_view outcome, double seconds) {
+  if (outcome == "success") {
+    successes_.fetch_add(1, std::memory_order_relaxed);
+  } else if (outcome == "failure") {
+    failures_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    util::MutexLock lock(mutex_);
+    auto it = errors_.find(outcome);
+    if (it == errors_.end()) it = errors_.emplace(std::string(outcome), 0).first;
+    ++it->second;
+  }
+  latency_.observe(seconds);
+}
+
+FunctionMetrics& Metrics::function(const FunctionId& id) {
   util::MutexLock lock(mutex_);
-  ++invocations_[{function, outcome}];
-  latency_[function].observe(seconds);
+  return functions_.try_emplace(id).first->second;
 }
 
 void Metrics::record_compile(double seconds) {
@@ -44,8 +76,23 @@ MetricsSnapshot Metrics::snapshot() const {
   MetricsSnapshot s;
   {
     util::MutexLock lock(mutex_);
-    s.invocations = invocations_;
-    s.latency = latency_;
+    for (const auto& [id, f] : functions_) {
+      // Listed once a call of it has finished, not when it is merely loaded.
+      Histogram latency = f.latency_.load();
+      if (latency.count == 0) continue;
+      std::string name = id.str();
+      if (uint64_t n = f.successes_.load(std::memory_order_relaxed)) {
+        s.invocations[{name, "success"}] = n;
+      }
+      if (uint64_t n = f.failures_.load(std::memory_order_relaxed)) {
+        s.invocations[{name, "failure"}] = n;
+      }
+      {
+        util::MutexLock errors_lock(f.mutex_);
+        for (const auto& [kind, n] : f.errors_) s.invocations[{name, kind}] = n;
+      }
+      s.latency.emplace(std::move(name), latency);
+    }
     s.compile_seconds = compile_;
   }
   s.restores = restores_.load(std::memory_order_relaxed);

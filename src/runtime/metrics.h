@@ -5,11 +5,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "runtime/function_id.h"
 #include "util/mutex.h"
 
 namespace wasmlet::runtime {
@@ -23,6 +26,34 @@ struct Histogram {
   uint64_t count = 0;
   double sum = 0;
   void observe(double seconds);
+};
+
+// A Histogram that threads update without a lock. The count is raised before a bucket and read
+// after the buckets, so a reader never sees buckets adding up to more than the count.
+class AtomicHistogram {
+ public:
+  void observe(double seconds);
+  Histogram load() const;
+
+ private:
+  std::array<std::atomic<uint64_t>, kLatencyBuckets.size()> buckets_{};
+  std::atomic<uint64_t> count_{0};
+  std::atomic<double> sum_{0};
+};
+
+// One function's finished calls by outcome, and their latency. The threads that finish its calls
+// update it with atomics: no lock shared with other functions, no lookup by name per call.
+class FunctionMetrics {
+ public:
+  // `outcome`: "success", "failure" or an error kind.
+  void record_call(std::string_view outcome, double seconds);
+
+ private:
+  friend class Metrics;
+  std::atomic<uint64_t> successes_{0}, failures_{0};
+  AtomicHistogram latency_;
+  mutable util::Mutex mutex_;  // error kinds: rare, and open-ended
+  std::map<std::string, uint64_t, std::less<>> errors_ GUARDED_BY(mutex_);
 };
 
 struct MetricsSnapshot {
@@ -41,7 +72,10 @@ struct MetricsSnapshot {
 
 class Metrics {
  public:
-  void record_call(const std::string& function, const std::string& outcome, double seconds);
+  // The function's counters, made on first use. The reference stays valid for the life of this
+  // object (counters are never dropped, as Prometheus counters must not go back), so a loaded
+  // function keeps it and its calls skip this lookup.
+  FunctionMetrics& function(const FunctionId& id);
   void record_compile(double seconds);
   void record_restore() { restores_.fetch_add(1, std::memory_order_relaxed); }
   void record_snapshot() { snapshots_.fetch_add(1, std::memory_order_relaxed); }
@@ -52,8 +86,7 @@ class Metrics {
 
  private:
   mutable util::Mutex mutex_;
-  std::map<std::pair<std::string, std::string>, uint64_t> invocations_ GUARDED_BY(mutex_);
-  std::map<std::string, Histogram> latency_ GUARDED_BY(mutex_);
+  std::map<FunctionId, FunctionMetrics> functions_ GUARDED_BY(mutex_);  // nodes never move
   Histogram compile_ GUARDED_BY(mutex_);
   std::atomic<uint64_t> restores_{0}, snapshots_{0}, rejected_{0}, inline_{0};
 };

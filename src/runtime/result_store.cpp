@@ -8,14 +8,17 @@ namespace wasmlet::runtime {
 
 uint64_t ResultStore::add(const FunctionId& function) {
   uint64_t id = reserve_id();
-  util::MutexLock lock(mutex_);
-  CallRecord record;
+  // The record is allocated before the lock is taken, and evicted ones freed after it.
+  Records staged;
+  CallRecord& record = staged[id];
   record.id = id;
   record.function = function;
   record.submitted_at = std::chrono::system_clock::now();
+  Evicted evicted;
+  util::MutexLock lock(mutex_);
   account(record, true);
-  records_.emplace(id, std::move(record));
-  prune_locked(function.user);
+  records_.insert(staged.extract(id));
+  prune_locked(function.user, evicted);
   return id;
 }
 
@@ -53,23 +56,30 @@ void ResultStore::finish(uint64_t id, CallRecord record, std::string_view output
 }
 
 void ResultStore::store(uint64_t id, CallRecord record, bool listed) {
-  util::MutexLock lock(mutex_);
-  auto it = records_.end();
-  if (listed) {
-    it = records_.find(id);
-    if (it == records_.end()) return;  // evicted meanwhile
-    record.submitted_at = it->second.submitted_at;
-    account(it->second, false);
-    it->second = std::move(record);
-  } else {
-    record.submitted_at = std::chrono::system_clock::now() -
-                          std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                              record.queue_time + record.run_time);
-    it = records_.emplace(id, std::move(record)).first;
+  // Every call from every I/O thread passes here: allocate before the lock, free after it.
+  Records staged;
+  CallRecord& kept = staged.emplace(id, std::move(record)).first->second;
+  if (!listed) {
+    kept.submitted_at = std::chrono::system_clock::now() -
+                        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                            kept.queue_time + kept.run_time);
   }
+  std::set<uint64_t> staged_id{id};
+  Records::node_type replaced;  // the queued record, if it was listed
+  Evicted evicted;
+  util::MutexLock lock(mutex_);
+  if (listed) {
+    replaced = records_.extract(id);
+    if (replaced.empty()) return;  // evicted meanwhile
+    kept.submitted_at = replaced.mapped().submitted_at;
+    account(replaced.mapped(), false);
+  }
+  // Ids grow: a call that was never listed is usually the newest, and the hint spares a search.
+  auto it = records_.insert(records_.end(), staged.extract(id));
   account(it->second, true);
-  tenants_[it->second.function.user].finished.insert(id);
-  prune_locked(it->second.function.user);
+  std::set<uint64_t>& finished = tenants_[it->second.function.user].finished;
+  finished.insert(finished.end(), staged_id.extract(id));
+  prune_locked(it->second.function.user, evicted);
 }
 
 std::optional<CallRecord> ResultStore::get(uint64_t id) const {
@@ -98,22 +108,21 @@ void ResultStore::account(const CallRecord& record, bool add) {
   }
 }
 
-void ResultStore::evict(std::map<uint64_t, CallRecord>::iterator it) {
-  const std::string tenant = it->second.function.user;
+void ResultStore::evict(Records::iterator it, Evicted& evicted) {
   account(it->second, false);
-  Usage& usage = tenants_[tenant];
-  usage.finished.erase(it->first);
-  records_.erase(it);
-  if (usage.records == 0) tenants_.erase(tenant);
+  auto usage = tenants_.find(it->second.function.user);
+  usage->second.finished.erase(it->first);
+  if (usage->second.records == 0) tenants_.erase(usage);
+  evicted.push_back(records_.extract(it));
 }
 
-void ResultStore::prune_locked(const std::string& tenant) {
+void ResultStore::prune_locked(const std::string& tenant, Evicted& evicted) {
   // Past their age, oldest first, whoever they belong to.
   auto cutoff = std::chrono::system_clock::now() - limits_.ttl;
   for (auto it = records_.begin(); it != records_.end() && it->second.submitted_at < cutoff;) {
     bool finished = tenants_[it->second.function.user].finished.contains(it->first);
     auto next = std::next(it);
-    if (finished) evict(it);
+    if (finished) evict(it, evicted);
     it = next;
   }
   // Past the tenant's own limits: its oldest finished records go.
@@ -121,7 +130,7 @@ void ResultStore::prune_locked(const std::string& tenant) {
                                        (u->second.records > limits_.max_results_per_tenant ||
                                         u->second.bytes > limits_.max_bytes_per_tenant);
        u = tenants_.find(tenant)) {
-    evict(records_.find(*u->second.finished.begin()));
+    evict(records_.find(*u->second.finished.begin()), evicted);
   }
   // Past the server's: from whichever tenant holds the most, so one within its own limits
   // loses records only when every other holds no more.
@@ -137,7 +146,7 @@ void ResultStore::prune_locked(const std::string& tenant) {
       if (largest == tenants_.end() || size > best) largest = u;
     }
     if (largest == tenants_.end()) break;  // only unfinished calls: they are never dropped
-    evict(records_.find(*largest->second.finished.begin()));
+    evict(records_.find(*largest->second.finished.begin()), evicted);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "runtime/call_record.h"
 #include "util/mutex.h"
@@ -51,15 +52,18 @@ class ResultStore {
     size_t bytes = 0;
     std::set<uint64_t> finished;  // ids, oldest first
   };
+  using Records = std::map<uint64_t, CallRecord>;
+  // Records taken out under the lock and freed after it.
+  using Evicted = std::vector<Records::node_type>;
   void store(uint64_t id, CallRecord record, bool listed);
   void account(const CallRecord& record, bool add) REQUIRES(mutex_);
-  void evict(std::map<uint64_t, CallRecord>::iterator it) REQUIRES(mutex_);
-  void prune_locked(const std::string& tenant) REQUIRES(mutex_);
+  void evict(Records::iterator it, Evicted& evicted) REQUIRES(mutex_);
+  void prune_locked(const std::string& tenant, Evicted& evicted) REQUIRES(mutex_);
 
   const ResultLimits limits_;
   mutable util::Mutex mutex_;
   std::atomic<uint64_t> next_id_{1};
-  std::map<uint64_t, CallRecord> records_ GUARDED_BY(mutex_);  // ordered by id = by age
+  Records records_ GUARDED_BY(mutex_);  // ordered by id = by age
   std::map<std::string, Usage> tenants_ GUARDED_BY(mutex_);
   size_t bytes_ GUARDED_BY(mutex_) = 0;
 };

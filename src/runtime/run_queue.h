@@ -24,6 +24,8 @@
 
 namespace wasmlet::runtime {
 
+class FunctionMetrics;
+
 struct Invocation {
   FunctionId function;
   std::string input;
@@ -43,7 +45,8 @@ struct QueuedCall {
   Invocation invocation;
   Completion done;
   std::chrono::steady_clock::time_point queued_at;
-  bool inline_call = false;  // run on its caller's thread (Runtime::try_run_inline)
+  bool inline_call = false;            // run on its caller's thread (Runtime::try_run_inline)
+  FunctionMetrics* metrics = nullptr;  // its function's, once loaded: complete() needs no lookup
 };
 
 class QueueFull : public Error {

@@ -70,6 +70,7 @@ struct Runtime::LoadedFunction {
   FunctionInfo info;
   std::filesystem::path package_dir;  // Python functions
   std::shared_ptr<const engine::Module> module;
+  FunctionMetrics* metrics = nullptr;     // the runtime's counters for it, which outlive it
   uint64_t last_use = 0;                  // guarded by the runtime's functions mutex
   std::atomic<bool> warm{false};          // the pool exists
   std::atomic<uint32_t> short_streak{0};  // consecutive calls under inline_call_limit
@@ -432,11 +433,16 @@ void Runtime::fail_unrun(QueuedCall& call, std::string kind, std::string message
 void Runtime::complete(QueuedCall& call, CallRecord record) {
   record.id = call.id;
   record.function = call.invocation.function;
-  std::string outcome = record.status == CallStatus::Succeeded ? "success"
-                        : record.error_kind.empty()            ? "failure"
-                                                               : record.error_kind;
-  metrics_.record_call(record.function.str(), outcome,
-                       std::chrono::duration<double>(record.queue_time + record.run_time).count());
+  std::string_view outcome = record.error_kind;
+  if (record.status == CallStatus::Succeeded) {
+    outcome = "success";
+  } else if (outcome.empty()) {
+    outcome = "failure";
+  }
+  FunctionMetrics& metrics =
+      call.metrics != nullptr ? *call.metrics : metrics_.function(record.function);
+  metrics.record_call(outcome,
+                      std::chrono::duration<double>(record.queue_time + record.run_time).count());
   // Inline calls were never roots for cancel(), nor listed before now.
   bool listed = !call.inline_call;
   if (listed && (call.invocation.node == nullptr || call.invocation.node->depth() == 0)) {
@@ -532,6 +538,7 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::pool_for(LoadedFunction& fn) {
 std::shared_ptr<Runtime::LoadedFunction> Runtime::load_function(const FunctionInfo& info) {
   auto fn = std::make_shared<LoadedFunction>();
   fn->info = info;
+  fn->metrics = &metrics_.function(info.id);
   if (info.kind == FunctionKind::Python) {
     fn->package_dir = store_.package_dir(info);
     fn->module = python_.module(faaslet::load_options());
@@ -600,6 +607,7 @@ faaslet::CallResult Runtime::run_in_pool(QueuedCall& call) {
   CallNode& node = *call.invocation.node;
   if (!store_.contains(call.invocation.function)) throw UnknownFunction(call.invocation.function);
   auto fn = loaded_function(call.invocation.function);
+  call.metrics = fn->metrics;
   faaslet::EntryPoint call_entry = resolve_entry(*fn, call.invocation.entry);
   std::shared_ptr<faaslet::FaasletPool> pool = pool_for(*fn);
   CallChain chain(*this, call.invocation.function, call.invocation.node);

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
@@ -22,7 +24,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerCore> core)
-    : ticket_(std::move(core)), stream_(std::move(socket)) {
+    : ticket_(std::move(core)), stream_(std::move(socket)), watchdog_(stream_.get_executor()) {
   boost::system::error_code ec;
   auto peer = stream_.socket().remote_endpoint(ec);
   if (!ec) remote_address_ = peer.address().to_string();
@@ -58,8 +60,7 @@ void Session::read_header() {
   target_.clear();
   head_ = false;
   // A connection in the health-check reserve must not hold its place for long.
-  stream_.expires_after(health_only_
-                            ? std::min(ticket_.core().config().io_timeout, std::chrono::seconds(5))
+  set_deadline(health_only_ ? std::min(ticket_.core().config().io_timeout, std::chrono::seconds(5))
                             : ticket_.core().config().io_timeout);
   http::async_read_header(
       stream_, buffer_, *parser_,
@@ -102,6 +103,15 @@ void Session::on_header(beast::error_code ec) {
 }
 
 void Session::read_body() {
+  // A small request's body usually arrives with its header: parse what is buffered before
+  // reading from the socket, which saves an asynchronous operation per request.
+  if (!parser_->is_done() && buffer_.size() > 0) {
+    beast::error_code ec;
+    parser_->eager(true);  // the whole body, not one chunk at a time
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec && ec != http::error::need_more) return on_read_error(ec);
+  }
+  if (parser_->is_done()) return handle();
   http::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
@@ -170,7 +180,7 @@ void Session::refuse(http::status status, std::string_view code, std::string_vie
 
 void Session::handle() {
   phase_ = Phase::Handling;
-  stream_.expires_never();  // a synchronous call may run for as long as its function's timeout
+  deadline_ = Clock::time_point::max();  // a synchronous call may run for its function's timeout
   Request request = parser_->release();
   version_ = request.version();
   keep_alive_ = request.keep_alive();
@@ -205,11 +215,21 @@ Respond Session::make_respond() {
   auto answered = std::make_shared<std::atomic<bool>>(false);
   return [self = shared_from_this(), answered](Reply reply) {
     if (answered->exchange(true)) return;
-    // Inline when already on this connection's strand; otherwise queued to it. The session
-    // stays alive through `self` even if its client has gone.
+    // On this connection's strand already (the call ran inline): sent now, without the
+    // type-erased dispatch below, which would also run it at once.
+    if (self->on_strand()) return self->send(std::move(reply));
+    // Otherwise queued to it. The session stays alive through `self` even if its client has
+    // gone.
     asio::dispatch(self->stream_.get_executor(),
                    [self, reply = std::move(reply)]() mutable { self->send(std::move(reply)); });
   };
+}
+
+bool Session::on_strand() {
+  using Strand = asio::strand<asio::io_context::executor_type>;  // the listener's make_strand
+  auto executor = stream_.get_executor();
+  const auto* strand = executor.target<Strand>();
+  return strand != nullptr && strand->running_in_this_thread();
 }
 
 void Session::send(Reply reply) {
@@ -229,7 +249,7 @@ void Session::send(Reply reply) {
   // body (RFC 9110 9.3.2).
   if (head_) response_->body().clear();
   phase_ = Phase::Writing;
-  stream_.expires_after(ticket_.core().config().io_timeout);
+  set_deadline(ticket_.core().config().io_timeout);
   size_t body_bytes = response_->body().size();
   http::async_write(stream_, *response_,
                     [self = shared_from_this(), body_bytes](beast::error_code ec, size_t) {
@@ -257,9 +277,32 @@ void Session::log_request(unsigned status, size_t body_bytes, const beast::error
   }
 }
 
+void Session::set_deadline(Clock::duration timeout) {
+  deadline_ = Clock::now() + timeout;
+  // A watchdog due sooner looks again when it fires.
+  if (!watchdog_armed_ || watchdog_.expiry() > deadline_) arm_watchdog();
+}
+
+void Session::arm_watchdog() {
+  watchdog_armed_ = true;
+  watchdog_.expires_at(deadline_);  // a wait still pending ends with operation_aborted
+  watchdog_.async_wait(
+      [self = shared_from_this()](beast::error_code ec) { self->on_watchdog(ec); });
+}
+
+void Session::on_watchdog(beast::error_code ec) {
+  if (ec || phase_ == Phase::Closed) return;  // re-armed (another wait is pending) or closed
+  watchdog_armed_ = false;
+  if (deadline_ == Clock::time_point::max()) return;  // handling: send() sets the next one
+  if (Clock::now() < deadline_) return arm_watchdog();
+  // The read or write in progress is over its time: the peer idled out or stalled.
+  close();
+}
+
 void Session::close() {
   if (phase_ == Phase::Closed) return;
   phase_ = Phase::Closed;
+  watchdog_.cancel();  // its wait holds the session
   beast::error_code ec;
   // Send what was written, then a FIN, so the client reads the last reply before the close.
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);

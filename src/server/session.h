@@ -3,6 +3,7 @@
 // each to the router, writes the reply whenever it comes (from any thread, posted back to the
 // connection's strand), and logs one line per request.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -50,14 +51,25 @@ class Session : public std::enable_shared_from_this<Session> {
   // While a request is being handled: a client that closes its end abandons it.
   void watch_for_hang_up();
   Respond make_respond();
+  bool on_strand();  // the calling thread runs this connection's handlers now
   void send(Reply reply);
   void on_write(boost::beast::error_code ec, size_t body_bytes);
   void log_request(unsigned status, size_t body_bytes, const boost::beast::error_code& ec) const;
+  // The connection is dropped if the current read or write is not over within `timeout`.
+  void set_deadline(Clock::duration timeout);
+  void arm_watchdog();
+  void on_watchdog(boost::beast::error_code ec);
   void close();
 
   SessionTicket ticket_;  // first member: released last
   boost::beast::tcp_stream stream_;
   std::string remote_address_;  // the peer's IP, for handlers that pass it on (web apps)
+  // The I/O timeouts: one timer per connection that a deadline moves on, not the stream's
+  // timer, which is armed and cancelled around every read and write (two of each per request).
+  // It fires at most once per timeout while the connection is busy.
+  boost::asio::steady_timer watchdog_;
+  Clock::time_point deadline_ = Clock::time_point::max();  // max: none (a request is handled)
+  bool watchdog_armed_ = false;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> continue_;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <thread>
 
 #include "redis_server.h"
 #include "test_support.h"
@@ -102,6 +103,50 @@ TEST_F(RuntimeTest, TrapsAndExitCodesAreRecorded) {
   auto metrics = rt->metrics();
   EXPECT_EQ((metrics.invocations[{"bob/trap", "out_of_bounds"}]), 1u);
   EXPECT_EQ((metrics.invocations[{"bob/spin", "timeout"}]), 1u);
+}
+
+// Each finished call is counted once, under its own function, however many threads finish
+// calls at once (inline and on the executors), and the counts outlive the function's eviction.
+TEST_F(RuntimeTest, MetricsCountEachFunctionsCallsUnderConcurrency) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 2;
+  config.max_inline_calls = 4;
+  config.max_live_functions = 1;  // the two functions keep evicting each other
+  auto rt = make(config);
+  const FunctionId alice{"alice", "echo"}, bob{"bob", "echo"};
+  upload(*rt, alice, "echo");
+  upload(*rt, bob, "echo");
+  constexpr int kThreads = 4, kCalls = 50;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const FunctionId& fn = t % 2 == 0 ? alice : bob;
+      for (int i = 0; i < kCalls; ++i) {
+        runtime::Invocation invocation{fn, "x"};
+        std::promise<CallRecord> done;
+        auto result = done.get_future();
+        runtime::Completion completion = [&done](CallRecord r) { done.set_value(std::move(r)); };
+        if (!rt->try_run_inline(invocation, completion)) {
+          rt->submit(std::move(invocation), std::move(completion));
+        }
+        if (result.get().status != CallStatus::Succeeded) ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  auto m = rt->metrics();
+  constexpr uint64_t kEach = kThreads / 2 * kCalls;
+  EXPECT_EQ(m.invocations.size(), 2u);
+  for (const std::string name : {"alice/echo", "bob/echo"}) {
+    EXPECT_EQ((m.invocations[{name, "success"}]), kEach) << name;
+    const runtime::Histogram& latency = m.latency[name];
+    EXPECT_EQ(latency.count, kEach) << name;
+    uint64_t in_buckets = 0;
+    for (uint64_t n : latency.buckets) in_buckets += n;
+    EXPECT_EQ(in_buckets, kEach) << name;
+  }
 }
 
 TEST_F(RuntimeTest, SurvivesARestartWithoutRecompiling) {

@@ -89,6 +89,47 @@ class ServerHardeningTest : public ::testing::Test {
   std::unique_ptr<server::HttpServer> server_;
 };
 
+// --- I/O timeouts ---
+
+// A connection that sends nothing is dropped once the I/O timeout passes; one that keeps sending
+// requests outlives it, as each request's read starts the timeout again.
+TEST_F(ServerHardeningTest, IdleConnectionsAreDroppedAndBusyOnesAreNot) {
+  server::ServerConfig sc;
+  sc.io_timeout = 1s;
+  start(sc);
+  asio::io_context ioc;
+  auto idle = test::connect_local(ioc, port());
+  HttpClient busy(port());
+  for (int i = 0; i < 8; ++i) {  // 2.4 s of requests on one connection: past its timeout
+    EXPECT_EQ(busy.get("/healthz").result_int(), 200);
+    std::this_thread::sleep_for(300ms);
+  }
+  EXPECT_EQ(busy.reconnects(), 0u);
+  EXPECT_EQ(test::read_until_closed(idle), "");  // closed without an answer
+}
+
+// Requests written together arrive in one read: each is answered, in order, on the connection.
+TEST_F(ServerHardeningTest, PipelinedRequestsWithBodiesAreEachAnswered) {
+  asio::io_context ioc;
+  auto s = test::connect_local(ioc, port());
+  std::string requests;
+  for (std::string body : {"one", "two!", "three"}) {
+    requests +=
+        fmt::format("PUT /v1/state/demo/k HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{}",
+                    body.size(), body);
+    requests += "GET /v1/state/demo/k HTTP/1.1\r\nHost: x\r\n\r\n";
+  }
+  asio::write(s, asio::buffer(requests));
+  boost::beast::flat_buffer buffer;
+  for (std::string body : {"one", "two!", "three"}) {
+    HttpResponse put, get;
+    http::read(s, buffer, put);
+    http::read(s, buffer, get);
+    EXPECT_EQ(put.result_int(), 204) << body;
+    EXPECT_EQ(get.body(), body);
+  }
+}
+
 // --- Connection cap ---
 
 // An idle keep-alive connection the server has accepted (one request answered on it).
