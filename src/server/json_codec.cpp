@@ -172,4 +172,16 @@ FaasmMessage parse_faasm_message(std::string_view body) {
   return m;
 }
 
+json failed_call_json(const runtime::CallRecord& record) {
+  std::string kind = record.error_kind.empty() ? "return_code" : record.error_kind;
+  std::string message = record.error_message.empty()
+                            ? fmt::format("the function returned {}", record.return_code)
+                            : record.error_message;
+  return {{"error", "call_failed"},
+          {"error_kind", kind},
+          {"message", message},
+          {"return_code", record.return_code},
+          {"call_id", record.id}};
+}
+
 }  // namespace wasmlet::server

@@ -25,6 +25,9 @@ nlohmann::json function_info_json(const runtime::FunctionInfo& info);
 // id, function, status, return_code, output (+ output_base64), stdout, stderr, error_kind,
 // error_message, queue_us, run_us, submitted_at.
 nlohmann::json call_record_json(const runtime::CallRecord& record);
+// Why a call failed: {"error": "call_failed", "error_kind", "message", "return_code",
+// "call_id"} (a guest that only returned non-zero has error_kind "return_code").
+nlohmann::json failed_call_json(const runtime::CallRecord& record);
 
 // Faasm's invoke message: {"user", "function", "input_data": <base64>, "async", "python",
 // "py_user", "py_func", "cmdline"}, or a status query {"id": N, "status": true}. Other fields are

@@ -58,14 +58,20 @@ void Router::add(http::verb method, std::string_view pattern, ErrorStyle style, 
   Route route;
   route.pattern = std::string(pattern);
   route.style = style;
-  for (auto& part : split_path(pattern)) {
+  route.segments = parse_segments(split_path(pattern));
+  route.methods.emplace_back(method, std::move(handler));
+  routes_.push_back(std::move(route));
+}
+
+std::vector<Router::Segment> Router::parse_segments(const std::vector<std::string>& parts) {
+  std::vector<Segment> segments;
+  for (const auto& part : parts) {
     Segment segment;
     segment.capture = part.starts_with("{}");
     segment.text = segment.capture ? part.substr(2) : part;
-    route.segments.push_back(std::move(segment));
+    segments.push_back(std::move(segment));
   }
-  route.methods.emplace_back(method, std::move(handler));
-  routes_.push_back(std::move(route));
+  return segments;
 }
 
 void Router::add_any_method(std::string_view pattern, ErrorStyle style, Handler handler) {
@@ -77,13 +83,7 @@ void Router::add_any_method(std::string_view pattern, ErrorStyle style, Handler 
     throw Error(fmt::format("route pattern '{}' does not end in {{**}}", pattern));
   }
   parts.pop_back();
-  for (auto& part : parts) {
-    Segment segment;
-    segment.capture = part.starts_with("{}");
-    segment.text = segment.capture ? part.substr(2) : part;
-    route.segments.push_back(std::move(segment));
-  }
-  route.rest = true;
+  route.segments = parse_segments(parts);
   route.any_method = std::move(handler);
   routes_.push_back(std::move(route));
 }
@@ -100,7 +100,8 @@ std::string Router::rest_of(std::string_view path, size_t segments) {
 
 bool Router::match(const Route& route, const std::vector<std::string>& path,
                    std::vector<std::string>& params) {
-  if (route.rest ? path.size() < route.segments.size() : route.segments.size() != path.size()) {
+  if (route.any_method ? path.size() < route.segments.size()
+                       : route.segments.size() != path.size()) {
     return false;
   }
   params.clear();
@@ -137,7 +138,7 @@ void Router::dispatch(Request&& request, const Respond& respond, std::stop_token
       }
       p = std::move(*decoded);
     }
-    if (route.rest) {
+    if (route.any_method) {
       m.rest = rest_of(path, route.segments.size());
       m.remote_address = std::string(remote_address);
       if (q != std::string_view::npos) m.query = std::string(target.substr(q + 1));

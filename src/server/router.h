@@ -52,10 +52,10 @@ class Router {
     std::vector<Segment> segments;
     ErrorStyle style = ErrorStyle::Json;
     std::vector<std::pair<http::verb, Handler>> methods;
-    bool rest = false;   // ends in "{**}"
-    Handler any_method;  // set for add_any_method routes
+    Handler any_method;  // set for add_any_method routes, whose pattern ended in "{**}"
   };
 
+  static std::vector<Segment> parse_segments(const std::vector<std::string>& parts);
   static bool match(const Route& route, const std::vector<std::string>& path,
                     std::vector<std::string>& params);
   static std::string rest_of(std::string_view path, size_t segments);

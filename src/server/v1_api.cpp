@@ -35,20 +35,12 @@ Reply render_call(runtime::CallRecord&& record) {
   if (record.status == runtime::CallStatus::Succeeded) {
     reply = binary_reply(status::ok, std::move(record.output));
   } else {
-    // A guest that just returned non-zero has no trap kind of its own.
-    std::string kind = record.error_kind.empty() ? "return_code" : record.error_kind;
-    std::string message = record.error_message.empty()
-                              ? fmt::format("the function returned {}", record.return_code)
-                              : record.error_message;
-    json j = {{"error", "call_failed"},
-              {"error_kind", kind},
-              {"message", message},
-              {"return_code", record.return_code},
-              {"call_id", record.id}};
+    json j = failed_call_json(record);
     put_output(j, record.output);
     // A function deleted between the call's acceptance and its start is the client's 404.
     reply = json_reply(
-        kind == "unknown_function" ? status::not_found : status::internal_server_error, j);
+        j["error_kind"] == "unknown_function" ? status::not_found : status::internal_server_error,
+        j);
   }
   set_call_headers(reply, record);
   return reply;

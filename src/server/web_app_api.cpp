@@ -36,14 +36,7 @@ bool is_framing_header(std::string_view name) {
 
 Reply render_app_call(runtime::CallRecord&& record) {
   if (record.status != runtime::CallStatus::Succeeded) {
-    std::string kind = record.error_kind.empty() ? "return_code" : record.error_kind;
-    std::string message = record.error_message.empty()
-                              ? fmt::format("the function returned {}", record.return_code)
-                              : record.error_message;
-    return json_reply(status::internal_server_error, {{"error", "call_failed"},
-                                                      {"error_kind", kind},
-                                                      {"message", message},
-                                                      {"call_id", record.id}});
+    return json_reply(status::internal_server_error, failed_call_json(record));
   }
   WebResponse web;
   try {
