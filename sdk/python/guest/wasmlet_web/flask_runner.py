@@ -100,7 +100,9 @@ def _environ(req, headers):
         "CONTENT_LENGTH": str(len(req["body"])),
     }
     host = req["host"].decode("latin-1")
-    name, _, port = host.rpartition(":") if host.rpartition(":")[2].isdigit() else (host, "", "")
+    name, _, port = host.rpartition(":")
+    if not port.isdigit():
+        name, port = host, ""
     environ["SERVER_NAME"] = name or "localhost"
     environ["SERVER_PORT"] = port or ("443" if environ["wsgi.url_scheme"] == "https" else "80")
     for key, value in headers:

@@ -53,6 +53,13 @@ class Project:
         self.modules = {}  # dotted name -> source file
         self.external = {}  # dotted name -> set of project modules importing it
         self._imports = {}
+        self._tops = None
+
+    def tops(self):
+        """The top-level names of the project's modules (computed once the project is whole)."""
+        if self._tops is None:
+            self._tops = frozenset(name.split(".")[0] for name in self.modules)
+        return self._tops
 
     def file_of(self, name):
         base = self.root.joinpath(*name.split("."))
@@ -76,6 +83,7 @@ class Project:
             if path is None:
                 continue
             self.modules[name] = path
+            self._tops = None
             parent = name.rpartition(".")[0]
             if parent:
                 pending.append(parent)
@@ -200,13 +208,9 @@ def modules_used_by(fn, project, limit=200):
             owner = getattr(value, "__module__", None)
             if isinstance(owner, str):
                 used.add(owner)
-                if owner.split(".")[0] in project_top(project) and callable(value):
+                if owner.split(".")[0] in project.tops() and callable(value):
                     pending.append(value)
     return used
-
-
-def project_top(project):
-    return {name.split(".")[0] for name in project.modules}
 
 
 def _stdlib_unavailable(name, guest, depth=0):
@@ -243,7 +247,7 @@ def _stdlib_unavailable(name, guest, depth=0):
 def why_unavailable(name, project, guest):
     """None when a Faaslet can import `name`, else the reason."""
     top = name.split(".")[0]
-    if top in project_top(project) or project.file_of(name) is not None:
+    if top in project.tops() or project.file_of(name) is not None:
         return None
     if top in sys.stdlib_module_names:
         lacking = _stdlib_unavailable(name, guest)
