@@ -28,11 +28,13 @@ struct CallRecord {
   std::string error_message;
   std::chrono::system_clock::time_point submitted_at;
   std::chrono::nanoseconds queue_time{0}, run_time{0};
+  // A composite call's (a workflow run's) execution history, a JSON array; empty otherwise.
+  std::string history;
 
   // Host memory the record holds, as the runtime's budget for kept records counts it.
   size_t bytes() const {
     return sizeof(CallRecord) + function.user.size() + function.name.size() + output.size() +
-           stdout_text.size() + stderr_text.size() + error_kind.size() + error_message.size();
+           stdout_text.size() + stderr_text.size() + error_kind.size() + error_message.size() + history.size();
   }
 };
 

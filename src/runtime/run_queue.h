@@ -34,6 +34,8 @@ struct Invocation {
   std::shared_ptr<CallNode> node;
   // argv[1..] for the call (Faasm's cmdline); empty for chained calls.
   std::vector<std::string> args;
+  // A wall-time limit of this call's own, below the function's and the tree's; zero: none.
+  std::chrono::nanoseconds timeout{0};
 };
 
 // Called on the thread that ran the call when it finishes (successfully or not). It owns the

@@ -179,7 +179,12 @@ bool Runtime::remove_function(const FunctionId& id) {
 
 uint64_t Runtime::submit(Invocation invocation, Completion done) {
   auto kind = store_.kind(invocation.function);
-  if (!kind) throw UnknownFunction(invocation.function);
+  if (!kind) {
+    if (composites_ != nullptr && composites_->contains(invocation.function)) {
+      return submit_composite(std::move(invocation), std::move(done));
+    }
+    throw UnknownFunction(invocation.function);
+  }
   if (*kind == FunctionKind::Python && !python_.available()) {
     throw Unsupported(
         fmt::format("{} is a Python function and this server has no Python "
@@ -208,6 +213,59 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     start_thread_if_needed_locked();
   }
   work_cv_.notify_one();  // one job: one executor (a broadcast would wake them all for nothing)
+  return id;
+}
+
+uint64_t Runtime::submit_composite(Invocation invocation, Completion done) {
+  bool from_outside = invocation.node == nullptr;
+  if (from_outside) invocation.node = CallNode::root(config_.call_budget);
+  std::shared_ptr<CallNode> node = invocation.node;
+  FunctionId function = invocation.function;
+  uint64_t id = 0;
+  {
+    util::MutexLock lock(queue_mutex_);
+    if (stopping_) throw ShuttingDown();
+    id = results_.add(function);
+    if (from_outside) roots_[id] = node;
+  }
+  if (node->depth() == 0) node->start_clock();
+  results_.set_running(id);
+  auto finish = [this, id, node, function, done = std::move(done),
+                 submitted = Clock::now()](CallRecord record) {
+    record.id = id;
+    record.function = function;
+    record.run_time = Clock::now() - submitted;
+    if (record.status != CallStatus::Succeeded &&
+        node->cancel_descendants(fmt::format("the calling call {} failed", id))) {
+      drop_cancelled();
+    }
+    std::string_view outcome = record.error_kind.empty() ? "failure" : record.error_kind;
+    if (record.status == CallStatus::Succeeded) outcome = "success";
+    metrics_.function(function).record_call(outcome,
+                                            std::chrono::duration<double>(record.run_time).count());
+    if (node->depth() == 0) {
+      util::MutexLock lock(queue_mutex_);
+      roots_.erase(id);
+    }
+    if (!done) return results_.finish(id, std::move(record));
+    std::string output = std::move(record.output);
+    CallRecord kept = record;
+    record.output = std::move(output);
+    results_.finish(id, std::move(kept), record.output);
+    done(std::move(record));
+  };
+  try {
+    composites_->start(id, std::move(invocation), std::move(finish));
+  } catch (const std::exception& e) {
+    CallRecord record = failed_record("error", e.what());
+    record.function = function;
+    results_.finish(id, std::move(record));
+    {
+      util::MutexLock lock(queue_mutex_);
+      roots_.erase(id);
+    }
+    throw;
+  }
   return id;
 }
 
@@ -619,6 +677,10 @@ faaslet::CallResult Runtime::run_in_pool(QueuedCall& call) {
   options.args = std::move(call.invocation.args);
   if (auto deadline = node.deadline()) {
     options.timeout = std::max(std::chrono::nanoseconds(1), *deadline - Clock::now());
+  }
+  if (call.invocation.timeout.count() > 0 &&
+      (options.timeout.count() == 0 || call.invocation.timeout < options.timeout)) {
+    options.timeout = call.invocation.timeout;
   }
   faaslet::CallResult r;
   {

@@ -21,6 +21,7 @@
 #include "faaslet/function_config.h"
 #include "runtime/call_record.h"
 #include "runtime/call_tree.h"
+#include "runtime/composite.h"
 #include "runtime/function_store.h"
 #include "runtime/metrics.h"
 #include "runtime/python_interpreter.h"
@@ -114,8 +115,12 @@ class Runtime {
   std::optional<FunctionInfo> function(const FunctionId& id) const;
   bool remove_function(const FunctionId& id);
 
+  // Who runs the calls of names that are compositions (workflows) rather than functions. Set
+  // once, before calls are submitted; it must outlive the runtime's calls.
+  void set_composite_runner(CompositeRunner* runner) { composites_ = runner; }
+
   // Queues a call; returns its id. Throws UnknownFunction, Unsupported, QueueFull, or
-  // ShuttingDown. A call whose function is deleted before it runs fails with error kind
+  // ShuttingDown. A name that is no function but a composition starts a composite call. A call whose function is deleted before it runs fails with error kind
   // "unknown_function"; one cancelled before it runs, with "cancelled".
   // `done` (optional) runs on the thread that ran the call when it finishes.
   uint64_t submit(Invocation invocation, Completion done = {});
@@ -160,6 +165,7 @@ class Runtime {
   CallRecord execute(QueuedCall& call);
   // The call through its function's pool: loads the function and builds the pool if needed.
   faaslet::CallResult run_in_pool(QueuedCall& call);
+  uint64_t submit_composite(Invocation invocation, Completion done);
   // Fails the queued calls of cancelled trees without running them.
   void drop_cancelled();
   void fail_unrun(QueuedCall& call, std::string kind, std::string message);
@@ -178,6 +184,7 @@ class Runtime {
                                            const faaslet::EntryPoint& asked);
 
   RuntimeConfig config_;
+  CompositeRunner* composites_ = nullptr;
   engine::Engine engine_;
   FunctionStore store_;
   PythonInterpreter python_;
