@@ -163,11 +163,13 @@ int upload(HttpClient& client, const ClientOptions& o) {
   return 0;
 }
 
-int invoke(HttpClient& client, const ClientOptions& o) {
-  Name fn = parse_name(o.function, "FUNCTION");
+// A function's call, or with `workflow` a workflow's run.
+int invoke(HttpClient& client, const ClientOptions& o, bool workflow = false) {
+  Name fn = parse_name(o.function, workflow ? "WORKFLOW" : "FUNCTION");
   std::string input = o.input;
   if (!o.input_file.empty()) input = util::read_text_file(o.input_file);
-  std::string target = name_path("/v1/functions", fn) + ":invoke" + (o.async ? "?async=1" : "");
+  std::string target = name_path(workflow ? "/v1/workflows" : "/v1/functions", fn) + ":invoke" +
+                       (o.async ? "?async=1" : "");
   auto r = client.request("POST", target, input, {{"Content-Type", "application/octet-stream"}});
 
   if (o.async) {
@@ -193,9 +195,36 @@ int invoke(HttpClient& client, const ClientOptions& o) {
     std::cerr << fmt::format("call {}: return code {}\n", j.value("call_id", uint64_t{0}), code);
     return exit_status(code);
   }
+  // A workflow's error is a States Language error name; the message names the state.
+  if (workflow) throw ServerError(fmt::format("{}: {}", kind, message));
   // Any other kind names a trap ("out_of_bounds", "timeout", ...), except a failure outside
   // the guest ("error").
   throw ServerError(kind == "error" ? message : "trap: " + message);
+}
+
+// A workflow run's states, one line each: where it ran, when (ms since the run started), and
+// how it ended.
+void print_history(const json& history) {
+  std::cout << "history:\n";
+  auto ms = [](const json& entry, const char* field) {
+    return entry.value(field, int64_t{0}) / 1e6;
+  };
+  for (const auto& e : history) {
+    if (!e.is_object()) continue;
+    if (e.contains("truncated")) {
+      std::cout << fmt::format("  ... {} more states\n", e.value("truncated", uint64_t{0}));
+      continue;
+    }
+    std::string path = e.value("path", "");
+    std::string name = path.empty() ? e.value("state", "") : path + "/" + e.value("state", "");
+    std::string line = fmt::format("  {:<32} {:<9} {:9.3f} .. {:9.3f} ms", name,
+                                   e.value("type", ""), ms(e, "entered_ns"), ms(e, "exited_ns"));
+    if (e.value("retries", 0) > 0) line += fmt::format("  retries {}", e.value("retries", 0));
+    if (e.contains("error")) {
+      line += fmt::format("  {}: {}", e.value("error", ""), e.value("cause", ""));
+    }
+    std::cout << line << "\n";
+  }
 }
 
 int status(HttpClient& client, const ClientOptions& o) {
@@ -239,6 +268,7 @@ int status(HttpClient& client, const ClientOptions& o) {
     block("stdout", j.value("stdout", ""));
     block("stderr", j.value("stderr", ""));
   }
+  if (auto h = j.find("history"); h != j.end() && h->is_array()) print_history(*h);
   return 0;
 }
 
@@ -291,6 +321,57 @@ int remove(HttpClient& client, const ClientOptions& o) {
   auto r = client.request("DELETE", name_path("/v1/functions", fn));
   expect_ok(r);
   std::cout << fmt::format("removed {}\n", fn.str());
+  return 0;
+}
+
+int workflow_upload(HttpClient& client, const ClientOptions& o) {
+  Name wf = parse_name(o.function, "WORKFLOW");
+  std::string body = util::read_text_file(o.file);
+  auto r = client.request("PUT", name_path("/v1/workflows", wf), body,
+                          {{"Content-Type", "application/json"}});
+  expect_ok(r);
+  json j = parse_json(r);
+  std::string calls;
+  for (const auto& f : j.value("functions", json::array())) {
+    calls += (calls.empty() ? "" : ", ") + f.get<std::string>();
+  }
+  std::cout << fmt::format("uploaded workflow {} ({}, calls {})\n", wf.str(),
+                           bytes_text(body.size()), calls.empty() ? "nothing" : calls);
+  return 0;
+}
+
+int workflow_list(HttpClient& client) {
+  auto r = client.request("GET", "/v1/workflows");
+  expect_ok(r);
+  json list = parse_json(r);
+  if (!list.is_array() || list.empty()) {
+    std::cout << "no workflows\n";
+    return 0;
+  }
+  for (const auto& w : list) {
+    std::string calls;
+    for (const auto& f : w.value("functions", json::array())) {
+      calls += (calls.empty() ? "" : ",") + f.get<std::string>();
+    }
+    std::cout << fmt::format("{}/{}  {}  {}  calls {}\n", w.value("user", ""), w.value("name", ""),
+                             human_size(w.value("bytes", uint64_t{0})), w.value("uploaded_at", ""),
+                             calls);
+  }
+  return 0;
+}
+
+int workflow_show(HttpClient& client, const ClientOptions& o) {
+  auto r = client.request("GET", name_path("/v1/workflows", parse_name(o.function, "WORKFLOW")));
+  expect_ok(r);
+  print_raw(r.body);
+  return 0;
+}
+
+int workflow_remove(HttpClient& client, const ClientOptions& o) {
+  Name wf = parse_name(o.function, "WORKFLOW");
+  auto r = client.request("DELETE", name_path("/v1/workflows", wf));
+  expect_ok(r);
+  std::cout << fmt::format("removed workflow {}\n", wf.str());
   return 0;
 }
 
@@ -352,6 +433,24 @@ void add_client_commands(CLI::App& app, ClientOptions& o) {
 
   auto* rm = add_command(app, "rm", "Remove a function from a server", o);
   rm->add_option("function", o.function, "USER/FUNCTION")->required();
+
+  auto* wf = app.add_subcommand("workflow", "Upload, run, list or remove workflows on a server");
+  wf->require_subcommand(1);
+  auto* wf_up = add_command(*wf, "upload", "Upload a States Language definition (JSON)", o);
+  wf_up->add_option("workflow", o.function, "USER/WORKFLOW")->required();
+  wf_up->add_option("file", o.file, "The definition")->required()->check(CLI::ExistingFile);
+  auto* wf_inv = add_command(*wf, "invoke", "Run a workflow and print its output", o);
+  wf_inv->add_option("workflow", o.function, "USER/WORKFLOW")->required();
+  auto* wf_in = wf_inv->add_option("--input", o.input, "Input (JSON)");
+  wf_inv->add_option("--input-file", o.input_file, "Read the input from a file")
+      ->check(CLI::ExistingFile)
+      ->excludes(wf_in);
+  wf_inv->add_flag("--async", o.async, "Start the run and print its call id");
+  add_command(*wf, "list", "List the workflows on a server", o);
+  auto* wf_show = add_command(*wf, "show", "Print a workflow's definition", o);
+  wf_show->add_option("workflow", o.function, "USER/WORKFLOW")->required();
+  auto* wf_rm = add_command(*wf, "rm", "Remove a workflow from a server", o);
+  wf_rm->add_option("workflow", o.function, "USER/WORKFLOW")->required();
 }
 
 int run_client_command(CLI::App& app, const ClientOptions& o, bool& handled) {
@@ -359,8 +458,9 @@ int run_client_command(CLI::App& app, const ClientOptions& o, bool& handled) {
   try {
     auto parsed = [&](const char* name) { return app.get_subcommand(name)->parsed(); };
     auto* state = app.get_subcommand("state");
+    auto* wf = app.get_subcommand("workflow");
     if (!parsed("upload") && !parsed("invoke") && !parsed("status") && !parsed("functions") &&
-        !parsed("rm") && !state->parsed()) {
+        !parsed("rm") && !state->parsed() && !wf->parsed()) {
       handled = false;
       return 0;
     }
@@ -371,6 +471,14 @@ int run_client_command(CLI::App& app, const ClientOptions& o, bool& handled) {
       if (parsed("status")) return status(client, o);
       if (parsed("functions")) return functions(client);
       if (parsed("rm")) return remove(client, o);
+      if (wf->parsed()) {
+        auto sub = [&](const char* name) { return wf->get_subcommand(name)->parsed(); };
+        if (sub("upload")) return workflow_upload(client, o);
+        if (sub("invoke")) return invoke(client, o, /*workflow=*/true);
+        if (sub("list")) return workflow_list(client);
+        if (sub("show")) return workflow_show(client, o);
+        return workflow_remove(client, o);
+      }
       if (state->get_subcommand("get")->parsed()) return state_get(client, o);
       auto* put = state->get_subcommand("put");
       return state_put(client, o, put->get_option("--value")->count() > 0);

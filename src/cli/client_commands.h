@@ -1,6 +1,6 @@
 #pragma once
 // The `wasmlet` commands that talk to a running server over HTTP: upload, invoke, status,
-// state get|put, functions, rm. See docs/cli-client.md.
+// state get|put, functions, rm, workflow upload|invoke|list|show|rm. See docs/cli-client.md.
 #include <CLI/CLI.hpp>
 #include <string>
 
@@ -9,8 +9,8 @@ namespace wasmlet::cli {
 // What the client subcommands parse into. One instance lives as long as the CLI::App.
 struct ClientOptions {
   std::string server = "localhost:8080";  // --server, or $WASMLET_SERVER
-  std::string function;                   // USER/FN
-  std::string file;                       // upload: the module or Python source
+  std::string function;                   // USER/FN (or USER/WORKFLOW)
+  std::string file;                       // upload: the module, Python source or definition
   bool python = false;                    // upload --python
   std::string entry, convention;          // upload: Python entry and convention
   std::string input, input_file;          // invoke

@@ -19,6 +19,7 @@
 #include "server/http_server.h"
 #include "util/error.h"
 #include "util/units.h"
+#include "workflow/workflow_registry.h"
 
 #ifndef WASMLET_BUILT_PYTHON_HOME
 #define WASMLET_BUILT_PYTHON_HOME ""
@@ -201,7 +202,8 @@ int serve_main(const ServeOptions& o) {
   sc.max_body_bytes = o.max_body_bytes;
   sc.max_connections = o.max_connections;
   sc.capture_stdout = o.capture_stdout;
-  server::HttpServer http(runtime, sc);
+  workflow::WorkflowRegistry workflows(runtime, rc.data_dir / "workflows");
+  server::HttpServer http(runtime, sc, &workflows);
   spdlog::info("data directory {}", rc.data_dir.string());
   if (rc.python_home.empty()) {
     spdlog::info("no Python home: Python functions cannot run (see --python-home)");

@@ -122,8 +122,15 @@ Runtime::Runtime(RuntimeConfig config)
 
 Runtime::~Runtime() { shutdown(); }
 
+void Runtime::check_not_composite(const FunctionId& id) const {
+  if (composites_ != nullptr && composites_->contains(id)) {
+    throw UploadError(id.str() + " is a workflow: a function needs a name of its own");
+  }
+}
+
 FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned char> wasm,
                                   std::stop_token stop) {
+  check_not_composite(id);
   FunctionInfo info = store_.put_wasm(id, wasm, std::move(stop));
   if (info.compile_seconds > 0) metrics_.record_compile(info.compile_seconds);
   util::MutexLock lock(functions_mutex_);
@@ -133,6 +140,7 @@ FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned
 
 FunctionInfo Runtime::upload_python(const FunctionId& id, std::string_view body,
                                     const PythonUpload& how) {
+  check_not_composite(id);
   if (!python_.available()) {
     throw Unsupported("this server has no Python interpreter (start it with --python-home)");
   }

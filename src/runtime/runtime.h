@@ -166,6 +166,8 @@ class Runtime {
   // The call through its function's pool: loads the function and builds the pool if needed.
   faaslet::CallResult run_in_pool(QueuedCall& call);
   uint64_t submit_composite(Invocation invocation, Completion done);
+  // Throws UploadError when a composition has the name.
+  void check_not_composite(const FunctionId& id) const;
   // Fails the queued calls of cancelled trees without running them.
   void drop_cancelled();
   void fail_unrun(QueuedCall& call, std::string kind, std::string message);

@@ -17,6 +17,7 @@
 #include "server/v1_api.h"
 #include "server/web_app_api.h"
 #include "server/web_apps.h"
+#include "server/workflow_api.h"
 #include "util/mutex.h"
 
 namespace wasmlet::server {
@@ -59,7 +60,8 @@ struct HttpServer::Impl {
   bool stopped GUARDED_BY(stop_mutex) = false;
 };
 
-HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config)
+HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
+                       workflow::WorkflowRegistry* workflows)
     : impl_(std::make_unique<Impl>(config)) {
   size_t io_threads = std::max<size_t>(1, config.io_threads);
   impl_->standby =
@@ -73,6 +75,7 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config)
   Router router;
   add_v1_routes(router, ctx);
   add_web_app_routes(router, ctx, *impl_->web_apps);
+  if (workflows != nullptr) add_workflow_routes(router, ctx, *workflows);
   add_faasm_routes(router, ctx);
 
   auto endpoint = resolve_endpoint(impl_->ioc, config);

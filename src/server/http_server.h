@@ -7,13 +7,16 @@
 
 #include "runtime/runtime.h"
 #include "server/server_config.h"
+#include "workflow/workflow_registry.h"
 
 namespace wasmlet::server {
 
 class HttpServer {
  public:
-  // Binds and starts serving; throws Error when it cannot listen. `runtime` must outlive it.
-  HttpServer(runtime::Runtime& runtime, ServerConfig config);
+  // Binds and starts serving; throws Error when it cannot listen. `runtime` (and `workflows`,
+  // when given: without it there are no workflow routes) must outlive it.
+  HttpServer(runtime::Runtime& runtime, ServerConfig config,
+             workflow::WorkflowRegistry* workflows = nullptr);
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer();  // stop()

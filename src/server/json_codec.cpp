@@ -124,6 +124,10 @@ json call_record_json(const runtime::CallRecord& record) {
   j["queue_us"] = to_micros(record.queue_time);
   j["run_us"] = to_micros(record.run_time);
   j["submitted_at"] = rfc3339(record.submitted_at);
+  // A workflow run's history: the runtime's own JSON, parsed so that it nests.
+  if (!record.history.empty()) {
+    j["history"] = json::parse(record.history, nullptr, /*allow_exceptions=*/false);
+  }
   return j;
 }
 

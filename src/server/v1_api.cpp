@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/invoke.h"
 #include "server/json_codec.h"
 #include "server/metrics_text.h"
 #include "server/request_args.h"
+#include "server/v1_invoke.h"
 
 namespace wasmlet::server {
 
@@ -21,52 +21,14 @@ Reply not_found(std::string_view code, const std::string& message) {
   return error_reply(kStyle, status::not_found, code, message);
 }
 
-void set_call_headers(Reply& reply, const runtime::CallRecord& record) {
-  auto& r = reply.response;
-  r.set("X-Wasmlet-Call-Id", std::to_string(record.id));
-  r.set("X-Wasmlet-Return-Code", std::to_string(record.return_code));
-  r.set("X-Wasmlet-Queue-Us", std::to_string(to_micros(record.queue_time)));
-  r.set("X-Wasmlet-Run-Us", std::to_string(to_micros(record.run_time)));
-}
-
-// Success: the raw output. Failure: JSON saying why, with whatever output there was.
-Reply render_call(runtime::CallRecord&& record) {
-  Reply reply;
-  if (record.status == runtime::CallStatus::Succeeded) {
-    reply = binary_reply(status::ok, std::move(record.output));
-  } else {
-    json j = failed_call_json(record);
-    put_output(j, record.output);
-    // A function deleted between the call's acceptance and its start is the client's 404.
-    reply = json_reply(
-        j["error_kind"] == "unknown_function" ? status::not_found : status::internal_server_error,
-        j);
-  }
-  set_call_headers(reply, record);
-  return reply;
-}
-
-void invoke(const ApiContext& ctx, Request&& request, RouteMatch&& m, const Respond& respond) {
-  runtime::Invocation invocation;
-  invocation.function = function_id_arg(m.params[0], m.params[1]);
-  invocation.input = std::move(request.body());
-  if (!query_flag(m.query, "async")) {
-    invoke_sync(ctx.runtime, ctx.standby, std::move(invocation), respond, render_call, m.abandoned);
-    return;
-  }
-  uint64_t id = invoke_async(ctx.runtime, std::move(invocation));
-  std::string location = fmt::format("/v1/calls/{}", id);
-  Reply reply = json_reply(status::accepted, {{"id", id}, {"location", location}});
-  reply.response.set(http::field::location, location);
-  reply.call_id = id;
-  respond(std::move(reply));
-}
-
 void add_function_routes(Router& router, const ApiContext& ctx) {
   // Before "/v1/functions/{}/{}", which would take "name:invoke" for a name.
   router.add(http::verb::post, "/v1/functions/{}/{}:invoke", kStyle,
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
-               invoke(ctx, std::move(request), std::move(m), respond);
+               runtime::Invocation invocation;
+               invocation.function = function_id_arg(m.params[0], m.params[1]);
+               invocation.input = std::move(request.body());
+               invoke_v1(ctx, std::move(invocation), m, respond);
              });
 
   router.add(http::verb::get, "/v1/functions", kStyle,
