@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "faaslet/cgroup.h"
 #include "faaslet/faaslet_pool.h"
@@ -18,6 +19,14 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+// A call submitted by the completion of a call an executor thread has just run (a workflow's
+// next step), while nothing else is queued, is run next by that thread itself: no hand-off to
+// another thread, whose wake-up would cost more than a short step. run_call owns the slot;
+// complete() opens it only around the completion, never while guest code runs (a guest that
+// chains a call and awaits it needs it run elsewhere).
+thread_local std::optional<QueuedCall>* t_next_call = nullptr;
+thread_local bool t_completing = false;
 
 std::unique_ptr<state::GlobalState> make_global_state(const std::string& url) {
   if (url.empty()) return std::make_unique<state::InMemoryState>();
@@ -200,6 +209,14 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
                     invocation.function.str()));
   }
   bool from_outside = invocation.node == nullptr;
+  if (!from_outside && t_completing && t_next_call != nullptr && !*t_next_call &&
+      queued_hint() == 0) {
+    util::MutexLock lock(queue_mutex_);
+    if (stopping_) throw ShuttingDown();
+    uint64_t id = results_.add(invocation.function);
+    t_next_call->emplace(QueuedCall{id, std::move(invocation), std::move(done), Clock::now()});
+    return id;
+  }
   if (from_outside) invocation.node = CallNode::root(config_.call_budget);
   std::weak_ptr<CallNode> node = invocation.node;
   FunctionId function = invocation.function;
@@ -523,7 +540,9 @@ void Runtime::complete(QueuedCall& call, CallRecord record) {
   CallRecord kept = record;
   record.output = std::move(output);
   results_.finish(call.id, std::move(kept), record.output, listed);
+  bool outer = std::exchange(t_completing, true);
   done(std::move(record));
+  t_completing = outer;
 }
 
 std::shared_ptr<Runtime::LoadedFunction> Runtime::loaded_function(const FunctionId& id) {
@@ -653,6 +672,19 @@ faaslet::EntryPoint Runtime::resolve_entry(const LoadedFunction& fn,
 }
 
 void Runtime::run_call(QueuedCall& call) {
+  if (call.inline_call) return run_one(call);  // an I/O thread's: it takes no next call
+  std::optional<QueuedCall> next;
+  std::optional<QueuedCall>* outer = std::exchange(t_next_call, &next);
+  run_one(call);
+  while (next) {
+    QueuedCall continuation = std::move(*next);
+    next.reset();
+    run_one(continuation);
+  }
+  t_next_call = outer;
+}
+
+void Runtime::run_one(QueuedCall& call) {
   CallNode& node = *call.invocation.node;
   if (node.cancelled()) {
     return fail_unrun(call, "cancelled",

@@ -120,9 +120,10 @@ class Runtime {
   void set_composite_runner(CompositeRunner* runner) { composites_ = runner; }
 
   // Queues a call; returns its id. Throws UnknownFunction, Unsupported, QueueFull, or
-  // ShuttingDown. A name that is no function but a composition starts a composite call. A call whose function is deleted before it runs fails with error kind
-  // "unknown_function"; one cancelled before it runs, with "cancelled".
-  // `done` (optional) runs on the thread that ran the call when it finishes.
+  // ShuttingDown. A name that is no function but a composition starts a composite call. A call
+  // whose function is deleted before it runs fails with error kind "unknown_function"; one
+  // cancelled before it runs, with "cancelled". `done` (optional) runs on the thread that ran the
+  // call when it finishes.
   uint64_t submit(Invocation invocation, Completion done = {});
   // Runs a call from outside now, on the calling thread, when that is both cheap and safe: its
   // function is warm and its recent calls were all short, nothing is queued, and fewer than
@@ -160,7 +161,9 @@ class Runtime {
   // Runs call `id` on the calling thread if no executor has started it yet; false otherwise.
   // An awaiting caller uses it to skip two thread hand-offs.
   bool run_queued_here(uint64_t id);
+  // Runs the call, then any call its completion submitted for this thread to run next.
   void run_call(QueuedCall& call);
+  void run_one(QueuedCall& call);
   // Runs the call and records its outcome, whatever it is.
   CallRecord execute(QueuedCall& call);
   // The call through its function's pool: loads the function and builds the pool if needed.
