@@ -262,6 +262,61 @@ TEST_F(RuntimeTest, ChainedCallsByNameReturnOutputsAndFailures) {
   EXPECT_EQ(r.output, "echo=0:via echo trap=1");
 }
 
+// A composition for the tests: its name's calls run function `step` `steps` times in sequence,
+// each on the previous one's output, submitted from the previous one's completion.
+class SequenceRunner final : public runtime::CompositeRunner {
+ public:
+  SequenceRunner(runtime::Runtime& rt, FunctionId name, std::string step, int steps)
+      : rt_(rt), name_(std::move(name)), step_(std::move(step)), steps_(steps) {}
+  bool contains(const FunctionId& id) const override { return id == name_; }
+  void start(uint64_t, runtime::Invocation invocation, runtime::Completion done) override {
+    next(invocation.node, std::move(invocation.input), steps_, std::move(done));
+  }
+
+ private:
+  void next(std::shared_ptr<runtime::CallNode> node, std::string input, int left,
+            runtime::Completion done) {
+    if (left == 0) {
+      CallRecord r;
+      r.status = CallStatus::Succeeded;
+      r.output = std::move(input);
+      return done(std::move(r));
+    }
+    runtime::Invocation step{{name_.user, step_}, std::move(input)};
+    step.node = node->start_child();
+    rt_.submit(std::move(step), [this, node, left, done](CallRecord r) {
+      if (r.status != CallStatus::Succeeded) return done(std::move(r));
+      next(node, std::move(r.output), left - 1, done);
+    });
+  }
+
+  runtime::Runtime& rt_;
+  FunctionId name_;
+  std::string step_;
+  int steps_;
+};
+
+TEST_F(RuntimeTest, CompositeCallsRunStepsFromCompletionsAndCanBeChained) {
+  auto rt = make();
+  upload(*rt, {"ann", "real_echo"}, "echo");
+  SequenceRunner runner(*rt, {"ann", "echo"}, "real_echo", 50);
+  rt->set_composite_runner(&runner);
+  auto r = call_sync(*rt, {"ann", "echo"}, "passed along");
+  EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
+  EXPECT_EQ(r.output, "passed along");
+  EXPECT_EQ(rt->call_record(r.id)->function, (FunctionId{"ann", "echo"}));
+  // A guest chains the composition by name and awaits it like a function.
+  upload(*rt, {"ann", "chain_named"}, "chain_named");
+  upload(*rt, {"ann", "trap"}, "trap");
+  auto chained = call_sync(*rt, {"ann", "chain_named"}, "");
+  EXPECT_EQ(chained.status, CallStatus::Succeeded) << chained.error_message;
+  EXPECT_EQ(chained.output, "echo=0:via echo trap=1");
+  // Its name is not free for a function.
+  EXPECT_THROW(upload(*rt, {"ann", "echo"}, "echo"), runtime::UploadError);
+  rt->shutdown();
+  rt->set_composite_runner(nullptr);
+}
+
 TEST_F(RuntimeTest, FanOutDeeperAndWiderThanTheExecutorsCompletes) {
   runtime::RuntimeConfig config;
   config.executor_threads = 2;
