@@ -83,7 +83,7 @@ class Parser {
     StateMachine m;
     m.start_at = start->get<std::string>();
     for (const auto& [name, state_spec] : states->items()) {
-      std::string qualified = where.empty() ? name : where + "." + name;
+      std::string qualified = where.empty() ? name : fmt::format("{}.{}", where, name);
       if (name.empty() || name.size() > DefinitionLimits::kMaxNameBytes) {
         throw DefinitionError(qualified, fmt::format("a state name must be 1 to {} bytes",
                                                      DefinitionLimits::kMaxNameBytes));

@@ -174,7 +174,7 @@ Json parse_json(std::string_view text) {
   }
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     throw DataError(fmt::format("invalid JSON: {}", e.what()));
   }
 }

@@ -38,9 +38,11 @@ Node parse_node(const Json& spec, bool& uses_context) {
     node.kind = Node::Kind::Object;
     for (const auto& [key, value] : spec.items()) {
       if (has_dynamic_suffix(key)) {
-        node.fields.emplace_back(key.substr(0, key.size() - 2), dynamic(key, value, uses_context));
+        node.keys.push_back(key.substr(0, key.size() - 2));
+        node.items.push_back(dynamic(key, value, uses_context));
       } else {
-        node.fields.emplace_back(key, parse_node(value, uses_context));
+        node.keys.push_back(key);
+        node.items.push_back(parse_node(value, uses_context));
       }
     }
   } else if (spec.is_array()) {
@@ -69,7 +71,9 @@ Json evaluate(const Node& node, const Json& input, const Json* context) {
     }
     case Node::Kind::Object: {
       Json out = Json::object();
-      for (const auto& [key, child] : node.fields) out[key] = evaluate(child, input, context);
+      for (size_t i = 0; i < node.keys.size(); ++i) {
+        out[node.keys[i]] = evaluate(node.items[i], input, context);
+      }
       return out;
     }
     case Node::Kind::Array: {

@@ -26,8 +26,8 @@ class PayloadTemplate {
     Kind kind = Kind::Literal;
     Json literal;
     JsonPath path;
-    std::vector<std::pair<std::string, Node>> fields;  // Object: the key (without ".$")
-    std::vector<Node> items;                           // Array
+    std::vector<std::string> keys;  // Object: its keys (without ".$"), one per item
+    std::vector<Node> items;        // Object's values, Array's items
   };
 
  private:
