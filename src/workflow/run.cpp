@@ -317,9 +317,11 @@ class Run : public std::enable_shared_from_this<Run> {
       record.status = runtime::CallStatus::Failed;
       record.error_kind = std::move(outcome.failure->error);
       const auto& state = outcome.failure->state;
-      record.error_message = state.empty()
-                                 ? std::move(outcome.failure->cause)
-                                 : fmt::format("state '{}': {}", state, outcome.failure->cause);
+      // A Fail state may give no Cause: its Error says what happened then.
+      std::string cause =
+          outcome.failure->cause.empty() ? record.error_kind : std::move(outcome.failure->cause);
+      record.error_message =
+          state.empty() ? std::move(cause) : fmt::format("state '{}': {}", state, cause);
     } else {
       record.status = runtime::CallStatus::Succeeded;
       record.output = std::move(outcome.value).bytes();

@@ -71,6 +71,18 @@ class WorkflowRunTest : public ::testing::Test {
   Timers timers_;
 };
 
+// "P0" -> "P1" -> ... Pass states, the last one ending the machine.
+std::string chain_of_passes(int n) {
+  std::string states;
+  for (int i = 0; i < n; ++i) {
+    if (i > 0) states += ",";
+    states += "\"P" + std::to_string(i) + "\": {\"Type\": \"Pass\", " +
+              (i + 1 == n ? std::string("\"End\": true}")
+                          : "\"Next\": \"P" + std::to_string(i + 1) + "\"}");
+  }
+  return states;
+}
+
 TEST_F(WorkflowRunTest, TasksInSequenceHandOnTheirBytesUntouched) {
   // Not JSON at all: nothing parses it, so it arrives as it left.
   auto r = run(R"({"StartAt": "A", "States": {
@@ -261,6 +273,37 @@ TEST_F(WorkflowRunTest, MapRunsItemsWithinMaxConcurrencyInOrder) {
       "Iterator": {"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}}}})",
                    "[]");
   EXPECT_EQ(empty.output, "[]");
+}
+
+TEST_F(WorkflowRunTest, ManyStatesThatFinishAtOnceNeitherNestNorOverflowTheHistory) {
+  // A Map whose 10,001 iterations finish as they start, and a long chain of Pass states: both
+  // run in loops (a recursion per state would exhaust the stack), and the history stops at
+  // 10,000 entries with a count of the rest.
+  std::string items = "[0";
+  for (int i = 0; i < 10000; ++i) items += ",0";
+  items += "]";
+  auto r = run(R"({"StartAt": "M", "States": {"M": {"Type": "Map", "Next": "P0",
+      "Iterator": {"StartAt": "I", "States": {"I": {"Type": "Pass", "Result": 1, "End": true}}}},)" +
+                   chain_of_passes(5000) + "}}",
+               items);
+  ASSERT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
+  EXPECT_EQ(Json::parse(r.output).size(), 10001u);
+  auto h = history(r);
+  ASSERT_EQ(h.size(), RunLimits::kMaxHistory + 1);
+  EXPECT_EQ(h.back(), Json::parse(R"({"truncated": 5002})"));
+}
+
+TEST_F(WorkflowRunTest, AFailedBranchCancelsItsSiblingsCalls) {
+  auto r = run(R"({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+      {"StartAt": "Slow", "States": {"Slow": {"Type": "Task", "Resource": "slow", "End": true}}},
+      {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 0.05, "Next": "F"},
+                                     "F": {"Type": "Fail", "Error": "Branch.Bad"}}}]}}})",
+               "60000");
+  EXPECT_EQ(r.error_kind, "Branch.Bad");
+  EXPECT_EQ(r.error_message, "state 'P.Branches[1].F': Branch.Bad");
+  // The slow call was interrupted, not left to run its minute out.
+  runtime_->shutdown();
+  EXPECT_EQ((runtime_->metrics().invocations[{"alice/slow", "cancelled"}]), 1u);
 }
 
 TEST_F(WorkflowRunTest, WaitStatesWaitThenGoOn) {
