@@ -20,6 +20,7 @@ namespace {
 
 // The longest time a definition may name (States Language's own bound, about three years).
 constexpr double kMaxSeconds = 99999999;
+constexpr size_t kMaxAttempts = 1000;
 
 struct TypeInfo {
   StateType type;
@@ -72,6 +73,14 @@ class Parser {
           where, fmt::format("states nest deeper than {} levels", DefinitionLimits::kMaxNesting));
     }
     if (!spec.is_object()) throw DefinitionError(where, "a state machine must be an object");
+    if (depth > 0) {  // the top level's fields are checked by parse_definition
+      for (const auto& [key, value] : spec.items()) {
+        if (key != "StartAt" && key != "States" && key != "Comment" &&
+            !(key == "ProcessorConfig" && where.ends_with(".ItemProcessor"))) {
+          throw DefinitionError(where, fmt::format("unknown field '{}' in a state machine", key));
+        }
+      }
+    }
     auto start = spec.find("StartAt");
     if (start == spec.end() || !start->is_string()) {
       throw DefinitionError(where, "StartAt must name a state");
@@ -279,8 +288,9 @@ class Parser {
         if (key == "IntervalSeconds") {
           retrier.interval = seconds(value, key, false);
         } else if (key == "MaxAttempts") {
+          // Capped, so that a definition cannot retry a failing state without end.
           retrier.max_attempts =
-              static_cast<uint32_t>(std::min<size_t>(count_field(value, key), 1000));
+              static_cast<uint32_t>(std::min<size_t>(count_field(value, key), kMaxAttempts));
         } else if (key == "BackoffRate") {
           if (!value.is_number() || value.get<double>() < 1.0 || value.get<double>() > 1000) {
             throw FieldError("BackoffRate must be a number from 1.0 to 1000");
@@ -358,13 +368,6 @@ class Parser {
     }
     bool is_iterator = iterator != spec.end();
     const Json& body = is_iterator ? *iterator : *processor;
-    if (!is_iterator && body.is_object()) {
-      for (const auto& [key, value] : body.items()) {
-        if (key != "StartAt" && key != "States" && key != "Comment" && key != "ProcessorConfig") {
-          throw FieldError(fmt::format("unknown field '{}' in ItemProcessor", key));
-        }
-      }
-    }
     std::string where = s.qualified + (is_iterator ? ".Iterator" : ".ItemProcessor");
     s.branches.push_back(machine(body, where, depth + 1));
     s.items_path = path(spec, "ItemsPath", false, false);

@@ -41,6 +41,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using runtime::CallNode;
 
+// The longest retry interval, as long as a definition may name (about three years).
+constexpr double kMaxRetryDelayNs = 99999999e9;
+
 struct Failure {
   std::string error, cause;
   std::string state;  // where it was raised (qualified); filled by the state that raises it
@@ -491,9 +494,11 @@ Continue fail_state(const std::shared_ptr<Step>& step, Failure failure) {
     const Retrier& r = s.retry[i];
     if (!error_matches(r.errors, failure.error, task)) continue;
     if (step->attempts[i] >= r.max_attempts) break;
-    auto delay = std::chrono::nanoseconds(static_cast<int64_t>(
-        static_cast<double>(r.interval.count()) * std::pow(r.backoff_rate, step->attempts[i])));
-    if (r.max_delay && delay > *r.max_delay) delay = *r.max_delay;
+    // In double, capped before converting: the backoff can grow past what 64 bits hold.
+    double ns = static_cast<double>(r.interval.count()) *
+                std::pow(r.backoff_rate, static_cast<double>(step->attempts[i]));
+    double cap = r.max_delay ? static_cast<double>(r.max_delay->count()) : kMaxRetryDelayNs;
+    auto delay = std::chrono::nanoseconds(static_cast<int64_t>(std::min(ns, cap)));
     ++step->attempts[i];
     ++step->retries;
     run.update(*step, [&](Json& e) {

@@ -396,6 +396,12 @@ TEST(Definition, ValidationErrorsNameTheState) {
        "L.Iterator.Step|exactly one of Seconds"},
       {R"({"StartAt": "L", "States": {"L": {"Type": "Map", "End": true}}})",
        "L|one of Iterator and ItemProcessor"},
+      {R"({"StartAt": "L", "States": {"L": {"Type": "Map", "End": true, "Iterator":
+           {"StartAt": "S", "ProcessorConfig": {}, "States": {"S": {"Type": "Succeed"}}}}}})",
+       "L.Iterator|unknown field 'ProcessorConfig' in a state machine"},
+      {R"({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+           {"StartAt": "S", "Stats": 1, "States": {"S": {"Type": "Succeed"}}}]}}})",
+       "P.Branches[0]|unknown field 'Stats' in a state machine"},
       {R"({"StartAt": "L", "States": {"L": {"Type": "Map", "End": true, "MaxConcurrency": -1, "Iterator":
            {"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}}}})",
        "L|MaxConcurrency must be"},

@@ -195,6 +195,17 @@ TEST_F(WorkflowRunTest, RetryThenCatchPutsTheErrorIntoTheInput) {
   EXPECT_LE(h[0]["exited_ns"].get<int64_t>(), h[1]["entered_ns"].get<int64_t>());
 }
 
+TEST_F(WorkflowRunTest, MaxDelaySecondsCapsTheBackoff) {
+  // Uncapped, the third attempt would wait 10,000 s: the run could not end within kWait.
+  auto r = run(R"({"StartAt": "T", "States": {
+      "T": {"Type": "Task", "Resource": "fail", "End": true,
+            "Retry": [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 0.01,
+                       "BackoffRate": 1000, "MaxAttempts": 3, "MaxDelaySeconds": 0.02}]}}})",
+               "{}");
+  EXPECT_EQ(r.error_kind, "States.TaskFailed");
+  EXPECT_EQ(history(r)[0]["retries"], 3);
+}
+
 TEST_F(WorkflowRunTest, MaxAttemptsZeroNeverRetries) {
   auto r = run(R"({"StartAt": "T", "States": {
       "T": {"Type": "Task", "Resource": "fail", "End": true,
