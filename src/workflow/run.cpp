@@ -575,6 +575,11 @@ Continue submit_task(const std::shared_ptr<Step>& step, std::string input) {
     failure = {"States.TaskFailed", e.what(), ""};
   }
   if (node) step->flow->scope->remove(node.get());
+  // start_child refuses the children of a cancelled call: that is the run's end, not the Task's.
+  if (run.request.node->cancelled()) {
+    run.fail_cancelled(s.qualified);
+    return std::nullopt;
+  }
   return fail_state(step, std::move(failure));
 }
 
