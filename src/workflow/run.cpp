@@ -575,6 +575,11 @@ Continue submit_task(const std::shared_ptr<Step>& step, std::string input) {
     failure = {"States.TaskFailed", e.what(), ""};
   }
   if (node) step->flow->scope->remove(node.get());
+  // start_child refuses the children of a cancelled call: that is the run's end, not the Task's.
+  if (run.request.node->cancelled()) {
+    run.fail_cancelled(s.qualified);
+    return std::nullopt;
+  }
   return fail_state(step, std::move(failure));
 }
 
@@ -776,6 +781,8 @@ void retry(const std::shared_ptr<Step>& step) {
     resume(step->flow, run_fan_out(step));
   } catch (const DataError& e) {
     resume(step->flow, fail_state(step, {"States.Runtime", e.what(), ""}));
+  } catch (const std::exception& e) {
+    step->flow->run->fail({"Wasmlet.Internal", e.what(), step->state->qualified});
   }
 }
 
@@ -807,7 +814,11 @@ Continue run_wait(const std::shared_ptr<Step>& step) {
   auto output = std::make_shared<Value>(output_path(*step->state, std::move(input)));
   step->flow->run->timers.after(delay, [step, output] {
     if (stopped(*step->flow)) return;
-    resume(step->flow, go(*step, step->state->next, std::move(*output)));
+    try {
+      resume(step->flow, go(*step, step->state->next, std::move(*output)));
+    } catch (const std::exception& e) {
+      step->flow->run->fail({"Wasmlet.Internal", e.what(), step->state->qualified});
+    }
   });
   return std::nullopt;
 }

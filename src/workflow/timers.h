@@ -21,7 +21,8 @@ class Timers {
   Timers& operator=(const Timers&) = delete;
   ~Timers();
 
-  // Runs `fn` once `delay` has passed (at once, on the timers' thread, for zero or less).
+  // Runs `fn` once `delay` has passed (at once, on the timers' thread, for zero or less). `fn`
+  // must not throw: nothing on the timers' thread could answer for it.
   void after(std::chrono::nanoseconds delay, std::function<void()> fn);
   // Callbacks waiting to run.
   size_t pending() const;

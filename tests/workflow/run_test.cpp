@@ -109,6 +109,15 @@ TEST_F(WorkflowRunTest, TasksInSequenceHandOnTheirBytesUntouched) {
   }
 }
 
+TEST_F(WorkflowRunTest, AParallelJoinsItsBranchesBytesWithoutParsingThem) {
+  auto r = run(R"({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+      {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "echo", "End": true}}},
+      {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "echo", "End": true}}}]}}})",
+               "not json");
+  ASSERT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
+  EXPECT_EQ(r.output, "[not json,not json]");
+}
+
 TEST_F(WorkflowRunTest, PathsAndTemplatesShapeEachStepsData) {
   auto r = run(R"({"StartAt": "Add", "States": {
       "Add": {"Type": "Task", "Resource": "add", "InputPath": "$.args",
