@@ -34,7 +34,8 @@ struct CallRecord {
   // Host memory the record holds, as the runtime's budget for kept records counts it.
   size_t bytes() const {
     return sizeof(CallRecord) + function.user.size() + function.name.size() + output.size() +
-           stdout_text.size() + stderr_text.size() + error_kind.size() + error_message.size() + history.size();
+           stdout_text.size() + stderr_text.size() + error_kind.size() + error_message.size() +
+           history.size();
   }
 };
 

@@ -264,7 +264,7 @@ uint64_t Runtime::submit_composite(Invocation invocation, Completion done) {
         node->cancel_descendants(fmt::format("the calling call {} failed", id))) {
       drop_cancelled();
     }
-    std::string_view outcome = record.error_kind.empty() ? "failure" : record.error_kind;
+    std::string outcome = record.error_kind.empty() ? "failure" : record.error_kind;
     if (record.status == CallStatus::Succeeded) outcome = "success";
     metrics_.function(function).record_call(outcome,
                                             std::chrono::duration<double>(record.run_time).count());

@@ -206,8 +206,11 @@ class Run : public std::enable_shared_from_this<Run> {
         definition(std::move(def)),
         request(std::move(req)),
         done_(std::move(done)) {
+    // The smaller of the caller's limit (the call tree's) and the definition's TimeoutSeconds.
     auto limit = request.time_limit;
-    if (limit.count() <= 0 && definition->timeout) limit = *definition->timeout;
+    if (definition->timeout && (limit.count() <= 0 || *definition->timeout < limit)) {
+      limit = *definition->timeout;
+    }
     if (limit.count() > 0) {
       time_limit = limit;
       deadline = started + limit;
