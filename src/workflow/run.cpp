@@ -236,6 +236,14 @@ class Run : public std::enable_shared_from_this<Run> {
     return *end - Clock::now();
   }
 
+  // A Wait's or Retry's delay, cut to end just after the run's deadline: the time limit fails
+  // the run first, and a timer never holds a finished run's memory for longer than that.
+  std::chrono::nanoseconds bounded_delay(std::chrono::nanoseconds delay) const {
+    auto left = time_left();
+    if (!left) return delay;
+    return std::min(delay, *left + std::chrono::milliseconds(1));
+  }
+
   // Records a state entered; false (and the run failed) past the run's limits.
   bool enter(Step& step) {
     const State& s = *step.state;
@@ -509,7 +517,7 @@ Continue fail_state(const std::shared_ptr<Step>& step, Failure failure) {
       e["error"] = failure.error;
       e["cause"] = failure.cause;
     });
-    run.timers.after(delay, [step] { retry(step); });
+    run.timers.after(run.bounded_delay(delay), [step] { retry(step); });
     return std::nullopt;
   }
   run.update(*step, [&](Json& e) {
@@ -815,7 +823,7 @@ Continue run_wait(const std::shared_ptr<Step>& step) {
   Value input = effective_input(*step);
   auto delay = wait_delay(*step->state, input);
   auto output = std::make_shared<Value>(output_path(*step->state, std::move(input)));
-  step->flow->run->timers.after(delay, [step, output] {
+  step->flow->run->timers.after(step->flow->run->bounded_delay(delay), [step, output] {
     if (stopped(*step->flow)) return;
     try {
       resume(step->flow, go(*step, step->state->next, std::move(*output)));

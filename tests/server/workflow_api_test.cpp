@@ -174,6 +174,21 @@ TEST_F(WorkflowApiTest, AFailedRunNamesItsStateAndError) {
   EXPECT_NE(j["message"].get<std::string>().find("Boom"), std::string::npos) << j.dump();
 }
 
+// The server's limit (10 s here) and the definition's TimeoutSeconds: the smaller one ends it.
+TEST_F(WorkflowApiTest, TheDefinitionsTimeoutSecondsBoundsARunWithinTheServersLimit) {
+  ASSERT_EQ(put_workflow("sleepy", R"({"TimeoutSeconds": 1, "StartAt": "Nap", "States": {
+      "Nap": {"Type": "Wait", "Seconds": 30, "Next": "Done"},
+      "Done": {"Type": "Succeed"}}})")
+                .result_int(),
+            200);
+  HttpClient c(port());
+  auto r = c.post("/v1/workflows/demo/sleepy:invoke", "{}");
+  ASSERT_EQ(r.result_int(), 500) << r.body();
+  json j = json::parse(r.body());
+  EXPECT_EQ(j["error_kind"], "States.Timeout") << j.dump();
+  EXPECT_NE(j["message"].get<std::string>().find("Nap"), std::string::npos) << j.dump();
+}
+
 TEST_F(WorkflowApiTest, FunctionAndWorkflowNamesDoNotClash) {
   EXPECT_EQ(put_workflow("echo", kTwoSteps).result_int(), 409);
   ASSERT_EQ(put_workflow("twice", kTwoSteps).result_int(), 200);
