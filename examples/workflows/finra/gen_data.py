@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the FINRA example's synthetic data into functions/data/ (deterministic: the same
-files every time; the generated files are committed, so this only needs re-running after a
-change here).
+"""Writes the FINRA example's synthetic data into functions/data/, or into the directory given
+as its argument (deterministic: the same files every time; the generated files are committed,
+so this only needs re-running after a change here).
 
   portfolios.json  {"<portfolio id>": [trade, ...]}, a trade being
                    {"Security", "LastQty", "LastPx", "Side", "TradeDate", "Account"}
@@ -17,6 +17,7 @@ Three portfolios, each with a known outcome (the tests check these):
 import json
 import pathlib
 import random
+import sys
 
 OUT = pathlib.Path(__file__).resolve().parent / "functions" / "data"
 TRADES_PER_PORTFOLIO = 240
@@ -68,10 +69,11 @@ def main():
         "5678": round(0.40 * market_value(portfolios["5678"], "S&P"), 2),
         "9012": round(0.19 * market_value(portfolios["9012"], "S&P"), 2),
     }
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
+    out.mkdir(parents=True, exist_ok=True)
     for name, value in (("portfolios.json", portfolios), ("margin.json", margin),
                         ("marketdata.json", MARKET)):
-        (OUT / name).write_text(json.dumps(value, indent=None, separators=(",", ":")) + "\n")
+        (out / name).write_text(json.dumps(value, indent=None, separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":

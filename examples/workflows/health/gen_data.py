@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the health example's synthetic patient records into functions/data/patients.json
-(deterministic; the generated file is committed). Every name, number and reading is made up.
+"""Writes the health example's synthetic patient records into functions/data/patients.json, or
+into the directory given as its argument (deterministic; the generated file is committed).
+Every name, number and reading is made up.
 
 A record: {"patient_id", "name", "ssn", "dob" (YYYY-MM-DD), "zip", "clinic", "conditions",
 "systolic", "diastolic", "glucose", "bmi"}.
@@ -8,6 +9,7 @@ A record: {"patient_id", "name", "ssn", "dob" (YYYY-MM-DD), "zip", "clinic", "co
 import json
 import pathlib
 import random
+import sys
 
 OUT = pathlib.Path(__file__).resolve().parent / "functions" / "data" / "patients.json"
 FIRST = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John", "Radia",
@@ -42,8 +44,9 @@ def main():
             "glucose": rng.randint(130, 220) if diab else rng.randint(70, 125),
             "bmi": round(rng.uniform(18.0, 38.0), 1),
         })
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(records, separators=(",", ":")) + "\n")
+    out = pathlib.Path(sys.argv[1]) / OUT.name if len(sys.argv) > 1 else OUT
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(records, separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":
