@@ -15,7 +15,7 @@
 
 /* The call's input as a NUL-terminated string (freed by the process's end: a Faaslet is reset
  * after the call). */
-static char* read_all_input(size_t* len) {
+static inline char* read_all_input(size_t* len) {
   size_t n = wasmlet_input_size();
   char* buf = (char*)malloc(n + 1);
   if (buf == NULL) return NULL;
@@ -25,17 +25,17 @@ static char* read_all_input(size_t* len) {
   return buf;
 }
 
-static int fail(const char* why) {
+static inline int fail(const char* why) {
   wasmlet_set_output(why, strlen(why));
   return 1;
 }
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static size_t b64_encoded_size(size_t n) { return (n + 2) / 3 * 4; }
+static inline size_t b64_encoded_size(size_t n) { return (n + 2) / 3 * 4; }
 
 /* Writes the base64 of src[0..n) to dst (b64_encoded_size(n) bytes, no NUL). */
-static void b64_encode(const unsigned char* src, size_t n, char* dst) {
+static inline void b64_encode(const unsigned char* src, size_t n, char* dst) {
   size_t i = 0;
   for (; i + 2 < n; i += 3) {
     unsigned v = (unsigned)src[i] << 16 | (unsigned)src[i + 1] << 8 | src[i + 2];
@@ -53,7 +53,7 @@ static void b64_encode(const unsigned char* src, size_t n, char* dst) {
   }
 }
 
-static int b64_value(char c) {
+static inline int b64_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
@@ -64,7 +64,7 @@ static int b64_value(char c) {
 
 /* Decodes base64 text src[0..n) into dst (at most cap bytes); returns the bytes written, or
  * -1 on a character that is not base64. Stops at '='. */
-static long b64_decode(const char* src, size_t n, unsigned char* dst, size_t cap) {
+static inline long b64_decode(const char* src, size_t n, unsigned char* dst, size_t cap) {
   unsigned acc = 0;
   int bits = 0;
   size_t out = 0;
@@ -83,7 +83,7 @@ static long b64_decode(const char* src, size_t n, unsigned char* dst, size_t cap
 }
 
 /* Where the value of "key" starts in json (after the colon and blanks), or NULL. */
-static const char* json_field(const char* json, const char* key) {
+static inline const char* json_field(const char* json, const char* key) {
   size_t k = strlen(key);
   for (const char* p = strchr(json, '"'); p; p = strchr(p + 1, '"')) {
     if (strncmp(p + 1, key, k) == 0 && p[k + 1] == '"') {
@@ -98,7 +98,7 @@ static const char* json_field(const char* json, const char* key) {
   return NULL;
 }
 
-static int json_int(const char* json, const char* key, long* out) {
+static inline int json_int(const char* json, const char* key, long* out) {
   const char* v = json_field(json, key);
   if (v == NULL) return 0;
   char* end;
@@ -107,7 +107,7 @@ static int json_int(const char* json, const char* key, long* out) {
 }
 
 /* The string value of "key": its start and length (no escapes expected). */
-static int json_string(const char* json, const char* key, const char** start, size_t* len) {
+static inline int json_string(const char* json, const char* key, const char** start, size_t* len) {
   const char* v = json_field(json, key);
   if (v == NULL || *v != '"') return 0;
   const char* end = strchr(v + 1, '"');
@@ -123,7 +123,7 @@ typedef struct {
 } image;
 
 /* Parses {"w", "h", "pixels"}; 0 and an output naming the problem when it is not one. */
-static int read_image(const char* json, image* img) {
+static inline int read_image(const char* json, image* img) {
   const char* b64;
   size_t b64len;
   if (!json_int(json, "w", &img->w) || !json_int(json, "h", &img->h) ||
@@ -145,7 +145,7 @@ typedef struct {
   size_t len, cap;
 } outbuf;
 
-static void out_reserve(outbuf* o, size_t more) {
+static inline void out_reserve(outbuf* o, size_t more) {
   if (o->len + more + 1 <= o->cap) return;
   size_t cap = o->cap ? o->cap : 256;
   while (cap < o->len + more + 1) cap *= 2;
@@ -153,7 +153,7 @@ static void out_reserve(outbuf* o, size_t more) {
   o->cap = cap;
 }
 
-static void out_printf(outbuf* o, const char* fmt, ...) {
+static inline void out_printf(outbuf* o, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   va_list ap2;
@@ -166,13 +166,13 @@ static void out_printf(outbuf* o, const char* fmt, ...) {
   o->len += (size_t)n;
 }
 
-static void out_base64(outbuf* o, const unsigned char* src, size_t n) {
+static inline void out_base64(outbuf* o, const unsigned char* src, size_t n) {
   size_t m = b64_encoded_size(n);
   out_reserve(o, m);
   b64_encode(src, n, o->data + o->len);
   o->len += m;
 }
 
-static void out_send(outbuf* o) { wasmlet_set_output(o->data, o->len); }
+static inline void out_send(outbuf* o) { wasmlet_set_output(o->data, o->len); }
 
 #endif
