@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 #include <wasmlet/wasmlet.h>
 
 /* The call's input as a NUL-terminated string (freed by the process's end: a Faaslet is reset
