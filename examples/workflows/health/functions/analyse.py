@@ -2,15 +2,16 @@
 blood pressure and glucose, how many are over the hypertension and diabetes thresholds).
 
 Its isolation probe looks for what `identify` kept: the module global (importing `identify`
-here gives this Faaslet's own copy of the module) and the scratch files; and checks that its
-own input carries no personal data. On Wasmlet it finds nothing."""
+here, at the top, gives this Faaslet's own copy of the module, as its Proto-Faaslet holds it)
+and the scratch files; and checks that its own input carries no personal data. On Wasmlet it
+finds nothing."""
 import json
 
+import identify
 from health_common import PII_FIELDS, SSN_RE, scratch_files
 
 
 def isolation_probe(event):
-    import identify  # this Faaslet's copy: fresh from the snapshot
     text = json.dumps(event)
     return {"identify_module_records": len(identify.RAW_RECORDS),
             "scratch_files": scratch_files(),
