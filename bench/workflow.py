@@ -244,9 +244,9 @@ def start_server(build, work, executors):
     sys.exit("workflow bench: the server did not start")
 
 
-def deploy(build, port, names, work):
+def deploy(build, port, names, work, with_workflows):
     wasmlet = str(build / "src" / "cli" / "wasmlet")
-    env = dict(os.environ, WASMLET=wasmlet)
+    env = dict(os.environ, WASMLET=wasmlet, FUNCTIONS_ONLY="0" if with_workflows else "1")
     server = "127.0.0.1:%d" % port
     subprocess.run([str(EXAMPLES / "deploy.sh"), server, USER] + names, env=env, check=True,
                    stdout=subprocess.DEVNULL)
@@ -270,8 +270,11 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--only", default="finra,image_pipeline,health")
     ap.add_argument("--executor-threads", type=int, default=0, help="serve's (0: its default)")
+    ap.add_argument("--systems", default="workflow,http,chain,native",
+                    help="which of workflow, http, chain, native to run")
     ap.add_argument("--json", type=pathlib.Path, help="write the raw figures here")
     args = ap.parse_args()
+    args.systems = args.systems.split(",")
     names = [n for n in args.only.split(",") if n]
     SPECS["image_pipeline"]["input"] = json.loads(make_image.image_json("checker", 128))
 
@@ -281,7 +284,7 @@ def main():
         proc, port = start_server(args.build.resolve(), work, args.executor_threads)
         try:
             print("deploying %s ..." % ", ".join(names), file=sys.stderr)
-            deploy(args.build.resolve(), port, names, work)
+            deploy(args.build.resolve(), port, names, work, "workflow" in args.systems)
             client = Client(port)
             for name in names:
                 results[name] = bench_example(name, port, client, args)
@@ -298,7 +301,7 @@ def bench_example(name, port, client, args):
     spec = SPECS[name]
     data = json.dumps(spec["input"]).encode()
     driver = HttpDriver(port, len(FINRA_BRANCHES))
-    native = Native(name) if spec["native"] else None
+    native = Native(name) if spec["native"] and "native" in args.systems else None
     systems = {
         "workflow": lambda: run_workflow(client, name, data),
         "http": lambda: driver.run(name, spec, data),
@@ -306,6 +309,7 @@ def bench_example(name, port, client, args):
     }
     if native:
         systems["native"] = lambda: native.run(data)
+    systems = {s: run for s, run in systems.items() if s in args.systems}
     figures = {s: {"e2e": [], "hops": []} for s in systems}
     reference = None
     print("%s: input %d bytes, %d warm-up + %d runs per system" %

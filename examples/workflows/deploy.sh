@@ -6,7 +6,7 @@
 # (default: all three). Builds the image pipeline's C functions with `wasmlet cc`, uploads every
 # function (the Python ones as packages, one entry module each), then the definitions as
 # workflows named after their example. The `wasmlet` used is $WASMLET, else the one on PATH,
-# else the repository's build/src/cli/wasmlet.
+# else the repository's build/src/cli/wasmlet. FUNCTIONS_ONLY=1 uploads the functions only.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SERVER=${1:-${WASMLET_SERVER:-localhost:8080}}
@@ -42,6 +42,7 @@ for example in "${EXAMPLES[@]}"; do
       done ;;
     *) echo "deploy.sh: unknown example '$example' (have: finra, image_pipeline, health)" >&2; exit 2 ;;
   esac
-  "${W[@]}" workflow upload "$USER_/$example" "$HERE/$example/workflow.json" --server "$SERVER" >&2
+  [ "${FUNCTIONS_ONLY:-0}" = 1 ] ||
+    "${W[@]}" workflow upload "$USER_/$example" "$HERE/$example/workflow.json" --server "$SERVER" >&2
 done
 echo "deployed to $SERVER as user $USER_: ${EXAMPLES[*]}" >&2
