@@ -350,6 +350,24 @@ def report(results, args):
             name, *(cell(hop[s], "%.1f") for s in systems), *(cell(e2e[s], "%.2f") for s in systems),
             ratio(hop["http"], hop["workflow"]), ratio(e2e["http"], e2e["workflow"]),
             ratio(e2e["native"], e2e["workflow"])))
+    # The targets of issue 14.
+    print()
+    for name, fig in results.items():
+        if "workflow" not in fig:
+            continue
+        hop = median(fig["workflow"]["hops"]) / 1e3
+        limit = 10.0 if name == "image_pipeline" else 30.0
+        print("%s: workflow hop %.1f us, target <= %.0f us (%s steps): %s" % (
+            name, hop, limit, "C" if limit == 10.0 else "Python",
+            "met" if hop <= limit else "MISSED"))
+        if "http" in fig:
+            r = median(fig["http"]["hops"]) / 1e3 / hop if hop else float("inf")
+            print("%s: HTTP-driven hop / workflow hop %.0fx, target >= 100x: %s" % (
+                name, r, "met" if r >= 100 else "MISSED"))
+        if name == "finra" and "native" in fig:
+            wf, nat = median(fig["workflow"]["e2e"]), median(fig["native"]["e2e"])
+            print("finra: end to end %.2f ms, Faastlane-style native %.2f ms: %s" % (
+                wf / 1e6, nat / 1e6, "faster (met)" if wf < nat else "SLOWER (missed)"))
     if args.json:
         args.json.write_text(json.dumps(results))
 
