@@ -174,6 +174,24 @@ TEST_F(WorkflowApiTest, AFailedRunNamesItsStateAndError) {
   EXPECT_NE(j["message"].get<std::string>().find("Boom"), std::string::npos) << j.dump();
 }
 
+// A function chains a workflow by name and awaits it like any function: its output, or a
+// non-zero code when the run failed.
+TEST_F(WorkflowApiTest, AFunctionChainsAWorkflowByNameAndAwaitsIt) {
+  upload_function("chain_input");
+  ASSERT_EQ(put_workflow("twice", kTwoSteps).result_int(), 200);
+  ASSERT_EQ(put_workflow("breaks", R"({"StartAt": "Boom", "States": {
+      "Boom": {"Type": "Task", "Resource": "trap", "End": true}}})")
+                .result_int(),
+            200);
+  HttpClient c(port());
+  auto ok = c.post("/v1/functions/demo/chain_input:invoke", "twice:handed over");
+  ASSERT_EQ(ok.result_int(), 200) << ok.body();
+  EXPECT_EQ(ok.body(), "rc=0;out=handed over");
+  auto failed = c.post("/v1/functions/demo/chain_input:invoke", "breaks:x");
+  ASSERT_EQ(failed.result_int(), 200) << failed.body();
+  EXPECT_NE(failed.body().rfind("rc=0;", 0), 0u) << failed.body();
+}
+
 // The server's limit (10 s here) and the definition's TimeoutSeconds: the smaller one ends it.
 TEST_F(WorkflowApiTest, TheDefinitionsTimeoutSecondsBoundsARunWithinTheServersLimit) {
   ASSERT_EQ(put_workflow("sleepy", R"({"TimeoutSeconds": 1, "StartAt": "Nap", "States": {
