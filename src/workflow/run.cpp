@@ -640,11 +640,20 @@ class FanOut : public std::enable_shared_from_this<FanOut> {
   FanOut(std::shared_ptr<Step> step, size_t count, Value input, Json items)
       : step_(std::move(step)),
         count_(count),
-        limit_(step_->state->type == StateType::Map ? step_->state->max_concurrency : 0),
+        limit_(in_flight_limit(*step_)),
         input_(std::move(input)),
         items_(std::move(items)),
         scope_(step_->flow->scope->child(step_->flow->scope)),
         outputs_(count) {}
+
+  // Branches in flight at once: a Map's MaxConcurrency, and for every fan-out at most half the
+  // tenant's queue, so that one wider than the queue waits for its own branches instead of
+  // having them refused (QueueFull).
+  static size_t in_flight_limit(const Step& step) {
+    size_t cap = std::max<size_t>(1, step.flow->run->runtime.config().queue.per_tenant / 2);
+    size_t asked = step.state->type == StateType::Map ? step.state->max_concurrency : 0;
+    return asked == 0 ? cap : std::min(asked, cap);
+  }
 
   // Launches what may start; what it returns continues the parent flow.
   Continue pump() {
@@ -658,7 +667,7 @@ class FanOut : public std::enable_shared_from_this<FanOut> {
         lock.unlock();
         return result ? conclude(std::move(*result)) : std::nullopt;
       }
-      if (next_ < count_ && (limit_ == 0 || running_ < limit_)) {
+      if (next_ < count_ && running_ < limit_) {
         size_t i = next_++;
         ++running_;
         lock.unlock();

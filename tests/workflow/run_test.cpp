@@ -247,6 +247,28 @@ TEST_F(WorkflowRunTest, AHundredParallelBranchesOnTwoExecutorsKeepTheirOrder) {
   EXPECT_TRUE(paths.contains("P/99"));
 }
 
+// A tenant may queue 8 calls here: a Parallel of 100 Task branches keeps at most 4 in flight
+// and finishes, instead of having the rest refused.
+TEST_F(WorkflowRunTest, AParallelWiderThanTheTenantsQueueWaitsForItsOwnBranches) {
+  runtime_->shutdown();
+  runtime::RuntimeConfig config;
+  config.data_dir = dir_;
+  config.executor_threads = 2;
+  config.queue.per_tenant = 8;
+  runtime_ = std::make_unique<runtime::Runtime>(std::move(config));
+  std::string branches;
+  for (int i = 0; i < 100; ++i) {
+    if (i > 0) branches += ",";
+    branches +=
+        R"({"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "echo", "End": true}}})";
+  }
+  auto r = run(R"({"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [)" + branches +
+                   R"(], "End": true}}})",
+               "1");
+  ASSERT_EQ(r.status, CallStatus::Succeeded) << r.error_kind << ": " << r.error_message;
+  EXPECT_EQ(Json::parse(r.output).size(), 100u);
+}
+
 TEST_F(WorkflowRunTest, AFailingBranchFailsTheParallelAndCatchSeesIt) {
   auto r = run(R"({"StartAt": "P", "States": {
       "P": {"Type": "Parallel", "Next": "Ok",
