@@ -49,6 +49,7 @@ struct QueuedCall {
   std::chrono::steady_clock::time_point queued_at;
   bool inline_call = false;            // run on its caller's thread (Runtime::try_run_inline)
   FunctionMetrics* metrics = nullptr;  // its function's, once loaded: complete() needs no lookup
+  bool composite = false;  // a composition's call (see CompositeRunner), not a function's
 };
 
 class QueueFull : public Error {

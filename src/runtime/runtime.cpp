@@ -196,13 +196,11 @@ bool Runtime::remove_function(const FunctionId& id) {
 
 uint64_t Runtime::submit(Invocation invocation, Completion done) {
   auto kind = store_.kind(invocation.function);
-  if (!kind) {
-    if (composites_ != nullptr && composites_->contains(invocation.function)) {
-      return submit_composite(std::move(invocation), std::move(done));
-    }
+  bool composite = !kind;
+  if (composite && (composites_ == nullptr || !composites_->contains(invocation.function))) {
     throw UnknownFunction(invocation.function);
   }
-  if (*kind == FunctionKind::Python && !python_.available()) {
+  if (kind == FunctionKind::Python && !python_.available()) {
     throw Unsupported(
         fmt::format("{} is a Python function and this server has no Python "
                     "interpreter (start it with --python-home)",
@@ -214,7 +212,8 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     util::MutexLock lock(queue_mutex_);
     if (stopping_) throw ShuttingDown();
     uint64_t id = results_.add(invocation.function);
-    t_next_call->emplace(QueuedCall{id, std::move(invocation), std::move(done), Clock::now()});
+    t_next_call->emplace(QueuedCall{id, std::move(invocation), std::move(done), Clock::now(), false,
+                                    nullptr, composite});
     return id;
   }
   if (from_outside) invocation.node = CallNode::root(config_.call_budget);
@@ -226,7 +225,8 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     if (stopping_) throw ShuttingDown();
     id = results_.add(function);
     try {
-      queue_.push({id, std::move(invocation), std::move(done), Clock::now()});
+      queue_.push(
+          {id, std::move(invocation), std::move(done), Clock::now(), false, nullptr, composite});
     } catch (const QueueFull& e) {
       metrics_.record_rejected();
       CallRecord record = failed_record("queue_full", e.what());
@@ -238,59 +238,6 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     start_thread_if_needed_locked();
   }
   work_cv_.notify_one();  // one job: one executor (a broadcast would wake them all for nothing)
-  return id;
-}
-
-uint64_t Runtime::submit_composite(Invocation invocation, Completion done) {
-  bool from_outside = invocation.node == nullptr;
-  if (from_outside) invocation.node = CallNode::root(config_.call_budget);
-  std::shared_ptr<CallNode> node = invocation.node;
-  FunctionId function = invocation.function;
-  uint64_t id = 0;
-  {
-    util::MutexLock lock(queue_mutex_);
-    if (stopping_) throw ShuttingDown();
-    id = results_.add(function);
-    if (from_outside) roots_[id] = node;
-  }
-  if (node->depth() == 0) node->start_clock();
-  results_.set_running(id);
-  auto finish = [this, id, node, function, done = std::move(done),
-                 submitted = Clock::now()](CallRecord record) {
-    record.id = id;
-    record.function = function;
-    record.run_time = Clock::now() - submitted;
-    if (record.status != CallStatus::Succeeded &&
-        node->cancel_descendants(fmt::format("the calling call {} failed", id))) {
-      drop_cancelled();
-    }
-    std::string outcome = record.error_kind.empty() ? "failure" : record.error_kind;
-    if (record.status == CallStatus::Succeeded) outcome = "success";
-    metrics_.function(function).record_call(outcome,
-                                            std::chrono::duration<double>(record.run_time).count());
-    if (node->depth() == 0) {
-      util::MutexLock lock(queue_mutex_);
-      roots_.erase(id);
-    }
-    if (!done) return results_.finish(id, std::move(record));
-    std::string output = std::move(record.output);
-    CallRecord kept = record;
-    record.output = std::move(output);
-    results_.finish(id, std::move(kept), record.output);
-    done(std::move(record));
-  };
-  try {
-    composites_->start(id, std::move(invocation), std::move(finish));
-  } catch (const std::exception& e) {
-    CallRecord record = failed_record("error", e.what());
-    record.function = function;
-    results_.finish(id, std::move(record));
-    {
-      util::MutexLock lock(queue_mutex_);
-      roots_.erase(id);
-    }
-    throw;
-  }
   return id;
 }
 
@@ -690,6 +637,7 @@ void Runtime::run_one(QueuedCall& call) {
     return fail_unrun(call, "cancelled",
                       fmt::format("cancelled before it ran: {}", node.cancel_reason()));
   }
+  if (call.composite) return start_composite(call);
   if (!call.inline_call) results_.set_running(call.id);
   CallRecord record = execute(call);
   // A call that did not succeed takes what it chained with it; one that did leaves its
@@ -699,6 +647,36 @@ void Runtime::run_one(QueuedCall& call) {
     drop_cancelled();
   }
   complete(call, std::move(record));
+}
+
+void Runtime::start_composite(QueuedCall& call) {
+  if (call.invocation.node->depth() == 0) call.invocation.node->start_clock();
+  results_.set_running(call.id);
+  // What complete() needs once the run ends, on whichever thread ends it.
+  auto ended = std::make_shared<QueuedCall>();
+  ended->id = call.id;
+  ended->invocation.function = call.invocation.function;
+  ended->invocation.node = call.invocation.node;
+  ended->done = std::move(call.done);
+  ended->queued_at = call.queued_at;
+  Completion finish = [this, ended, started = Clock::now()](CallRecord record) {
+    record.queue_time = started - ended->queued_at;
+    record.run_time = Clock::now() - started;
+    if (record.status != CallStatus::Succeeded &&
+        ended->invocation.node->cancel_descendants(
+            fmt::format("the calling call {} failed", ended->id))) {
+      drop_cancelled();
+    }
+    complete(*ended, std::move(record));
+  };
+  try {
+    if (composites_ == nullptr) throw UnknownFunction(call.invocation.function);
+    composites_->start(call.id, std::move(call.invocation), finish);
+  } catch (const UnknownFunction& e) {
+    finish(failed_record("unknown_function", e.what()));
+  } catch (const std::exception& e) {
+    finish(failed_record("error", e.what()));
+  }
 }
 
 faaslet::CallResult Runtime::run_in_pool(QueuedCall& call) {

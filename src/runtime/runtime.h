@@ -164,11 +164,13 @@ class Runtime {
   // Runs the call, then any call its completion submitted for this thread to run next.
   void run_call(QueuedCall& call);
   void run_one(QueuedCall& call);
+  // Starts a composite call on this executor (its first states may take a while); it
+  // completes when its runner says so, on whichever thread that is.
+  void start_composite(QueuedCall& call);
   // Runs the call and records its outcome, whatever it is.
   CallRecord execute(QueuedCall& call);
   // The call through its function's pool: loads the function and builds the pool if needed.
   faaslet::CallResult run_in_pool(QueuedCall& call);
-  uint64_t submit_composite(Invocation invocation, Completion done);
   // Throws UploadError when a composition has the name.
   void check_not_composite(const FunctionId& id) const;
   // Fails the queued calls of cancelled trees without running them.

@@ -270,8 +270,10 @@ class SequenceRunner final : public runtime::CompositeRunner {
       : rt_(rt), name_(std::move(name)), step_(std::move(step)), steps_(steps) {}
   bool contains(const FunctionId& id) const override { return id == name_; }
   void start(uint64_t, runtime::Invocation invocation, runtime::Completion done) override {
+    started_on = std::this_thread::get_id();
     next(invocation.node, std::move(invocation.input), steps_, std::move(done));
   }
+  std::atomic<std::thread::id> started_on;
 
  private:
   void next(std::shared_ptr<runtime::CallNode> node, std::string input, int left,
@@ -305,6 +307,8 @@ TEST_F(RuntimeTest, CompositeCallsRunStepsFromCompletionsAndCanBeChained) {
   EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
   EXPECT_EQ(r.output, "passed along");
   EXPECT_EQ(rt->call_record(r.id)->function, (FunctionId{"ann", "echo"}));
+  // Started by an executor, not by the submitting thread (an HTTP server's I/O thread).
+  EXPECT_NE(runner.started_on.load(), std::this_thread::get_id());
   // A guest chains the composition by name and awaits it like a function.
   upload(*rt, {"ann", "chain_named"}, "chain_named");
   upload(*rt, {"ann", "trap"}, "trap");
