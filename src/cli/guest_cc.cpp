@@ -11,6 +11,8 @@
 
 #include "engine/compiler.h"
 #include "util/error.h"
+#include "util/files.h"
+#include "util/sha256.h"
 #include "util/subprocess.h"
 
 #ifndef WASMLET_SDK_INCLUDE
@@ -48,6 +50,29 @@ fs::path ensure_sysroot() {
     fs::rename(tmp, link);  // atomic: concurrent callers never see a half-made link
   }
   return root;
+}
+
+// The guest library linked into every program (sdk/c/lib/wasmlet_calloc.c), compiled once per
+// content into the cache. It is linked as a lazy member (--start-lib), so a program that never
+// calls calloc links none of it.
+fs::path ensure_guest_lib() {
+  fs::path src = fs::path(WASMLET_SDK_INCLUDE).parent_path() / "lib" / "wasmlet_calloc.c";
+  auto text = util::read_file(src);
+  fs::path dir = engine::default_cache_dir() / "guest-lib";
+  fs::path obj = dir / fmt::format("wasmlet_calloc-{}.o", util::sha256_hex(text).substr(0, 16));
+  if (fs::exists(obj)) return obj;
+  fs::create_directories(dir);
+  fs::path tmp = obj;
+  tmp += fmt::format(".tmp{}", ::getpid());
+  auto compiled = util::run_process({WASMLET_GUEST_CC, "--target=wasm32-wasi",
+                                     "--sysroot=" + ensure_sysroot().string(), "-O2", "-c",
+                                     src.string(), "-o", tmp.string()});
+  if (compiled.exit_code != 0) {
+    fs::remove(tmp);
+    throw Error(fmt::format("building the guest library failed:\n{}", compiled.output));
+  }
+  fs::rename(tmp, obj);  // atomic: concurrent callers never see a half-written object
+  return obj;
 }
 
 // The stack is part of linear memory (4 GiB at most): a bigger one leaves no room for the rest.
@@ -93,7 +118,8 @@ const char* const kGuestCcHelp =
     "libraries: clock(), times(), getrusage(), anonymous mmap/munmap and read-only file mmap,\n"
     "getpid(), signal()), -lc-printscan-long-double (printf and scanf of long double),\n"
     "-D__faasm, a 4 MiB stack placed first in memory (an overflow traps instead of corrupting\n"
-    "data), -Wl,--strip-debug and -fno-unroll-loops.";
+    "data), -Wl,--strip-debug, -fno-unroll-loops, and a calloc that skips clearing memory\n"
+    "fresh from memory.grow (-Wl,--wrap=calloc; not with -nostdlib/-nodefaultlibs/-nolibc).";
 
 void add_guest_cc_args(GuestCcOptions& options, const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
@@ -134,6 +160,12 @@ int guest_cc(const GuestCcOptions& options) {
     argv.push_back("-fno-exceptions");  // libc++abi for wasm32-wasi has no unwinder
   }
   bool linking = links(options.extra_flags);
+  // A program linked without wasi-libc has no calloc to wrap.
+  bool own_libc = false;
+  for (const char* f : {"-nostdlib", "-nodefaultlibs", "-nolibc"}) {
+    own_libc = own_libc || std::find(options.extra_flags.begin(), options.extra_flags.end(), f) !=
+                               options.extra_flags.end();
+  }
   if (linking) {
     argv.push_back("-Wl,--strip-debug");
     argv.push_back(fmt::format("-Wl,-z,stack-size={}", options.stack_size));
@@ -155,6 +187,13 @@ int guest_cc(const GuestCcOptions& options) {
   argv.insert(argv.end(), options.sources.begin(), options.sources.end());
   if (linking) {
     // Archives: only what the program uses is linked in.
+    if (!own_libc) {
+      // calloc that does not clear what memory.grow just made (sdk/c/lib/wasmlet_calloc.c).
+      argv.push_back("-Wl,--wrap=calloc");
+      argv.push_back("-Wl,--start-lib");
+      argv.push_back(ensure_guest_lib().string());
+      argv.push_back("-Wl,--end-lib");
+    }
     argv.push_back("-lc-printscan-long-double");
     for (const char* emulated : kEmulations) {
       std::string lib = fmt::format("-lwasi-emulated-{}", emulated);
