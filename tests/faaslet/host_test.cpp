@@ -65,6 +65,16 @@ TEST(GuestLibrary, CallocOfFreshAndReusedMemoryIsZero) {
       << r.stdout_text;
 }
 
+// `wasmlet cc` formats doubles with wasi-libc's vfprintf built without long double and %Lf
+// with the long double one (sdk/c/lib/wasmlet_printf.c): the two agree on doubles.
+TEST(GuestLibrary, PrintfOfDoublesIsTheSameWithoutLongDouble) {
+  auto r = run("printf_double");
+  EXPECT_FALSE(r.trap) << r.trap->describe();
+  EXPECT_EQ(r.return_code, 0) << r.stdout_text;
+  EXPECT_EQ(r.stdout_text.find("FAIL"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("formatted 204000"), std::string::npos) << r.stdout_text;
+}
+
 TEST(Limits, TrapIsReportedWithItsKind) {
   auto r = run("trap");
   ASSERT_TRUE(r.trap);
