@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,19 +14,24 @@
 
 // Why the copy is exact (docs/engine.md, "Loop versioning", says the same at more length).
 //
-// wasm computes an address as the i32 sum `iv + x`, modulo 2^32, zero-extended, plus the static
-// offset. The copy computes `(u64)iv + (u64)x` instead, which is the same number exactly when
-// `iv + x < 2^32`. The copy is entered only when, at the loop's entry, `iv < bound` and either
-//   `!=` latch: (bound - iv) % C == 0. By induction every iteration's iv is iv0 + k*C with
-//       iv0 + k*C + C <= bound, so `iv += C` never wraps and every iteration's iv is < bound;
-//   `<` latch: bound + C <= 2^32. An iteration starts with iv < bound (the first by the check,
-//       the others by the latch), so iv + C < 2^32 does not wrap, and again every iv < bound;
-// and, for every x, bound + x <= 2^32, so iv + x <= bound - 1 + x < 2^32. Nothing in the body
-// writes iv (but the latch, after the last rewritten access), bound or any x, and the body has
-// no other entry or exit than the loop's own (no labels, gotos or blocks), so those values hold
-// for every access of every iteration. Each access therefore reads or writes the same address
-// as the original loop would, including the ones that trap; the rest of the copy is the body
-// unchanged.
+// wasm computes an address as i32 sums, each modulo 2^32, zero-extended, plus the static offset.
+// The copy computes the sum of its terms in 64 bits instead: `(u64)p + (u64)x + K`. That is the
+// same number whenever the true sum is below 2^32 (the terms are all >= 0, so no partial sum
+// wraps either). The loop has one counter c (`c += Cc`, then `br_if c != B` or `c <u B`, B not
+// written in the body). The copy is entered only when, at the loop's entry, c < B and
+//   `!=`: (B - c) % Cc == 0. Then c takes the values c0 + k*Cc <= B - Cc, never wrapping, and
+//        the loop runs exactly N = (B - c0) / Cc times;
+//   `<`:  B + Cc <= 2^32. Every iteration starts with c < B (the first by the check, the others
+//        by the latch) so c + Cc < 2^32 never wraps, and the loop runs N = ceil((B - c0) / Cc)
+//        times;
+// and, for every rewritten address, the sum of its terms at their largest is below 2^32: an
+// invariant term x (not written in the body) counts as itself; a term p written once in the
+// body, as `p += Cp` after the access, counts as p0 + (N - 1) * Cp, its value in the last
+// iteration (the same bound shows p itself never wraps before then). The body has no other way
+// in or out (no labels, gotos or blocks): a trap ends it, but then no later access happens in
+// either version. So at every rewritten access of every iteration the 64-bit sum is the wasm
+// address, and each access reads or writes what the original loop would, traps included; the
+// rest of the copy is the body unchanged.
 
 namespace wasmlet::engine {
 namespace {
@@ -60,17 +66,18 @@ std::optional<uint64_t> constant(std::string_view s) {
   return v;
 }
 
-// An operand of an address sum: a local or a constant (as written).
-struct Operand {
-  std::string text;
-  bool is_constant = false;
-  bool operator<(const Operand& o) const { return text < o.text; }
+// What the analysis knows an i32 temporary (or a local the body set) holds: the sum, without
+// wrapping, of some locals and a constant, as far as the body has computed it so far.
+struct Value {
+  std::vector<std::string> locals;
+  uint64_t constant = 0;
+  bool operator==(const Value&) const = default;
 };
 
-// What the analysis knows an i32 temporary holds.
-struct Value {
-  std::optional<Operand> a, b;  // a alone, or a + b
-};
+constexpr size_t kMaxTerms = 4;
+// Steps up to 2^24 and counts below 2^32 keep every bound the check computes below 2^56 per
+// term, so its 64-bit sums of at most kMaxTerms terms cannot overflow.
+constexpr uint64_t kMaxStep = uint64_t{1} << 24;
 
 // `lhs op rhs;` split, or nothing for a line that is not a simple assignment.
 struct Assign {
@@ -147,119 +154,164 @@ struct Plan {
 // The analysis of one loop body (the lines strictly between the label and the latch `if`).
 std::optional<Plan> plan_loop(const std::vector<std::string_view>& body, std::string_view cond) {
   std::map<std::string, Value, std::less<>> temps;
-  std::set<std::string, std::less<>> written;  // locals the body writes
-  std::string iv;
-  uint64_t step = 0;
-  std::string iv_next;  // the temporary holding iv + step after the latch's write of iv
-  size_t iv_line = 0;
-  struct Candidate {
-    size_t line, column, length;
-    Operand iv_side, other;
-  };
-  std::vector<Candidate> candidates;
-
   // Locals the body has set to a sum (wasm's local.tee of an address), while that sum holds.
   std::map<std::string, Value, std::less<>> sums_in_locals;
+  std::map<std::string, size_t, std::less<>> writes;  // locals the body writes, how often
+  struct Step {
+    uint64_t step;
+    size_t line;       // of the write
+    std::string next;  // the temporary holding the new value, while it does
+  };
+  std::map<std::string, Step, std::less<>> steps;  // locals written once, as `l = l + C`
+  struct Candidate {
+    size_t line, column, length;
+    Value address;
+  };
+  std::vector<Candidate> candidates;
 
   auto forget_local = [&](std::string_view local) {
     for (auto* values : {&temps, &sums_in_locals}) {
       for (auto it = values->begin(); it != values->end();) {
-        const Value& v = it->second;
-        bool uses =
-            it->first == local || (v.a && v.a->text == local) || (v.b && v.b->text == local);
+        const auto& ls = it->second.locals;
+        bool uses = it->first == local || std::find(ls.begin(), ls.end(), local) != ls.end();
         it = uses ? values->erase(it) : std::next(it);
       }
     }
   };
+  auto value_of = [&](std::string_view operand) -> std::optional<Value> {
+    if (auto t = temps.find(operand); t != temps.end()) return t->second;
+    if (auto l = sums_in_locals.find(operand); l != sums_in_locals.end()) return l->second;
+    if (is_local(operand)) return Value{{std::string(operand)}, 0};
+    if (auto c = constant(operand)) return Value{{}, *c};
+    return std::nullopt;
+  };
 
   // The plan once the body is read, from the exit condition's right-hand side.
   auto exit_plan = [&](std::string_view rhs) -> std::optional<Plan> {
-    for (std::string_view op : {" != ", " < "}) {
-      std::string prefix = iv_next + std::string(op);
-      if (!rhs.starts_with(prefix)) continue;
-      auto b = temps.find(rhs.substr(prefix.size()));
-      if (b == temps.end() || b->second.b) return std::nullopt;
-      const Operand bound = *b->second.a;
-      if (!bound.is_constant && written.contains(bound.text)) return std::nullopt;
-      if (step == 0 || step > INT32_MAX) return std::nullopt;
-      std::set<Operand> others;
-      std::vector<Rewrite> rewrites;
-      for (const Candidate& c : candidates) {
-        Operand x = c.iv_side, y = c.other;
-        if (y.text == iv) std::swap(x, y);
-        if (x.text != iv || y.text == iv || c.line >= iv_line) continue;
-        if (!y.is_constant && written.contains(y.text)) continue;
-        others.insert(y);
-        rewrites.push_back(
-            {c.line, c.column, c.length, fmt::format("((u64){} + (u64){})", x.text, y.text)});
+    // `<next> != <bound>` either way round, `<next> < <bound>` or `<bound> > <next>`.
+    size_t sp1 = rhs.find(' ');
+    if (sp1 == std::string_view::npos) return std::nullopt;
+    size_t sp2 = rhs.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos) return std::nullopt;
+    std::string_view left = rhs.substr(0, sp1), op = rhs.substr(sp1 + 1, sp2 - sp1 - 1);
+    std::string_view right = rhs.substr(sp2 + 1);
+    const std::string* counter = nullptr;
+    std::string_view bound_temp;
+    for (const auto& [local, step] : steps) {
+      if (step.next.empty()) continue;
+      if (step.next == left && (op == "!=" || op == "<")) {
+        counter = &local, bound_temp = right;
+      } else if (step.next == right && (op == "!=" || op == ">")) {
+        counter = &local, bound_temp = left;
       }
-      if (rewrites.empty()) return std::nullopt;
-      std::string check = fmt::format("{} < {}", iv, bound.text);
-      if (op == " != ") {
-        check += fmt::format(" && (u32)({} - {}) % {}u == 0", bound.text, iv, step);
-      } else {
-        check += fmt::format(" && (u64){} + {}u <= 0x100000000ull", bound.text, step);
-      }
-      for (const Operand& y : others) {
-        check += fmt::format(" && (u64){} + (u64){} <= 0x100000000ull", bound.text, y.text);
-      }
-      return Plan{check, std::move(rewrites)};
     }
-    return std::nullopt;
+    if (counter == nullptr || !is_temp(bound_temp)) return std::nullopt;
+    auto b = temps.find(bound_temp);
+    if (b == temps.end()) return std::nullopt;
+    std::string bound;
+    if (b->second.locals.empty()) {
+      bound = fmt::format("{}u", b->second.constant);
+    } else if (b->second.locals.size() == 1 && b->second.constant == 0 &&
+               !writes.contains(b->second.locals[0])) {
+      bound = b->second.locals[0];
+    } else {
+      return std::nullopt;
+    }
+    const std::string& c = *counter;
+    const uint64_t cstep = steps.at(c).step;
+    if (writes.at(c) != 1 || cstep > kMaxStep) return std::nullopt;
+    // The iteration count, in u64, once the check below has held.
+    std::string distance = fmt::format("(u64)(u32)({} - {})", bound, c);
+    std::string count = op == "!=" ? fmt::format("{} / {}u", distance, cstep)
+                                   : fmt::format("({} + {}u) / {}u", distance, cstep - 1, cstep);
+
+    // The largest address of each set of terms: the terms at their last iteration's values, plus
+    // the largest constant added to them.
+    std::map<std::string, uint64_t> limits;
+    std::vector<Rewrite> rewrites;
+    for (const Candidate& cand : candidates) {
+      std::vector<std::string> maxima, terms;
+      bool usable = true;
+      for (const std::string& term : cand.address.locals) {
+        terms.push_back(fmt::format("(u64){}", term));
+        auto st = steps.find(term);
+        if (st != steps.end() && writes.at(term) == 1 && cand.line < st->second.line &&
+            st->second.step <= kMaxStep) {
+          maxima.push_back(fmt::format("(u64){} + ({} - 1) * {}u", term, count, st->second.step));
+        } else if (!writes.contains(term)) {
+          maxima.push_back(fmt::format("(u64){}", term));
+        } else {
+          usable = false;
+        }
+      }
+      if (!usable) continue;
+      std::sort(maxima.begin(), maxima.end());
+      auto [it, fresh] = limits.emplace(fmt::format("{}", fmt::join(maxima, " + ")), 0);
+      it->second = std::max(it->second, cand.address.constant);
+      std::string sum = fmt::format("{}", fmt::join(terms, " + "));
+      if (cand.address.constant != 0) sum += fmt::format(" + {}u", cand.address.constant);
+      rewrites.push_back({cand.line, cand.column, cand.length, fmt::format("({})", sum)});
+    }
+    if (rewrites.empty()) return std::nullopt;
+    std::string check = fmt::format("{} < {}", c, bound);
+    if (op == "!=") {
+      check += fmt::format(" && (u32)({} - {}) % {}u == 0", bound, c, cstep);
+    } else {
+      check += fmt::format(" && (u64){} + {}u <= 0x100000000ull", bound, cstep);
+    }
+    for (const auto& [max, constant] : limits) {
+      check += fmt::format(" && {}{} <= 0xffffffffull", max,
+                           constant != 0 ? fmt::format(" + {}u", constant) : "");
+    }
+    return Plan{check, std::move(rewrites)};
   };
 
   for (size_t i = 0; i < body.size(); ++i) {
     std::string_view line = body[i];
     // Address arguments first: the line's own assignment happens after its load.
     for (const auto& [temp, value] : temps) {
-      if (!value.b) continue;
+      if (value.locals.empty() || value.locals.size() + (value.constant != 0) < 2) continue;
       size_t col = address_argument(line, temp);
       if (col == std::string_view::npos) continue;
-      Operand x = *value.a, y = *value.b;
-      candidates.push_back({i, col, fmt::format("(u64)({})", temp).size(), x, y});
+      candidates.push_back({i, col, fmt::format("(u64)({})", temp).size(), value});
     }
     auto a = assignment(line);
     if (!a) continue;
     std::string lhs(a->lhs);
-    // The exit condition, the body's last line: `<cond> = <iv_next> != <bound>;` (or `<`).
+    // The exit condition, the body's last line.
     if (i + 1 == body.size()) {
-      if (lhs != cond || iv.empty() || iv_next.empty()) return std::nullopt;
+      if (lhs != cond) return std::nullopt;
       return exit_plan(a->rhs);
     }
     if (is_local(lhs)) {
-      auto t = temps.find(a->rhs);
-      bool step_write = a->op == "=" && t != temps.end() && t->second.b && t->second.a &&
-                        t->second.a->text == lhs && t->second.b->is_constant;
-      if (step_write && iv.empty() && !written.contains(lhs)) {
-        iv = lhs;
-        step = *constant(t->second.b->text);
-        iv_next = std::string(a->rhs);
-        iv_line = i;
-      } else if (lhs == iv) {
-        return std::nullopt;  // iv written twice
-      }
-      std::optional<Value> sum;
-      if (!step_write && t != temps.end() && t->second.b && t->second.a->text != lhs &&
-          t->second.b->text != lhs) {
-        sum = t->second;
-      }
-      written.insert(lhs);
-      forget_local(lhs);  // (t may be gone now)
-      if (sum) sums_in_locals[lhs] = *sum;
+      auto v = a->op == "=" ? value_of(a->rhs) : std::nullopt;
+      bool step = v && v->locals.size() == 1 && v->locals[0] == lhs && v->constant != 0 &&
+                  !writes.contains(lhs);
+      if (step) steps[lhs] = Step{v->constant, i, std::string(a->rhs)};
+      ++writes[lhs];
+      forget_local(lhs);
+      bool uses_itself = v && std::find(v->locals.begin(), v->locals.end(), lhs) != v->locals.end();
+      if (v && !uses_itself && v->locals.size() + (v->constant != 0) >= 2) sums_in_locals[lhs] = *v;
       continue;
     }
     if (!is_temp(lhs)) continue;
-    if (lhs == iv_next) iv_next.clear();
-    if (auto sum = sums_in_locals.find(a->rhs); a->op == "=" && sum != sums_in_locals.end()) {
-      temps[lhs] = sum->second;
-    } else if (a->op == "=" && (is_local(a->rhs) || constant(a->rhs))) {
-      temps[lhs] = Value{Operand{std::string(a->rhs), constant(a->rhs).has_value()}, {}};
-    } else if (a->op == "+=" && temps.contains(lhs) && temps.contains(a->rhs) && !temps[lhs].b &&
-               !temps[std::string(a->rhs)].b) {
-      Value& v = temps[lhs];
-      v.b = temps[std::string(a->rhs)].a;
-      if (v.a->is_constant) std::swap(v.a, v.b);  // the local first
-      if (v.a->is_constant) temps.erase(lhs);     // two constants: not an address sum
+    for (auto& [local, step] : steps) {
+      if (step.next == lhs) step.next.clear();
+    }
+    std::optional<Value> v;
+    if (a->op == "=") {
+      v = value_of(a->rhs);
+    } else if (a->op == "+=" && temps.contains(lhs)) {
+      auto r = value_of(a->rhs);
+      if (r) {
+        v = temps[lhs];
+        v->locals.insert(v->locals.end(), r->locals.begin(), r->locals.end());
+        v->constant += r->constant;
+        if (v->locals.size() > kMaxTerms || v->constant > UINT32_MAX) v.reset();
+      }
+    }
+    if (v) {
+      temps[lhs] = *v;
     } else {
       temps.erase(lhs);
     }

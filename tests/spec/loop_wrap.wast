@@ -54,6 +54,19 @@
       (br_if $l (i32.ne (local.tee $iv (i32.add (local.get $iv) (i32.const 4)))
                         (local.get $bound)))))
 
+  ;; n iterations of acc += mem[p + x + 4] with a counter c (0, 1, ... != n) and a pointer p
+  ;; stepping by 8 apart from it, as clang writes loops over a run-time size
+  (func (export "sum_ptr") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $c i32) (local $acc i32)
+    (loop $l
+      (local.set $acc
+        (i32.add (local.get $acc)
+                 (i32.load (i32.add (i32.add (local.get $p) (local.get $x)) (i32.const 4)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (br_if $l (i32.ne (local.tee $c (i32.add (local.get $c) (i32.const 1)))
+                        (local.get $n))))
+    (local.get $acc))
+
   (func (export "load") (param $a i32) (result i32) (i32.load (local.get $a)))
 )
 
@@ -88,6 +101,19 @@
 (assert_trap (invoke "sum_ne" (i32.const 16) (i32.const 16) (i32.const 0)) "out of bounds memory access")
 ;; A start at or past a `<u` bound runs the body once.
 (assert_return (invoke "sum_lt" (i32.const 4) (i32.const 0) (i32.const 0)) (i32.const 2))
+
+;; A pointer apart from the counter: its last value bounds the check.
+(assert_return (invoke "sum_ptr" (i32.const 0) (i32.const 2) (i32.const 0)) (i32.const 6))
+(assert_return (invoke "sum_ptr" (i32.const 65512) (i32.const 3) (i32.const 0)) (i32.const 96))
+(assert_trap (invoke "sum_ptr" (i32.const 65512) (i32.const 4) (i32.const 0)) "out of bounds memory access")
+;; The pointer starts at 2^32 - 8 and wraps in the first iteration's sum (to 0) and then itself.
+(assert_return (invoke "sum_ptr" (i32.const -8) (i32.const 3) (i32.const 4)) (i32.const 9))
+;; x is -4: p + x wraps, and + 4 brings it back to p.
+(assert_return (invoke "sum_ptr" (i32.const 0) (i32.const 3) (i32.const -4)) (i32.const 9))
+;; The first sum is 2^32 - 4: out of bounds.
+(assert_trap (invoke "sum_ptr" (i32.const -8) (i32.const 3) (i32.const 0)) "out of bounds memory access")
+;; n = 0: the counter never meets it; the pointer runs off the end of memory.
+(assert_trap (invoke "sum_ptr" (i32.const 0) (i32.const 0) (i32.const 0)) "out of bounds memory access")
 
 ;; Stores: the 64-bit copy stops at the end of memory with every earlier store done.
 (assert_trap (invoke "fill_ne" (i32.const 0) (i32.const 65540) (i32.const 0) (i32.const 7)) "out of bounds memory access")
