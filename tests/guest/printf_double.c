@@ -83,6 +83,11 @@ int main(void) {
   check(strcmp(out, "1.062 2.50 0.1") == 0, "%Lf through snprintf", out);
   snprintf(out, sizeof out, "%s %d %.1f", "x", 42, 0.25);
   check(strcmp(out, "x 42 0.2") == 0, "plain formats through snprintf", out);
+  /* An L outside a conversion, after %%, and one among a conversion's modifiers. */
+  snprintf(out, sizeof out, "Loss %.2f%%L %.1f", 1.375, 1.375);
+  check(strcmp(out, "Loss 1.38%L 1.4") == 0, "L in the text", out);
+  snprintf(out, sizeof out, "%%%-+8.2Le|%*.*Lf", (long double)-0.5, 6, 1, (long double)2.25);
+  check(strcmp(out, "%-5.00e-01|   2.2") == 0, "L after flags, width and precision", out);
   printf("formatted %ld\n", calls);
   return failures;
 }
