@@ -130,6 +130,7 @@ std::vector<std::string> ensure_guest_lib() {
                               dir / "vfprintf_double.o", dir / "vfprintf_long_double.o"};
   auto as_args = [&] {
     std::vector<std::string> args;
+    args.reserve(objects.size());
     for (const auto& o : objects) args.push_back(o.string());
     return args;
   };
