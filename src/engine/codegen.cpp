@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/errors.h"
+#include "engine/loop_versioning.h"
 #include "engine/memory_access.h"
 #include "engine/module_glue.h"
 #include "engine/nan_quieting.h"
@@ -158,6 +159,7 @@ fs::path generate_c(std::span<const unsigned char> wasm, const ModuleInfo& info,
 
   if (hoist) mark_live_loads(source);
   keep_nan_quieting(source);
+  if (hoist) version_counted_loops(source);
 
   LinkPlan links = plan_links(info, module_name, options);
   std::string prefix = "typedef struct { void* ptr; void* instance; } wl_link;\n" + links.defines;

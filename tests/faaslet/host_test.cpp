@@ -54,6 +54,27 @@ TEST(FaasmIo, OutputLimitIsEnforced) {
   EXPECT_NE(r.trap->message.find("exceeds the limit"), std::string::npos);
 }
 
+// `wasmlet cc` links a calloc that does not clear memory fresh from memory.grow
+// (sdk/c/lib/wasmlet_calloc.c); blocks of reused memory, wholly or in part, are still cleared.
+TEST(GuestLibrary, CallocOfFreshAndReusedMemoryIsZero) {
+  auto r = run("calloc_fresh");
+  EXPECT_FALSE(r.trap) << r.trap->describe();
+  EXPECT_EQ(r.return_code, 0) << r.stdout_text;
+  EXPECT_EQ(r.stdout_text.find("FAIL"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("ok fresh 32 MiB block is zero"), std::string::npos)
+      << r.stdout_text;
+}
+
+// `wasmlet cc` formats doubles with wasi-libc's vfprintf built without long double and %Lf
+// with the long double one (sdk/c/lib/wasmlet_printf.c): the two agree on doubles.
+TEST(GuestLibrary, PrintfOfDoublesIsTheSameWithoutLongDouble) {
+  auto r = run("printf_double");
+  EXPECT_FALSE(r.trap) << r.trap->describe();
+  EXPECT_EQ(r.return_code, 0) << r.stdout_text;
+  EXPECT_EQ(r.stdout_text.find("FAIL"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("formatted 204000"), std::string::npos) << r.stdout_text;
+}
+
 TEST(Limits, TrapIsReportedWithItsKind) {
   auto r = run("trap");
   ASSERT_TRUE(r.trap);
