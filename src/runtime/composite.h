@@ -17,9 +17,9 @@ class CompositeRunner {
   // Starts call `call_id` of the composition `invocation.function`; `invocation.node` is its
   // place in a call tree, never null. Called on an executor thread, taken in the caller's turn
   // like any call, which it may use for the composition's first steps; it must not wait for
-  // the calls it makes (they are submitted with completions). `done` is called exactly once, on any thread, with the run's record (status,
-  // output, error, history). Throws UnknownFunction when the composition is gone, or Error
-  // when it cannot start (then `done` is not called).
+  // the calls it makes (they are submitted with completions). `done` is called exactly once, on any
+  // thread, with the run's record (status, output, error, history). Throws UnknownFunction when the
+  // composition is gone, or Error when it cannot start (then `done` is not called).
   virtual void start(uint64_t call_id, Invocation invocation, Completion done) = 0;
 };
 
