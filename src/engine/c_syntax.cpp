@@ -85,4 +85,15 @@ std::string pointer_type(const ExternType& t) {
   throw CompileFailed("codegen: functions have no pointer type");
 }
 
+std::vector<std::string_view> split_lines(std::string_view source) {
+  std::vector<std::string_view> lines;
+  for (size_t pos = 0; pos < source.size();) {
+    size_t end = source.find('\n', pos);
+    if (end == std::string_view::npos) end = source.size();
+    lines.push_back(source.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return lines;
+}
+
 }  // namespace wasmlet::engine

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/module_info.h"
 
@@ -17,6 +18,8 @@ std::string decode_arg(char t, size_t k);
 std::string encode_result(char t, const std::string& expr);
 // Any bytes as a C string literal that cannot end early or splice into code.
 std::string c_string_literal(std::string_view s);
+// The lines of generated C, without their '\n' (views into `source`).
+std::vector<std::string_view> split_lines(std::string_view source);
 // The C type of a pointer to an imported table, memory or global.
 std::string pointer_type(const ExternType& t);
 

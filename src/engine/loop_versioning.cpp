@@ -329,13 +329,7 @@ bool is_control(std::string_view line) {
 }  // namespace
 
 void version_counted_loops(std::string& source) {
-  std::vector<std::string_view> lines;
-  for (size_t pos = 0; pos < source.size();) {
-    size_t end = source.find('\n', pos);
-    if (end == std::string::npos) end = source.size();
-    lines.emplace_back(source.data() + pos, end - pos);
-    pos = end + 1;
-  }
+  std::vector<std::string_view> lines = split_lines(source);
   struct Edit {
     size_t label_line, latch_line;
     std::string before, after;

@@ -74,13 +74,7 @@ std::string memory_access_prelude(const std::string& memory) {
 
 void mark_live_loads(std::string& source) {
   constexpr size_t kWindow = 24;
-  std::vector<std::string_view> lines;
-  for (size_t pos = 0; pos < source.size();) {
-    size_t end = source.find('\n', pos);
-    if (end == std::string::npos) end = source.size();
-    lines.emplace_back(source.data() + pos, end - pos);
-    pos = end + 1;
-  }
+  std::vector<std::string_view> lines = split_lines(source);
   auto assignment = [](std::string_view line, std::string_view& lhs, std::string_view& rhs) {
     size_t first = line.find_first_not_of(' ');
     if (first == std::string_view::npos) return false;
