@@ -4,7 +4,11 @@
 // JSON object, e.g.
 //   {"audit":"refused","tenant":"alice","action":"invoke","object":"function:bob/echo",
 //    "outcome":"forbidden","status":403,"remote":"127.0.0.1"}
-// so that a log pipeline can select them by the "audit" key.
+// so that a log pipeline can select them by the "audit" key. A flood of refusals is bounded:
+// at most 100 "refused" lines a second; the rest are counted, and the next event after that
+// second writes {"audit":"refused_suppressed","count":N}.
+#include <chrono>
+#include <functional>
 #include <string_view>
 
 namespace wasmlet::auth {
@@ -20,5 +24,9 @@ struct AuditEvent {
 };
 
 void audit(const AuditEvent& event);
+
+// Where the flood bound reads the time: steady_clock, or a fake clock in tests (null restores
+// steady_clock; also forgets the current second's count).
+void set_audit_clock(std::function<std::chrono::steady_clock::time_point()> now);
 
 }  // namespace wasmlet::auth

@@ -1,12 +1,15 @@
 #pragma once
 // Who a request acts as, once its key is checked.
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace wasmlet::auth {
 
 enum class Role { Tenant, Admin };
 
-std::string_view role_name(Role role);  // "tenant", "admin"
+std::string_view role_name(Role role);                  // "tenant", "admin"
+std::optional<Role> parse_role(std::string_view name);  // the inverse; nullopt for others
 
 struct Principal {
   std::string tenant;  // the tenant the key belongs to

@@ -4,20 +4,19 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-
 #include <nlohmann/json_fwd.hpp>
 
 namespace wasmlet::auth {
 
 struct Quotas {
-  uint32_t max_concurrent_calls = 64;  // calls from outside queued or running at once
-  double calls_per_second = 1000;      // token bucket refill rate
-  uint32_t burst = 2000;               // token bucket size
-  uint64_t max_memory_bytes = 4ull << 30;           // ceiling on a function's memory limit
-  std::chrono::milliseconds max_timeout{300'000};   // ceiling on a function's time limit
-  uint32_t max_functions = 1000;                    // functions, Python packages and workflows
-  uint64_t max_function_bytes = 1ull << 30;         // their uploaded bytes, in all
-  uint64_t max_state_bytes = 1ull << 30;            // state values held for the tenant
+  uint32_t max_concurrent_calls = 64;              // calls from outside queued or running at once
+  double calls_per_second = 1000;                  // token bucket refill rate
+  uint32_t burst = 2000;                           // token bucket size
+  uint64_t max_memory_bytes = 4ull << 30;          // ceiling on a function's memory limit
+  std::chrono::milliseconds max_timeout{300'000};  // ceiling on a function's time limit
+  uint32_t max_functions = 1000;                   // functions, Python packages and workflows
+  uint64_t max_function_bytes = 1ull << 30;        // their uploaded bytes, in all
+  uint64_t max_state_bytes = 1ull << 30;           // state values held for the tenant
 
   bool operator==(const Quotas&) const = default;
 };

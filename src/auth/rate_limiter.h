@@ -4,6 +4,7 @@
 // has been seen).
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,7 +42,10 @@ struct Refusal {
 
 class RateLimiter {
  public:
-  RateLimiter();
+  using Clock = std::chrono::steady_clock;
+  // Where the limiter reads the time: steady_clock by default, a fake one in tests.
+  using Now = std::function<Clock::time_point()>;
+  explicit RateLimiter(Now now = Clock::now);
   ~RateLimiter();
   // Takes one token and one concurrency slot for a call of `tenant` limited by `quotas`, or
   // says why not. Thread-safe.

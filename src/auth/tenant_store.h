@@ -61,7 +61,9 @@ class TenantStore {
  public:
   // Opens (and creates) DATA_DIR/auth. `defaults` are the quotas new tenants get. Throws
   // Error when the file exists but cannot be read or parsed (never starts with an empty
-  // store in its place).
+  // store in its place), or when the secret has the wrong size. Holds an exclusive lock
+  // (DATA_DIR/auth/lock) while open: a second store on the same directory, in this process
+  // or another (`wasmlet admin --data-dir` beside a running server), throws Error.
   TenantStore(std::filesystem::path data_dir, Quotas defaults = {});
   ~TenantStore();
 
@@ -92,10 +94,9 @@ class TenantStore {
   // lets another tenant's functions chain to it and that tenant invoke it.
   void set_public(ObjectKind kind, std::string_view owner, std::string_view name, bool is_public);
   bool is_public(ObjectKind kind, std::string_view owner, std::string_view name) const;
-  void share_function(std::string_view owner, std::string_view function,
-                      std::string_view grantee, bool shared);
-  bool is_shared(std::string_view owner, std::string_view function,
-                 std::string_view grantee) const;
+  void share_function(std::string_view owner, std::string_view function, std::string_view grantee,
+                      bool shared);
+  bool is_shared(std::string_view owner, std::string_view function, std::string_view grantee) const;
   // Forgets grants on an object that was deleted.
   void forget_object(ObjectKind kind, std::string_view owner, std::string_view name);
 

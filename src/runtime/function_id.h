@@ -3,9 +3,12 @@
 #include <string>
 #include <string_view>
 
+#include "util/names.h"
+
 namespace wasmlet::runtime {
 
-bool valid_name(std::string_view name);
+// Tenants and user names share the rule (util/names.h).
+using util::valid_name;
 
 struct FunctionId {
   std::string user;

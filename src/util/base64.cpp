@@ -9,21 +9,24 @@ namespace {
 
 constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kUrlAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-constexpr std::array<int8_t, 256> make_decode_table() {
-  std::array<int8_t, 256> table{};
+using DecodeTable = std::array<int8_t, 256>;
+
+constexpr DecodeTable make_decode_table(std::string_view alphabet) {
+  DecodeTable table{};
   table.fill(-1);
-  for (size_t i = 0; i < kAlphabet.size(); ++i) {
-    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  for (size_t i = 0; i < alphabet.size(); ++i) {
+    table[static_cast<unsigned char>(alphabet[i])] = static_cast<int8_t>(i);
   }
   return table;
 }
 
-constexpr auto kDecode = make_decode_table();
+constexpr auto kDecode = make_decode_table(kAlphabet);
+constexpr auto kUrlDecode = make_decode_table(kUrlAlphabet);
 
-}  // namespace
-
-std::string base64_encode(std::string_view bytes) {
+std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) {
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
@@ -31,39 +34,32 @@ std::string base64_encode(std::string_view bytes) {
     uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
                  static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
                  static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[v >> 18 & 63];
-    out += kAlphabet[v >> 12 & 63];
-    out += kAlphabet[v >> 6 & 63];
-    out += kAlphabet[v & 63];
+    out += alphabet[v >> 18 & 63];
+    out += alphabet[v >> 12 & 63];
+    out += alphabet[v >> 6 & 63];
+    out += alphabet[v & 63];
   }
   size_t rest = bytes.size() - i;
   if (rest > 0) {
     uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
     if (rest == 2) v |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out += kAlphabet[v >> 18 & 63];
-    out += kAlphabet[v >> 12 & 63];
-    out += rest == 2 ? kAlphabet[v >> 6 & 63] : '=';
-    out += '=';
+    out += alphabet[v >> 18 & 63];
+    out += alphabet[v >> 12 & 63];
+    if (rest == 2) out += alphabet[v >> 6 & 63];
+    if (pad) out.append(rest == 2 ? 1 : 2, '=');
   }
   return out;
 }
 
-std::optional<std::string> base64_decode(std::string_view text) {
-  size_t padding = 0;
-  while (!text.empty() && text.back() == '=' && padding < 2) {
-    text.remove_suffix(1);
-    ++padding;
-  }
-  // With padding the whole must be a multiple of 4; unpadded, a remainder of 1 is impossible.
-  if (padding > 0 && (text.size() + padding) % 4 != 0) return std::nullopt;
+// Unpadded text; a remainder of 1 character is impossible.
+std::optional<std::string> decode(std::string_view text, const DecodeTable& table) {
   if (text.size() % 4 == 1) return std::nullopt;
-
   std::string out;
   out.reserve(text.size() / 4 * 3 + 2);
   uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
-    int8_t v = kDecode[static_cast<unsigned char>(c)];
+    int8_t v = table[static_cast<unsigned char>(c)];
     if (v < 0) return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
@@ -73,6 +69,27 @@ std::optional<std::string> base64_decode(std::string_view text) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) { return encode(bytes, kAlphabet, true); }
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  size_t padding = 0;
+  while (!text.empty() && text.back() == '=' && padding < 2) {
+    text.remove_suffix(1);
+    ++padding;
+  }
+  // With padding the whole must be a multiple of 4.
+  if (padding > 0 && (text.size() + padding) % 4 != 0) return std::nullopt;
+  return decode(text, kDecode);
+}
+
+std::string base64url_encode(std::string_view bytes) { return encode(bytes, kUrlAlphabet, false); }
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  return decode(text, kUrlDecode);
 }
 
 }  // namespace wasmlet::util

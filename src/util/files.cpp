@@ -33,7 +33,7 @@ std::string read_text_file(const std::filesystem::path& path) {
   return {bytes.begin(), bytes.end()};
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view data) {
+void write_file_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode) {
   std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
   UniqueFd fd(mkstemp(tmpl.data()));
   if (!fd) throw Error(fmt::format("cannot create {}: {}", tmpl, std::strerror(errno)));
@@ -48,11 +48,18 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view data)
     }
     done += static_cast<size_t>(n);
   }
-  fchmod(fd.get(), 0644);
+  fchmod(fd.get(), static_cast<mode_t>(mode));
   if (fsync(fd.get()) != 0 || ::rename(tmpl.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmpl.c_str());
     throw Error(fmt::format("cannot replace {}: {}", path.string(), std::strerror(err)));
+  }
+}
+
+void sync_directory(const std::filesystem::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd || fsync(fd.get()) != 0) {
+    throw Error(fmt::format("cannot sync {}: {}", dir.string(), std::strerror(errno)));
   }
 }
 

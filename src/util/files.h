@@ -36,8 +36,12 @@ std::vector<unsigned char> read_file(const std::filesystem::path& path);
 std::string read_text_file(const std::filesystem::path& path);
 
 // Writes to a temporary file in the same directory, fsyncs, then renames over `path`,
-// so readers see either the old file or the whole new one.
-void write_file_atomic(const std::filesystem::path& path, std::string_view data);
+// so readers see either the old file or the whole new one. The file gets `mode`.
+void write_file_atomic(const std::filesystem::path& path, std::string_view data,
+                       unsigned mode = 0644);
+
+// fsyncs a directory, so that a rename or a new file in it survives a crash.
+void sync_directory(const std::filesystem::path& dir);
 
 // An exclusive advisory lock on a file, held for the object's lifetime.
 class FileLock {

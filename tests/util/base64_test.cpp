@@ -13,6 +13,8 @@ namespace {
 using namespace std::string_literals;
 using util::base64_decode;
 using util::base64_encode;
+using util::base64url_decode;
+using util::base64url_encode;
 
 TEST(Base64, RoundTripsAndStrictDecoding) {
   struct Case {
@@ -48,6 +50,20 @@ TEST(Base64, RoundTripsAndStrictDecoding) {
       {"=Zg=", std::nullopt},
   };
   for (const auto& c : decodes) EXPECT_EQ(base64_decode(c.text), c.bytes) << c.text;
+}
+
+TEST(Base64, UrlSafeUnpadded) {
+  struct Case {
+    std::string bytes, text;
+  } round_trips[] = {
+      {"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"\xfb\xff"s, "-_8"},
+  };
+  for (const auto& c : round_trips) {
+    EXPECT_EQ(base64url_encode(c.bytes), c.text);
+    EXPECT_EQ(base64url_decode(c.text), c.bytes) << c.text;
+  }
+  const std::string bad[] = {"Zg==", "Z", "+/8", "Zm9v\n", "Zm 9", "Zm\0v"s};
+  for (const auto& text : bad) EXPECT_EQ(base64url_decode(text), std::nullopt) << text;
 }
 
 }  // namespace
