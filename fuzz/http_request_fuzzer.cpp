@@ -55,6 +55,7 @@ void ok(const Respond& respond) { respond(empty_reply(http::status::ok)); }
 
 Router make_router() {
   constexpr auto style = ErrorStyle::Json;
+  constexpr RoutePolicy kAnyone{.access = Access::Open, .action = "read"};
   Router r;
   auto function = [](Request&&, RouteMatch&& m, const Respond& respond) {
     check(m.params.size() == 2);
@@ -88,17 +89,17 @@ Router make_router() {
     (void)parse_faasm_message(request.body());
     ok(respond);
   };
-  r.add(http::verb::put, "/f/{}/{}", style, function);
-  r.add(http::verb::get, "/s/{}/{}", style, state);
-  r.add(http::verb::put, "/s/{}/{}", style, state);
-  r.add(http::verb::put, "/file", style, file);
-  r.add(http::verb::get, "/file", style, file);
-  r.add(http::verb::post, "/", style, faasm);
-  r.add(http::verb::post, "/v1/functions/{}/{}:invoke", style, function);
-  r.add(http::verb::get, "/v1/functions/{}/{}", style, function);
-  r.add(http::verb::delete_, "/v1/functions/{}/{}", style, function);
-  r.add(http::verb::get, "/v1/calls/{}", style, call);
-  r.add(http::verb::get, "/v1/state/{}/{}", style, state);
+  r.add(http::verb::put, "/f/{}/{}", style, kAnyone, function);
+  r.add(http::verb::get, "/s/{}/{}", style, kAnyone, state);
+  r.add(http::verb::put, "/s/{}/{}", style, kAnyone, state);
+  r.add(http::verb::put, "/file", style, kAnyone, file);
+  r.add(http::verb::get, "/file", style, kAnyone, file);
+  r.add(http::verb::post, "/", style, kAnyone, faasm);
+  r.add(http::verb::post, "/v1/functions/{}/{}:invoke", style, kAnyone, function);
+  r.add(http::verb::get, "/v1/functions/{}/{}", style, kAnyone, function);
+  r.add(http::verb::delete_, "/v1/functions/{}/{}", style, kAnyone, function);
+  r.add(http::verb::get, "/v1/calls/{}", style, kAnyone, call);
+  r.add(http::verb::get, "/v1/state/{}/{}", style, kAnyone, state);
   return r;
 }
 

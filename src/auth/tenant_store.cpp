@@ -38,6 +38,14 @@ std::string_view object_kind_name(ObjectKind kind) {
       return "app";
     case ObjectKind::Workflow:
       return "workflow";
+    case ObjectKind::State:
+      return "state";
+    case ObjectKind::File:
+      return "file";
+    case ObjectKind::Tenant:
+      return "tenant";
+    case ObjectKind::Key:
+      return "key";
   }
   return "function";
 }

@@ -53,9 +53,10 @@ struct KeyInfo {
   int64_t created_unix = 0;
 };
 
-// What can be made public or shared.
-enum class ObjectKind { Function, App, Workflow };
-std::string_view object_kind_name(ObjectKind kind);  // "function", "app", "workflow"
+// What requests act on. Functions, apps and workflows can be made public; functions shared.
+enum class ObjectKind { Function, App, Workflow, State, File, Tenant, Key };
+// "function", "app", "workflow", "state", "file", "tenant", "key"
+std::string_view object_kind_name(ObjectKind kind);
 
 class TenantStore {
  public:

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
 #include <csignal>
@@ -14,9 +15,11 @@
 #include <cstring>
 #include <thread>
 
+#include "auth/tenant_store.h"
 #include "cli/buffered_stdout_sink.h"
 #include "runtime/runtime.h"
 #include "server/http_server.h"
+#include "server/tenant_policy.h"
 #include "util/error.h"
 #include "util/units.h"
 #include "workflow/workflow_registry.h"
@@ -39,6 +42,14 @@ auto quantity(Parse parse, const std::string& text) {
   } catch (const util::BadQuantity& e) {
     throw CLI::ValidationError(e.what());
   }
+}
+
+// Only this machine can reach it.
+bool loopback(const std::string& address) {
+  if (address == "localhost") return true;
+  boost::system::error_code ec;
+  auto ip = boost::asio::ip::make_address(address, ec);
+  return !ec && ip.is_loopback();
 }
 
 std::string url_host(const std::string& address) {
@@ -153,6 +164,9 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
          "Faasm API: put what a call printed before its output (on, off)")
       ->check(CLI::IsMember({"on", "off"}))
       ->default_str("on");
+  sub.add_flag("--allow-open", o.allow_open,
+               "Serve with no API keys on an address other than loopback: anyone who reaches it "
+               "may do anything (without keys, the server refuses such an address)");
   sub.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
@@ -178,6 +192,19 @@ int serve_main(const ServeOptions& o) {
 
   runtime::RuntimeConfig rc;
   rc.data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
+  // Before the runtime, which its policy serves, and the server.
+  auth::TenantStore tenants(rc.data_dir);
+  const bool open = !tenants.has_keys();
+  if (open && !loopback(o.address) && !o.allow_open) {
+    throw Error(fmt::format(
+        "refusing to serve {} with no API keys: anyone who reaches it could upload and run code "
+        "and read every tenant's data. Create an admin key first (wasmlet admin --data-dir {} "
+        "tenant add NAME --admin; wasmlet admin --data-dir {} key create NAME), or pass "
+        "--allow-open",
+        o.address, rc.data_dir.string(), rc.data_dir.string()));
+  }
+  server::StoreTenantPolicy tenant_policy(tenants);
+  rc.shared_files_per_tenant = !open;
   rc.executor_threads = o.executor_threads;
   rc.state_url = o.state_url;
   rc.queue.capacity = o.queue_capacity;
@@ -194,6 +221,7 @@ int serve_main(const ServeOptions& o) {
       o.io_threads != 0 ? o.io_threads : std::max<size_t>(2, std::thread::hardware_concurrency());
   rc.max_inline_calls = io_threads;  // every I/O thread; the server's standby covers long ones
   runtime::Runtime runtime(rc);
+  runtime.set_tenant_policy(&tenant_policy);
 
   server::ServerConfig sc;
   sc.address = o.address;
@@ -203,12 +231,17 @@ int serve_main(const ServeOptions& o) {
   sc.max_connections = o.max_connections;
   sc.capture_stdout = o.capture_stdout;
   workflow::WorkflowRegistry workflows(runtime, rc.data_dir / "workflows");
-  server::HttpServer http(runtime, sc, &workflows);
+  server::HttpServer http(runtime, sc, &workflows, &tenants);
   spdlog::info("data directory {}", rc.data_dir.string());
   if (rc.python_home.empty()) {
     spdlog::info("no Python home: Python functions cannot run (see --python-home)");
   } else {
     spdlog::info("Python home {}", rc.python_home.string());
+  }
+  if (open) {
+    spdlog::warn("no API keys: open mode, every request may do anything (docs/security.md)");
+  } else {
+    spdlog::info("API keys required; tenants' shared files are kept apart");
   }
   spdlog::info("listening on http://{}:{}", url_host(http.address()), http.port());
 

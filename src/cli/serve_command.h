@@ -29,6 +29,8 @@ struct ServeOptions {
   std::chrono::nanoseconds timeout = std::chrono::seconds(60);  // per call
   uint32_t memory_pages = 16384;                                // 1 GiB per Faaslet
   std::string log_level = "info";
+  // Serve without API keys on an address that is not loopback (see docs/security.md).
+  bool allow_open = false;
   std::string state_url;              // global state tier: empty = in process; redis://HOST:PORT
   std::filesystem::path python_home;  // empty: default_python_home()
   bool capture_stdout = true;         // Faasm API: stdout before the output

@@ -9,7 +9,8 @@ namespace wasmlet::host {
 class ChainHandler {
  public:
   virtual ~ChainHandler() = default;
-  // Starts `function` (of the same user) with `input`; returns its call id. Throws Error
+  // Starts `function` (of the same user, or "owner/function" when its owner shared it) with
+  // `input`; returns its call id. Throws Error
   // (unknown function, limits) with a message for the guest's trap.
   virtual uint32_t chain_by_name(const std::string& function, std::string input) = 0;
   // Starts entry `table_index` of the calling function's own module in a new Faaslet.

@@ -10,8 +10,18 @@ CallChain::CallChain(Runtime& runtime, FunctionId caller, std::shared_ptr<CallNo
     : runtime_(runtime), caller_(std::move(caller)), node_(std::move(node)) {}
 
 uint32_t CallChain::chain_by_name(const std::string& function, std::string input) {
-  return start({make_function_id(caller_.user, function), std::move(input),
-                faaslet::EntryPoint::main(), nullptr});
+  // "owner/function" names another user's function: allowed when that user shared it.
+  size_t slash = function.find('/');
+  FunctionId callee = slash == std::string::npos
+                          ? make_function_id(caller_.user, function)
+                          : make_function_id(std::string_view(function).substr(0, slash),
+                                             std::string_view(function).substr(slash + 1));
+  if (callee.user != caller_.user && runtime_.tenant_policy_ != nullptr &&
+      !runtime_.tenant_policy_->may_chain(caller_.user, callee)) {
+    throw Error(fmt::format("{} may not chain to {}: its owner has not shared it with {}",
+                            caller_.str(), callee.str(), caller_.user));
+  }
+  return start({std::move(callee), std::move(input), faaslet::EntryPoint::main(), nullptr});
 }
 
 uint32_t CallChain::chain_by_table_index(uint32_t table_index, std::string input) {

@@ -137,6 +137,22 @@ void Runtime::check_not_composite(const FunctionId& id) const {
   }
 }
 
+void Runtime::tenant_changed(const std::string& tenant) {
+  if (tenant_policy_ != nullptr) {
+    state_tier_->set_user_max_bytes(
+        tenant, tenant_policy_->state_bytes(tenant, config_.max_state_bytes_per_tenant));
+  }
+  util::MutexLock lock(functions_mutex_);
+  std::erase_if(loaded_, [&](const auto& entry) { return entry.first.user == tenant; });
+}
+
+fs::path Runtime::shared_dir(const std::string& user) const {
+  if (!config_.shared_files_per_tenant || user.empty()) return store_.shared_dir();
+  fs::path dir = config_.data_dir / "tenant-files" / user;
+  fs::create_directories(dir);  // `user` is a valid name: no separators, not "." or ".."
+  return dir;
+}
+
 FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned char> wasm,
                                   std::stop_token stop) {
   check_not_composite(id);
@@ -586,9 +602,14 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const LoadedFunction& f
   fc.host.args = {id.name};
   // C/C++ functions see Faasm's surroundings; Python ones get the interpreter's own.
   if (fn.info.kind != FunctionKind::Python) apply_faasm_environment(fc, config_.data_dir / "etc");
-  fc.host.fs.shared_root = store_.shared_dir();
+  fc.host.fs.shared_root = shared_dir(id.user);
   fc.host.identity = {id.user, id.name};
   fc.limits = config_.limits;
+  if (tenant_policy_ != nullptr) {
+    fc.limits = tenant_policy_->function_limits(id.user, config_.limits);
+    state_tier_->set_user_max_bytes(
+        id.user, tenant_policy_->state_bytes(id.user, config_.max_state_bytes_per_tenant));
+  }
   fc.scratch_parent = config_.data_dir / "scratch";
   fc.state_tier = state_tier_.get();
   fc.user = id.user;

@@ -27,6 +27,7 @@
 #include "runtime/python_interpreter.h"
 #include "runtime/result_store.h"
 #include "runtime/run_queue.h"
+#include "runtime/tenant_policy.h"
 #include "state/global_state.h"
 #include "state/state_tier.h"
 #include "util/mutex.h"
@@ -75,6 +76,9 @@ struct RuntimeConfig {
   engine::CompileLimits compile_limits;  // what compiling one upload may take
   // A Python home (see python_interpreter.h); empty: Python functions cannot run.
   std::filesystem::path python_home;
+  // Each user's functions see their own shared files (DATA_DIR/tenant-files/USER) rather than
+  // the one tree all users share, as in Faasm (DATA_DIR/shared).
+  bool shared_files_per_tenant = false;
 };
 
 // How a Python upload asks to be called.
@@ -118,6 +122,14 @@ class Runtime {
   // Who runs the calls of names that are compositions (workflows) rather than functions. Set
   // once, before calls are submitted; it must outlive the runtime's calls.
   void set_composite_runner(CompositeRunner* runner) { composites_ = runner; }
+  // Who sets tenants' ceilings and chaining rights (see TenantPolicy). Set once, before calls
+  // are submitted; it must outlive the runtime.
+  void set_tenant_policy(const TenantPolicy* policy) { tenant_policy_ = policy; }
+  // A tenant's ceilings changed: its functions are rebuilt under the new ones on their next call
+  // (calls running now finish under the old), and its state limit applies to new writes.
+  void tenant_changed(const std::string& tenant);
+  // The shared files that `user`'s functions see (and HTTP /file of that user writes).
+  std::filesystem::path shared_dir(const std::string& user) const;
 
   // Queues a call; returns its id. Throws UnknownFunction, Unsupported, QueueFull, or
   // ShuttingDown. A name that is no function but a composition starts a composite call. A call
@@ -192,6 +204,7 @@ class Runtime {
 
   RuntimeConfig config_;
   CompositeRunner* composites_ = nullptr;
+  const TenantPolicy* tenant_policy_ = nullptr;
   engine::Engine engine_;
   FunctionStore store_;
   PythonInterpreter python_;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "runtime/runtime.h"
+#include "server/access_gate.h"
 #include "server/http_types.h"
 #include "server/inline_standby.h"
 #include "server/replies.h"
@@ -22,6 +23,9 @@ struct ApiContext {
   bool capture_stdout = true;  // see ServerConfig
   // Lets I/O threads run short calls inline; none when null.
   InlineStandby* standby = nullptr;
+  // Decides who may do what (see Router); handlers ask it again where the body names the
+  // object. Never null.
+  const AccessGate* gate = nullptr;
 };
 
 // Runs `work` through `run` and answers with its reply, or with its exception's.
@@ -46,6 +50,12 @@ inline void reply_blocking(const ApiContext& ctx, ErrorStyle style, Respond resp
 inline void reply_compiling(const ApiContext& ctx, ErrorStyle style, Respond respond,
                             std::function<Reply()> work) {
   reply_on(ctx.run_compile, style, std::move(respond), std::move(work));
+}
+
+// Drops the grants on an object that was deleted.
+inline void forget_grants(const ApiContext& ctx, auth::ObjectKind kind,
+                          const runtime::FunctionId& id) {
+  if (auth::TenantStore* store = ctx.gate->store()) store->forget_object(kind, id.user, id.name);
 }
 
 inline std::span<const unsigned char> as_bytes(std::string_view s) {

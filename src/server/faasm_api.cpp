@@ -6,6 +6,7 @@
 #include "server/json_codec.h"
 #include "server/request_args.h"
 #include "server/shared_files.h"
+#include "server/upload_quota.h"
 
 namespace wasmlet::server {
 
@@ -49,8 +50,10 @@ std::string faasm_status(const runtime::CallRecord& record, bool capture_stdout)
   return "RUNNING";
 }
 
-void status_query(const ApiContext& ctx, uint64_t id, const Respond& respond) {
+void status_query(const ApiContext& ctx, uint64_t id, const RouteMatch& m, const Respond& respond) {
   auto record = ctx.runtime.call_record(id);
+  // Another tenant's call is not there for this one: the same answer as none.
+  if (record && !AccessGate::may_see(m.grant, record->function.user)) record.reset();
   Reply reply = record
                     ? text_reply(status::ok, faasm_status(*record, ctx.capture_stdout))
                     // "FAILED" so that a client polling for a final answer stops.
@@ -61,20 +64,23 @@ void status_query(const ApiContext& ctx, uint64_t id, const Respond& respond) {
 
 void invoke(const ApiContext& ctx, Request&& request, const RouteMatch& m, const Respond& respond) {
   FaasmMessage msg = parse_faasm_message(request.body());
-  if (msg.status_id) return status_query(ctx, *msg.status_id, respond);
+  if (msg.status_id) return status_query(ctx, *msg.status_id, m, respond);
 
   // Faasm addresses a Python function as python/py_func with the real name in py_user/py_func.
   runtime::FunctionId id = msg.python
                                ? function_id_arg(msg.py_user.empty() ? msg.user : msg.py_user,
                                                  msg.py_func.empty() ? msg.function : msg.py_func)
                                : function_id_arg(msg.user, msg.function);
+  ctx.gate->authorize(m.grant, "invoke", auth::ObjectKind::Function, id.user, id.name,
+                      m.remote_address);
+  auto permit = ctx.gate->admit(m.grant, id.user, m.remote_address);
   runtime::Invocation invocation;
   invocation.function = std::move(id);
   invocation.input = std::move(msg.input);
   invocation.args = std::move(msg.args);
 
   if (msg.async) {
-    uint64_t call_id = invoke_async(ctx.runtime, std::move(invocation));
+    uint64_t call_id = invoke_async(ctx.runtime, std::move(invocation), std::move(permit));
     Reply reply = text_reply(status::ok, std::to_string(call_id));
     reply.call_id = call_id;
     respond(std::move(reply));
@@ -94,7 +100,7 @@ void invoke(const ApiContext& ctx, Request&& request, const RouteMatch& m, const
                                                         ? std::move(record.output)
                                                         : faasm_output(record, capture, python));
       },
-      m.abandoned);
+      m.abandoned, std::move(permit));
 }
 
 std::string file_path_header(const Request& request) {
@@ -108,8 +114,10 @@ std::string file_path_header(const Request& request) {
 // PUT /f/U/F (a wasm module) and /p/U/F (Python source or package).
 void add_upload_routes(Router& router, const ApiContext& ctx) {
   router.add(http::verb::put, "/f/{}/{}", kStyle,
+             {.access = Access::Owner, .action = "upload", .audited = true},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
+               check_upload_quota(ctx, id, request.body().size());
                reply_compiling(ctx, kStyle, respond,
                                [ctx, id, stop = m.abandoned, body = std::move(request.body())] {
                                  ctx.runtime.upload_wasm(id, as_bytes(body), stop);
@@ -118,8 +126,10 @@ void add_upload_routes(Router& router, const ApiContext& ctx) {
              });
 
   router.add(http::verb::put, "/p/{}/{}", kStyle,
+             {.access = Access::Owner, .action = "upload", .audited = true},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
+               check_upload_quota(ctx, id, request.body().size());
                auto how = python_upload_args(m.query);
                reply_compiling(ctx, kStyle, respond,
                                [ctx, id, how, body = std::move(request.body())] {
@@ -132,6 +142,7 @@ void add_upload_routes(Router& router, const ApiContext& ctx) {
 // GET and PUT /s/U/K: a state value in the global tier.
 void add_state_routes(Router& router, const ApiContext& ctx) {
   router.add(http::verb::get, "/s/{}/{}", kStyle,
+             {.access = Access::Owner, .object = auth::ObjectKind::State, .action = "read"},
              [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
                check_state_key(m.params[0], m.params[1]);
                reply_blocking(ctx, kStyle, respond, [ctx, m = std::move(m)] {
@@ -145,6 +156,7 @@ void add_state_routes(Router& router, const ApiContext& ctx) {
              });
 
   router.add(http::verb::put, "/s/{}/{}", kStyle,
+             {.access = Access::Owner, .object = auth::ObjectKind::State, .action = "write"},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                check_state_key(m.params[0], m.params[1]);
                reply_blocking(ctx, kStyle, respond,
@@ -158,8 +170,12 @@ void add_state_routes(Router& router, const ApiContext& ctx) {
 // PUT and GET /file with a FilePath header: the shared files functions read.
 void add_file_routes(Router& router, const ApiContext& ctx) {
   router.add(http::verb::put, "/file", kStyle,
-             [ctx](Request&& request, RouteMatch&&, const Respond& respond) {
-               auto shared = ctx.runtime.store().shared_dir();
+             {.access = Access::Tenant,
+              .object = auth::ObjectKind::File,
+              .action = "upload",
+              .audited = true},
+             [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
+               auto shared = ctx.runtime.shared_dir(m.grant.principal.tenant);
                auto path = resolve_shared_path(shared, file_path_header(request));
                reply_blocking(ctx, kStyle, respond,
                               [shared, path, body = std::move(request.body())] {
@@ -169,8 +185,9 @@ void add_file_routes(Router& router, const ApiContext& ctx) {
              });
 
   router.add(http::verb::get, "/file", kStyle,
-             [ctx](Request&& request, RouteMatch&&, const Respond& respond) {
-               auto shared = ctx.runtime.store().shared_dir();
+             {.access = Access::Tenant, .object = auth::ObjectKind::File, .action = "read"},
+             [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
+               auto shared = ctx.runtime.shared_dir(m.grant.principal.tenant);
                std::string name = file_path_header(request);
                auto path = resolve_shared_path(shared, name);
                reply_blocking(ctx, kStyle, respond, [shared, path, name] {
@@ -187,11 +204,13 @@ void add_faasm_routes(Router& router, const ApiContext& ctx) {
   add_upload_routes(router, ctx);
   add_state_routes(router, ctx);
   add_file_routes(router, ctx);
-  router.add(http::verb::get, "/ping", kStyle, [](Request&&, RouteMatch&&, const Respond& respond) {
-    respond(text_reply(status::ok, "PONG"));
-  });
+  router.add(http::verb::get, "/ping", kStyle, {.access = Access::Open, .action = "read"},
+             [](Request&&, RouteMatch&&, const Respond& respond) {
+               respond(text_reply(status::ok, "PONG"));
+             });
 
-  router.add(http::verb::post, "/", kStyle,
+  // The body names the function (or the call): the handler asks the gate.
+  router.add(http::verb::post, "/", kStyle, {.access = Access::Body, .action = "invoke"},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                invoke(ctx, std::move(request), m, respond);
              });

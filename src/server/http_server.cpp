@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "server/access_gate.h"
+#include "server/admin_api.h"
 #include "server/faasm_api.h"
 #include "server/listener.h"
 #include "server/v1_api.h"
@@ -42,11 +44,13 @@ tcp::endpoint resolve_endpoint(asio::io_context& ioc, const ServerConfig& config
 }  // namespace
 
 struct HttpServer::Impl {
-  explicit Impl(const ServerConfig& config)
-      : work(ioc.get_executor()),
+  Impl(const ServerConfig& config, auth::TenantStore* tenants)
+      : gate(tenants),
+        work(ioc.get_executor()),
         blocking(std::max<size_t>(1, config.blocking_threads)),
         compile(std::max<size_t>(1, config.compile_threads)) {}
 
+  AccessGate gate;  // before the router (in core) that points to it
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   std::unique_ptr<InlineStandby> standby;
@@ -61,8 +65,8 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
-                       workflow::WorkflowRegistry* workflows)
-    : impl_(std::make_unique<Impl>(config)) {
+                       workflow::WorkflowRegistry* workflows, auth::TenantStore* tenants)
+    : impl_(std::make_unique<Impl>(config, tenants)) {
   size_t io_threads = std::max<size_t>(1, config.io_threads);
   impl_->standby =
       std::make_unique<InlineStandby>(impl_->ioc, io_threads, config.inline_standby_after);
@@ -70,9 +74,13 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
       runtime,
       [pool = &impl_->blocking](std::function<void()> task) { asio::post(*pool, std::move(task)); },
       [pool = &impl_->compile](std::function<void()> task) { asio::post(*pool, std::move(task)); },
-      config.capture_stdout, impl_->standby.get()};
+      config.capture_stdout,
+      impl_->standby.get(),
+      &impl_->gate};
   impl_->web_apps = std::make_unique<WebApps>(runtime.config().data_dir / "apps");
   Router router;
+  router.set_gate(&impl_->gate);
+  if (tenants != nullptr) add_admin_routes(router, ctx, *tenants);
   add_v1_routes(router, ctx);
   add_web_app_routes(router, ctx, *impl_->web_apps);
   if (workflows != nullptr) add_workflow_routes(router, ctx, *workflows);
@@ -104,6 +112,8 @@ std::string HttpServer::address() const {
 }
 
 uint16_t HttpServer::port() const { return impl_->listener->local_endpoint().port(); }
+
+std::vector<Router::RouteInfo> HttpServer::routes() const { return impl_->core->router().routes(); }
 
 void HttpServer::stop() {
   util::MutexLock lock(impl_->stop_mutex);

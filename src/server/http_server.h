@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 
+#include "auth/tenant_store.h"
 #include "runtime/runtime.h"
+#include "server/router.h"
 #include "server/server_config.h"
 #include "workflow/workflow_registry.h"
 
@@ -14,15 +16,18 @@ namespace wasmlet::server {
 class HttpServer {
  public:
   // Binds and starts serving; throws Error when it cannot listen. `runtime` (and `workflows`,
-  // when given: without it there are no workflow routes) must outlive it.
+  // when given: without it there are no workflow routes; and `tenants`, when given: without it,
+  // or while it holds no key, everyone may do everything) must outlive it.
   HttpServer(runtime::Runtime& runtime, ServerConfig config,
-             workflow::WorkflowRegistry* workflows = nullptr);
+             workflow::WorkflowRegistry* workflows = nullptr, auth::TenantStore* tenants = nullptr);
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer();  // stop()
 
   std::string address() const;  // the bound address
   uint16_t port() const;        // the bound port (the chosen one when configured as 0)
+  // Every route with its methods and access policy (tests check each one).
+  std::vector<Router::RouteInfo> routes() const;
 
   // Graceful shutdown: stops accepting, closes idle connections, answers the requests in
   // flight (synchronous calls included), then returns. Idempotent. Not from a request handler.

@@ -23,9 +23,10 @@ uint64_t submit(runtime::Runtime& runtime, runtime::Invocation invocation,
 }  // namespace
 
 void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby, runtime::Invocation invocation,
-                 Respond respond, RenderCall render, const std::stop_token& abandoned) {
-  runtime::Completion reply = [respond = std::move(respond),
-                               render = std::move(render)](runtime::CallRecord record) {
+                 Respond respond, RenderCall render, const std::stop_token& abandoned,
+                 std::shared_ptr<auth::CallPermit> permit) {
+  runtime::Completion reply = [respond = std::move(respond), render = std::move(render),
+                               permit = std::move(permit)](runtime::CallRecord record) {
     // Runs on the thread that ran the call: nothing may escape from here.
     const uint64_t id = record.id;
     try {
@@ -62,8 +63,11 @@ void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby, runtime::Inv
   if (abandoned.stop_requested()) cancel();
 }
 
-uint64_t invoke_async(runtime::Runtime& runtime, runtime::Invocation invocation) {
-  return submit(runtime, std::move(invocation), {});
+uint64_t invoke_async(runtime::Runtime& runtime, runtime::Invocation invocation,
+                      std::shared_ptr<auth::CallPermit> permit) {
+  runtime::Completion done;
+  if (permit) done = [permit = std::move(permit)](const runtime::CallRecord&) {};
+  return submit(runtime, std::move(invocation), std::move(done));
 }
 
 }  // namespace wasmlet::server

@@ -5,6 +5,7 @@
 #include <functional>
 #include <stop_token>
 
+#include "auth/rate_limiter.h"
 #include "runtime/runtime.h"
 #include "server/http_types.h"
 #include "server/inline_standby.h"
@@ -18,11 +19,14 @@ using RenderCall = std::function<Reply(runtime::CallRecord&&)>;
 // else queues it; `respond` gets render(record), with the call id for the log. Throws what the
 // runtime throws when it refuses the call (QueueFull, UnknownFunction, Unsupported) and
 // HttpError 503 when it is shutting down. A stop request on `abandoned` (the client hung up)
-// cancels a queued call and everything it chained.
+// cancels a queued call and everything it chained. `permit` (the caller's quota slot, if any)
+// is held until the call has finished.
 void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby, runtime::Invocation invocation,
-                 Respond respond, RenderCall render, const std::stop_token& abandoned = {});
+                 Respond respond, RenderCall render, const std::stop_token& abandoned = {},
+                 std::shared_ptr<auth::CallPermit> permit = {});
 
 // Queues the call and returns its id; throws as invoke_sync.
-uint64_t invoke_async(runtime::Runtime& runtime, runtime::Invocation invocation);
+uint64_t invoke_async(runtime::Runtime& runtime, runtime::Invocation invocation,
+                      std::shared_ptr<auth::CallPermit> permit = {});
 
 }  // namespace wasmlet::server

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "auth/tenant_store.h"
 #include "engine/errors.h"
 #include "runtime/function_store.h"
 #include "runtime/runtime.h"
@@ -49,7 +50,9 @@ Reply reply_for_current_exception(ErrorStyle style) {
   try {
     throw;
   } catch (const HttpError& e) {
-    return error_reply(style, e.status(), e.code(), e.what());
+    Reply reply = error_reply(style, e.status(), e.code(), e.what());
+    for (const auto& [field, value] : e.headers()) reply.response.set(field, value);
+    return reply;
   } catch (const runtime::QueueFull& e) {
     Reply reply = error_reply(style, http::status::service_unavailable, "queue_full", e.what());
     reply.response.set(http::field::retry_after, "1");
@@ -75,6 +78,12 @@ Reply reply_for_current_exception(ErrorStyle style) {
     spdlog::error("storage failed: {}", e.what());
     return error_reply(style, http::status::internal_server_error, "storage_failed",
                        "the server could not store or read data: " + e.code().message());
+  } catch (const auth::NotFound& e) {
+    return error_reply(style, http::status::not_found, "not_found", e.what());
+  } catch (const auth::AlreadyExists& e) {
+    return error_reply(style, http::status::conflict, "already_exists", e.what());
+  } catch (const auth::AccessStoreError& e) {
+    return error_reply(style, http::status::bad_request, "bad_request", e.what());
   } catch (const runtime::Unsupported& e) {
     return error_reply(style, http::status::not_implemented, "unsupported", e.what());
   } catch (const state::StateUnavailable& e) {

@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "auth/audit_log.h"
+
 namespace wasmlet::server {
 
 namespace {
@@ -48,10 +50,11 @@ std::optional<std::string> percent_decode(std::string_view s) {
   return out;
 }
 
-void Router::add(http::verb method, std::string_view pattern, ErrorStyle style, Handler handler) {
+void Router::add(http::verb method, std::string_view pattern, ErrorStyle style, RoutePolicy policy,
+                 Handler handler) {
   for (auto& route : routes_) {
     if (route.pattern == pattern) {
-      route.methods.emplace_back(method, std::move(handler));
+      route.methods.push_back({method, policy, std::move(handler)});
       return;
     }
   }
@@ -59,8 +62,22 @@ void Router::add(http::verb method, std::string_view pattern, ErrorStyle style, 
   route.pattern = std::string(pattern);
   route.style = style;
   route.segments = parse_segments(split_path(pattern));
-  route.methods.emplace_back(method, std::move(handler));
+  route.methods.push_back({method, policy, std::move(handler)});
   routes_.push_back(std::move(route));
+}
+
+std::vector<Router::RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  for (const auto& route : routes_) {
+    if (route.any_method) {
+      out.push_back({route.pattern, {}, route.any_method_policy});
+      continue;
+    }
+    for (const auto& method : route.methods) {
+      out.push_back({route.pattern, {method.verb}, method.policy});
+    }
+  }
+  return out;
 }
 
 std::vector<Router::Segment> Router::parse_segments(const std::vector<std::string>& parts) {
@@ -74,7 +91,8 @@ std::vector<Router::Segment> Router::parse_segments(const std::vector<std::strin
   return segments;
 }
 
-void Router::add_any_method(std::string_view pattern, ErrorStyle style, Handler handler) {
+void Router::add_any_method(std::string_view pattern, ErrorStyle style, RoutePolicy policy,
+                            Handler handler) {
   Route route;
   route.pattern = std::string(pattern);
   route.style = style;
@@ -85,6 +103,7 @@ void Router::add_any_method(std::string_view pattern, ErrorStyle style, Handler 
   parts.pop_back();
   route.segments = parse_segments(parts);
   route.any_method = std::move(handler);
+  route.any_method_policy = policy;
   routes_.push_back(std::move(route));
 }
 
@@ -138,35 +157,27 @@ void Router::dispatch(Request&& request, const Respond& respond, std::stop_token
       }
       p = std::move(*decoded);
     }
+    m.remote_address = std::string(remote_address);
     if (route.any_method) {
       m.rest = rest_of(path, route.segments.size());
-      m.remote_address = std::string(remote_address);
       if (q != std::string_view::npos) m.query = std::string(target.substr(q + 1));
-      try {
-        route.any_method(std::move(request), std::move(m), respond);
-      } catch (...) {
-        respond(reply_for_current_exception(route.style));
-      }
+      run(route, route.any_method_policy, route.any_method, std::move(request), std::move(m),
+          respond);
       return;
     }
     // HEAD is served by the GET handler; the session drops the body.
     const bool head = request.method() == http::verb::head;
-    for (const auto& [method, handler] : route.methods) {
-      if (method != request.method() && !(head && method == http::verb::get)) continue;
+    for (const auto& method : route.methods) {
+      if (method.verb != request.method() && !(head && method.verb == http::verb::get)) continue;
       if (q != std::string_view::npos) m.query = std::string(target.substr(q + 1));
-      try {
-        handler(std::move(request), std::move(m), respond);
-      } catch (...) {
-        // Handlers throw only before they answer; a second answer would be ignored anyway.
-        respond(reply_for_current_exception(route.style));
-      }
+      run(route, method.policy, method.handler, std::move(request), std::move(m), respond);
       return;
     }
     std::string allow;
     for (const auto& entry : route.methods) {
       if (!allow.empty()) allow += ", ";
-      allow += std::string(http::to_string(entry.first));
-      if (entry.first == http::verb::get) allow += ", HEAD";
+      allow += std::string(http::to_string(entry.verb));
+      if (entry.verb == http::verb::get) allow += ", HEAD";
     }
     Reply reply =
         error_reply(route.style, http::status::method_not_allowed, "method_not_allowed",
@@ -179,6 +190,44 @@ void Router::dispatch(Request&& request, const Respond& respond, std::stop_token
   respond(error_reply(
       ErrorStyle::Json, http::status::not_found, "not_found",
       fmt::format("no route for {} {}", std::string(request.method_string()), std::string(path))));
+}
+
+void Router::run(const Route& route, const RoutePolicy& policy, const Handler& handler,
+                 Request&& request, RouteMatch&& m, const Respond& respond) const {
+  try {
+    if (gate_ != nullptr) {
+      m.grant = gate_->check(request, policy, m.params, m.remote_address);
+    } else {
+      m.grant.principal.role = auth::Role::Admin;
+    }
+  } catch (...) {
+    respond(reply_for_current_exception(route.style));
+    return;
+  }
+  Respond answer = respond;
+  if (policy.audited) {
+    // The change's outcome is known when it is answered.
+    std::string object = object_label(policy.object, m.params.empty() ? std::string() : m.params[0],
+                                      m.params.size() < 2 ? std::string() : m.params[1]);
+    answer = [respond, action = policy.action, tenant = m.grant.principal.tenant,
+              object = std::move(object), remote = m.remote_address](Reply reply) {
+      const int code = static_cast<int>(reply.response.result_int());
+      auth::audit({.event = action,
+                   .tenant = tenant,
+                   .action = action,
+                   .object = object,
+                   .outcome = code < 400 ? "ok" : "failed",
+                   .status = code,
+                   .remote = remote});
+      respond(std::move(reply));
+    };
+  }
+  try {
+    handler(std::move(request), std::move(m), answer);
+  } catch (...) {
+    // Handlers throw only before they answer; a second answer would be ignored anyway.
+    answer(reply_for_current_exception(route.style));
+  }
 }
 
 }  // namespace wasmlet::server

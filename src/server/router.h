@@ -1,12 +1,15 @@
 #pragma once
 // Maps a request's method and path to a handler. Unknown paths get 404, a known path with the
 // wrong method 405 with Allow; a handler's exception becomes an error reply in its route's style.
+// Each route declares who may use it (RoutePolicy); with an AccessGate set, a request reaches
+// its handler only once the gate has allowed it, and changes are written to the audit log.
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "server/access_gate.h"
 #include "server/http_types.h"
 #include "server/replies.h"
 
@@ -20,6 +23,7 @@ struct RouteMatch {
   std::string query;                // after '?', raw
   std::string rest;                 // what a "{**}" pattern matched: "/..." raw, or empty
   std::string remote_address;       // the client's IP address
+  Grant grant;                      // who the request acts as (see AccessGate)
   // Requested when the client disconnects before it was answered: work done only for it
   // (a synchronous call, a compile) should stop.
   std::stop_token abandoned;
@@ -33,10 +37,23 @@ class Router {
   // A pattern is a path of literal segments and "{}" captures; a capture may carry a literal
   // suffix ("{}:invoke"). Patterns are tried in the order they were first added, and the first
   // whose shape matches decides, so add the more specific of two overlapping shapes first.
-  void add(http::verb method, std::string_view pattern, ErrorStyle style, Handler handler);
+  void add(http::verb method, std::string_view pattern, ErrorStyle style, RoutePolicy policy,
+           Handler handler);
   // Every method, on a pattern whose last segment is "{**}": the rest of the path (zero or more
   // segments) goes to RouteMatch::rest, undecoded.
-  void add_any_method(std::string_view pattern, ErrorStyle style, Handler handler);
+  void add_any_method(std::string_view pattern, ErrorStyle style, RoutePolicy policy,
+                      Handler handler);
+  // Checks every request before its handler; none (the default): every request acts as an
+  // anonymous admin. Must outlive the router.
+  void set_gate(const AccessGate* gate) { gate_ = gate; }
+
+  // Each route's pattern, methods and policy (for tests that check every route).
+  struct RouteInfo {
+    std::string pattern;
+    std::vector<http::verb> methods;  // empty: any method
+    RoutePolicy policy;
+  };
+  std::vector<RouteInfo> routes() const;
 
   // Always answers exactly once through `respond`.
   void dispatch(Request&& request, const Respond& respond, std::stop_token abandoned = {},
@@ -47,20 +64,31 @@ class Router {
     bool capture = false;
     std::string text;  // the literal, or a capture's suffix
   };
+  struct Method {
+    http::verb verb;
+    RoutePolicy policy;
+    Handler handler;
+  };
   struct Route {
     std::string pattern;
     std::vector<Segment> segments;
     ErrorStyle style = ErrorStyle::Json;
-    std::vector<std::pair<http::verb, Handler>> methods;
-    Handler any_method;  // set for add_any_method routes, whose pattern ended in "{**}"
+    std::vector<Method> methods;
+    // Set for add_any_method routes, whose pattern ended in "{**}".
+    Handler any_method;
+    RoutePolicy any_method_policy;
   };
 
   static std::vector<Segment> parse_segments(const std::vector<std::string>& parts);
   static bool match(const Route& route, const std::vector<std::string>& path,
                     std::vector<std::string>& params);
   static std::string rest_of(std::string_view path, size_t segments);
+  // Lets the gate decide, then runs the handler (answering for either's exception).
+  void run(const Route& route, const RoutePolicy& policy, const Handler& handler, Request&& request,
+           RouteMatch&& m, const Respond& respond) const;
 
   std::vector<Route> routes_;
+  const AccessGate* gate_ = nullptr;
 };
 
 }  // namespace wasmlet::server

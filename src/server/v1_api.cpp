@@ -7,6 +7,7 @@
 #include "server/json_codec.h"
 #include "server/metrics_text.h"
 #include "server/request_args.h"
+#include "server/upload_quota.h"
 #include "server/v1_invoke.h"
 
 namespace wasmlet::server {
@@ -24,6 +25,7 @@ Reply not_found(std::string_view code, const std::string& message) {
 void add_function_routes(Router& router, const ApiContext& ctx) {
   // Before "/v1/functions/{}/{}", which would take "name:invoke" for a name.
   router.add(http::verb::post, "/v1/functions/{}/{}:invoke", kStyle,
+             {.access = Access::Invoke, .action = "invoke"},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                runtime::Invocation invocation;
                invocation.function = function_id_arg(m.params[0], m.params[1]);
@@ -31,16 +33,19 @@ void add_function_routes(Router& router, const ApiContext& ctx) {
                invoke_v1(ctx, std::move(invocation), m, respond);
              });
 
-  router.add(http::verb::get, "/v1/functions", kStyle,
-             [ctx](Request&&, RouteMatch&&, const Respond& respond) {
+  router.add(http::verb::get, "/v1/functions", kStyle, {.access = Access::Tenant, .action = "list"},
+             [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
                json list = json::array();
                for (const auto& info : ctx.runtime.functions()) {
-                 list.push_back(function_info_json(info));
+                 if (AccessGate::may_see(m.grant, info.id.user)) {
+                   list.push_back(function_info_json(info));
+                 }
                }
                respond(json_reply(status::ok, list));
              });
 
   router.add(http::verb::get, "/v1/functions/{}/{}", kStyle,
+             {.access = Access::Owner, .action = "read"},
              [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
                auto info = ctx.runtime.function(id);
@@ -51,8 +56,10 @@ void add_function_routes(Router& router, const ApiContext& ctx) {
   // ?kind=python stores a Python source file or package archive instead of a module, with
   // optional &entry=module:function&convention=NAME.
   router.add(http::verb::put, "/v1/functions/{}/{}", kStyle,
+             {.access = Access::Owner, .action = "upload", .audited = true},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
+               check_upload_quota(ctx, id, request.body().size());
                bool python = query_param(m.query, "kind") == "python";
                auto how = python_upload_args(m.query);
                reply_compiling(
@@ -65,18 +72,22 @@ void add_function_routes(Router& router, const ApiContext& ctx) {
              });
 
   router.add(http::verb::delete_, "/v1/functions/{}/{}", kStyle,
+             {.access = Access::Owner, .action = "delete", .audited = true},
              [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
                reply_blocking(ctx, kStyle, respond, [ctx, id] {
-                 return ctx.runtime.remove_function(id)
-                            ? empty_reply(status::no_content)
-                            : not_found("unknown_function", "no function " + id.str());
+                 if (!ctx.runtime.remove_function(id)) {
+                   return not_found("unknown_function", "no function " + id.str());
+                 }
+                 // A function made again under this name is not public or shared by accident.
+                 forget_grants(ctx, auth::ObjectKind::Function, id);
+                 return empty_reply(status::no_content);
                });
              });
 }
 
 void add_call_routes(Router& router, const ApiContext& ctx) {
-  router.add(http::verb::get, "/v1/calls/{}", kStyle,
+  router.add(http::verb::get, "/v1/calls/{}", kStyle, {.access = Access::Tenant, .action = "read"},
              [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
                auto id = parse_call_id(m.params[0]);
                if (!id) {
@@ -84,6 +95,10 @@ void add_call_routes(Router& router, const ApiContext& ctx) {
                                  fmt::format("'{}' is not a call id", m.params[0]));
                }
                auto record = ctx.runtime.call_record(*id);
+               // Another tenant's call is not there for this one: the same 404 as none.
+               if (record && !AccessGate::may_see(m.grant, record->function.user)) {
+                 record.reset();
+               }
                Reply reply =
                    record
                        ? json_reply(status::ok, call_record_json(*record))
@@ -96,6 +111,7 @@ void add_call_routes(Router& router, const ApiContext& ctx) {
 
 void add_state_routes(Router& router, const ApiContext& ctx) {
   router.add(http::verb::get, "/v1/state/{}/{}", kStyle,
+             {.access = Access::Owner, .object = auth::ObjectKind::State, .action = "read"},
              [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
                check_state_key(m.params[0], m.params[1]);
                reply_blocking(ctx, kStyle, respond, [ctx, m = std::move(m)] {
@@ -109,6 +125,7 @@ void add_state_routes(Router& router, const ApiContext& ctx) {
              });
 
   router.add(http::verb::put, "/v1/state/{}/{}", kStyle,
+             {.access = Access::Owner, .object = auth::ObjectKind::State, .action = "write"},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                check_state_key(m.params[0], m.params[1]);
                reply_blocking(ctx, kStyle, respond,
@@ -120,12 +137,12 @@ void add_state_routes(Router& router, const ApiContext& ctx) {
 }
 
 void add_service_routes(Router& router, const ApiContext& ctx) {
-  router.add(http::verb::get, "/healthz", kStyle,
+  router.add(http::verb::get, "/healthz", kStyle, {.access = Access::Open, .action = "read"},
              [](Request&&, RouteMatch&&, const Respond& respond) {
                respond(json_reply(status::ok, {{"status", "ok"}}));
              });
 
-  router.add(http::verb::get, "/metrics", kStyle,
+  router.add(http::verb::get, "/metrics", kStyle, {.access = Access::Admin, .action = "read"},
              [ctx](Request&&, RouteMatch&&, const Respond& respond) {
                Reply reply = text_reply(status::ok, render_metrics(ctx.runtime.metrics()));
                reply.response.set(http::field::content_type, kPrometheusContentType);

@@ -44,10 +44,11 @@ Reply render_call(runtime::CallRecord&& record) {
 void invoke_v1(const ApiContext& ctx, runtime::Invocation invocation, const RouteMatch& m,
                const Respond& respond) {
   if (!query_flag(m.query, "async")) {
-    invoke_sync(ctx.runtime, ctx.standby, std::move(invocation), respond, render_call, m.abandoned);
+    invoke_sync(ctx.runtime, ctx.standby, std::move(invocation), respond, render_call, m.abandoned,
+                m.grant.permit);
     return;
   }
-  uint64_t id = invoke_async(ctx.runtime, std::move(invocation));
+  uint64_t id = invoke_async(ctx.runtime, std::move(invocation), m.grant.permit);
   std::string location = fmt::format("/v1/calls/{}", id);
   Reply reply = json_reply(status::accepted, {{"id", id}, {"location", location}});
   reply.response.set(http::field::location, location);

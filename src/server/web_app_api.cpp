@@ -81,7 +81,12 @@ void serve(const ApiContext& ctx, const WebApps& apps, Request&& request, RouteM
   std::string script_name = fmt::format("/apps/{}/{}", user, name);
   std::vector<std::pair<std::string_view, std::string_view>> headers;
   headers.reserve(16);
-  for (const auto& field : request) headers.emplace_back(field.name_string(), field.value());
+  // A Wasmlet key that let the request in is not the app's to see.
+  const bool drop_key = !m.grant.anonymous && !ctx.gate->open();
+  for (const auto& field : request) {
+    if (drop_key && field.name() == http::field::authorization) continue;
+    headers.emplace_back(field.name_string(), field.value());
+  }
   WebRequest web;
   web.method = method;
   web.scheme = "http";
@@ -98,7 +103,7 @@ void serve(const ApiContext& ctx, const WebApps& apps, Request&& request, RouteM
   invocation.function = function_id_arg(user, target->function);
   invocation.input = encode_web_request(web);
   invoke_sync(ctx.runtime, ctx.standby, std::move(invocation), respond, render_app_call,
-              m.abandoned);
+              m.abandoned, m.grant.permit);
 }
 
 // The modules of the build's inventory that cannot be imported ("limited" ones can: only a
@@ -141,17 +146,25 @@ json python_info(const fs::path& home) {
 }  // namespace
 
 void add_web_app_routes(Router& router, const ApiContext& ctx, WebApps& apps) {
-  router.add(http::verb::get, "/v1/python", kStyle,
+  router.add(http::verb::get, "/v1/python", kStyle, {.access = Access::Tenant, .action = "read"},
              [ctx](Request&&, RouteMatch&&, const Respond& respond) {
                reply_blocking(ctx, kStyle, respond, [ctx] {
                  return json_reply(status::ok, python_info(ctx.runtime.config().python_home));
                });
              });
   router.add(http::verb::get, "/v1/apps", kStyle,
-             [&apps](Request&&, RouteMatch&&, const Respond& respond) {
-               respond(json_reply(status::ok, {{"apps", apps.list()}}));
+             {.access = Access::Tenant, .object = auth::ObjectKind::App, .action = "list"},
+             [&apps](Request&&, RouteMatch&& m, const Respond& respond) {
+               json list = json::array();
+               for (auto& app : apps.list()) {
+                 if (AccessGate::may_see(m.grant, app.value("user", ""))) {
+                   list.push_back(std::move(app));
+                 }
+               }
+               respond(json_reply(status::ok, {{"apps", std::move(list)}}));
              });
   router.add(http::verb::get, "/v1/apps/{}/{}", kStyle,
+             {.access = Access::Owner, .object = auth::ObjectKind::App, .action = "read"},
              [&apps](Request&&, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
                auto manifest = apps.get(id.user, id.name);
@@ -163,6 +176,10 @@ void add_web_app_routes(Router& router, const ApiContext& ctx, WebApps& apps) {
              });
   router.add(
       http::verb::put, "/v1/apps/{}/{}", kStyle,
+      {.access = Access::Owner,
+       .object = auth::ObjectKind::App,
+       .action = "upload",
+       .audited = true},
       [ctx, &apps](Request&& request, RouteMatch&& m, const Respond& respond) {
         auto id = function_id_arg(m.params[0], m.params[1]);
         reply_blocking(ctx, kStyle, respond, [&apps, id, body = std::move(request.body())] {
@@ -175,20 +192,27 @@ void add_web_app_routes(Router& router, const ApiContext& ctx, WebApps& apps) {
         });
       });
   router.add(http::verb::delete_, "/v1/apps/{}/{}", kStyle,
+             {.access = Access::Owner,
+              .object = auth::ObjectKind::App,
+              .action = "delete",
+              .audited = true},
              [ctx, &apps](Request&&, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
-               reply_blocking(ctx, kStyle, respond, [&apps, id] {
+               reply_blocking(ctx, kStyle, respond, [ctx, &apps, id] {
                  if (!apps.remove(id.user, id.name)) {
                    throw HttpError(status::not_found, "unknown_app",
                                    fmt::format("no web app {}", id.str()));
                  }
+                 forget_grants(ctx, auth::ObjectKind::App, id);
                  return empty_reply(status::no_content);
                });
              });
-  router.add_any_method("/apps/{}/{}/{**}", kStyle,
-                        [ctx, &apps](Request&& request, RouteMatch&& m, const Respond& respond) {
-                          serve(ctx, apps, std::move(request), std::move(m), respond);
-                        });
+  router.add_any_method(
+      "/apps/{}/{}/{**}", kStyle,
+      {.access = Access::Invoke, .object = auth::ObjectKind::App, .action = "invoke"},
+      [ctx, &apps](Request&& request, RouteMatch&& m, const Respond& respond) {
+        serve(ctx, apps, std::move(request), std::move(m), respond);
+      });
 }
 
 }  // namespace wasmlet::server

@@ -53,6 +53,7 @@ void add_workflow_routes(Router& router, const ApiContext& ctx,
                          workflow::WorkflowRegistry& workflows) {
   // Before "/v1/workflows/{}/{}", which would take "name:invoke" for a name.
   router.add(http::verb::post, "/v1/workflows/{}/{}:invoke", kStyle,
+             {.access = Access::Invoke, .object = auth::ObjectKind::Workflow, .action = "invoke"},
              [ctx, &workflows](Request&& request, RouteMatch&& m, const Respond& respond) {
                runtime::Invocation invocation;
                invocation.function = function_id_arg(m.params[0], m.params[1]);
@@ -64,14 +65,20 @@ void add_workflow_routes(Router& router, const ApiContext& ctx,
              });
 
   router.add(http::verb::get, "/v1/workflows", kStyle,
-             [&workflows](Request&&, RouteMatch&&, const Respond& respond) {
+             {.access = Access::Tenant, .object = auth::ObjectKind::Workflow, .action = "list"},
+             [&workflows](Request&&, RouteMatch&& m, const Respond& respond) {
                json list = json::array();
-               for (const auto& info : workflows.list()) list.push_back(workflow_info_json(info));
+               for (const auto& info : workflows.list()) {
+                 if (AccessGate::may_see(m.grant, info.id.user)) {
+                   list.push_back(workflow_info_json(info));
+                 }
+               }
                respond(json_reply(status::ok, list));
              });
 
   // The definition as uploaded.
   router.add(http::verb::get, "/v1/workflows/{}/{}", kStyle,
+             {.access = Access::Owner, .object = auth::ObjectKind::Workflow, .action = "read"},
              [&workflows](Request&&, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
                auto text = workflows.definition(id);
@@ -82,6 +89,10 @@ void add_workflow_routes(Router& router, const ApiContext& ctx,
              });
 
   router.add(http::verb::put, "/v1/workflows/{}/{}", kStyle,
+             {.access = Access::Owner,
+              .object = auth::ObjectKind::Workflow,
+              .action = "upload",
+              .audited = true},
              [ctx, &workflows](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
                ctx.run_blocking([&workflows, id, respond, body = std::move(request.body())] {
@@ -96,11 +107,16 @@ void add_workflow_routes(Router& router, const ApiContext& ctx,
              });
 
   router.add(http::verb::delete_, "/v1/workflows/{}/{}", kStyle,
+             {.access = Access::Owner,
+              .object = auth::ObjectKind::Workflow,
+              .action = "delete",
+              .audited = true},
              [ctx, &workflows](Request&&, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
-               reply_blocking(ctx, kStyle, respond, [&workflows, id] {
-                 return workflows.remove(id) ? empty_reply(status::no_content)
-                                             : unknown_workflow(id);
+               reply_blocking(ctx, kStyle, respond, [ctx, &workflows, id] {
+                 if (!workflows.remove(id)) return unknown_workflow(id);
+                 forget_grants(ctx, auth::ObjectKind::Workflow, id);
+                 return empty_reply(status::no_content);
                });
              });
 }

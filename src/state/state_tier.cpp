@@ -29,11 +29,12 @@ constexpr size_t kMaxValue = size_t{1} << 32;
 
 void StateBudget::charge(size_t bytes) {
   size_t used = used_.load();
+  const size_t limit = limit_.load();
   do {
-    if (bytes > limit_ || used > limit_ - bytes) {
+    if (bytes > limit || used > limit - bytes) {
       throw Error(fmt::format(
           "state of user {} would take {} bytes of this host's memory, past its limit of {}", user_,
-          used + bytes, limit_));
+          used + bytes, limit));
     }
   } while (!used_.compare_exchange_weak(used, used + bytes));
 }
@@ -191,6 +192,10 @@ std::shared_ptr<StateBudget> StateTier::budget(const std::string& user) {
   auto& b = budgets_[user];
   if (!b) b = std::make_shared<StateBudget>(user, max_bytes_per_user_);
   return b;
+}
+
+void StateTier::set_user_max_bytes(const std::string& user, size_t n) {
+  budget(user)->set_limit(n);
 }
 
 void StateTier::set_max_segments(size_t total, size_t per_user) {

@@ -34,10 +34,12 @@ class StateBudget {
   void charge(size_t bytes);  // throws Error when it would pass the limit
   void release(size_t bytes) { used_ -= bytes; }
   size_t used() const { return used_; }
+  // A lower limit refuses new charges only; what is held stays.
+  void set_limit(size_t limit) { limit_ = limit; }
 
  private:
   const std::string user_;
-  const size_t limit_;
+  std::atomic<size_t> limit_;
   std::atomic<size_t> used_{0};
 };
 
@@ -110,6 +112,8 @@ class StateTier {
   size_t max_keys_per_call() const { return max_keys_per_call_; }
   // Host memory one user's local segments may hold; set before the first segment is made.
   void set_max_bytes_per_user(size_t n) { max_bytes_per_user_ = n; }
+  // The same for one user, now and later (a tenant's quota).
+  void set_user_max_bytes(const std::string& user, size_t n);
   size_t bytes_used(const std::string& user) const;
   // Local segments kept (each holds a memfd and a mapping), in all and per user. Past them,
   // the least recently used segments that no call holds and that have nothing to push are

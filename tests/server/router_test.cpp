@@ -12,6 +12,9 @@ namespace wasmlet::server {
 namespace {
 
 // Each handler answers "<route> <params joined by |> ?<query>".
+// No gate is set: the policy is not consulted.
+constexpr RoutePolicy kAnyone{.access = Access::Open, .action = "read"};
+
 Handler echo(std::string route) {
   return [route](Request&&, RouteMatch&& m, const Respond& respond) {
     std::string params;
@@ -22,15 +25,16 @@ Handler echo(std::string route) {
 
 Router make_router() {
   Router r;
-  r.add(http::verb::post, "/v1/functions/{}/{}:invoke", ErrorStyle::Json, echo("invoke"));
-  r.add(http::verb::get, "/v1/functions/{}/{}", ErrorStyle::Json, echo("get"));
-  r.add(http::verb::delete_, "/v1/functions/{}/{}", ErrorStyle::Json, echo("delete"));
-  r.add(http::verb::put, "/f/{}/{}", ErrorStyle::PlainText, echo("upload"));
-  r.add(http::verb::get, "/ping", ErrorStyle::PlainText, echo("ping"));
-  r.add(http::verb::post, "/", ErrorStyle::PlainText, echo("root"));
-  r.add(http::verb::get, "/throws", ErrorStyle::Json, [](Request&&, RouteMatch&&, const Respond&) {
-    throw HttpError(http::status::conflict, "conflict", "taken");
-  });
+  r.add(http::verb::post, "/v1/functions/{}/{}:invoke", ErrorStyle::Json, kAnyone, echo("invoke"));
+  r.add(http::verb::get, "/v1/functions/{}/{}", ErrorStyle::Json, kAnyone, echo("get"));
+  r.add(http::verb::delete_, "/v1/functions/{}/{}", ErrorStyle::Json, kAnyone, echo("delete"));
+  r.add(http::verb::put, "/f/{}/{}", ErrorStyle::PlainText, kAnyone, echo("upload"));
+  r.add(http::verb::get, "/ping", ErrorStyle::PlainText, kAnyone, echo("ping"));
+  r.add(http::verb::post, "/", ErrorStyle::PlainText, kAnyone, echo("root"));
+  r.add(http::verb::get, "/throws", ErrorStyle::Json, kAnyone,
+        [](Request&&, RouteMatch&&, const Respond&) {
+          throw HttpError(http::status::conflict, "conflict", "taken");
+        });
   return r;
 }
 
@@ -138,13 +142,13 @@ TEST(PercentDecode, DecodesEscapesAndRefusesMalformedOnes) {
 TEST(Router, AnyMethodRouteCapturesTheRestOfThePath) {
   Router router;
   router.add_any_method(
-      "/apps/{}/{}/{**}", ErrorStyle::Json,
+      "/apps/{}/{}/{**}", ErrorStyle::Json, kAnyone,
       [](Request&& request, RouteMatch&& m, const Respond& respond) {
         respond(text_reply(http::status::ok, std::string(request.method_string()) + " " +
                                                  m.params[0] + "|" + m.params[1] + " [" + m.rest +
                                                  "] ?" + m.query + " @" + m.remote_address));
       });
-  router.add(http::verb::get, "/apps", ErrorStyle::Json, echo("apps"));
+  router.add(http::verb::get, "/apps", ErrorStyle::Json, kAnyone, echo("apps"));
   auto answer = [&](http::verb method, const std::string& target) {
     Request request{method, target, 11};
     std::string body;
@@ -159,7 +163,7 @@ TEST(Router, AnyMethodRouteCapturesTheRestOfThePath) {
   EXPECT_EQ(answer(http::verb::delete_, "/apps/al/shop/"), "DELETE al|shop [/] ? @10.0.0.7");
   EXPECT_EQ(answer(http::verb::get, "/apps/al/shop"), "GET al|shop [] ? @10.0.0.7");
   EXPECT_EQ(answer(http::verb::get, "/apps"), "apps  ?");
-  EXPECT_THROW(router.add_any_method("/apps/{}", ErrorStyle::Json, echo("x")), Error);
+  EXPECT_THROW(router.add_any_method("/apps/{}", ErrorStyle::Json, kAnyone, echo("x")), Error);
 }
 }  // namespace
 }  // namespace wasmlet::server
