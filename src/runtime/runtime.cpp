@@ -28,8 +28,9 @@ using Clock = std::chrono::steady_clock;
 thread_local std::optional<QueuedCall>* t_next_call = nullptr;
 thread_local bool t_completing = false;
 
-std::unique_ptr<state::GlobalState> make_global_state(const std::string& url) {
-  if (url.empty()) return std::make_unique<state::InMemoryState>();
+std::unique_ptr<state::GlobalState> make_global_state(const std::string& url,
+                                                      state::InMemoryState::UserLimit limit) {
+  if (url.empty()) return std::make_unique<state::InMemoryState>(std::move(limit));
   if (url.starts_with("redis://")) return std::make_unique<state::RedisState>(url);
   throw Error(fmt::format("unknown state backend '{}' (use redis://HOST:PORT)", url));
 }
@@ -100,7 +101,14 @@ Runtime::Runtime(RuntimeConfig config)
       engine_(compiler_config(config_)),
       store_(config_.data_dir, engine_, faaslet::load_options()),
       python_(config_.python_home),
-      state_(make_global_state(config_.state_url)),
+      // Redis bounds its memory itself (maxmemory); in process, each tenant has a share.
+      state_(make_global_state(config_.state_url,
+                               [this](const std::string& user) {
+                                 return tenant_policy_ != nullptr
+                                            ? tenant_policy_->state_bytes(
+                                                  user, config_.max_state_bytes_per_tenant)
+                                            : config_.max_state_bytes_per_tenant;
+                               })),
       state_tier_(std::make_unique<state::StateTier>(*state_)),
       state_view_(std::make_unique<state::WriteThroughState>(*state_tier_)),
       cgroups_(std::make_unique<faaslet::CgroupManager>()),

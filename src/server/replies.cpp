@@ -86,6 +86,8 @@ Reply reply_for_current_exception(ErrorStyle style) {
     return error_reply(style, http::status::bad_request, "bad_request", e.what());
   } catch (const runtime::Unsupported& e) {
     return error_reply(style, http::status::not_implemented, "unsupported", e.what());
+  } catch (const state::StateQuotaExceeded& e) {
+    return error_reply(style, http::status::forbidden, "quota_exceeded", e.what());
   } catch (const state::StateUnavailable& e) {
     Reply reply =
         error_reply(style, http::status::service_unavailable, "state_unavailable", e.what());

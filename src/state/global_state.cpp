@@ -1,8 +1,36 @@
 #include "state/global_state.h"
 
+#include <fmt/format.h>
+
+#include <numeric>
+
 namespace wasmlet::state {
 
 using Clock = std::chrono::steady_clock;
+
+InMemoryState::InMemoryState(UserLimit limit) : limit_(std::move(limit)) {
+  if (!limit_) limit_ = [](const std::string&) { return kDefaultMaxBytesPerUser; };
+}
+
+size_t InMemoryState::bytes_used(const std::string& user) {
+  util::MutexLock lock(mutex_);
+  auto it = bytes_.find(user);
+  return it == bytes_.end() ? 0 : it->second;
+}
+
+void InMemoryState::resize_locked(const std::string& user, size_t before, size_t after) {
+  size_t& used = bytes_[user];
+  if (after > before) {
+    const size_t limit = limit_(user);
+    if (after - before > limit || used > limit - (after - before)) {
+      throw StateQuotaExceeded(
+          fmt::format("state of user {} would hold {} bytes, past its limit of {}", user,
+                      used + (after - before), limit));
+    }
+  }
+  used = used - before + after;
+  if (used == 0) bytes_.erase(user);
+}
 
 std::optional<std::string> InMemoryState::get(const std::string& user, const std::string& key) {
   util::MutexLock lock(mutex_);
@@ -13,6 +41,8 @@ std::optional<std::string> InMemoryState::get(const std::string& user, const std
 
 void InMemoryState::put(const std::string& user, const std::string& key, std::string value) {
   util::MutexLock lock(mutex_);
+  auto it = values_.find({user, key});
+  resize_locked(user, it == values_.end() ? 0 : it->second.size(), value.size());
   values_[{user, key}] = std::move(value);
 }
 
@@ -24,8 +54,11 @@ size_t InMemoryState::size(const std::string& user, const std::string& key) {
 
 void InMemoryState::remove(const std::string& user, const std::string& key) {
   util::MutexLock lock(mutex_);
-  values_.erase({user, key});
-  appended_.erase({user, key});
+  clear_appended_locked(user, key);
+  auto it = values_.find({user, key});
+  if (it == values_.end()) return;
+  resize_locked(user, it->second.size(), 0);
+  values_.erase(it);
 }
 
 std::string InMemoryState::get_range(const std::string& user, const std::string& key, size_t offset,
@@ -39,6 +72,9 @@ std::string InMemoryState::get_range(const std::string& user, const std::string&
 void InMemoryState::put_range(const std::string& user, const std::string& key, size_t offset,
                               std::string_view data) {
   util::MutexLock lock(mutex_);
+  auto it = values_.find({user, key});
+  const size_t before = it == values_.end() ? 0 : it->second.size();
+  if (before < offset + data.size()) resize_locked(user, before, offset + data.size());
   std::string& value = values_[{user, key}];
   if (value.size() < offset + data.size()) value.resize(offset + data.size(), '\0');
   value.replace(offset, data.size(), data);
@@ -47,6 +83,7 @@ void InMemoryState::put_range(const std::string& user, const std::string& key, s
 void InMemoryState::append(const std::string& user, const std::string& key,
                            std::string_view element) {
   util::MutexLock lock(mutex_);
+  resize_locked(user, 0, element.size());
   appended_[{user, key}].emplace_back(element);
 }
 
@@ -61,7 +98,16 @@ std::vector<std::string> InMemoryState::read_appended(const std::string& user,
 
 void InMemoryState::clear_appended(const std::string& user, const std::string& key) {
   util::MutexLock lock(mutex_);
-  appended_.erase({user, key});
+  clear_appended_locked(user, key);
+}
+
+void InMemoryState::clear_appended_locked(const std::string& user, const std::string& key) {
+  auto it = appended_.find({user, key});
+  if (it == appended_.end()) return;
+  size_t bytes = std::accumulate(it->second.begin(), it->second.end(), size_t{0},
+                                 [](size_t n, const std::string& e) { return n + e.size(); });
+  resize_locked(user, bytes, 0);
+  appended_.erase(it);
 }
 
 void InMemoryState::expire_locked(Lock& lock) {

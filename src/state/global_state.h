@@ -4,6 +4,7 @@
 // memory (the embedded default, one host) and Redis (several hosts).
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +19,12 @@ namespace wasmlet::state {
 
 // The backend could not be reached or answered with an error; the message says which.
 class StateUnavailable : public Error {
+ public:
+  using Error::Error;
+};
+
+// A write would take a user past the bytes its values may hold; nothing was written.
+class StateQuotaExceeded : public Error {
  public:
   using Error::Error;
 };
@@ -55,8 +62,16 @@ class GlobalState {
                       const std::string& owner) = 0;
 };
 
+// Values and appended elements count against a per-user byte limit (StateQuotaExceeded), so
+// that one user (a client's PUTs, a guest's writes) cannot take the host's memory.
 class InMemoryState final : public GlobalState {
  public:
+  static constexpr size_t kDefaultMaxBytesPerUser = size_t{1} << 30;
+  // The limit for `user`, asked at each write that grows the user's bytes.
+  using UserLimit = std::function<size_t(const std::string& user)>;
+  explicit InMemoryState(UserLimit limit = {});
+  size_t bytes_used(const std::string& user);
+
   std::optional<std::string> get(const std::string& user, const std::string& key) override;
   void put(const std::string& user, const std::string& key, std::string value) override;
   size_t size(const std::string& user, const std::string& key) override;
@@ -82,8 +97,14 @@ class InMemoryState final : public GlobalState {
     std::chrono::steady_clock::time_point writer_expiry;
   };
   void expire_locked(Lock& lock) REQUIRES(mutex_);
+  // Accounts a change of `user`'s bytes from `before` to `after`; throws before a growth that
+  // would pass the limit.
+  void resize_locked(const std::string& user, size_t before, size_t after) REQUIRES(mutex_);
+  void clear_appended_locked(const std::string& user, const std::string& key) REQUIRES(mutex_);
 
+  UserLimit limit_;
   util::Mutex mutex_;
+  std::map<std::string, size_t> bytes_ GUARDED_BY(mutex_);
   std::map<Key, std::string> values_ GUARDED_BY(mutex_);
   std::map<Key, std::vector<std::string>> appended_ GUARDED_BY(mutex_);
   std::map<Key, Lock> locks_ GUARDED_BY(mutex_);

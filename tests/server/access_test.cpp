@@ -462,6 +462,27 @@ TEST_F(AccessTest, UploadQuotasAndLimitCeilings) {
   EXPECT_LT(std::stoul(got[1]), 16u) << bomb;
 }
 
+TEST_F(AccessTest, StateQuotaBoundsWhatATenantHolds) {
+  ASSERT_EQ(call(verb::put, "/v1/admin/tenants/alice/quotas", R"({"max_state_bytes": 1000})",
+                 bearer(root_))
+                .result_int(),
+            200);
+  EXPECT_EQ(
+      call(verb::put, "/v1/state/alice/a", std::string(600, 'a'), bearer(alice_)).result_int(),
+      204);
+  auto over = call(verb::put, "/v1/state/alice/b", std::string(600, 'b'), bearer(alice_));
+  EXPECT_EQ(over.result_int(), 403) << over.body();
+  EXPECT_EQ(json::parse(over.body())["error"], "quota_exceeded");
+  EXPECT_EQ(call(verb::get, "/v1/state/alice/b", "", bearer(alice_)).result_int(), 404);
+  // Bob's share is his own.
+  EXPECT_EQ(call(verb::put, "/v1/state/bob/b", std::string(600, 'b'), bearer(bob_)).result_int(),
+            204);
+  // Replacing a value counts its new size only.
+  EXPECT_EQ(
+      call(verb::put, "/v1/state/alice/a", std::string(900, 'a'), bearer(alice_)).result_int(),
+      204);
+}
+
 TEST_F(AccessTest, ChangesAndRefusalsAreAudited) {
   auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
   auto audit = spdlog::get("audit");

@@ -433,6 +433,27 @@ void expect_unavailable(const std::string& what, const std::string& address,
   EXPECT_LT(Clock::now() - start, 2s) << what;
 }
 
+TEST(InMemoryStateQuota, EachUserHasItsOwnLimitAndFreedBytesCountAgain) {
+  state::InMemoryState s([](const std::string& user) { return user == "small" ? 100u : 1000u; });
+  s.put("small", "a", std::string(60, 'a'));
+  EXPECT_THROW(s.put("small", "b", std::string(41, 'b')), state::StateQuotaExceeded);
+  EXPECT_FALSE(s.get("small", "b"));           // nothing written
+  s.put("other", "b", std::string(900, 'b'));  // another user's limit
+  // Growing in place, appending and ranged writes count; replacing counts the difference.
+  s.put("small", "a", std::string(100, 'a'));
+  EXPECT_THROW(s.append("small", "list", "x"), state::StateQuotaExceeded);
+  EXPECT_THROW(s.put_range("small", "a", 100, "x"), state::StateQuotaExceeded);
+  EXPECT_EQ(s.bytes_used("small"), 100u);
+  s.put("small", "a", std::string(10, 'a'));
+  s.append("small", "list", std::string(50, 'x'));
+  s.put_range("small", "c", 0, std::string(40, 'c'));
+  EXPECT_EQ(s.bytes_used("small"), 100u);
+  s.clear_appended("small", "list");
+  s.remove("small", "c");
+  EXPECT_EQ(s.bytes_used("small"), 10u);
+  EXPECT_EQ(s.bytes_used("other"), 900u);
+}
+
 TEST(RedisStateUrl, RejectsMalformedUrls) {
   for (const char* url : {"", "127.0.0.1:6379", "http://127.0.0.1:6379", "redis://",
                           "redis://:6379", "redis://host:", "redis://host:0", "redis://host:65536",

@@ -2,6 +2,7 @@
 import http.client
 import json
 import os
+import ssl
 import threading
 import urllib.parse
 
@@ -13,15 +14,26 @@ class WasmletError(Exception):
 
 
 class Client:
-    def __init__(self, server, timeout=300):
+    """`key` (default $WASMLET_KEY) is sent as a bearer token; https:// verifies the server
+    against the system's CAs, or $WASMLET_CACERT's."""
+
+    def __init__(self, server, timeout=300, key=None):
         if "://" not in server:
             server = "http://" + server
         url = urllib.parse.urlsplit(server)
-        if url.scheme != "http" or not url.hostname:
-            raise ValueError("--server must be HOST:PORT or http://HOST:PORT, not %r" % server)
-        self.host, self.port = url.hostname, url.port or 80
-        self.base = "http://%s:%d" % (self.host, self.port)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(
+                "--server must be HOST:PORT or http(s)://HOST:PORT, not %r" % server)
+        self.tls = url.scheme == "https"
+        self.host, self.port = url.hostname, url.port or (443 if self.tls else 80)
+        self.base = "%s://%s:%d" % (url.scheme, self.host, self.port)
         self.timeout = timeout
+        key = key if key is not None else os.environ.get("WASMLET_KEY", "")
+        self.auth = {"Authorization": "Bearer " + key} if key else {}
+        self.tls_context = None
+        if self.tls:
+            self.tls_context = ssl.create_default_context(
+                cafile=os.environ.get("WASMLET_CACERT") or None)
         self._local = threading.local()
         self._pid = os.getpid()
 
@@ -33,7 +45,11 @@ class Client:
             self._pid = os.getpid()
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            if self.tls:
+                conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
+                                                   context=self.tls_context)
+            else:
+                conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             self._local.conn = conn
         return conn
 
@@ -42,7 +58,7 @@ class Client:
         for attempt in (0, 1):
             conn = self._connection()
             try:
-                conn.request(method, path, body=body, headers=headers or {})
+                conn.request(method, path, body=body, headers={**self.auth, **(headers or {})})
                 response = conn.getresponse()
                 return response.status, response.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
