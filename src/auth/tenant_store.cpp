@@ -425,7 +425,8 @@ struct TenantStore::Impl {
 };
 
 TenantStore::TenantStore(fs::path data_dir, Quotas defaults) : impl_(std::make_unique<Impl>()) {
-  impl_->dir = data_dir / "auth";
+  data_dir /= "auth";
+  impl_->dir = std::move(data_dir);
   impl_->file = impl_->dir / "access.json";
   impl_->defaults = defaults;
   fs::create_directories(impl_->dir);
