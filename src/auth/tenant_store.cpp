@@ -278,11 +278,7 @@ void load_keys(const json& list, State& s) {
   for (const auto& k : list) {
     KeyRecord r;
     r.info.id = text_field(k, "id");
-    bool id_ok =
-        r.info.id.size() == 16 && std::all_of(r.info.id.begin(), r.info.id.end(), [](char c) {
-          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-        });
-    if (!id_ok) throw Corrupt("a key's 'id' is not 16 hex digits");
+    if (!valid_key_id(r.info.id)) throw Corrupt("a key's 'id' is not 16 hex digits");
     r.info.tenant = name_field(k, "tenant");
     if (!s.tenants.contains(r.info.tenant)) {
       throw Corrupt(fmt::format("key {} of unknown tenant {}", r.info.id, r.info.tenant));

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -159,6 +161,30 @@ TEST(RateLimiter, ShrunkBurstTakesEffect) {
   Quotas small = quotas(0.001, 1);
   EXPECT_TRUE(limiter.admit("alice", small).permit);
   EXPECT_FALSE(limiter.admit("alice", small).permit);
+}
+
+TEST(RateLimiter, ConcurrentAdmissionsNeverExceedTheLimit) {
+  RateLimiter limiter;
+  Quotas q = quotas(1e9, 1'000'000'000, 5);
+  std::atomic<int> admitted{0};
+  std::vector<std::vector<CallPermit>> held(4);
+  {
+    std::vector<std::jthread> threads;
+    for (auto& mine : held) {
+      threads.emplace_back([&, out = &mine] {
+        for (int i = 0; i < 1000; ++i) {
+          auto a = limiter.admit("alice", q);
+          if (!a.permit) continue;
+          admitted.fetch_add(1);
+          out->push_back(std::move(a.permit));  // held to the end: no slot comes back
+        }
+      });
+    }
+  }
+  EXPECT_EQ(admitted.load(), 5);
+  EXPECT_EQ(limiter.in_flight("alice"), 5u);
+  held.clear();
+  EXPECT_EQ(limiter.in_flight("alice"), 0u);
 }
 
 }  // namespace
