@@ -402,13 +402,12 @@ struct TenantStore::Impl {
 
   void load() {
     if (!fs::exists(file)) return;
+    std::string text = util::read_text_file(file);  // unreadable: its own message
     try {
-      state = parse_state(util::read_text_file(file), defaults);
+      state = parse_state(text, defaults);
     } catch (const json::exception& e) {
       throw Error(fmt::format("{} is corrupt: {}", file.string(), e.what()));
-    } catch (const Corrupt& e) {
-      throw Error(fmt::format("{} is corrupt: {}", file.string(), e.what()));
-    } catch (const Error& e) {  // a bad quota
+    } catch (const Error& e) {  // Corrupt, or a bad quota
       throw Error(fmt::format("{} is corrupt: {}", file.string(), e.what()));
     }
   }
