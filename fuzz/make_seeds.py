@@ -4,6 +4,7 @@ valid modules from the tests (tests/guest/*.wat, the modules of tests/spec/*.was
 hostile modules of issue 9, built byte by byte. The request, key and path targets: requests and
 paths as clients and guests send them, escapes included. Needs wat2wasm and wast2json (wabt).
 Run it from anywhere."""
+import base64
 import pathlib
 import shutil
 import subprocess
@@ -103,6 +104,26 @@ WASI_PATHS = {
     "nul": b"\x00fi\0le",
 }
 
+# Authorization headers and bare keys: good ones in each form, and near misses.
+KEY = b"wlk_0123456789abcdef_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
+AUTH_HEADERS = {
+    "key": KEY, "bearer": b"Bearer " + KEY, "bearer_lower": b"bearer  " + KEY + b" ",
+    "basic_key": b"Basic " + base64.b64encode(b"whoever:" + KEY),
+    "basic_id_secret": b"Basic " + base64.b64encode(KEY[4:20] + b":" + KEY[21:]),
+    "basic_no_colon": b"Basic " + base64.b64encode(KEY), "bad_hex": KEY.replace(b"f_", b"g_"),
+    "padded": KEY[:-1] + b"=", "nul": KEY[:30] + b"\0" + KEY[31:], "other_scheme": b"Token " + KEY,
+}
+# Quotas objects, whole and partial, and the kinds of mistakes the parser refuses.
+QUOTAS_JSON = {
+    "whole": b'{"max_concurrent_calls":64,"calls_per_second":1000,"burst":2000,'
+             b'"max_memory_bytes":4294967296,"max_timeout_ms":300000,"max_functions":1000,'
+             b'"max_function_bytes":1073741824,"max_state_bytes":1073741824}',
+    "partial": b'{"calls_per_second":2.5,"burst":1}', "empty": b"{}",
+    "unknown": b'{"max_calls":1}', "negative": b'{"burst":-1}', "float": b'{"burst":1.5}',
+    "huge": b'{"max_timeout_ms":18446744073709551615}', "string": b'{"burst":"10"}',
+    "array": b"[1,2]", "nested": b'{"burst":{"burst":1}}',
+}
+
 
 def write_corpus(target, seeds, suffix=""):
     d = CORPUS / target
@@ -134,6 +155,8 @@ def main():
     write_corpus("state_key", STATE_KEYS)
     write_corpus("shared_path", SHARED_PATHS)
     write_corpus("wasi_path", WASI_PATHS)
+    write_corpus("auth_header", AUTH_HEADERS)
+    write_corpus("quotas_json", QUOTAS_JSON)
 
 
 if __name__ == "__main__":

@@ -44,8 +44,6 @@ bool canonical_secret(std::string_view s) {
   return bytes && bytes->size() == kSecretBytes && util::base64url_encode(*bytes) == s;
 }
 
-bool valid_id(std::string_view s) { return s.size() == kIdChars && lower_hex(s); }
-
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -72,13 +70,15 @@ std::optional<ApiKey> from_basic(std::string_view credentials) {
   std::string_view user = text.substr(0, colon);
   std::string_view password = text.substr(colon + 1);
   if (auto key = parse_key(password)) return key;
-  if (valid_id(user) && canonical_secret(password)) {
+  if (valid_key_id(user) && canonical_secret(password)) {
     return ApiKey{std::string(user), std::string(password)};
   }
   return std::nullopt;
 }
 
 }  // namespace
+
+bool valid_key_id(std::string_view id) { return id.size() == kIdChars && lower_hex(id); }
 
 std::string ApiKey::text() const { return std::string(kPrefix) + id + "_" + secret; }
 
@@ -101,7 +101,7 @@ std::optional<ApiKey> parse_key(std::string_view text) {
   if (text.size() != kKeyChars || !text.starts_with(kPrefix)) return std::nullopt;
   std::string_view id = text.substr(kPrefix.size(), kIdChars);
   std::string_view secret = text.substr(kPrefix.size() + kIdChars + 1);
-  if (text[kPrefix.size() + kIdChars] != '_' || !valid_id(id) || !canonical_secret(secret)) {
+  if (text[kPrefix.size() + kIdChars] != '_' || !valid_key_id(id) || !canonical_secret(secret)) {
     return std::nullopt;
   }
   return ApiKey{std::string(id), std::string(secret)};

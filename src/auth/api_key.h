@@ -20,6 +20,9 @@ ApiKey generate_key();
 // Parses untrusted text (a bearer token); nullopt unless it has exactly the shape above.
 std::optional<ApiKey> parse_key(std::string_view text);
 
+// True when `id` is a key id: 16 lower-case hex digits.
+bool valid_key_id(std::string_view id);
+
 // Parses an untrusted Authorization header value: "Bearer <key>", or "Basic <base64>" whose
 // decoded "user:password" is either "anything:<key>" or "<id>:<secret>" (how OpenWhisk clients
 // send their uuid:key). Scheme names are case-insensitive. nullopt when malformed.

@@ -286,11 +286,7 @@ void load_keys(const json& list, State& s) {
   for (const auto& k : list) {
     KeyRecord r;
     r.info.id = text_field(k, "id");
-    bool id_ok =
-        r.info.id.size() == 16 && std::all_of(r.info.id.begin(), r.info.id.end(), [](char c) {
-          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-        });
-    if (!id_ok) throw Corrupt("a key's 'id' is not 16 hex digits");
+    if (!valid_key_id(r.info.id)) throw Corrupt("a key's 'id' is not 16 hex digits");
     r.info.tenant = name_field(k, "tenant");
     if (!s.tenants.contains(r.info.tenant)) {
       throw Corrupt(fmt::format("key {} of unknown tenant {}", r.info.id, r.info.tenant));
@@ -414,13 +410,12 @@ struct TenantStore::Impl {
 
   void load() {
     if (!fs::exists(file)) return;
+    std::string text = util::read_text_file(file);  // unreadable: its own message
     try {
-      state = parse_state(util::read_text_file(file), defaults);
+      state = parse_state(text, defaults);
     } catch (const json::exception& e) {
       throw Error(fmt::format("{} is corrupt: {}", file.string(), e.what()));
-    } catch (const Corrupt& e) {
-      throw Error(fmt::format("{} is corrupt: {}", file.string(), e.what()));
-    } catch (const Error& e) {  // a bad quota
+    } catch (const Error& e) {  // Corrupt, or a bad quota
       throw Error(fmt::format("{} is corrupt: {}", file.string(), e.what()));
     }
   }
@@ -433,7 +428,8 @@ struct TenantStore::Impl {
 };
 
 TenantStore::TenantStore(fs::path data_dir, Quotas defaults) : impl_(std::make_unique<Impl>()) {
-  impl_->dir = data_dir / "auth";
+  data_dir /= "auth";
+  impl_->dir = std::move(data_dir);
   impl_->file = impl_->dir / "access.json";
   impl_->defaults = defaults;
   fs::create_directories(impl_->dir);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "cli/client_support.h"
 #include "cli/http_client.h"
 #include "cli/package_archive.h"
 #include "util/base64.h"
@@ -24,41 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The server answered with an error status: the message is the server's own.
-class ServerError : public Error {
- public:
-  using Error::Error;
-};
-
-struct Name {
-  std::string user, name;
-  std::string str() const { return user + "/" + name; }
-};
-
-// "USER/NAME" for functions and state keys.
-Name parse_name(const std::string& text, const char* what) {
-  size_t slash = text.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size() ||
-      text.find('/', slash + 1) != std::string::npos) {
-    throw Error(fmt::format("expected USER/{}, got '{}'", what, text));
-  }
-  return {text.substr(0, slash), text.substr(slash + 1)};
-}
-
-// Valid names need no escaping; anything else is escaped so that the request stays well
-// formed and the server can explain what is wrong with the name.
-std::string escape_segment(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~')
-      out += c;
-    else
-      out += fmt::format("%{:02X}", u);
-  }
-  return out;
-}
-
 std::string name_path(const char* prefix, const Name& n) {
   return fmt::format("{}/{}/{}", prefix, escape_segment(n.user), escape_segment(n.name));
 }
@@ -68,28 +34,6 @@ std::string output_of(const json& j) {
   std::string out = j.value("output", "");
   if (j.value("output_base64", false)) return util::base64_decode(out).value_or(out);
   return out;
-}
-
-// What the server said in an error response: {"message": ...} when JSON, else the text.
-std::string error_message(const HttpResponse& r) {
-  json j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_object() && j.contains("message") && j["message"].is_string())
-    return j["message"].get<std::string>();
-  std::string text = r.body;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (!text.empty() && text.find('\n') == std::string::npos) return text;
-  return fmt::format("HTTP {} {}", r.status, r.reason);
-}
-
-json parse_json(const HttpResponse& r) {
-  json j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded())
-    throw Error(fmt::format("the server sent a response that is not JSON (HTTP {})", r.status));
-  return j;
-}
-
-void expect_ok(const HttpResponse& r) {
-  if (r.status < 200 || r.status >= 300) throw ServerError(error_message(r));
 }
 
 // Keeps a terminal prompt on its own line; pipes and files get the bytes exactly.
@@ -122,12 +66,7 @@ int exit_status(int64_t return_code) {
 }
 
 HttpClient connect_client(const ClientOptions& o) {
-  auto [host, port] = parse_server_address(o.server);
-  HttpClientOptions options;
-  auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000));
-  options.request_timeout = timeout;
-  options.connect_timeout = std::min(timeout, options.connect_timeout);
-  return HttpClient(host, port, options);
+  return connect_server(o.server, o.timeout_seconds);
 }
 
 bool looks_like_python(const fs::path& file) {

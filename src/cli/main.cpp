@@ -8,6 +8,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "cli/admin_command.h"
 #include "cli/client_commands.h"
 #include "cli/flask_command.h"
 #include "cli/guest_cc.h"
@@ -203,6 +204,9 @@ int main(int argc, char** argv) {
   cli::ClientOptions client;
   cli::add_client_commands(app, client);
 
+  cli::AdminOptions admin;
+  cli::add_admin_command(app, admin);
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -211,6 +215,8 @@ int main(int argc, char** argv) {
     bool handled = false;
     int client_rc = cli::run_client_command(app, client, handled);
     if (handled) return client_rc;
+    int admin_rc = cli::run_admin_command(app, admin, handled);
+    if (handled) return admin_rc;
     if (*run_sub) return run_cmd(run);
     if (*cc_sub) return cc_cmd(*cc_sub, cc, stack_size);
     if (*compile_sub) return compile_cmd(compile_file, compile_time_limit);

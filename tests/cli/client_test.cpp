@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "cli/http_client.h"
+#include "raw_http.h"
 #include "test_support.h"
 #include "util/files.h"
 #include "util/subprocess.h"
@@ -399,39 +400,8 @@ TEST(ClientCommands, GracefulShutdownAnswersCallsInFlight) {
   EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(^call 1: return code 0\n$)"))) << r.err;
 }
 
-// A listening socket on 127.0.0.1 and a free port; closed on destruction.
-class RawListener {
- public:
-  RawListener() : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        listen(fd_.get(), 8) != 0 ||
-        getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      throw Error("cannot listen");
-    }
-    port_ = ntohs(a.sin_port);
-  }
-  uint16_t port() const { return port_; }
-  util::UniqueFd accept_one() const { return util::UniqueFd(accept(fd_.get(), nullptr, nullptr)); }
-
- private:
-  util::UniqueFd fd_;
-  uint16_t port_ = 0;
-};
-
-// Reads one request head (these tests send no bodies).
-void read_request(int fd) {
-  std::string data;
-  char buf[1024];
-  while (data.find("\r\n\r\n") == std::string::npos) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) return;
-    data.append(buf, static_cast<size_t>(n));
-  }
-}
+using test::RawListener;
+using test::read_request;
 
 TEST(HttpClient, ReconnectsWhenTheServerClosedAnIdleConnection) {
   RawListener listener;
