@@ -122,12 +122,14 @@ int exit_status(int64_t return_code) {
 }
 
 HttpClient connect_client(const ClientOptions& o) {
-  auto [host, port] = parse_server_address(o.server);
+  ServerAddress address = parse_server_address(o.server);
   HttpClientOptions options;
+  options.tls = address.tls;
+  options.ca_file = o.ca_file;
   auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000));
   options.request_timeout = timeout;
   options.connect_timeout = std::min(timeout, options.connect_timeout);
-  return HttpClient(host, port, options);
+  return HttpClient(address.host, address.port, options);
 }
 
 bool looks_like_python(const fs::path& file) {
@@ -376,9 +378,13 @@ int workflow_remove(HttpClient& client, const ClientOptions& o) {
 }
 
 void add_common_options(CLI::App* sub, ClientOptions& o) {
-  sub->add_option("--server", o.server, "Server address HOST:PORT")
+  sub->add_option("--server", o.server, "Server address HOST:PORT, or https://HOST:PORT")
       ->envname("WASMLET_SERVER")
       ->capture_default_str();
+  sub->add_option("--cacert", o.ca_file,
+                  "https://: verify the server's certificate against these CAs (PEM) instead of "
+                  "the system's")
+      ->envname("WASMLET_CACERT");
   sub->add_option("--timeout", o.timeout_seconds, "Give up on the server after this many seconds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

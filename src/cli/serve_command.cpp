@@ -153,6 +153,12 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
          "Faasm API: put what a call printed before its output (on, off)")
       ->check(CLI::IsMember({"on", "off"}))
       ->default_str("on");
+  auto* cert = sub.add_option("--tls-cert", o.tls_cert,
+                              "Serve HTTPS with this PEM certificate chain (the server's first); "
+                              "needs --tls-key");
+  auto* key = sub.add_option("--tls-key", o.tls_key, "The PEM private key of --tls-cert");
+  cert->needs(key);
+  key->needs(cert);
   sub.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
@@ -202,6 +208,8 @@ int serve_main(const ServeOptions& o) {
   sc.max_body_bytes = o.max_body_bytes;
   sc.max_connections = o.max_connections;
   sc.capture_stdout = o.capture_stdout;
+  sc.tls_cert_file = o.tls_cert;
+  sc.tls_key_file = o.tls_key;
   workflow::WorkflowRegistry workflows(runtime, rc.data_dir / "workflows");
   server::HttpServer http(runtime, sc, &workflows);
   spdlog::info("data directory {}", rc.data_dir.string());
@@ -210,7 +218,8 @@ int serve_main(const ServeOptions& o) {
   } else {
     spdlog::info("Python home {}", rc.python_home.string());
   }
-  spdlog::info("listening on http://{}:{}", url_host(http.address()), http.port());
+  spdlog::info("listening on {}://{}:{}", http.tls() ? "https" : "http", url_host(http.address()),
+               http.port());
 
   int received = 0;
   signals.async_wait([&received](const boost::system::error_code& ec, int signal_number) {

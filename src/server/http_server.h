@@ -13,7 +13,8 @@ namespace wasmlet::server {
 
 class HttpServer {
  public:
-  // Binds and starts serving; throws Error when it cannot listen. `runtime` (and `workflows`,
+  // Binds and starts serving (HTTPS when the config names a certificate); throws Error when it
+  // cannot listen or load the certificate and key. `runtime` (and `workflows`,
   // when given: without it there are no workflow routes) must outlive it.
   HttpServer(runtime::Runtime& runtime, ServerConfig config,
              workflow::WorkflowRegistry* workflows = nullptr);
@@ -23,6 +24,7 @@ class HttpServer {
 
   std::string address() const;  // the bound address
   uint16_t port() const;        // the bound port (the chosen one when configured as 0)
+  bool tls() const;             // serving HTTPS
 
   // Graceful shutdown: stops accepting, closes idle connections, answers the requests in
   // flight (synchronous calls included), then returns. Idempotent. Not from a request handler.
