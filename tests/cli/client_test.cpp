@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "cli/http_client.h"
+#include "test_certs.h"
 #include "test_support.h"
 #include "util/files.h"
 #include "util/subprocess.h"
@@ -65,8 +66,10 @@ pid_t spawn(const std::vector<std::string>& argv, const fs::path& out, const fs:
   std::vector<std::string> env_storage(extra_env);
   std::vector<char*> env;
   for (char** e = environ; *e; ++e) {
-    // The test decides where the client goes: never an address from the caller's environment.
-    if (std::string_view(*e).starts_with("WASMLET_SERVER=")) continue;
+    // The test decides where the client goes and what it trusts, never the caller's environment.
+    if (std::string_view(*e).starts_with("WASMLET_SERVER=") ||
+        std::string_view(*e).starts_with("WASMLET_CACERT="))
+      continue;
     env.push_back(*e);
   }
   for (auto& e : env_storage) env.push_back(e.data());
@@ -125,17 +128,23 @@ std::string show(const ClientRun& r) {
 }
 
 // `wasmlet serve` on a port of its choosing, with its own data directory. Killed (SIGKILL) if a
-// test leaves it running.
+// test leaves it running. With `tls`, it serves HTTPS with that certificate.
 class Server {
  public:
-  explicit Server(const std::string& name) : dir_(fresh_dir(name)) {
+  explicit Server(const std::string& name, std::optional<test::TestCerts> tls = std::nullopt)
+      : dir_(fresh_dir(name)), tls_(std::move(tls)) {
     fs::create_directories(dir_ / "data");
-    pid_ = spawn({WASMLET_EXE_PATH, "serve", "--port", "0", "--data-dir", (dir_ / "data").string(),
-                  "--timeout", "20s"},
-                 dir_ / "server.out", dir_ / "server.err");
+    std::vector<std::string> argv = {
+        WASMLET_EXE_PATH,         "serve",     "--port", "0", "--data-dir",
+        (dir_ / "data").string(), "--timeout", "20s"};
+    if (tls_) {
+      argv.insert(argv.end(), {"--tls-cert", tls_->server_cert.string(), "--tls-key",
+                               tls_->server_key.string()});
+    }
+    pid_ = spawn(argv, dir_ / "server.out", dir_ / "server.err");
     // The port it bound is in its start-up log; waiting for /healthz proves it serves.
     auto deadline = std::chrono::steady_clock::now() + 60s;
-    static const std::regex listening("listening on http://[^ ]*:([0-9]+)");
+    static const std::regex listening("listening on https?://[^ ]*:([0-9]+)");
     while (port_ == 0) {
       std::smatch m;
       std::string log = this->log();
@@ -147,7 +156,12 @@ class Server {
       }
       std::this_thread::sleep_for(20ms);
     }
-    cli::HttpClient client("127.0.0.1", port_);
+    cli::HttpClientOptions options;
+    if (tls_) {
+      options.tls = true;
+      options.ca_file = tls_->ca.string();
+    }
+    cli::HttpClient client("127.0.0.1", port_, options);
     while (client.request("GET", "/healthz").status != 200) std::this_thread::sleep_for(20ms);
   }
   Server(const Server&) = delete;
@@ -163,7 +177,9 @@ class Server {
   }
 
   uint16_t port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const {
+    return (tls_ ? "https://127.0.0.1:" : "127.0.0.1:") + std::to_string(port_);
+  }
   std::string log() const { return slurp(dir_ / "server.out") + slurp(dir_ / "server.err"); }
   const fs::path& dir() const { return dir_; }
 
@@ -181,6 +197,7 @@ class Server {
 
  private:
   fs::path dir_;
+  std::optional<test::TestCerts> tls_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
 };
@@ -374,7 +391,60 @@ TEST(ClientCommands, NoServer) {
   }
   auto bad = wasmlet({"functions", "--server", "localhost:notaport"});
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_EQ(bad.err, "wasmlet: error: bad server address 'localhost:notaport' (HOST:PORT)\n");
+  EXPECT_EQ(bad.err,
+            "wasmlet: error: bad server address 'localhost:notaport' ([https://]HOST:PORT)\n");
+}
+
+// `wasmlet serve --tls-cert/--tls-key` and the client commands over https:// with a private CA.
+TEST(ClientCommands, Https) {
+  auto certs = test::make_test_certs(fresh_dir("certs"));
+  if (!certs) GTEST_SKIP() << test::kNoOpenssl;
+  Server server("https", certs);
+  std::string ca = certs->ca.string();
+  std::string echo = test::guest_path("echo").string();
+
+  auto up = wasmlet(at(server, {"upload", "alice/echo", echo, "--cacert", ca}));
+  ASSERT_EQ(up.exit_code, 0) << show(up) << server.log();
+  auto inv = wasmlet(at(server, {"invoke", "alice/echo", "--input", "secret", "--cacert", ca}));
+  EXPECT_EQ(inv.exit_code, 0) << show(inv);
+  EXPECT_EQ(inv.out, "secret");
+  auto via_env =
+      wasmlet(at(server, {"invoke", "alice/echo", "--input", "env"}), {"WASMLET_CACERT=" + ca});
+  EXPECT_EQ(via_env.exit_code, 0) << show(via_env);
+  EXPECT_EQ(via_env.out, "env");
+
+  // Without the private CA the system's CAs do not vouch for the server: refused, one line.
+  auto untrusted = wasmlet(at(server, {"invoke", "alice/echo", "--input", "x"}));
+  EXPECT_EQ(untrusted.exit_code, 1) << show(untrusted);
+  EXPECT_EQ(untrusted.out, "");
+  EXPECT_EQ(untrusted.err,
+            "wasmlet: error: TLS: certificate verify failed (unable to get local issuer "
+            "certificate)\n");
+  auto no_file =
+      wasmlet(at(server, {"functions", "--cacert", (server.dir() / "none.pem").string()}));
+  EXPECT_EQ(no_file.exit_code, 1) << show(no_file);
+  EXPECT_EQ(no_file.err, "wasmlet: error: TLS: cannot read the CA file " +
+                             (server.dir() / "none.pem").string() +
+                             ": No such file or directory\n");
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+TEST(ClientCommands, ServeRefusesAKeyThatIsNotItsCertificates) {
+  auto certs = test::make_test_certs(fresh_dir("certs"));
+  if (!certs) GTEST_SKIP() << test::kNoOpenssl;
+  fs::path data = fresh_dir("mismatch");
+  auto r = wasmlet({"serve", "--port", "0", "--data-dir", data.string(), "--tls-cert",
+                    certs->server_cert.string(), "--tls-key", certs->other_key.string()});
+  EXPECT_NE(r.exit_code, 0) << show(r);
+  EXPECT_NE(r.err.find("wasmlet: error: the TLS key " + certs->other_key.string() +
+                       " does not match the certificate " + certs->server_cert.string()),
+            std::string::npos)
+      << show(r);
+  EXPECT_EQ(r.out.find("listening on"), std::string::npos) << r.out;
+  auto half = wasmlet({"serve", "--port", "0", "--data-dir", data.string(), "--tls-cert",
+                       certs->server_cert.string()});
+  EXPECT_NE(half.exit_code, 0) << show(half);
+  EXPECT_NE(half.err.find("--tls-key"), std::string::npos) << show(half);
 }
 
 TEST(ClientCommands, GracefulShutdownAnswersCallsInFlight) {
@@ -423,14 +493,16 @@ class RawListener {
 };
 
 // Reads one request head (these tests send no bodies).
-void read_request(int fd) {
+// A request's header, as far as it came.
+std::string read_request(int fd) {
   std::string data;
   char buf[1024];
   while (data.find("\r\n\r\n") == std::string::npos) {
     ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) return;
+    if (n <= 0) break;
     data.append(buf, static_cast<size_t>(n));
   }
+  return data;
 }
 
 TEST(HttpClient, ReconnectsWhenTheServerClosedAnIdleConnection) {
@@ -453,6 +525,29 @@ TEST(HttpClient, ReconnectsWhenTheServerClosedAnIdleConnection) {
   EXPECT_EQ(r.body, "ok1");
 }
 
+TEST(HttpClient, SendsTheBearerTokenWithEveryRequest) {
+  RawListener listener;
+  std::vector<std::string> requests;
+  std::jthread server([&] {
+    auto conn = listener.accept_one();
+    for (int i = 0; i < 2; ++i) {
+      requests.push_back(read_request(conn.get()));
+      std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      ASSERT_EQ(write(conn.get(), reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
+    }
+  });
+  cli::HttpClientOptions options;
+  options.bearer_token = "wk_secret";
+  cli::HttpClient client("127.0.0.1", listener.port(), options);
+  EXPECT_EQ(client.request("GET", "/a").status, 200);
+  EXPECT_EQ(client.request("PUT", "/b", "body").status, 200);
+  server.join();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& r : requests) {
+    EXPECT_NE(r.find("\r\nAuthorization: Bearer wk_secret\r\n"), std::string::npos) << r;
+  }
+}
+
 TEST(HttpClient, TimesOut) {
   RawListener listener;  // accepts (the kernel's backlog) but never answers
   cli::HttpClientOptions options;
@@ -470,13 +565,14 @@ TEST(HttpClient, TimesOut) {
 
 TEST(HttpClient, ParsesServerAddresses) {
   using cli::parse_server_address;
-  EXPECT_EQ(parse_server_address("localhost:8080"),
-            std::make_pair(std::string("localhost"), uint16_t{8080}));
-  EXPECT_EQ(parse_server_address("example.org"),
-            std::make_pair(std::string("example.org"), uint16_t{8080}));
-  EXPECT_EQ(parse_server_address("http://10.0.0.1:9000/"),
-            std::make_pair(std::string("10.0.0.1"), uint16_t{9000}));
-  EXPECT_EQ(parse_server_address("[::1]:81"), std::make_pair(std::string("::1"), uint16_t{81}));
+  using Address = cli::ServerAddress;
+  EXPECT_EQ(parse_server_address("localhost:8080"), (Address{"localhost", 8080, false}));
+  EXPECT_EQ(parse_server_address("example.org"), (Address{"example.org", 8080, false}));
+  EXPECT_EQ(parse_server_address("http://10.0.0.1:9000/"), (Address{"10.0.0.1", 9000, false}));
+  EXPECT_EQ(parse_server_address("[::1]:81"), (Address{"::1", 81, false}));
+  EXPECT_EQ(parse_server_address("https://localhost:8443"), (Address{"localhost", 8443, true}));
+  EXPECT_EQ(parse_server_address("https://[::1]:81/"), (Address{"::1", 81, true}));
+  EXPECT_THROW(parse_server_address("https://http://x:1"), Error);
   EXPECT_THROW(parse_server_address(":80"), Error);
   EXPECT_THROW(parse_server_address("host:0"), Error);
   EXPECT_THROW(parse_server_address("host:70000"), Error);
