@@ -273,7 +273,7 @@ ServerAddress parse_server_address(std::string_view address) {
     host = a.substr(0, colon);
     port_text = a.substr(colon + 1);
   }
-  if (host.empty()) throw bad();
+  if (host.empty() || host.find('/') != std::string_view::npos) throw bad();
   uint16_t port = 8080;
   if (!port_text.empty()) {
     unsigned value = 0;
