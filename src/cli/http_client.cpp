@@ -204,7 +204,7 @@ struct HttpClient::Impl {
 };
 
 HttpClient::HttpClient(std::string host, uint16_t port, HttpClientOptions options)
-    : host_(std::move(host)), port_(port), impl_(std::make_unique<Impl>(options)) {}
+    : host_(std::move(host)), port_(port), impl_(std::make_unique<Impl>(std::move(options))) {}
 
 HttpClient::HttpClient(HttpClient&&) noexcept = default;
 HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
