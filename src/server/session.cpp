@@ -23,10 +23,10 @@ namespace wasmlet::server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
+namespace {
+
 // What one read of the TLS hang-up watch takes in: the start of a pipelined request at most.
 constexpr size_t kTlsWatchBytes = 4096;
-
-namespace {
 
 template <class Stream>
 Stream make_stream(asio::ip::tcp::socket socket, asio::ssl::context* tls) {
