@@ -2,7 +2,9 @@
 # ./run bench http: synchronous invocations of the echo function through `wasmlet serve`, with
 # wrk and keep-alive, against http_floor_server (a native Beast server with the same I/O model
 # that echoes POST bodies itself: what this machine's HTTP stack allows at best). Also the time
-# from uploading a never-seen module to its first invoke's response, cold and warm cache.
+# from uploading a never-seen module to its first invoke's response, cold and warm cache. Then
+# the same invocations over HTTPS (`--tls-cert`, a certificate made here by openssl), next to the
+# plain figures, when openssl is installed.
 #
 # Args: BUILD_DIR. Environment:
 #   HTTP_BENCH_SECONDS     seconds per wrk run (default 10)
@@ -32,10 +34,12 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/wasmlet-http-bench.XXXXXX")
 cd "$WORK"  # nothing this script writes lands in the caller's directory
 SERVER_PID=
 FLOOR_PID=
+TLS_PID=
 
 cleanup() {
   stop_pid "$SERVER_PID"
   stop_pid "$FLOOR_PID"
+  stop_pid "$TLS_PID"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -115,8 +119,10 @@ log "warming up both servers"
 run_wrk "http://127.0.0.1:$PORT/v1/functions/bench/echo:invoke" "$WORK/v1.lua" 10 2 >/dev/null
 run_wrk "http://127.0.0.1:$FLOOR_PORT/v1/functions/bench/echo:invoke" "$WORK/v1.lua" 10 2 >/dev/null
 
+V1=/v1/functions/bench/echo:invoke
 ROWS=()
 VERDICTS=()
+declare -A PLAIN  # concurrency -> "req/s p99_ms" of wasmlet on POST $V1, for the HTTPS table
 
 measure() {
   local label=$1 target=$2 script=$3 conns=$4 w f
@@ -130,6 +136,7 @@ measure() {
   ratio=$(awk -v a="$w_rps" -v b="$f_rps" 'BEGIN { printf("%.0f%%", (b > 0) ? 100 * a / b : 0) }')
   p99x=$(awk -v a="$w_p99" -v b="$f_p99" 'BEGIN { printf("%.2f", (b > 0) ? a / b : 0) }')
   [ "$w_err" -eq 0 ] && [ "$f_err" -eq 0 ] || errors=" (errors: wasmlet $w_err, floor $f_err)"
+  [ "$target" != "$V1" ] || PLAIN[$conns]="$w_rps $w_p99"
   ROWS+=("| $label | $conns | $w_rps | $f_rps | $ratio$errors | $(fmt_ms "$w_p50") / $(fmt_ms "$w_p99") | $(fmt_ms "$f_p50") / $(fmt_ms "$f_p99") |")
   local pass_t pass_l
   pass_t=$(awk -v a="$w_rps" -v b="$f_rps" 'BEGIN { print((a >= 0.7 * b) ? "PASS" : "MISS") }')
@@ -140,7 +147,6 @@ measure() {
   fi
 }
 
-V1=/v1/functions/bench/echo:invoke
 measure "POST $V1" "$V1" "$WORK/v1.lua" 1
 measure "POST $V1" "$V1" "$WORK/v1.lua" 10
 measure "POST $V1" "$V1" "$WORK/v1.lua" 100
@@ -151,6 +157,42 @@ kill -TERM "$SERVER_PID"
 SERVER_EXIT=0
 wait "$SERVER_PID" || SERVER_EXIT=$?
 SERVER_PID=
+
+# ---- HTTPS --------------------------------------------------------------------------------
+# The same server and data directory (bench/echo stays uploaded) behind TLS. wrk keeps its
+# connections, so this is TLS's cost per request (record encryption), not per handshake.
+TLS_ROWS=()
+if command -v openssl >/dev/null; then
+  log "HTTPS: wasmlet serve --tls-cert (a self-signed P-256 certificate for 127.0.0.1)"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+    -keyout "$WORK/tls.key" -out "$WORK/tls.pem" -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+  TLS_PORT=$(free_port)
+  "$WASMLET" serve --port "$TLS_PORT" --data-dir "$WORK/data" --io-threads "$IO_THREADS" \
+    --tls-cert "$WORK/tls.pem" --tls-key "$WORK/tls.key" "${SERVE_ARGS[@]}" \
+    >"$WORK/server-tls.log" 2>&1 &
+  TLS_PID=$!
+  CURL_CA_BUNDLE="$WORK/tls.pem" wait_ready "https://127.0.0.1:$TLS_PORT/healthz" "$TLS_PID" \
+    "wasmlet serve --tls-cert" || {
+    cat "$WORK/server-tls.log" >&2
+    exit 1
+  }
+  got=$(curl -fsS --cacert "$WORK/tls.pem" -X POST --data-binary "$BODY" \
+    "https://127.0.0.1:$TLS_PORT$V1")
+  [ "$got" = "$BODY" ] || { echo "http_bench: HTTPS invoke answered '$got'" >&2; exit 1; }
+  run_wrk "https://127.0.0.1:$TLS_PORT$V1" "$WORK/v1.lua" 10 2 >/dev/null
+  for conns in 10 100; do
+    log "HTTPS POST $V1, concurrency $conns (${DURATION} s)"
+    read -r t_rps _ t_p99 t_err <<<"$(run_wrk "https://127.0.0.1:$TLS_PORT$V1" "$WORK/v1.lua" \
+      "$conns" "$DURATION")"
+    read -r p_rps p_p99 <<<"${PLAIN[$conns]}"
+    ratio=$(awk -v a="$t_rps" -v b="$p_rps" 'BEGIN { printf("%.0f%%", (b > 0) ? 100 * a / b : 0) }')
+    [ "$t_err" -eq 0 ] || ratio="$ratio (errors: $t_err)"
+    TLS_ROWS+=("| $conns | $p_rps | $(fmt_ms "$p_p99") | $t_rps | $(fmt_ms "$t_p99") | $ratio |")
+  done
+  stop_pid "$TLS_PID"
+  TLS_PID=
+fi
 
 # ---- report -------------------------------------------------------------------------------
 echo
@@ -176,6 +218,15 @@ echo "| compile cache | PUT (upload + compile) | first invoke | total |"
 echo "|---|---:|---:|---:|"
 echo "| cold (fresh data directory) | $COLD_PUT ms | $COLD_INV ms | $COLD_TOTAL ms |"
 echo "| warm (same module, new name) | $WARM_PUT ms | $WARM_INV ms | $WARM_TOTAL ms |"
+if [ ${#TLS_ROWS[@]} -gt 0 ]; then
+  echo
+  echo "HTTPS: POST $V1 through \`wasmlet serve --tls-cert\` (TLS 1.3, a P-256 certificate)," \
+    "wrk keeping its connections, next to the plain figures of this run:"
+  echo
+  echo "| concurrency | plain req/s | plain p99 | HTTPS req/s | HTTPS p99 | HTTPS / plain |"
+  echo "|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${TLS_ROWS[@]}"
+fi
 echo
 echo "wasmlet serve exited with status $SERVER_EXIT after SIGTERM."
 [ "$SERVER_EXIT" -eq 0 ]

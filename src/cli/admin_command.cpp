@@ -100,8 +100,7 @@ class OfflineAdmin final : public AdminBackend {
 // The server's admin API (/v1/admin, docs/admin.md), every request with the admin's key.
 class HttpAdmin final : public AdminBackend {
  public:
-  HttpAdmin(HttpClient client, const std::string& key)
-      : client_(std::move(client)), auth_{{"Authorization", "Bearer " + key}} {}
+  explicit HttpAdmin(HttpClient client) : client_(std::move(client)) {}
 
   json add_tenant(const std::string& name, bool admin) override {
     return call("PUT", tenant_path(name), json{{"role", admin ? "admin" : "tenant"}});
@@ -145,7 +144,7 @@ class HttpAdmin final : public AdminBackend {
 
   // The response's JSON; null for 204. ServerError for an error status.
   json call(std::string_view method, const std::string& target, const json& body = nullptr) {
-    HttpHeaders headers = auth_;
+    HttpHeaders headers;
     std::string text;
     if (!body.is_null()) {
       headers.emplace_back("Content-Type", "application/json");
@@ -158,7 +157,6 @@ class HttpAdmin final : public AdminBackend {
   }
 
   HttpClient client_;
-  HttpHeaders auth_;
 };
 
 // The server: --server, else $WASMLET_SERVER, else the config file's, else localhost:8080.
@@ -180,7 +178,8 @@ std::unique_ptr<AdminBackend> backend(const AdminOptions& o, std::string& server
         "the admin API needs an admin key: --key, $WASMLET_KEY or \"key\" in the config file "
         "(make the first one with --data-dir, see docs/admin.md)");
   }
-  return std::make_unique<HttpAdmin>(connect_server(server, o.timeout_seconds), key);
+  return std::make_unique<HttpAdmin>(
+      connect_server({server, o.timeout_seconds, o.ca_file, std::move(key)}));
 }
 
 std::string date(const json& j) {
@@ -292,6 +291,11 @@ void add_admin_command(CLI::App& app, AdminOptions& o) {
                                 "Work on this data directory directly (the server stopped)");
   admin->add_option("--server", o.server, "Server address HOST:PORT")->excludes(dir);
   admin->add_option("--key", o.key, "Admin API key (else $WASMLET_KEY or the config file)")
+      ->excludes(dir);
+  admin
+      ->add_option("--cacert", o.ca_file,
+                   "https://: verify the server's certificate against these CAs (PEM)")
+      ->envname("WASMLET_CACERT")
       ->excludes(dir);
   admin->add_option("--timeout", o.timeout_seconds, "Give up on the server after this many seconds")
       ->check(CLI::PositiveNumber)

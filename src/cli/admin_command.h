@@ -13,6 +13,7 @@ struct AdminOptions {
   std::string data_dir;  // --data-dir: work on the store directly
   std::string server;    // --server: else $WASMLET_SERVER, the config file, localhost:8080
   std::string key;       // --key: else $WASMLET_KEY, the config file
+  std::string ca_file;   // --cacert: else $WASMLET_CACERT, the config file, the system's CAs
   double timeout_seconds = 60;
 
   std::string tenant;            // tenant add|rm|quota, key create|list

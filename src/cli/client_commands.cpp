@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "cli/client_config.h"
 #include "cli/client_support.h"
 #include "cli/http_client.h"
 #include "cli/package_archive.h"
@@ -66,7 +67,7 @@ int exit_status(int64_t return_code) {
 }
 
 HttpClient connect_client(const ClientOptions& o) {
-  return connect_server(o.server, o.timeout_seconds);
+  return connect_server({o.server, o.timeout_seconds, o.ca_file, resolve_client_key(o.key)});
 }
 
 bool looks_like_python(const fs::path& file) {
@@ -315,9 +316,14 @@ int workflow_remove(HttpClient& client, const ClientOptions& o) {
 }
 
 void add_common_options(CLI::App* sub, ClientOptions& o) {
-  sub->add_option("--server", o.server, "Server address HOST:PORT")
+  sub->add_option("--server", o.server, "Server address HOST:PORT, or https://HOST:PORT")
       ->envname("WASMLET_SERVER")
       ->capture_default_str();
+  sub->add_option("--cacert", o.ca_file,
+                  "https://: verify the server's certificate against these CAs (PEM) instead of "
+                  "the system's")
+      ->envname("WASMLET_CACERT");
+  sub->add_option("--key", o.key, "API key (else $WASMLET_KEY, else the config file's)");
   sub->add_option("--timeout", o.timeout_seconds, "Give up on the server after this many seconds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -19,6 +19,8 @@ struct ClientOptions {
   std::string state_key;                  // state get|put USER/KEY
   std::string value, value_file;          // state put --value | --file
   double timeout_seconds = 600;           // --timeout: for one request, connect included
+  std::string ca_file;                    // --cacert, or $WASMLET_CACERT: CAs for https://
+  std::string key;                        // --key, else $WASMLET_KEY, else the config file
 };
 
 // Adds the client subcommands to `app`, parsing into `opts`.

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <chrono>
 
+#include "cli/client_config.h"
+
 namespace wasmlet::cli {
 
 using nlohmann::json;
@@ -19,13 +21,19 @@ Name parse_name(const std::string& text, const char* what) {
   return {text.substr(0, slash), text.substr(slash + 1)};
 }
 
-HttpClient connect_server(std::string_view server, double timeout_seconds) {
-  auto [host, port] = parse_server_address(server);
+HttpClient connect_server(const ServerConnection& c) {
+  ServerAddress address = parse_server_address(c.server);
   HttpClientOptions options;
-  auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  options.tls = address.tls;
+  options.ca_file = c.ca_file;
+  if (options.tls && options.ca_file.empty()) {
+    if (auto config = load_client_config()) options.ca_file = config->cacert;
+  }
+  options.bearer_token = c.key;
+  auto timeout = std::chrono::milliseconds(static_cast<int64_t>(c.timeout_seconds * 1000));
   options.request_timeout = timeout;
   options.connect_timeout = std::min(timeout, options.connect_timeout);
-  return HttpClient(host, port, options);
+  return HttpClient(address.host, address.port, std::move(options));
 }
 
 std::string escape_segment(std::string_view s) {

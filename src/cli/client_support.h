@@ -24,8 +24,16 @@ struct Name {
 // Throws Error("expected USER/<what>, got ...") unless `text` is two non-empty parts.
 Name parse_name(const std::string& text, const char* what);
 
-// A client for "HOST:PORT" that gives up after `timeout_seconds` (connecting included).
-HttpClient connect_server(std::string_view server, double timeout_seconds);
+// How to reach a server: its address ("HOST:PORT", "https://HOST:PORT"), the time to give up
+// after (connecting included), the CAs to verify an https:// server against ("": the config
+// file's "cacert", else the system's), and the API key to send ("": none).
+struct ServerConnection {
+  std::string server;
+  double timeout_seconds = 600;
+  std::string ca_file;
+  std::string key;
+};
+HttpClient connect_server(const ServerConnection& connection);
 
 // Valid names need no escaping; anything else is escaped so that the request stays well
 // formed and the server can explain what is wrong with the name.

@@ -167,6 +167,12 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
   sub.add_flag("--allow-open", o.allow_open,
                "Serve with no API keys on an address other than loopback: anyone who reaches it "
                "may do anything (without keys, the server refuses such an address)");
+  auto* cert = sub.add_option("--tls-cert", o.tls_cert,
+                              "Serve HTTPS with this PEM certificate chain (the server's first); "
+                              "needs --tls-key");
+  auto* key = sub.add_option("--tls-key", o.tls_key, "The PEM private key of --tls-cert");
+  cert->needs(key);
+  key->needs(cert);
   sub.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
@@ -230,6 +236,8 @@ int serve_main(const ServeOptions& o) {
   sc.max_body_bytes = o.max_body_bytes;
   sc.max_connections = o.max_connections;
   sc.capture_stdout = o.capture_stdout;
+  sc.tls_cert_file = o.tls_cert;
+  sc.tls_key_file = o.tls_key;
   workflow::WorkflowRegistry workflows(runtime, rc.data_dir / "workflows");
   server::HttpServer http(runtime, sc, &workflows, &tenants);
   spdlog::info("data directory {}", rc.data_dir.string());
@@ -243,7 +251,8 @@ int serve_main(const ServeOptions& o) {
   } else {
     spdlog::info("API keys required; tenants' shared files are kept apart");
   }
-  spdlog::info("listening on http://{}:{}", url_host(http.address()), http.port());
+  spdlog::info("listening on {}://{}:{}", http.tls() ? "https" : "http", url_host(http.address()),
+               http.port());
 
   int received = 0;
   signals.async_wait([&received](const boost::system::error_code& ec, int signal_number) {

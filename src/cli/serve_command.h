@@ -34,6 +34,7 @@ struct ServeOptions {
   std::string state_url;              // global state tier: empty = in process; redis://HOST:PORT
   std::filesystem::path python_home;  // empty: default_python_home()
   bool capture_stdout = true;         // Faasm API: stdout before the output
+  std::filesystem::path tls_cert, tls_key;  // HTTPS: certificate chain and key (PEM), or neither
 };
 
 // $WASMLET_PYTHON_HOME, else the Python home this build made (empty when it made none).

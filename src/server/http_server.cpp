@@ -16,6 +16,7 @@
 #include "server/admin_api.h"
 #include "server/faasm_api.h"
 #include "server/listener.h"
+#include "server/tls_context.h"
 #include "server/v1_api.h"
 #include "server/web_app_api.h"
 #include "server/web_apps.h"
@@ -67,6 +68,14 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
                        workflow::WorkflowRegistry* workflows, auth::TenantStore* tenants)
     : impl_(std::make_unique<Impl>(config, tenants)) {
+  // First: a bad certificate or key stops the start before anything listens.
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    throw Error("HTTPS needs both a certificate and its key (or neither, for plain HTTP)");
+  }
+  std::unique_ptr<asio::ssl::context> tls;
+  if (!config.tls_cert_file.empty()) {
+    tls = load_tls_context(config.tls_cert_file, config.tls_key_file);
+  }
   size_t io_threads = std::max<size_t>(1, config.io_threads);
   impl_->standby =
       std::make_unique<InlineStandby>(impl_->ioc, io_threads, config.inline_standby_after);
@@ -87,7 +96,7 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
   add_faasm_routes(router, ctx);
 
   auto endpoint = resolve_endpoint(impl_->ioc, config);
-  impl_->core = std::make_shared<ServerCore>(std::move(router), std::move(config));
+  impl_->core = std::make_shared<ServerCore>(std::move(router), std::move(config), std::move(tls));
   impl_->listener = std::make_shared<Listener>(impl_->ioc, endpoint, impl_->core);
   impl_->listener->start();
   for (size_t i = 0; i < io_threads; ++i) {
@@ -114,6 +123,8 @@ std::string HttpServer::address() const {
 uint16_t HttpServer::port() const { return impl_->listener->local_endpoint().port(); }
 
 std::vector<Router::RouteInfo> HttpServer::routes() const { return impl_->core->router().routes(); }
+
+bool HttpServer::tls() const { return impl_->core->tls() != nullptr; }
 
 void HttpServer::stop() {
   util::MutexLock lock(impl_->stop_mutex);

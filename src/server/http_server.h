@@ -15,9 +15,10 @@ namespace wasmlet::server {
 
 class HttpServer {
  public:
-  // Binds and starts serving; throws Error when it cannot listen. `runtime` (and `workflows`,
-  // when given: without it there are no workflow routes; and `tenants`, when given: without it,
-  // or while it holds no key, everyone may do everything) must outlive it.
+  // Binds and starts serving (HTTPS when the config names a certificate); throws Error when it
+  // cannot listen or load the certificate and key. `runtime` (and `workflows`, when given:
+  // without it there are no workflow routes; and `tenants`, when given: without it, or while it
+  // holds no key, everyone may do everything) must outlive it.
   HttpServer(runtime::Runtime& runtime, ServerConfig config,
              workflow::WorkflowRegistry* workflows = nullptr, auth::TenantStore* tenants = nullptr);
   HttpServer(const HttpServer&) = delete;
@@ -28,6 +29,7 @@ class HttpServer {
   uint16_t port() const;        // the bound port (the chosen one when configured as 0)
   // Every route with its methods and access policy (tests check each one).
   std::vector<Router::RouteInfo> routes() const;
+  bool tls() const;  // serving HTTPS
 
   // Graceful shutdown: stops accepting, closes idle connections, answers the requests in
   // flight (synchronous calls included), then returns. Idempotent. Not from a request handler.

@@ -13,6 +13,16 @@ namespace wasmlet::server {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+
+template <class Stream>
+void start_session(const std::shared_ptr<Session<Stream>>& session, bool health_only) {
+  if (health_only) session->limit_to_health_checks();
+  session->start();
+}
+
+}  // namespace
+
 Listener::Listener(asio::io_context& ioc, const tcp::endpoint& endpoint,
                    std::shared_ptr<ServerCore> core)
     : ioc_(ioc),
@@ -88,10 +98,14 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     }
     socket.close(opt_ec);
   } else {
-    auto session = std::make_shared<Session>(std::move(socket), core_);
     // In the reserve: answers /healthz only, and 503 without reading a body otherwise.
-    if (open_now >= config.max_connections) session->limit_to_health_checks();
-    session->start();
+    bool health_only = open_now >= config.max_connections;
+    if (auto* tls = core_->tls()) {
+      start_session(std::make_shared<Session<TlsStream>>(std::move(socket), core_, tls),
+                    health_only);
+    } else {
+      start_session(std::make_shared<Session<PlainStream>>(std::move(socket), core_), health_only);
+    }
   }
   accept();
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace wasmlet::server {
@@ -21,6 +22,12 @@ struct ServerConfig {
   // descriptors and memory that clients can hold.
   size_t max_connections = 10000;
   size_t health_reserve = 32;
+  // HTTPS instead of HTTP: the certificate chain (the server's first) and its private key, PEM
+  // files. Both or neither; HttpServer refuses to start when they cannot be loaded.
+  std::filesystem::path tls_cert_file, tls_key_file;
+  // A TLS client must finish its handshake within this (and io_timeout), so that one that
+  // connects and says nothing does not hold its connection for long.
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
   // The Faasm API puts what a call wrote to stdout before its output, as Faasm's
   // CAPTURE_STDOUT=on deployments do.
   bool capture_stdout = true;

@@ -1,8 +1,14 @@
 #include "server/server_core.h"
 
-#include "server/session.h"
+#include <boost/asio/ssl/context.hpp>
 
 namespace wasmlet::server {
+
+ServerCore::ServerCore(Router router, ServerConfig config,
+                       std::unique_ptr<boost::asio::ssl::context> tls)
+    : router_(std::move(router)), config_(std::move(config)), tls_(std::move(tls)) {}
+
+ServerCore::~ServerCore() = default;
 
 bool ServerCore::stopping() const {
   util::MutexLock lock(mutex_);
@@ -12,11 +18,11 @@ bool ServerCore::stopping() const {
 uint64_t ServerCore::add_session() {
   util::MutexLock lock(mutex_);
   uint64_t id = next_ticket_++;
-  sessions_.emplace(id, std::weak_ptr<Session>());
+  sessions_.emplace(id, std::weak_ptr<Connection>());
   return id;
 }
 
-bool ServerCore::attach_session(uint64_t ticket, std::weak_ptr<Session> session) {
+bool ServerCore::attach_session(uint64_t ticket, std::weak_ptr<Connection> session) {
   util::MutexLock lock(mutex_);
   sessions_[ticket] = std::move(session);
   return !stopping_;
@@ -34,7 +40,7 @@ size_t ServerCore::session_count() const {
 }
 
 void ServerCore::begin_stop() {
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<Connection>> live;
   {
     util::MutexLock lock(mutex_);
     stopping_ = true;

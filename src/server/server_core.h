@@ -10,23 +10,37 @@
 #include "server/server_config.h"
 #include "util/mutex.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace wasmlet::server {
 
-class Session;
+// What shutdown asks of a live connection, whatever its stream (plain or TLS).
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // From any thread: close now if waiting for a request, else after the current reply.
+  virtual void close_when_idle() = 0;
+};
 
 class ServerCore {
  public:
-  ServerCore(Router router, ServerConfig config)
-      : router_(std::move(router)), config_(std::move(config)) {}
+  // `tls`: the context of the server's certificate for HTTPS; null for plain HTTP.
+  ServerCore(Router router, ServerConfig config, std::unique_ptr<boost::asio::ssl::context> tls);
+  ServerCore(const ServerCore&) = delete;
+  ServerCore& operator=(const ServerCore&) = delete;
+  ~ServerCore();
 
   const Router& router() const { return router_; }
   const ServerConfig& config() const { return config_; }
+  boost::asio::ssl::context* tls() const { return tls_.get(); }
   bool stopping() const;
 
   // Registers a session for its whole life (see SessionTicket); attach() names the object once
   // it is owned by a shared_ptr. attach() returns false when the server is stopping.
   uint64_t add_session();
-  bool attach_session(uint64_t ticket, std::weak_ptr<Session> session);
+  bool attach_session(uint64_t ticket, std::weak_ptr<Connection> session);
   void remove_session(uint64_t ticket);
   // Sessions alive now (registered and not yet destroyed).
   size_t session_count() const;
@@ -39,11 +53,12 @@ class ServerCore {
  private:
   Router router_;
   ServerConfig config_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
   mutable util::Mutex mutex_;
   util::CondVar idle_cv_;
   bool stopping_ GUARDED_BY(mutex_) = false;
   uint64_t next_ticket_ GUARDED_BY(mutex_) = 1;
-  std::map<uint64_t, std::weak_ptr<Session>> sessions_ GUARDED_BY(mutex_);
+  std::map<uint64_t, std::weak_ptr<Connection>> sessions_ GUARDED_BY(mutex_);
 };
 
 // A session's registration, released when the session is destroyed. Sessions hold it as their

@@ -23,26 +23,70 @@ namespace wasmlet::server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerCore> core)
-    : ticket_(std::move(core)), stream_(std::move(socket)), watchdog_(stream_.get_executor()) {
+namespace {
+
+// What one read of the TLS hang-up watch takes in: the start of a pipelined request at most.
+constexpr size_t kTlsWatchBytes = 4096;
+
+template <class Stream>
+Stream make_stream(asio::ip::tcp::socket socket, asio::ssl::context* tls) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    return Stream(std::move(socket), *tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+
+}  // namespace
+
+template <class Stream>
+Session<Stream>::Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerCore> core,
+                         asio::ssl::context* tls)
+    : ticket_(std::move(core)),
+      stream_(make_stream<Stream>(std::move(socket), tls)),
+      watchdog_(stream_.get_executor()) {
   boost::system::error_code ec;
-  auto peer = stream_.socket().remote_endpoint(ec);
+  auto peer = this->socket().remote_endpoint(ec);
   if (!ec) remote_address_ = peer.address().to_string();
 }
 
-void Session::start() {
+template <class Stream>
+void Session<Stream>::start() {
   // Before the first read: a stop that began meanwhile must see this session or be seen by it.
-  if (!ticket_.core().attach_session(ticket_.id(), weak_from_this())) {
+  if (!ticket_.core().attach_session(ticket_.id(), this->weak_from_this())) {
     close();
     return;
   }
-  asio::dispatch(stream_.get_executor(),
-                 beast::bind_front_handler(&Session::read_header, shared_from_this()));
+  if constexpr (kTls) {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      // A client that connects and says nothing holds its place only this long.
+      const ServerConfig& config = self->ticket_.core().config();
+      self->set_deadline(
+          std::min<Clock::duration>(config.tls_handshake_timeout, config.io_timeout));
+      self->stream_.async_handshake(asio::ssl::stream_base::server,
+                                    [self](beast::error_code ec) { self->on_handshake(ec); });
+    });
+  } else {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::read_header, this->shared_from_this()));
+  }
 }
 
-void Session::close_when_idle() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->phase_ == Phase::Reading) {
+template <class Stream>
+void Session<Stream>::on_handshake(beast::error_code ec) {
+  if (phase_ == Phase::Closed) return;
+  if (ec) {
+    // Not TLS (a plain HTTP client), a certificate the client refused, or a timeout.
+    spdlog::debug("TLS handshake with {} failed: {}", remote_address_, ec.message());
+    return close();
+  }
+  read_header();
+}
+
+template <class Stream>
+void Session<Stream>::close_when_idle() {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+    if (self->phase_ == Phase::Reading || self->phase_ == Phase::Handshake) {
       self->close();
     } else {
       self->close_after_reply_ = true;
@@ -50,7 +94,8 @@ void Session::close_when_idle() {
   });
 }
 
-void Session::read_header() {
+template <class Stream>
+void Session<Stream>::read_header() {
   phase_ = Phase::Reading;
   parser_.emplace();
   parser_->body_limit(ticket_.core().config().max_body_bytes);
@@ -64,10 +109,11 @@ void Session::read_header() {
                             : ticket_.core().config().io_timeout);
   http::async_read_header(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
 }
 
-void Session::on_header(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_header(beast::error_code ec) {
   if (ec) return on_read_error(ec);
   started_ = Clock::now();
   const auto& req = parser_->get();
@@ -93,7 +139,7 @@ void Session::on_header(beast::error_code ec) {
   if (!parser_->is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
     continue_ = {http::status::continue_, req.version()};
     http::async_write(stream_, continue_,
-                      [self = shared_from_this()](beast::error_code wec, size_t) {
+                      [self = this->shared_from_this()](beast::error_code wec, size_t) {
                         if (wec) return self->close();
                         self->read_body();
                       });
@@ -102,7 +148,8 @@ void Session::on_header(beast::error_code ec) {
   read_body();
 }
 
-void Session::read_body() {
+template <class Stream>
+void Session<Stream>::read_body() {
   // A small request's body usually arrives with its header: parse what is buffered before
   // reading from the socket, which saves an asynchronous operation per request.
   if (!parser_->is_done() && buffer_.size() > 0) {
@@ -114,15 +161,17 @@ void Session::read_body() {
   if (parser_->is_done()) return handle();
   http::async_read(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
 }
 
-void Session::on_body(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_body(beast::error_code ec) {
   if (ec) return on_read_error(ec);
   handle();
 }
 
-void Session::on_read_error(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_read_error(beast::error_code ec) {
   if (phase_ == Phase::Closed) return;
   const bool protocol_error =
       ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
@@ -164,7 +213,8 @@ void Session::on_read_error(beast::error_code ec) {
   send(std::move(reply));
 }
 
-void Session::refuse(http::status status, std::string_view code, std::string_view message) {
+template <class Stream>
+void Session<Stream>::refuse(http::status status, std::string_view code, std::string_view message) {
   const auto& req = parser_->get();
   version_ = req.version();
   keep_alive_ = false;
@@ -178,7 +228,8 @@ void Session::refuse(http::status status, std::string_view code, std::string_vie
   send(std::move(reply));
 }
 
-void Session::handle() {
+template <class Stream>
+void Session<Stream>::handle() {
   phase_ = Phase::Handling;
   deadline_ = Clock::time_point::max();  // a synchronous call may run for its function's timeout
   Request request = parser_->release();
@@ -191,18 +242,28 @@ void Session::handle() {
   if (phase_ == Phase::Handling) watch_for_hang_up();  // not answered at once
 }
 
-void Session::watch_for_hang_up() {
+template <class Stream>
+void Session<Stream>::watch_for_hang_up() {
   watching_ = true;
-  stream_.socket().async_wait(
-      asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+  if constexpr (kTls) {
+    // Encrypted bytes say nothing from outside (a TLS 1.3 close_notify looks like data): read
+    // through TLS instead. What arrives is the client's next request, kept in buffer_ where the
+    // next read looks first; an error (close_notify, or a FIN without it) is the hang-up.
+    stream_.async_read_some(buffer_.prepare(kTlsWatchBytes),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              self->on_tls_watch(ec, n);
+                            });
+    return;
+  }
+  socket().async_wait(
+      asio::ip::tcp::socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
         if (ec == asio::error::operation_aborted) return;  // send() took it back
         self->watching_ = false;
         if (ec || self->phase_ != Phase::Handling) return;
         // Readable while we owe a reply: either the client's end is closed (nothing to peek)
         // or it sent its next request early, which stays buffered for the next read.
         char byte = 0;
-        ssize_t n =
-            ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        ssize_t n = ::recv(self->socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n > 0) return;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
           return self->watch_for_hang_up();
@@ -211,9 +272,27 @@ void Session::watch_for_hang_up() {
       });
 }
 
-Respond Session::make_respond() {
+template <class Stream>
+void Session<Stream>::on_tls_watch(beast::error_code ec, size_t bytes) {
+  watching_ = false;
+  if (phase_ == Phase::Closed) return;
+  if (!ec) buffer_.commit(bytes);
+  if (phase_ == Phase::Handling) {
+    if (ec) abandoned_.request_stop();
+    return;
+  }
+  if (read_after_watch_) {  // the reply is written and was waiting for this read to end
+    read_after_watch_ = false;
+    if (ec) return close();
+    return read_header();
+  }
+  // Writing: on_write goes on, and a failed read shows again in the next one.
+}
+
+template <class Stream>
+Respond Session<Stream>::make_respond() {
   auto answered = std::make_shared<std::atomic<bool>>(false);
-  return [self = shared_from_this(), answered](Reply reply) {
+  return [self = this->shared_from_this(), answered](Reply reply) {
     if (answered->exchange(true)) return;
     // On this connection's strand already (the call ran inline): sent now, without the
     // type-erased dispatch below, which would also run it at once.
@@ -225,18 +304,22 @@ Respond Session::make_respond() {
   };
 }
 
-bool Session::on_strand() {
+template <class Stream>
+bool Session<Stream>::on_strand() {
   using Strand = asio::strand<asio::io_context::executor_type>;  // the listener's make_strand
   auto executor = stream_.get_executor();
-  const auto* strand = executor.target<Strand>();
+  const auto* strand = executor.template target<Strand>();
   return strand != nullptr && strand->running_in_this_thread();
 }
 
-void Session::send(Reply reply) {
+template <class Stream>
+void Session<Stream>::send(Reply reply) {
   if (phase_ != Phase::Handling) return;  // closed meanwhile
-  if (watching_) {
+  // The plain watch is a wait, cancelled here; the TLS watch is a read, which the write may
+  // overlap and which is never cancelled (a cancel amid a TLS record would lose it).
+  if (!kTls && watching_) {
     beast::error_code ec;
-    stream_.socket().cancel(ec);  // the hang-up watch; nothing else is pending now
+    socket().cancel(ec);  // the hang-up watch; nothing else is pending now
     watching_ = false;
   }
   call_id_ = reply.call_id;
@@ -252,20 +335,30 @@ void Session::send(Reply reply) {
   set_deadline(ticket_.core().config().io_timeout);
   size_t body_bytes = response_->body().size();
   http::async_write(stream_, *response_,
-                    [self = shared_from_this(), body_bytes](beast::error_code ec, size_t) {
+                    [self = this->shared_from_this(), body_bytes](beast::error_code ec, size_t) {
                       self->on_write(ec, body_bytes);
                     });
 }
 
-void Session::on_write(beast::error_code ec, size_t body_bytes) {
+template <class Stream>
+void Session<Stream>::on_write(beast::error_code ec, size_t body_bytes) {
   log_request(response_->result_int(), body_bytes, ec);
   bool keep_alive = response_->keep_alive();
   response_.reset();
   if (ec || !keep_alive || close_after_reply_ || phase_ == Phase::Closed) return close();
+  if (kTls && watching_) {
+    // Waits for the watch's read (see on_tls_watch), as idle as in read_header.
+    phase_ = Phase::Reading;
+    read_after_watch_ = true;
+    set_deadline(ticket_.core().config().io_timeout);
+    return;
+  }
   read_header();
 }
 
-void Session::log_request(unsigned status, size_t body_bytes, const beast::error_code& ec) const {
+template <class Stream>
+void Session<Stream>::log_request(unsigned status, size_t body_bytes,
+                                  const beast::error_code& ec) const {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
   std::string call = call_id_ ? std::to_string(*call_id_) : "-";
   if (ec) {
@@ -277,20 +370,23 @@ void Session::log_request(unsigned status, size_t body_bytes, const beast::error
   }
 }
 
-void Session::set_deadline(Clock::duration timeout) {
+template <class Stream>
+void Session<Stream>::set_deadline(Clock::duration timeout) {
   deadline_ = Clock::now() + timeout;
   // A watchdog due sooner looks again when it fires.
   if (!watchdog_armed_ || watchdog_.expiry() > deadline_) arm_watchdog();
 }
 
-void Session::arm_watchdog() {
+template <class Stream>
+void Session<Stream>::arm_watchdog() {
   watchdog_armed_ = true;
   watchdog_.expires_at(deadline_);  // a wait still pending ends with operation_aborted
   watchdog_.async_wait(
-      [self = shared_from_this()](beast::error_code ec) { self->on_watchdog(ec); });
+      [self = this->shared_from_this()](beast::error_code ec) { self->on_watchdog(ec); });
 }
 
-void Session::on_watchdog(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_watchdog(beast::error_code ec) {
   if (ec || phase_ == Phase::Closed) return;  // re-armed (another wait is pending) or closed
   watchdog_armed_ = false;
   if (deadline_ == Clock::time_point::max()) return;  // handling: send() sets the next one
@@ -299,14 +395,20 @@ void Session::on_watchdog(beast::error_code ec) {
   close();
 }
 
-void Session::close() {
+template <class Stream>
+void Session<Stream>::close() {
   if (phase_ == Phase::Closed) return;
   phase_ = Phase::Closed;
   watchdog_.cancel();  // its wait holds the session
   beast::error_code ec;
-  // Send what was written, then a FIN, so the client reads the last reply before the close.
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  stream_.close();
+  // Send what was written, then a FIN, so the client reads the last reply before the close. A
+  // TLS connection ends the same way, without a close_notify: every reply has its length, so
+  // the client knows it has it all, and closing cannot wait on a client that does not answer.
+  socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  beast::get_lowest_layer(stream_).close();
 }
+
+template class Session<PlainStream>;
+template class Session<TlsStream>;
 
 }  // namespace wasmlet::server

@@ -1,33 +1,44 @@
 #pragma once
 // One HTTP/1.1 connection: reads requests (keep-alive, 100-continue, a body size limit), hands
 // each to the router, writes the reply whenever it comes (from any thread, posted back to the
-// connection's strand), and logs one line per request.
+// connection's strand), and logs one line per request. The same code serves plain TCP and TLS:
+// Session is a template over the stream, instantiated for both in session.cpp.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <type_traits>
 
 #include "server/http_types.h"
 #include "server/server_core.h"
 
 namespace wasmlet::server {
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+template <class Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerCore> core);
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  // `tls` is the server's TLS context for a TlsStream session, unused for a plain one.
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerCore> core,
+          boost::asio::ssl::context* tls = nullptr);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   void start();
-  // From any thread: close now if waiting for a request, else after the current reply.
-  void close_when_idle();
+  void close_when_idle() override;
   // Before start(), for a connection over the server's limit: it answers one /healthz request
   // and refuses anything else with a 503 without reading its body.
   void limit_to_health_checks() {
@@ -36,9 +47,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  enum class Phase { Reading, Handling, Writing, Closed };
+  enum class Phase { Handshake, Reading, Handling, Writing, Closed };
   using Clock = std::chrono::steady_clock;
 
+  void on_handshake(boost::beast::error_code ec);
   void read_header();
   void on_header(boost::beast::error_code ec);
   void read_body();
@@ -50,6 +62,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle();
   // While a request is being handled: a client that closes its end abandons it.
   void watch_for_hang_up();
+  void on_tls_watch(boost::beast::error_code ec, size_t bytes);
   Respond make_respond();
   bool on_strand();  // the calling thread runs this connection's handlers now
   void send(Reply reply);
@@ -60,9 +73,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void arm_watchdog();
   void on_watchdog(boost::beast::error_code ec);
   void close();
+  boost::asio::ip::tcp::socket& socket() {
+    return boost::beast::get_lowest_layer(stream_).socket();
+  }
 
   SessionTicket ticket_;  // first member: released last
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   std::string remote_address_;  // the peer's IP, for handlers that pass it on (web apps)
   // The I/O timeouts: one timer per connection that a deadline moves on, not the stream's
   // timer, which is armed and cancelled around every read and write (two of each per request).
@@ -74,7 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> continue_;
   std::optional<Response> response_;
-  Phase phase_ = Phase::Reading;
+  Phase phase_ = kTls ? Phase::Handshake : Phase::Reading;
   bool close_after_reply_ = false;
   bool health_only_ = false;
 
@@ -86,7 +102,13 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point started_;
   std::optional<uint64_t> call_id_;
   std::stop_source abandoned_;  // of the request being handled
-  bool watching_ = false;       // a wait for the client's hang-up is pending
+  bool watching_ = false;  // a wait (plain) or a read (TLS) for the client's hang-up is pending
+  // TLS: the next request is read once the hang-up watch's read is over, as two reads of one
+  // TLS stream must not overlap.
+  bool read_after_watch_ = false;
 };
+
+extern template class Session<PlainStream>;
+extern template class Session<TlsStream>;
 
 }  // namespace wasmlet::server

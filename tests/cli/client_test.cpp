@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <optional>
 #include <regex>
@@ -24,6 +25,7 @@
 
 #include "cli/http_client.h"
 #include "raw_http.h"
+#include "test_certs.h"
 #include "test_support.h"
 #include "util/files.h"
 #include "util/subprocess.h"
@@ -66,8 +68,10 @@ pid_t spawn(const std::vector<std::string>& argv, const fs::path& out, const fs:
   std::vector<std::string> env_storage(extra_env);
   std::vector<char*> env;
   for (char** e = environ; *e; ++e) {
-    // The test decides where the client goes: never an address from the caller's environment.
-    if (std::string_view(*e).starts_with("WASMLET_SERVER=")) continue;
+    // The test decides where the client goes and what it trusts, never the caller's environment.
+    if (std::string_view(*e).starts_with("WASMLET_SERVER=") ||
+        std::string_view(*e).starts_with("WASMLET_CACERT="))
+      continue;
     env.push_back(*e);
   }
   for (auto& e : env_storage) env.push_back(e.data());
@@ -126,17 +130,26 @@ std::string show(const ClientRun& r) {
 }
 
 // `wasmlet serve` on a port of its choosing, with its own data directory. Killed (SIGKILL) if a
-// test leaves it running.
+// test leaves it running. With `tls`, it serves HTTPS with that certificate.
 class Server {
  public:
-  explicit Server(const std::string& name) : dir_(fresh_dir(name)) {
+  // `prepare` runs on the data directory before the server starts (e.g. to make keys).
+  explicit Server(const std::string& name, std::optional<test::TestCerts> tls = std::nullopt,
+                  const std::function<void(const fs::path&)>& prepare = {})
+      : dir_(fresh_dir(name)), tls_(std::move(tls)) {
     fs::create_directories(dir_ / "data");
-    pid_ = spawn({WASMLET_EXE_PATH, "serve", "--port", "0", "--data-dir", (dir_ / "data").string(),
-                  "--timeout", "20s"},
-                 dir_ / "server.out", dir_ / "server.err");
+    if (prepare) prepare(dir_ / "data");
+    std::vector<std::string> argv = {
+        WASMLET_EXE_PATH,         "serve",     "--port", "0", "--data-dir",
+        (dir_ / "data").string(), "--timeout", "20s"};
+    if (tls_) {
+      argv.insert(argv.end(), {"--tls-cert", tls_->server_cert.string(), "--tls-key",
+                               tls_->server_key.string()});
+    }
+    pid_ = spawn(argv, dir_ / "server.out", dir_ / "server.err");
     // The port it bound is in its start-up log; waiting for /healthz proves it serves.
     auto deadline = std::chrono::steady_clock::now() + 60s;
-    static const std::regex listening("listening on http://[^ ]*:([0-9]+)");
+    static const std::regex listening("listening on https?://[^ ]*:([0-9]+)");
     while (port_ == 0) {
       std::smatch m;
       std::string log = this->log();
@@ -148,7 +161,12 @@ class Server {
       }
       std::this_thread::sleep_for(20ms);
     }
-    cli::HttpClient client("127.0.0.1", port_);
+    cli::HttpClientOptions options;
+    if (tls_) {
+      options.tls = true;
+      options.ca_file = tls_->ca.string();
+    }
+    cli::HttpClient client("127.0.0.1", port_, options);
     while (client.request("GET", "/healthz").status != 200) std::this_thread::sleep_for(20ms);
   }
   Server(const Server&) = delete;
@@ -164,7 +182,9 @@ class Server {
   }
 
   uint16_t port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const {
+    return (tls_ ? "https://127.0.0.1:" : "127.0.0.1:") + std::to_string(port_);
+  }
   std::string log() const { return slurp(dir_ / "server.out") + slurp(dir_ / "server.err"); }
   const fs::path& dir() const { return dir_; }
 
@@ -182,6 +202,7 @@ class Server {
 
  private:
   fs::path dir_;
+  std::optional<test::TestCerts> tls_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
 };
@@ -375,7 +396,138 @@ TEST(ClientCommands, NoServer) {
   }
   auto bad = wasmlet({"functions", "--server", "localhost:notaport"});
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_EQ(bad.err, "wasmlet: error: bad server address 'localhost:notaport' (HOST:PORT)\n");
+  EXPECT_EQ(bad.err,
+            "wasmlet: error: bad server address 'localhost:notaport' ([https://]HOST:PORT)\n");
+}
+
+// Without keys the server runs open on loopback and says so; on any other address it refuses to
+// start unless told, before it binds anything; with keys it starts anywhere.
+TEST(ClientCommands, ServeRefusesToRunOpenOffLoopback) {
+  Server open("open-loopback");
+  EXPECT_NE(open.log().find("no API keys: open mode"), std::string::npos) << open.log();
+  EXPECT_EQ(open.stop(), 0);
+
+  fs::path data = fresh_dir("open-elsewhere") / "data";
+  auto refused =
+      wasmlet({"serve", "--address", "0.0.0.0", "--port", "0", "--data-dir", data.string()});
+  EXPECT_NE(refused.exit_code, 0) << show(refused);
+  EXPECT_NE((refused.out + refused.err).find("refusing to serve 0.0.0.0 with no API keys"),
+            std::string::npos)
+      << show(refused);
+  // Told explicitly, it goes on to bind (192.0.2.1, TEST-NET-1, is no address of this host, so
+  // binding fails: proof that the check let it through without opening anything).
+  auto told = wasmlet({"serve", "--address", "192.0.2.1", "--port", "0", "--data-dir",
+                       data.string(), "--allow-open"});
+  EXPECT_NE(told.exit_code, 0) << show(told);
+  EXPECT_EQ((told.out + told.err).find("refusing"), std::string::npos) << show(told);
+  // With a key in the store there is nothing to refuse.
+  ASSERT_EQ(
+      wasmlet({"admin", "--data-dir", data.string(), "tenant", "add", "root", "--admin"}).exit_code,
+      0);
+  ASSERT_EQ(wasmlet({"admin", "--data-dir", data.string(), "key", "create", "root"}).exit_code, 0);
+  auto keyed =
+      wasmlet({"serve", "--address", "192.0.2.1", "--port", "0", "--data-dir", data.string()});
+  EXPECT_EQ((keyed.out + keyed.err).find("refusing"), std::string::npos) << show(keyed);
+}
+
+// The client commands against a server with keys: refused without one, and the key taken from
+// --key, $WASMLET_KEY or the config file; each tenant sees its own functions only.
+TEST(ClientCommands, KeysFromFlagEnvironmentOrConfig) {
+  std::string alice, bob;
+  auto make_key = [](const fs::path& data, const std::string& tenant) {
+    auto added = wasmlet({"admin", "--data-dir", data.string(), "tenant", "add", tenant});
+    EXPECT_EQ(added.exit_code, 0) << show(added);
+    auto key = wasmlet({"admin", "--data-dir", data.string(), "key", "create", tenant});
+    EXPECT_EQ(key.exit_code, 0) << show(key);
+    std::string text = key.out;
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    return text;
+  };
+  Server server("keys", std::nullopt, [&](const fs::path& data) {
+    alice = make_key(data, "alice");
+    bob = make_key(data, "bob");
+  });
+  ASSERT_TRUE(alice.starts_with("wlk_")) << alice;
+  std::string echo = test::guest_path("echo").string();
+
+  auto anonymous = wasmlet(at(server, {"upload", "alice/echo", echo}));
+  EXPECT_NE(anonymous.exit_code, 0) << show(anonymous);
+  EXPECT_NE(anonymous.err.find("needs an API key"), std::string::npos) << show(anonymous);
+
+  auto flag = wasmlet(at(server, {"upload", "alice/echo", echo, "--key", alice}));
+  ASSERT_EQ(flag.exit_code, 0) << show(flag) << server.log();
+  auto env =
+      wasmlet(at(server, {"invoke", "alice/echo", "--input", "env"}), {"WASMLET_KEY=" + alice});
+  EXPECT_EQ(env.exit_code, 0) << show(env);
+  EXPECT_EQ(env.out, "env");
+
+  fs::path config = server.dir() / "config.json";
+  util::write_file_atomic(config, R"({"key": ")" + alice + R"("})");
+  fs::permissions(config, fs::perms::owner_read | fs::perms::owner_write);
+  auto from_file = wasmlet(at(server, {"invoke", "alice/echo", "--input", "file"}),
+                           {"WASMLET_CONFIG=" + config.string()});
+  EXPECT_EQ(from_file.exit_code, 0) << show(from_file);
+  EXPECT_EQ(from_file.out, "file");
+
+  auto theirs = wasmlet(at(server, {"invoke", "alice/echo", "--key", bob}));
+  EXPECT_NE(theirs.exit_code, 0);
+  EXPECT_NE(theirs.err.find("may not invoke"), std::string::npos) << show(theirs);
+  auto list = wasmlet(at(server, {"functions", "--key", bob}));
+  EXPECT_EQ(list.exit_code, 0) << show(list);
+  EXPECT_EQ(list.out.find("alice/echo"), std::string::npos) << list.out;
+  EXPECT_EQ(server.stop(), 0);
+}
+
+// `wasmlet serve --tls-cert/--tls-key` and the client commands over https:// with a private CA.
+TEST(ClientCommands, Https) {
+  auto certs = test::make_test_certs(fresh_dir("certs"));
+  if (!certs) GTEST_SKIP() << test::kNoOpenssl;
+  Server server("https", certs);
+  std::string ca = certs->ca.string();
+  std::string echo = test::guest_path("echo").string();
+
+  auto up = wasmlet(at(server, {"upload", "alice/echo", echo, "--cacert", ca}));
+  ASSERT_EQ(up.exit_code, 0) << show(up) << server.log();
+  auto inv = wasmlet(at(server, {"invoke", "alice/echo", "--input", "secret", "--cacert", ca}));
+  EXPECT_EQ(inv.exit_code, 0) << show(inv);
+  EXPECT_EQ(inv.out, "secret");
+  auto via_env =
+      wasmlet(at(server, {"invoke", "alice/echo", "--input", "env"}), {"WASMLET_CACERT=" + ca});
+  EXPECT_EQ(via_env.exit_code, 0) << show(via_env);
+  EXPECT_EQ(via_env.out, "env");
+
+  // Without the private CA the system's CAs do not vouch for the server: refused, one line.
+  auto untrusted = wasmlet(at(server, {"invoke", "alice/echo", "--input", "x"}));
+  EXPECT_EQ(untrusted.exit_code, 1) << show(untrusted);
+  EXPECT_EQ(untrusted.out, "");
+  EXPECT_EQ(untrusted.err,
+            "wasmlet: error: TLS: certificate verify failed (unable to get local issuer "
+            "certificate)\n");
+  auto no_file =
+      wasmlet(at(server, {"functions", "--cacert", (server.dir() / "none.pem").string()}));
+  EXPECT_EQ(no_file.exit_code, 1) << show(no_file);
+  EXPECT_EQ(no_file.err, "wasmlet: error: TLS: cannot read the CA file " +
+                             (server.dir() / "none.pem").string() +
+                             ": No such file or directory\n");
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+TEST(ClientCommands, ServeRefusesAKeyThatIsNotItsCertificates) {
+  auto certs = test::make_test_certs(fresh_dir("certs"));
+  if (!certs) GTEST_SKIP() << test::kNoOpenssl;
+  fs::path data = fresh_dir("mismatch");
+  auto r = wasmlet({"serve", "--port", "0", "--data-dir", data.string(), "--tls-cert",
+                    certs->server_cert.string(), "--tls-key", certs->other_key.string()});
+  EXPECT_NE(r.exit_code, 0) << show(r);
+  EXPECT_NE(r.err.find("wasmlet: error: the TLS key " + certs->other_key.string() +
+                       " does not match the certificate " + certs->server_cert.string()),
+            std::string::npos)
+      << show(r);
+  EXPECT_EQ(r.out.find("listening on"), std::string::npos) << r.out;
+  auto half = wasmlet({"serve", "--port", "0", "--data-dir", data.string(), "--tls-cert",
+                       certs->server_cert.string()});
+  EXPECT_NE(half.exit_code, 0) << show(half);
+  EXPECT_NE(half.err.find("--tls-key"), std::string::npos) << show(half);
 }
 
 TEST(ClientCommands, GracefulShutdownAnswersCallsInFlight) {
@@ -423,6 +575,29 @@ TEST(HttpClient, ReconnectsWhenTheServerClosedAnIdleConnection) {
   EXPECT_EQ(r.body, "ok1");
 }
 
+TEST(HttpClient, SendsTheBearerTokenWithEveryRequest) {
+  RawListener listener;
+  std::vector<std::string> requests;
+  std::jthread server([&] {
+    auto conn = listener.accept_one();
+    for (int i = 0; i < 2; ++i) {
+      requests.push_back(read_request(conn.get()));
+      std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      ASSERT_EQ(write(conn.get(), reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
+    }
+  });
+  cli::HttpClientOptions options;
+  options.bearer_token = "wk_secret";
+  cli::HttpClient client("127.0.0.1", listener.port(), options);
+  EXPECT_EQ(client.request("GET", "/a").status, 200);
+  EXPECT_EQ(client.request("PUT", "/b", "body").status, 200);
+  server.join();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& r : requests) {
+    EXPECT_NE(r.find("\r\nAuthorization: Bearer wk_secret\r\n"), std::string::npos) << r;
+  }
+}
+
 TEST(HttpClient, TimesOut) {
   RawListener listener;  // accepts (the kernel's backlog) but never answers
   cli::HttpClientOptions options;
@@ -440,13 +615,14 @@ TEST(HttpClient, TimesOut) {
 
 TEST(HttpClient, ParsesServerAddresses) {
   using cli::parse_server_address;
-  EXPECT_EQ(parse_server_address("localhost:8080"),
-            std::make_pair(std::string("localhost"), uint16_t{8080}));
-  EXPECT_EQ(parse_server_address("example.org"),
-            std::make_pair(std::string("example.org"), uint16_t{8080}));
-  EXPECT_EQ(parse_server_address("http://10.0.0.1:9000/"),
-            std::make_pair(std::string("10.0.0.1"), uint16_t{9000}));
-  EXPECT_EQ(parse_server_address("[::1]:81"), std::make_pair(std::string("::1"), uint16_t{81}));
+  using Address = cli::ServerAddress;
+  EXPECT_EQ(parse_server_address("localhost:8080"), (Address{"localhost", 8080, false}));
+  EXPECT_EQ(parse_server_address("example.org"), (Address{"example.org", 8080, false}));
+  EXPECT_EQ(parse_server_address("http://10.0.0.1:9000/"), (Address{"10.0.0.1", 9000, false}));
+  EXPECT_EQ(parse_server_address("[::1]:81"), (Address{"::1", 81, false}));
+  EXPECT_EQ(parse_server_address("https://localhost:8443"), (Address{"localhost", 8443, true}));
+  EXPECT_EQ(parse_server_address("https://[::1]:81/"), (Address{"::1", 81, true}));
+  EXPECT_THROW(parse_server_address("https://http://x:1"), Error);
   EXPECT_THROW(parse_server_address(":80"), Error);
   EXPECT_THROW(parse_server_address("host:0"), Error);
   EXPECT_THROW(parse_server_address("host:70000"), Error);
