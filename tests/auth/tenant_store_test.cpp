@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
 #include "auth/access_json.h"
 #include "test_support.h"
@@ -248,6 +251,27 @@ TEST(TenantStore, LabelsAreBounded) {
   EXPECT_THROW(store.create_key("alice", std::string(129, 'x')), AccessStoreError);
   EXPECT_THROW(store.create_key("alice", "a\nb"), AccessStoreError);
   EXPECT_THROW(store.create_key("alice", "\xff"), AccessStoreError);
+}
+
+TEST(TenantStore, ReadersAuthenticateWhileKeysChange) {
+  TenantStore store(fresh());
+  store.add_tenant("alice", Role::Tenant);
+  ApiKey key = store.create_key("alice", "");
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::jthread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        if (!store.authenticate(key)) failures.fetch_add(1);
+      }
+    });
+  }
+  for (int i = 0; i < 50; ++i) store.revoke_key(store.create_key("alice", "churn").id);
+  done = true;
+  readers.clear();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(store.keys().size(), 1u);
 }
 
 TEST(TenantStore, AdminApiShapes) {
