@@ -18,6 +18,7 @@
 #include "auth/api_key.h"
 #include "auth/rate_limiter.h"
 #include "auth/tenant_store.h"
+#include "server/access_gate.h"
 #include "util/error.h"
 #include "util/files.h"
 
@@ -149,6 +150,33 @@ void BM_RateLimiterAdmitRelease(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_RateLimiterAdmitRelease)->Threads(1)->Threads(2);
+
+// What the server adds to a call from outside: the gate's whole check of an invoke request
+// (Bearer header parsed, key authenticated, owner checked, quotas admitted, the permit made and
+// released), against the same check on an open server (no keys), which admits at once.
+void gate_check(benchmark::State& state, bool keyed) {
+  Keys& k = keys();
+  util::TempDir open_dir{std::filesystem::temp_directory_path(), "auth-bench-open"};
+  auth::TenantStore open_store(open_dir.path());
+  server::AccessGate gate(keyed ? k.store.get() : &open_store);
+  const auth::ApiKey& key = k.keys[kKeys / 2];  // a key of tenant0
+  auth::Quotas unlimited;
+  unlimited.calls_per_second = 1e9;
+  unlimited.burst = 1'000'000'000;
+  k.store->set_quotas("tenant0", unlimited);
+  server::Request request{server::http::verb::post, "/v1/functions/tenant0/echo:invoke", 11};
+  request.set(server::http::field::authorization, "Bearer " + key.text());
+  const server::RoutePolicy policy{.access = server::Access::Invoke, .action = "invoke"};
+  const std::vector<std::string> params = {"tenant0", "echo"};
+  for (auto _ : state) {
+    server::Grant grant = gate.check(request, policy, params, "127.0.0.1");
+    benchmark::DoNotOptimize(grant);
+  }
+}
+void BM_GateCheckKeyed(benchmark::State& state) { gate_check(state, true); }
+void BM_GateCheckOpen(benchmark::State& state) { gate_check(state, false); }
+BENCHMARK(BM_GateCheckKeyed);
+BENCHMARK(BM_GateCheckOpen);
 
 }  // namespace
 

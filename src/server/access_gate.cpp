@@ -42,7 +42,7 @@ AccessGate::AccessGate(auth::TenantStore* store) : store_(store) {}
 
 std::optional<auth::Principal> AccessGate::authenticate(const Request& request, bool foreign_ok,
                                                         std::string_view action,
-                                                        std::string_view object,
+                                                        const std::function<std::string()>& object,
                                                         std::string_view remote) const {
   auto header = request.find(http::field::authorization);
   if (header == request.end()) return std::nullopt;
@@ -51,12 +51,12 @@ std::optional<auth::Principal> AccessGate::authenticate(const Request& request, 
     if (foreign_ok) return std::nullopt;
     refuse(status::unauthorized, "unauthenticated",
            "the Authorization header is not 'Bearer KEY' or Basic credentials with a key", "",
-           action, object, remote, challenge());
+           action, object(), remote, challenge());
   }
   auto principal = store_->authenticate(*key);
   if (!principal) {
     refuse(status::unauthorized, "unauthenticated", "unknown or revoked API key", "", action,
-           object, remote, challenge());
+           object(), remote, challenge());
   }
   return principal;
 }
@@ -76,11 +76,12 @@ Grant AccessGate::check(const Request& request, const RoutePolicy& policy,
   std::string_view owner = params.empty() ? std::string_view() : std::string_view(params[0]);
   std::string_view name = params.size() < 2 ? std::string_view() : std::string_view(params[1]);
   const bool owned = policy.access == Access::Owner || policy.access == Access::Invoke;
-  std::string object = owned ? object_label(policy.object, owner, name) : std::string();
+  // Only refusals name the object.
+  auto label = [&] { return owned ? object_label(policy.object, owner, name) : std::string(); };
 
   Grant grant;
   auto principal =
-      authenticate(request, policy.access == Access::Invoke, policy.action, object, remote);
+      authenticate(request, policy.access == Access::Invoke, policy.action, label, remote);
   if (!principal) {
     grant.anonymous = true;
     if (policy.access == Access::Body) return grant;
@@ -89,7 +90,7 @@ Grant AccessGate::check(const Request& request, const RoutePolicy& policy,
       return grant;
     }
     refuse(status::unauthorized, "unauthenticated", "this request needs an API key", "",
-           policy.action, object, remote, challenge());
+           policy.action, label(), remote, challenge());
   }
   grant.principal = std::move(*principal);
   const auto& who = grant.principal;
@@ -101,7 +102,7 @@ Grant AccessGate::check(const Request& request, const RoutePolicy& policy,
     case Access::Admin:
       if (!who.admin()) {
         refuse(status::forbidden, "forbidden", "this request needs an admin key", who.tenant,
-               policy.action, object, remote);
+               policy.action, label(), remote);
       }
       return grant;
     case Access::Owner:
@@ -109,14 +110,14 @@ Grant AccessGate::check(const Request& request, const RoutePolicy& policy,
         refuse(
             status::forbidden, "forbidden",
             fmt::format("tenant '{}' may not {} objects of '{}'", who.tenant, policy.action, owner),
-            who.tenant, policy.action, object, remote);
+            who.tenant, policy.action, label(), remote);
       }
       return grant;
     case Access::Invoke:
       if (!invocable(grant, policy.object, owner, name)) {
         refuse(status::forbidden, "forbidden",
-               fmt::format("tenant '{}' may not invoke {}", who.tenant, object), who.tenant,
-               policy.action, object, remote);
+               fmt::format("tenant '{}' may not invoke {}", who.tenant, label()), who.tenant,
+               policy.action, label(), remote);
       }
       grant.permit = admit(grant, owner, remote);
       return grant;

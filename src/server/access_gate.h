@@ -8,6 +8,7 @@
 //
 // Without a tenant store (or with one that holds no key) the gate is open: every request acts
 // as an anonymous admin and no quota applies, as a single-user embedded server.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -72,8 +73,10 @@ class AccessGate {
  private:
   // `foreign_ok`: credentials that are not a Wasmlet key at all (a web app's own Basic
   // auth) count as none; a Wasmlet key that is unknown or revoked is refused either way.
+  // `object` names what was asked for, in a refusal's audit line (built only then).
   std::optional<auth::Principal> authenticate(const Request& request, bool foreign_ok,
-                                              std::string_view action, std::string_view object,
+                                              std::string_view action,
+                                              const std::function<std::string()>& object,
                                               std::string_view remote) const;
   bool invocable(const Grant& grant, auth::ObjectKind kind, std::string_view owner,
                  std::string_view name) const;

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <mutex>
 #include <thread>
@@ -89,6 +90,12 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
   impl_->web_apps = std::make_unique<WebApps>(runtime.config().data_dir / "apps");
   Router router;
   router.set_gate(&impl_->gate);
+  router.set_defer(
+      [ioc = &impl_->ioc](std::chrono::milliseconds delay, std::function<void()> task) {
+        auto timer = std::make_shared<asio::steady_timer>(*ioc, delay);
+        timer->async_wait(
+            [timer, task = std::move(task)](const boost::system::error_code&) { task(); });
+      });
   if (tenants != nullptr) add_admin_routes(router, ctx, *tenants);
   add_v1_routes(router, ctx);
   add_web_app_routes(router, ctx, *impl_->web_apps);

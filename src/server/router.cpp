@@ -201,7 +201,7 @@ void Router::run(const Route& route, const RoutePolicy& policy, const Handler& h
       m.grant.principal.role = auth::Role::Admin;
     }
   } catch (...) {
-    respond(reply_for_current_exception(route.style));
+    refuse(route.style, respond);
     return;
   }
   Respond answer = respond;
@@ -226,8 +226,18 @@ void Router::run(const Route& route, const RoutePolicy& policy, const Handler& h
     handler(std::move(request), std::move(m), answer);
   } catch (...) {
     // Handlers throw only before they answer; a second answer would be ignored anyway.
-    answer(reply_for_current_exception(route.style));
+    refuse(route.style, answer);
   }
+}
+
+void Router::refuse(ErrorStyle style, const Respond& respond) const {
+  Reply reply = reply_for_current_exception(style);
+  if (defer_ && reply.response.result() == http::status::too_many_requests) {
+    defer_(kQuotaRefusalDelay,
+           [respond, reply = std::move(reply)]() mutable { respond(std::move(reply)); });
+    return;
+  }
+  respond(std::move(reply));
 }
 
 }  // namespace wasmlet::server

@@ -3,6 +3,8 @@
 // wrong method 405 with Allow; a handler's exception becomes an error reply in its route's style.
 // Each route declares who may use it (RoutePolicy); with an AccessGate set, a request reaches
 // its handler only once the gate has allowed it, and changes are written to the audit log.
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -46,6 +48,13 @@ class Router {
   // Checks every request before its handler; none (the default): every request acts as an
   // anonymous admin. Must outlive the router.
   void set_gate(const AccessGate* gate) { gate_ = gate; }
+  // Runs a task after a delay (on the server's timers). With one set, refusals for being over a
+  // quota (429) are answered only after kQuotaRefusalDelay: a client that ignores Retry-After
+  // and hammers gets one refusal per connection per delay, and costs the server (and the other
+  // tenants) little CPU.
+  using Defer = std::function<void(std::chrono::milliseconds, std::function<void()>)>;
+  void set_defer(Defer defer) { defer_ = std::move(defer); }
+  static constexpr std::chrono::milliseconds kQuotaRefusalDelay{200};
 
   // Each route's pattern, methods and policy (for tests that check every route).
   struct RouteInfo {
@@ -89,6 +98,9 @@ class Router {
 
   std::vector<Route> routes_;
   const AccessGate* gate_ = nullptr;
+  Defer defer_;
+  // Answers with the exception being handled, late when it is a quota refusal.
+  void refuse(ErrorStyle style, const Respond& respond) const;
 };
 
 }  // namespace wasmlet::server
