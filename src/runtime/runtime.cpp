@@ -28,6 +28,19 @@ using Clock = std::chrono::steady_clock;
 thread_local std::optional<QueuedCall>* t_next_call = nullptr;
 thread_local bool t_completing = false;
 
+// While it lives, the thread runs no guest code but a completion (or a composition's start):
+// what that submits may be the thread's next call.
+class Completing {
+ public:
+  Completing() : outer_(std::exchange(t_completing, true)) {}
+  ~Completing() { t_completing = outer_; }
+  Completing(const Completing&) = delete;
+  Completing& operator=(const Completing&) = delete;
+
+ private:
+  bool outer_;
+};
+
 std::unique_ptr<state::GlobalState> make_global_state(const std::string& url,
                                                       state::InMemoryState::UserLimit limit) {
   if (url.empty()) return std::make_unique<state::InMemoryState>(std::move(limit));
@@ -511,9 +524,8 @@ void Runtime::complete(QueuedCall& call, CallRecord record) {
   CallRecord kept = record;
   record.output = std::move(output);
   results_.finish(call.id, std::move(kept), record.output, listed);
-  bool outer = std::exchange(t_completing, true);
+  Completing completing;
   done(std::move(record));
-  t_completing = outer;
 }
 
 std::shared_ptr<Runtime::LoadedFunction> Runtime::loaded_function(const FunctionId& id) {
@@ -700,6 +712,9 @@ void Runtime::start_composite(QueuedCall& call) {
   };
   try {
     if (composites_ == nullptr) throw UnknownFunction(call.invocation.function);
+    // No guest code runs here: the run's first step may be this thread's next call, as the
+    // following steps are when their predecessors complete.
+    Completing completing;
     composites_->start(call.id, std::move(call.invocation), finish);
   } catch (const UnknownFunction& e) {
     finish(failed_record("unknown_function", e.what()));
