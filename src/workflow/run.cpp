@@ -99,7 +99,11 @@ class Scope {
     return false;
   }
 
+  // A run's top scope is never cancelled (the run's own cancellation reaches its Tasks through
+  // the call tree), so only a fan-out's scope keeps its calls: a sequence's steps skip a lock
+  // and a map node each.
   void add(const std::shared_ptr<CallNode>& node) {
+    if (parent_ == nullptr) return;
     {
       util::MutexLock lock(mutex_);
       if (!cancelled_) {
@@ -111,6 +115,7 @@ class Scope {
   }
 
   void remove(const CallNode* node) {
+    if (parent_ == nullptr) return;
     util::MutexLock lock(mutex_);
     tasks_.erase(node);
   }
@@ -250,6 +255,13 @@ class Run : public std::enable_shared_from_this<Run> {
       time_limit = limit;
       deadline = started + limit;
     }
+    // The tree's clock started before the run did (start_composite, or the chain's root), and
+    // never moves: read once rather than under the tree's lock at every step.
+    if (auto tree = request.node->deadline(); tree && (!deadline || *tree < *deadline)) {
+      end_ = tree;
+    } else {
+      end_ = deadline;
+    }
   }
 
   runtime::Runtime& runtime;
@@ -265,10 +277,8 @@ class Run : public std::enable_shared_from_this<Run> {
 
   // Time left before the run's or its call tree's deadline; nullopt: no limit.
   std::optional<std::chrono::nanoseconds> time_left() const {
-    std::optional<Clock::time_point> end = deadline;
-    if (auto tree = request.node->deadline(); tree && (!end || *tree < *end)) end = tree;
-    if (!end) return std::nullopt;
-    return *end - Clock::now();
+    if (!end_) return std::nullopt;
+    return *end_ - Clock::now();
   }
 
   // A Wait's or Retry's delay, cut to end just after the run's deadline: the time limit fails
@@ -382,6 +392,7 @@ class Run : public std::enable_shared_from_this<Run> {
   }
 
  private:
+  std::optional<Clock::time_point> end_;  // the earlier of deadline and the call tree's
   std::atomic<bool> finished_{false};
   std::atomic<size_t> transitions_{0};
   util::Mutex mutex_;
