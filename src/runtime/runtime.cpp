@@ -232,6 +232,9 @@ bool Runtime::remove_function(const FunctionId& id) {
 }
 
 uint64_t Runtime::submit(Invocation invocation, Completion done) {
+  // The call waits from here: the bookkeeping below is part of its queue time (a workflow's
+  // history places a Task's start by it).
+  auto submitted = Clock::now();
   auto kind = store_.kind(invocation.function);
   bool composite = !kind;
   if (composite && (composites_ == nullptr || !composites_->contains(invocation.function))) {
@@ -249,7 +252,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     util::MutexLock lock(queue_mutex_);
     if (stopping_) throw ShuttingDown();
     uint64_t id = results_.add(invocation.function);
-    t_next_call->emplace(QueuedCall{id, std::move(invocation), std::move(done), Clock::now(), false,
+    t_next_call->emplace(QueuedCall{id, std::move(invocation), std::move(done), submitted, false,
                                     nullptr, composite});
     return id;
   }
@@ -263,7 +266,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     id = results_.add(function);
     try {
       queue_.push(
-          {id, std::move(invocation), std::move(done), Clock::now(), false, nullptr, composite});
+          {id, std::move(invocation), std::move(done), submitted, false, nullptr, composite});
     } catch (const QueueFull& e) {
       metrics_.record_rejected();
       CallRecord record = failed_record("queue_full", e.what());
