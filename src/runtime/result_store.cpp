@@ -57,28 +57,38 @@ void ResultStore::finish(uint64_t id, CallRecord record, std::string_view output
 
 void ResultStore::store(uint64_t id, CallRecord record, bool listed) {
   // Every call from every I/O thread passes here: allocate before the lock, free after it.
+  std::set<uint64_t> staged_id{id};
+  Evicted evicted;
+  if (listed) {
+    // The queued record is never evicted before it finishes (only finished ones are): the
+    // finished one takes its place in its node, and the queued one, swapped out, is freed
+    // after the lock with `record`.
+    util::MutexLock lock(mutex_);
+    auto it = records_.find(id);
+    if (it == records_.end()) return;  // an id that was never listed: nothing to replace
+    record.submitted_at = it->second.submitted_at;
+    account(it->second, false);
+    std::swap(it->second, record);
+    account(it->second, true);
+    finish_locked(it, staged_id, evicted);
+    return;
+  }
   Records staged;
   CallRecord& kept = staged.emplace(id, std::move(record)).first->second;
-  if (!listed) {
-    kept.submitted_at = std::chrono::system_clock::now() -
-                        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                            kept.queue_time + kept.run_time);
-  }
-  std::set<uint64_t> staged_id{id};
-  Records::node_type replaced;  // the queued record, if it was listed
-  Evicted evicted;
+  kept.submitted_at = std::chrono::system_clock::now() -
+                      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                          kept.queue_time + kept.run_time);
   util::MutexLock lock(mutex_);
-  if (listed) {
-    replaced = records_.extract(id);
-    if (replaced.empty()) return;  // evicted meanwhile
-    kept.submitted_at = replaced.mapped().submitted_at;
-    account(replaced.mapped(), false);
-  }
   // Ids grow: a call that was never listed is usually the newest, and the hint spares a search.
   auto it = records_.insert(records_.end(), staged.extract(id));
   account(it->second, true);
+  finish_locked(it, staged_id, evicted);
+}
+
+void ResultStore::finish_locked(Records::iterator it, std::set<uint64_t>& staged_id,
+                                Evicted& evicted) {
   std::set<uint64_t>& finished = tenants_[it->second.function.user].finished;
-  finished.insert(finished.end(), staged_id.extract(id));
+  finished.insert(finished.end(), staged_id.extract(it->first));
   prune_locked(it->second.function.user, evicted);
 }
 

@@ -56,6 +56,9 @@ class ResultStore {
   // Records taken out under the lock and freed after it.
   using Evicted = std::vector<Records::node_type>;
   void store(uint64_t id, CallRecord record, bool listed);
+  // Lists a record that has just finished as such, then drops what the limits no longer keep.
+  void finish_locked(Records::iterator it, std::set<uint64_t>& staged_id, Evicted& evicted)
+      REQUIRES(mutex_);
   void account(const CallRecord& record, bool add) REQUIRES(mutex_);
   void evict(Records::iterator it, Evicted& evicted) REQUIRES(mutex_);
   void prune_locked(const std::string& tenant, Evicted& evicted) REQUIRES(mutex_);

@@ -28,6 +28,19 @@ using Clock = std::chrono::steady_clock;
 thread_local std::optional<QueuedCall>* t_next_call = nullptr;
 thread_local bool t_completing = false;
 
+// While it lives, the thread runs no guest code but a completion (or a composition's start):
+// what that submits may be the thread's next call.
+class Completing {
+ public:
+  Completing() : outer_(std::exchange(t_completing, true)) {}
+  ~Completing() { t_completing = outer_; }
+  Completing(const Completing&) = delete;
+  Completing& operator=(const Completing&) = delete;
+
+ private:
+  bool outer_;
+};
+
 std::unique_ptr<state::GlobalState> make_global_state(const std::string& url,
                                                       state::InMemoryState::UserLimit limit) {
   if (url.empty()) return std::make_unique<state::InMemoryState>(std::move(limit));
@@ -219,6 +232,9 @@ bool Runtime::remove_function(const FunctionId& id) {
 }
 
 uint64_t Runtime::submit(Invocation invocation, Completion done) {
+  // The call waits from here: the bookkeeping below is part of its queue time (a workflow's
+  // history places a Task's start by it).
+  auto submitted = Clock::now();
   auto kind = store_.kind(invocation.function);
   bool composite = !kind;
   if (composite && (composites_ == nullptr || !composites_->contains(invocation.function))) {
@@ -236,7 +252,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     util::MutexLock lock(queue_mutex_);
     if (stopping_) throw ShuttingDown();
     uint64_t id = results_.add(invocation.function);
-    t_next_call->emplace(QueuedCall{id, std::move(invocation), std::move(done), Clock::now(), false,
+    t_next_call->emplace(QueuedCall{id, std::move(invocation), std::move(done), submitted, false,
                                     nullptr, composite});
     return id;
   }
@@ -250,7 +266,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     id = results_.add(function);
     try {
       queue_.push(
-          {id, std::move(invocation), std::move(done), Clock::now(), false, nullptr, composite});
+          {id, std::move(invocation), std::move(done), submitted, false, nullptr, composite});
     } catch (const QueueFull& e) {
       metrics_.record_rejected();
       CallRecord record = failed_record("queue_full", e.what());
@@ -511,9 +527,8 @@ void Runtime::complete(QueuedCall& call, CallRecord record) {
   CallRecord kept = record;
   record.output = std::move(output);
   results_.finish(call.id, std::move(kept), record.output, listed);
-  bool outer = std::exchange(t_completing, true);
+  Completing completing;
   done(std::move(record));
-  t_completing = outer;
 }
 
 std::shared_ptr<Runtime::LoadedFunction> Runtime::loaded_function(const FunctionId& id) {
@@ -700,6 +715,9 @@ void Runtime::start_composite(QueuedCall& call) {
   };
   try {
     if (composites_ == nullptr) throw UnknownFunction(call.invocation.function);
+    // No guest code runs here: the run's first step may be this thread's next call, as the
+    // following steps are when their predecessors complete.
+    Completing completing;
     composites_->start(call.id, std::move(call.invocation), finish);
   } catch (const UnknownFunction& e) {
     finish(failed_record("unknown_function", e.what()));

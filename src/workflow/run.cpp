@@ -99,7 +99,11 @@ class Scope {
     return false;
   }
 
+  // A run's top scope is never cancelled (the run's own cancellation reaches its Tasks through
+  // the call tree), so only a fan-out's scope keeps its calls: a sequence's steps skip a lock
+  // and a map node each.
   void add(const std::shared_ptr<CallNode>& node) {
+    if (parent_ == nullptr) return;
     {
       util::MutexLock lock(mutex_);
       if (!cancelled_) {
@@ -111,6 +115,7 @@ class Scope {
   }
 
   void remove(const CallNode* node) {
+    if (parent_ == nullptr) return;
     util::MutexLock lock(mutex_);
     tasks_.erase(node);
   }
@@ -197,6 +202,41 @@ std::string_view type_name(StateType type) {
   return "";
 }
 
+// One state entered, as the history shows it. Kept as plain fields while the run goes on (a
+// step's bookkeeping sits between two steps' calls) and turned into JSON once, at the end.
+struct HistoryEntry {
+  const State* state = nullptr;
+  std::string path;
+  int64_t entered_ns = 0;
+  std::optional<int64_t> exited_ns;
+  // A Task's, set once it has an input and for each attempt's call.
+  std::optional<size_t> input_bytes;
+  std::optional<uint64_t> call_id;
+  int64_t start_ns = 0, end_ns = 0;
+  size_t output_bytes = 0;
+  std::optional<uint32_t> retries;  // also set by a Retry of a state that is no Task
+  std::optional<std::string> error, cause;
+
+  Json json() const {
+    Json e = {{"state", state->name},
+              {"type", type_name(state->type)},
+              {"path", path},
+              {"entered_ns", entered_ns}};
+    if (exited_ns) e["exited_ns"] = *exited_ns;
+    if (input_bytes) e["input_bytes"] = *input_bytes;
+    if (call_id) {
+      e["call_id"] = *call_id;
+      e["start_ns"] = start_ns;
+      e["end_ns"] = end_ns;
+      e["output_bytes"] = output_bytes;
+    }
+    if (retries) e["retries"] = *retries;
+    if (error) e["error"] = *error;
+    if (cause) e["cause"] = *cause;
+    return e;
+  }
+};
+
 class Run : public std::enable_shared_from_this<Run> {
  public:
   Run(runtime::Runtime& rt, Timers& t, std::shared_ptr<const Definition> def, RunRequest req,
@@ -215,6 +255,13 @@ class Run : public std::enable_shared_from_this<Run> {
       time_limit = limit;
       deadline = started + limit;
     }
+    // The tree's clock started before the run did (start_composite, or the chain's root), and
+    // never moves: read once rather than under the tree's lock at every step.
+    if (auto tree = request.node->deadline(); tree && (!deadline || *tree < *deadline)) {
+      end_ = tree;
+    } else {
+      end_ = deadline;
+    }
   }
 
   runtime::Runtime& runtime;
@@ -230,10 +277,8 @@ class Run : public std::enable_shared_from_this<Run> {
 
   // Time left before the run's or its call tree's deadline; nullopt: no limit.
   std::optional<std::chrono::nanoseconds> time_left() const {
-    std::optional<Clock::time_point> end = deadline;
-    if (auto tree = request.node->deadline(); tree && (!end || *tree < *end)) end = tree;
-    if (!end) return std::nullopt;
-    return *end - Clock::now();
+    if (!end_) return std::nullopt;
+    return *end_ - Clock::now();
   }
 
   // A Wait's or Retry's delay, cut to end just after the run's deadline: the time limit fails
@@ -263,12 +308,12 @@ class Run : public std::enable_shared_from_this<Run> {
     }
     step.entered_wall =
         std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
-    Json entry = {{"state", s.name},
-                  {"type", type_name(s.type)},
-                  {"path", step.flow->path},
-                  {"entered_ns", ns(Clock::now())}};
+    HistoryEntry entry;
+    entry.state = &s;
+    entry.path = step.flow->path;
+    entry.entered_ns = ns(Clock::now());
     util::MutexLock lock(mutex_);
-    last_state_ = s.qualified;
+    last_state_ = &s.qualified;
     step.history = history_.size();
     if (history_.size() < RunLimits::kMaxHistory) {
       history_.push_back(std::move(entry));
@@ -278,7 +323,8 @@ class Run : public std::enable_shared_from_this<Run> {
     return true;
   }
 
-  void update(const Step& step, const std::function<void(Json&)>& change) {
+  template <typename Change>
+  void update(const Step& step, const Change& change) {
     util::MutexLock lock(mutex_);
     if (step.history < history_.size()) change(history_[step.history]);
   }
@@ -308,7 +354,7 @@ class Run : public std::enable_shared_from_this<Run> {
     std::string state;
     {
       util::MutexLock lock(mutex_);
-      state = last_state_;
+      if (last_state_ != nullptr) state = *last_state_;
     }
     fail_timeout(state);
   }
@@ -322,7 +368,7 @@ class Run : public std::enable_shared_from_this<Run> {
       finished_ = true;
       done = std::move(done_);
       Json history = Json::array();
-      for (auto& entry : history_) history.push_back(std::move(entry));
+      for (const auto& entry : history_) history.push_back(entry.json());
       if (truncated_ > 0) history.push_back({{"truncated", truncated_}});
       record.history = dump_json(history);
       history_.clear();
@@ -346,13 +392,14 @@ class Run : public std::enable_shared_from_this<Run> {
   }
 
  private:
+  std::optional<Clock::time_point> end_;  // the earlier of deadline and the call tree's
   std::atomic<bool> finished_{false};
   std::atomic<size_t> transitions_{0};
   util::Mutex mutex_;
   runtime::Completion done_ GUARDED_BY(mutex_);
-  std::vector<Json> history_ GUARDED_BY(mutex_);
+  std::vector<HistoryEntry> history_ GUARDED_BY(mutex_);
   size_t truncated_ GUARDED_BY(mutex_) = 0;
-  std::string last_state_ GUARDED_BY(mutex_);
+  const std::string* last_state_ GUARDED_BY(mutex_) = nullptr;  // a State's, in the definition
   std::optional<Json> input_ GUARDED_BY(mutex_);
 };
 
@@ -443,7 +490,7 @@ Json raw_input(Step& step) {
 
 void mark_exit(Step& step) {
   auto now = step.flow->run->ns(Clock::now());
-  step.flow->run->update(step, [now](Json& e) { e["exited_ns"] = now; });
+  step.flow->run->update(step, [now](HistoryEntry& e) { e.exited_ns = now; });
 }
 
 Continue go(Step& step, const std::string& next, Value output) {
@@ -512,17 +559,17 @@ Continue fail_state(const std::shared_ptr<Step>& step, Failure failure) {
     auto delay = std::chrono::nanoseconds(static_cast<int64_t>(std::min(ns, cap)));
     ++step->attempts[i];
     ++step->retries;
-    run.update(*step, [&](Json& e) {
-      e["retries"] = step->retries;
-      e["error"] = failure.error;
-      e["cause"] = failure.cause;
+    run.update(*step, [&](HistoryEntry& e) {
+      e.retries = step->retries;
+      e.error = failure.error;
+      e.cause = failure.cause;
     });
     run.timers.after(run.bounded_delay(delay), [step] { retry(step); });
     return std::nullopt;
   }
-  run.update(*step, [&](Json& e) {
-    e["error"] = failure.error;
-    e["cause"] = failure.cause;
+  run.update(*step, [&](HistoryEntry& e) {
+    e.error = failure.error;
+    e.cause = failure.cause;
   });
   for (const auto& c : s.catches) {
     if (!error_matches(c.errors, failure.error, task)) continue;
@@ -600,12 +647,12 @@ void task_done(const std::shared_ptr<Step>& step, Clock::time_point submitted, c
   try {
     step->flow->scope->remove(node);
     auto start = run.ns(submitted) + record.queue_time.count();
-    run.update(*step, [&](Json& e) {
-      e["call_id"] = record.id;
-      e["start_ns"] = start;
-      e["end_ns"] = start + record.run_time.count();
-      e["output_bytes"] = record.output.size();
-      e["retries"] = step->retries;
+    run.update(*step, [&](HistoryEntry& e) {
+      e.call_id = record.id;
+      e.start_ns = start;
+      e.end_ns = start + record.run_time.count();
+      e.output_bytes = record.output.size();
+      e.retries = step->retries;
     });
     if (stopped(*step->flow)) return;
     const State& s = *step->state;
@@ -626,7 +673,7 @@ void task_done(const std::shared_ptr<Step>& step, Clock::time_point submitted, c
 
 Continue run_task(const std::shared_ptr<Step>& step) {
   std::string input = std::move(effective_input(*step)).bytes();
-  step->flow->run->update(*step, [&](Json& e) { e["input_bytes"] = input.size(); });
+  step->flow->run->update(*step, [&](HistoryEntry& e) { e.input_bytes = input.size(); });
   if (!step->state->retry.empty()) step->task_input = input;
   return submit_task(step, std::move(input));
 }
