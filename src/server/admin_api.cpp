@@ -179,8 +179,9 @@ void add_owner_grant_routes(Router& router, const ApiContext& ctx, auth::TenantS
       {auth::ObjectKind::Function, "/v1/functions/{}/{}/public"},
       {auth::ObjectKind::App, "/v1/apps/{}/{}/public"},
       {auth::ObjectKind::Workflow, "/v1/workflows/{}/{}/public"}};
-  for (const auto& [kind, pattern] : kinds) {
-    router.add(http::verb::put, pattern, kStyle,
+  for (const auto& entry : kinds) {
+    const auth::ObjectKind kind = entry.first;  // a copy: clang 14 cannot capture a binding
+    router.add(http::verb::put, entry.second, kStyle,
                {.access = Access::Owner, .object = kind, .action = "grant_public", .audited = true},
                [ctx, &store, kind](Request&& request, RouteMatch&& m, const Respond& respond) {
                  auto id = function_id_arg(m.params[0], m.params[1]);
