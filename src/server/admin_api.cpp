@@ -50,6 +50,35 @@ RoutePolicy admin_read(auth::ObjectKind object) {
   return {.access = Access::Admin, .object = object, .action = "read"};
 }
 
+// PUT {"public": bool} on OWNER/NAME of `kind`.
+void set_public(const ApiContext& ctx, auth::TenantStore& store, auth::ObjectKind kind,
+                const std::string& owner, const std::string& name, const Request& request,
+                const Respond& respond) {
+  auto id = function_id_arg(owner, name);
+  bool on = bool_field(parse_body(request), "public");
+  reply_blocking(ctx, kStyle, respond, [&store, kind, id, on] {
+    store.set_public(kind, id.user, id.name, on);
+    return empty_reply(status::no_content);
+  });
+}
+
+// PUT {"shared": bool} on .../OWNER/FUNCTION/.../GRANTEE (the captures in that order).
+Handler share_handler(const ApiContext& ctx, auth::TenantStore& store) {
+  return [ctx, &store](Request&& request, RouteMatch&& m, const Respond& respond) {
+    auto id = function_id_arg(m.params[0], m.params[1]);
+    const std::string& grantee = m.params[2];
+    if (!runtime::valid_name(grantee)) {
+      throw HttpError(status::bad_request, "bad_request",
+                      fmt::format("invalid tenant name '{}'", grantee));
+    }
+    bool on = bool_field(parse_body(request), "shared");
+    reply_blocking(ctx, kStyle, respond, [&store, id, grantee, on] {
+      store.share_function(id.user, id.name, grantee, on);
+      return empty_reply(status::no_content);
+    });
+  };
+}
+
 // Changes write the store's file: off the I/O threads.
 void add_tenant_routes(Router& router, const ApiContext& ctx, auth::TenantStore& store) {
   constexpr auto kTenant = auth::ObjectKind::Tenant;
@@ -148,29 +177,11 @@ void add_grant_routes(Router& router, const ApiContext& ctx, auth::TenantStore& 
   router.add(http::verb::put, "/v1/admin/grants/public/{}/{}/{}", kStyle,
              admin("grant_public", auth::ObjectKind::Tenant),
              [ctx, &store](Request&& request, RouteMatch&& m, const Respond& respond) {
-               auto kind = grant_kind(m.params[0]);
-               auto id = function_id_arg(m.params[1], m.params[2]);
-               bool on = bool_field(parse_body(request), "public");
-               reply_blocking(ctx, kStyle, respond, [&store, kind, id, on] {
-                 store.set_public(kind, id.user, id.name, on);
-                 return empty_reply(status::no_content);
-               });
+               set_public(ctx, store, grant_kind(m.params[0]), m.params[1], m.params[2], request,
+                          respond);
              });
   router.add(http::verb::put, "/v1/admin/grants/share/{}/{}/{}", kStyle,
-             admin("grant_share", auth::ObjectKind::Function),
-             [ctx, &store](Request&& request, RouteMatch&& m, const Respond& respond) {
-               auto id = function_id_arg(m.params[0], m.params[1]);
-               const std::string& grantee = m.params[2];
-               if (!runtime::valid_name(grantee)) {
-                 throw HttpError(status::bad_request, "bad_request",
-                                 fmt::format("invalid tenant name '{}'", grantee));
-               }
-               bool on = bool_field(parse_body(request), "shared");
-               reply_blocking(ctx, kStyle, respond, [&store, id, grantee, on] {
-                 store.share_function(id.user, id.name, grantee, on);
-                 return empty_reply(status::no_content);
-               });
-             });
+             admin("grant_share", auth::ObjectKind::Function), share_handler(ctx, store));
 }
 
 // The same grants, made by the object's owner.
@@ -184,29 +195,12 @@ void add_owner_grant_routes(Router& router, const ApiContext& ctx, auth::TenantS
     router.add(http::verb::put, entry.second, kStyle,
                {.access = Access::Owner, .object = kind, .action = "grant_public", .audited = true},
                [ctx, &store, kind](Request&& request, RouteMatch&& m, const Respond& respond) {
-                 auto id = function_id_arg(m.params[0], m.params[1]);
-                 bool on = bool_field(parse_body(request), "public");
-                 reply_blocking(ctx, kStyle, respond, [&store, kind, id, on] {
-                   store.set_public(kind, id.user, id.name, on);
-                   return empty_reply(status::no_content);
-                 });
+                 set_public(ctx, store, kind, m.params[0], m.params[1], request, respond);
                });
   }
   router.add(http::verb::put, "/v1/functions/{}/{}/shares/{}", kStyle,
              {.access = Access::Owner, .action = "grant_share", .audited = true},
-             [ctx, &store](Request&& request, RouteMatch&& m, const Respond& respond) {
-               auto id = function_id_arg(m.params[0], m.params[1]);
-               const std::string& grantee = m.params[2];
-               if (!runtime::valid_name(grantee)) {
-                 throw HttpError(status::bad_request, "bad_request",
-                                 fmt::format("invalid tenant name '{}'", grantee));
-               }
-               bool on = bool_field(parse_body(request), "shared");
-               reply_blocking(ctx, kStyle, respond, [&store, id, grantee, on] {
-                 store.share_function(id.user, id.name, grantee, on);
-                 return empty_reply(status::no_content);
-               });
-             });
+             share_handler(ctx, store));
 }
 
 }  // namespace
