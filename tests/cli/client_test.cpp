@@ -478,6 +478,53 @@ TEST(ClientCommands, KeysFromFlagEnvironmentOrConfig) {
   EXPECT_EQ(server.stop(), 0);
 }
 
+// `wasmlet admin` over the HTTP admin API of a running server, with the admin key from the
+// environment; a tenant key is refused there.
+TEST(ClientCommands, AdminOverHttp) {
+  std::string root;
+  Server server("admin-http", std::nullopt, [&](const fs::path& data) {
+    ASSERT_EQ(wasmlet({"admin", "--data-dir", data.string(), "tenant", "add", "root", "--admin"})
+                  .exit_code,
+              0);
+    root = wasmlet({"admin", "--data-dir", data.string(), "key", "create", "root"}).out;
+    while (!root.empty() && std::isspace(static_cast<unsigned char>(root.back()))) root.pop_back();
+  });
+  const std::vector<std::string> env = {"WASMLET_KEY=" + root};
+  auto admin = [&](std::vector<std::string> args, const std::vector<std::string>& e) {
+    args.insert(args.begin(), {"admin", "--server", server.address()});
+    return wasmlet(args, e);
+  };
+  auto added = admin({"tenant", "add", "carol"}, env);
+  ASSERT_EQ(added.exit_code, 0) << show(added) << server.log();
+  auto key = admin({"key", "create", "carol", "--label", "ci"}, env);
+  ASSERT_EQ(key.exit_code, 0) << show(key);
+  std::string carol = key.out.substr(0, key.out.find('\n'));
+  EXPECT_TRUE(carol.starts_with("wlk_")) << key.out;
+  EXPECT_NE(key.err.find("will not be shown again"), std::string::npos) << key.err;
+  auto keys = admin({"key", "list", "carol"}, env);
+  EXPECT_NE(keys.out.find(carol.substr(4, 16)), std::string::npos) << keys.out;
+  EXPECT_EQ(keys.out.find(carol), std::string::npos) << "a listed key shows its secret";
+  auto quota = admin({"tenant", "quota", "carol", "--set", "calls_per_second=5"}, env);
+  EXPECT_EQ(quota.exit_code, 0) << show(quota);
+  EXPECT_NE(quota.out.find("\"calls_per_second\": 5"), std::string::npos) << quota.out;
+  EXPECT_EQ(admin({"public", "function", "carol/echo", "on"}, env).exit_code, 0);
+  EXPECT_EQ(admin({"share", "carol/echo", "--with", "root"}, env).exit_code, 0);
+
+  // Carol's own key is no admin key.
+  auto refused = admin({"tenant", "list"}, {"WASMLET_KEY=" + carol});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("admin key"), std::string::npos) << show(refused);
+
+  auto revoked = admin({"key", "revoke", carol.substr(4, 16)}, env);
+  EXPECT_EQ(revoked.exit_code, 0) << show(revoked);
+  auto gone = wasmlet(at(server, {"functions", "--key", carol}));
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_NE(gone.err.find("unknown or revoked"), std::string::npos) << show(gone);
+  EXPECT_EQ(admin({"tenant", "rm", "carol"}, env).exit_code, 0);
+  EXPECT_EQ(admin({"tenant", "list"}, env).out.find("carol"), std::string::npos);
+  EXPECT_EQ(server.stop(), 0);
+}
+
 // `wasmlet serve --tls-cert/--tls-key` and the client commands over https:// with a private CA.
 TEST(ClientCommands, Https) {
   auto certs = test::make_test_certs(fresh_dir("certs"));
