@@ -1,6 +1,6 @@
 // Bundles the console and the benchmark report page with esbuild:
 //   node build.mjs OUTDIR [--sample DATA.json SAMPLE.html]
-// OUTDIR/console/{index.html,app.js,app.css} are served by `wasmlet serve` at /console/;
+// OUTDIR/console/{index.html,favicon.svg,app.js,app.css} are served by `wasmlet serve` at /console/;
 // OUTDIR/report/report.html is one self-contained page (script and style inlined), the template
 // `wasmlet bench` fills in. --sample also writes the report filled with DATA.json, for working
 // on the report page in a browser. The build copies this script next to the node_modules it
@@ -34,7 +34,9 @@ await build({
   entryPoints: { app: path.join(source, "src/console/main.js") },
   outdir: path.join(outdir, "console"),
 });
-await copyFile(path.join(source, "src/console/index.html"), path.join(outdir, "console/index.html"));
+for (const file of ["index.html", "favicon.svg"]) {
+  await copyFile(path.join(source, "src/console", file), path.join(outdir, "console", file));
+}
 
 // The report: bundled in memory, then inlined. "</" in the code would end the element early, so
 // it is written "<\/", which means the same inside strings and regular expressions.

@@ -21,10 +21,24 @@ function readData() {
   }
 }
 
-// "concurrency=10 input_bytes=64" for the params not in `skip`.
+// The params whose values differ between cells: the others would only lengthen every label.
+let varying = new Set();
+
+function findVarying(cells) {
+  const values = new Map();
+  for (const c of cells) {
+    for (const [k, v] of Object.entries(c.params || {})) {
+      if (!values.has(k)) values.set(k, new Set());
+      values.get(k).add(JSON.stringify(v));
+    }
+  }
+  return new Set([...values].filter(([, v]) => v.size > 1).map(([k]) => k));
+}
+
+// "concurrency=10 start=warm" for the varying params not in `skip`.
 function paramsLabel(params, skip = []) {
   return Object.keys(params || {})
-    .filter((k) => !skip.includes(k))
+    .filter((k) => varying.has(k) && !skip.includes(k))
     .sort()
     .map((k) => k + "=" + params[k])
     .join(" ");
@@ -46,7 +60,7 @@ function Plot({ opts, data, testid }) {
   const box = useRef(null);
   useEffect(() => {
     const width = Math.max(360, box.current.clientWidth);
-    const u = new uPlot({ width, height: 300, ...opts }, data, box.current);
+    const u = new uPlot({ width, height: 300, legend: { live: false }, ...opts }, data, box.current);
     return () => u.destroy();
   }, [opts, data]);
   return html`<div class="plot" ref=${box} data-testid=${testid}></div>`;
@@ -182,6 +196,7 @@ function Gantt({ cell }) {
 
 function Report({ data }) {
   const cells = data.cells || [];
+  varying = findVarying(cells);
   const cdf = cdfPlot(cells);
   const tput = throughputPlot(cells);
   const pairs = coldWarm(cells);
