@@ -15,6 +15,7 @@
 
 #include "server/access_gate.h"
 #include "server/admin_api.h"
+#include "server/console_routes.h"
 #include "server/faasm_api.h"
 #include "server/listener.h"
 #include "server/tls_context.h"
@@ -100,6 +101,7 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
   add_v1_routes(router, ctx);
   add_web_app_routes(router, ctx, *impl_->web_apps);
   if (workflows != nullptr) add_workflow_routes(router, ctx, *workflows);
+  add_console_routes(router);
   add_faasm_routes(router, ctx);
 
   auto endpoint = resolve_endpoint(impl_->ioc, config);

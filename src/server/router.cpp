@@ -61,7 +61,7 @@ void Router::add(http::verb method, std::string_view pattern, ErrorStyle style, 
   Route route;
   route.pattern = std::string(pattern);
   route.style = style;
-  route.segments = parse_segments(split_path(pattern));
+  route.segments = parse_pattern(pattern, route.tail);
   route.methods.push_back({method, policy, std::move(handler)});
   routes_.push_back(std::move(route));
 }
@@ -91,17 +91,20 @@ std::vector<Router::Segment> Router::parse_segments(const std::vector<std::strin
   return segments;
 }
 
+std::vector<Router::Segment> Router::parse_pattern(std::string_view pattern, bool& tail) {
+  auto parts = split_path(pattern);
+  tail = !parts.empty() && parts.back() == "{**}";
+  if (tail) parts.pop_back();
+  return parse_segments(parts);
+}
+
 void Router::add_any_method(std::string_view pattern, ErrorStyle style, RoutePolicy policy,
                             Handler handler) {
   Route route;
   route.pattern = std::string(pattern);
   route.style = style;
-  auto parts = split_path(pattern);
-  if (parts.empty() || parts.back() != "{**}") {
-    throw Error(fmt::format("route pattern '{}' does not end in {{**}}", pattern));
-  }
-  parts.pop_back();
-  route.segments = parse_segments(parts);
+  route.segments = parse_pattern(pattern, route.tail);
+  if (!route.tail) throw Error(fmt::format("route pattern '{}' does not end in {{**}}", pattern));
   route.any_method = std::move(handler);
   route.any_method_policy = policy;
   routes_.push_back(std::move(route));
@@ -119,8 +122,7 @@ std::string Router::rest_of(std::string_view path, size_t segments) {
 
 bool Router::match(const Route& route, const std::vector<std::string>& path,
                    std::vector<std::string>& params) {
-  if (route.any_method ? path.size() < route.segments.size()
-                       : route.segments.size() != path.size()) {
+  if (route.tail ? path.size() < route.segments.size() : route.segments.size() != path.size()) {
     return false;
   }
   params.clear();
@@ -158,8 +160,8 @@ void Router::dispatch(Request&& request, const Respond& respond, std::stop_token
       p = std::move(*decoded);
     }
     m.remote_address = std::string(remote_address);
+    if (route.tail) m.rest = rest_of(path, route.segments.size());
     if (route.any_method) {
-      m.rest = rest_of(path, route.segments.size());
       if (q != std::string_view::npos) m.query = std::string(target.substr(q + 1));
       run(route, route.any_method_policy, route.any_method, std::move(request), std::move(m),
           respond);

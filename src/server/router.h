@@ -37,8 +37,10 @@ using Handler = std::function<void(Request&& request, RouteMatch&& match, const 
 class Router {
  public:
   // A pattern is a path of literal segments and "{}" captures; a capture may carry a literal
-  // suffix ("{}:invoke"). Patterns are tried in the order they were first added, and the first
-  // whose shape matches decides, so add the more specific of two overlapping shapes first.
+  // suffix ("{}:invoke"). A last segment "{**}" takes the rest of the path (zero or more
+  // segments) into RouteMatch::rest, undecoded. Patterns are tried in the order they were first
+  // added, and the first whose shape matches decides, so add the more specific of two
+  // overlapping shapes first.
   void add(http::verb method, std::string_view pattern, ErrorStyle style, RoutePolicy policy,
            Handler handler);
   // Every method, on a pattern whose last segment is "{**}": the rest of the path (zero or more
@@ -83,12 +85,15 @@ class Router {
     std::vector<Segment> segments;
     ErrorStyle style = ErrorStyle::Json;
     std::vector<Method> methods;
-    // Set for add_any_method routes, whose pattern ended in "{**}".
+    bool tail = false;  // the pattern ended in "{**}"
+    // Set for add_any_method routes.
     Handler any_method;
     RoutePolicy any_method_policy;
   };
 
   static std::vector<Segment> parse_segments(const std::vector<std::string>& parts);
+  // Splits a pattern into segments, without its "{**}", and says whether it had one.
+  static std::vector<Segment> parse_pattern(std::string_view pattern, bool& tail);
   static bool match(const Route& route, const std::vector<std::string>& path,
                     std::vector<std::string>& params);
   static std::string rest_of(std::string_view path, size_t segments);

@@ -172,6 +172,7 @@ TEST_F(AccessTest, EveryRouteUnderEveryCredential) {
   const std::vector<Row> rows = {
       {verb::get, "/healthz", "/healthz", "", Access::Open},
       {verb::get, "/ping", "/ping", "", Access::Open},
+      {verb::get, "/console/{**}", "/console/", "", Access::Open},
       {verb::get, "/metrics", "/metrics", "", Access::Admin},
       {verb::get, "/v1/python", "/v1/python", "", Access::Tenant},
       {verb::get, "/v1/functions", "/v1/functions", "", Access::Tenant},

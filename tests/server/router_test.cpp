@@ -165,5 +165,23 @@ TEST(Router, AnyMethodRouteCapturesTheRestOfThePath) {
   EXPECT_EQ(answer(http::verb::get, "/apps"), "apps  ?");
   EXPECT_THROW(router.add_any_method("/apps/{}", ErrorStyle::Json, kAnyone, echo("x")), Error);
 }
+
+// A "{**}" tail on a route of one method: the rest of the path for that method (HEAD too, as
+// for GET), 405 with Allow for the others.
+TEST(Router, MethodRouteWithATail) {
+  Router router;
+  router.add(http::verb::get, "/console/{**}", ErrorStyle::Json, kAnyone,
+             [](Request&&, RouteMatch&& m, const Respond& respond) {
+               respond(text_reply(http::status::ok, "[" + m.rest + "] ?" + m.query));
+             });
+  EXPECT_EQ(dispatch(router, http::verb::get, "/console").body, "[] ?");
+  EXPECT_EQ(dispatch(router, http::verb::get, "/console/").body, "[/] ?");
+  EXPECT_EQ(dispatch(router, http::verb::get, "/console/a/b%2F.js?v=1").body, "[/a/b%2F.js] ?v=1");
+  EXPECT_EQ(dispatch(router, http::verb::head, "/console/app.js").body, "[/app.js] ?");
+  auto post = dispatch(router, http::verb::post, "/console/app.js");
+  EXPECT_EQ(post.status, 405u);
+  EXPECT_EQ(post.allow, "GET, HEAD");
+  EXPECT_EQ(dispatch(router, http::verb::get, "/consoles").status, 404u);
+}
 }  // namespace
 }  // namespace wasmlet::server
