@@ -97,7 +97,10 @@ struct MetricsSnapshot {
 struct FunctionStats {
   FunctionId id;
   uint64_t calls = 0, failures = 0, restores = 0, running = 0;
-  uint64_t live_faaslets = 0;  // idle in its pool plus running (filled in by the runtime)
+  // Filled in by the runtime: idle in its pool plus running, and whether the pool exists (the
+  // next call restores a Proto-Faaslet rather than building one).
+  uint64_t live_faaslets = 0;
+  bool warm = false;
   double p50_us = 0, p99_us = 0;
 };
 

@@ -378,6 +378,7 @@ std::vector<FunctionStats> Runtime::function_stats(
       pool = it->second->pool;
     }
     if (pool) s.live_faaslets += pool->idle();
+    s.warm = pool != nullptr;
   }
   return stats;
 }

@@ -74,6 +74,7 @@ json stats_json(const runtime::Runtime& runtime, const Grant& grant) {
                          {"running", f.running},
                          {"restores", f.restores},
                          {"live_faaslets", f.live_faaslets},
+                         {"warm", f.warm},
                          {"p50_us", f.p50_us},
                          {"p99_us", f.p99_us}});
   }

@@ -319,6 +319,7 @@ TEST_F(AccessTest, ConsoleViewsShowATenantItsOwn) {
   EXPECT_GE(echo["p99_us"].get<double>(), echo["p50_us"].get<double>());
   EXPECT_GE(echo["restores"].get<int>(), 3);       // a reset after every call, at least
   EXPECT_GE(echo["live_faaslets"].get<int>(), 1);  // one kept warm in the pool
+  EXPECT_EQ(echo["warm"], true);
   EXPECT_EQ(stats["totals"]["calls"], 3);
   EXPECT_EQ(stats["totals"]["queue_depth"], 0);
   auto all = json::parse(call(verb::get, "/v1/stats", "", bearer(root_)).body());
