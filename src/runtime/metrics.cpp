@@ -1,5 +1,9 @@
 #include "runtime/metrics.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "runtime/call_record.h"
 
 namespace wasmlet::runtime {
@@ -48,6 +52,26 @@ Histogram AtomicHistogram::load() const {
   return h;
 }
 
+void LatencyWindow::observe(double seconds) {
+  double us = std::clamp(seconds * 1e6, 0.0, double(std::numeric_limits<uint32_t>::max()));
+  uint64_t slot = next_.fetch_add(1, std::memory_order_relaxed) % kSize;
+  us_[slot].store(static_cast<uint32_t>(std::lround(us)), std::memory_order_relaxed);
+}
+
+std::vector<double> LatencyWindow::quantiles_us(std::span<const double> q) const {
+  std::vector<double> out(q.size(), 0.0);
+  size_t n = std::min<uint64_t>(next_.load(std::memory_order_relaxed), kSize);
+  if (n == 0) return out;
+  std::vector<uint32_t> sorted(n);
+  for (size_t i = 0; i < n; ++i) sorted[i] = us_[i].load(std::memory_order_relaxed);
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < q.size(); ++i) {
+    auto rank = static_cast<size_t>(std::ceil(std::clamp(q[i], 0.0, 1.0) * double(n)));
+    out[i] = sorted[std::max<size_t>(rank, 1) - 1];
+  }
+  return out;
+}
+
 void FunctionMetrics::record_call(std::string_view outcome, double seconds) {
   if (outcome == "success") {
     successes_.fetch_add(1, std::memory_order_relaxed);
@@ -60,6 +84,7 @@ void FunctionMetrics::record_call(std::string_view outcome, double seconds) {
     ++it->second;
   }
   latency_.observe(seconds);
+  recent_.observe(seconds);
 }
 
 FunctionMetrics& Metrics::function(const FunctionId& id) {
@@ -100,6 +125,39 @@ MetricsSnapshot Metrics::snapshot() const {
   s.rejected = rejected_.load(std::memory_order_relaxed);
   s.inline_calls = inline_.load(std::memory_order_relaxed);
   return s;
+}
+
+std::vector<FunctionStats> Metrics::function_stats(
+    const std::function<bool(const FunctionId&)>& include) const {
+  std::vector<std::pair<FunctionId, const FunctionMetrics*>> chosen;
+  {
+    util::MutexLock lock(mutex_);
+    for (const auto& entry : functions_) {
+      if (include(entry.first)) chosen.emplace_back(entry.first, &entry.second);
+    }
+  }
+  // Sorting the windows happens outside the lock that new functions take.
+  std::vector<FunctionStats> out;
+  constexpr std::array<double, 2> kQuantiles = {0.5, 0.99};
+  for (auto& [id, f] : chosen) {
+    FunctionStats s;
+    s.id = std::move(id);
+    uint64_t errors = 0;
+    {
+      util::MutexLock errors_lock(f->mutex_);
+      for (const auto& entry : f->errors_) errors += entry.second;
+    }
+    s.failures = f->failures_.load(std::memory_order_relaxed) + errors;
+    s.calls = f->successes_.load(std::memory_order_relaxed) + s.failures;
+    s.restores = f->restores_.load(std::memory_order_relaxed);
+    s.running = f->running_.load(std::memory_order_relaxed);
+    if (s.calls == 0 && s.running == 0) continue;
+    auto q = f->recent_.quantiles_us(kQuantiles);
+    s.p50_us = q[0];
+    s.p99_us = q[1];
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 }  // namespace wasmlet::runtime

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,17 +42,38 @@ class AtomicHistogram {
   std::atomic<double> sum_{0};
 };
 
+// The latencies of a function's most recent calls, for percentiles (the histogram's buckets are
+// too coarse for a p50). Writers never wait; a reader may see a slot as it is replaced.
+class LatencyWindow {
+ public:
+  static constexpr size_t kSize = 1024;
+  void observe(double seconds);
+  // Microseconds at each quantile in `q` (0..1, nearest rank) over the window; zeros when no
+  // call was observed.
+  std::vector<double> quantiles_us(std::span<const double> q) const;
+
+ private:
+  std::array<std::atomic<uint32_t>, kSize> us_{};
+  std::atomic<uint64_t> next_{0};
+};
+
 // One function's finished calls by outcome, and their latency. The threads that finish its calls
 // update it with atomics: no lock shared with other functions, no lookup by name per call.
 class FunctionMetrics {
  public:
   // `outcome`: "success", "failure" or an error kind.
   void record_call(std::string_view outcome, double seconds);
+  void record_restores(uint64_t n) { restores_.fetch_add(n, std::memory_order_relaxed); }
+  // Around a call's run in a Faaslet of this function.
+  void started() { running_.fetch_add(1, std::memory_order_relaxed); }
+  void finished() { running_.fetch_sub(1, std::memory_order_relaxed); }
 
  private:
   friend class Metrics;
-  std::atomic<uint64_t> successes_{0}, failures_{0};
+  std::atomic<uint64_t> successes_{0}, failures_{0}, restores_{0};
+  std::atomic<uint64_t> running_{0};
   AtomicHistogram latency_;
+  LatencyWindow recent_;
   mutable util::Mutex mutex_;  // error kinds: rare, and open-ended
   std::map<std::string, uint64_t, std::less<>> errors_ GUARDED_BY(mutex_);
 };
@@ -70,6 +92,18 @@ struct MetricsSnapshot {
   uint64_t live_faaslets = 0;  // idle in pools plus running
 };
 
+// One function's figures for a console: counts since the server started, percentiles over its
+// last LatencyWindow::kSize calls.
+struct FunctionStats {
+  FunctionId id;
+  uint64_t calls = 0, failures = 0, restores = 0, running = 0;
+  // Filled in by the runtime: idle in its pool plus running, and whether the pool exists (the
+  // next call restores a Proto-Faaslet rather than building one).
+  uint64_t live_faaslets = 0;
+  bool warm = false;
+  double p50_us = 0, p99_us = 0;
+};
+
 class Metrics {
  public:
   // The function's counters, made on first use. The reference stays valid for the life of this
@@ -83,6 +117,9 @@ class Metrics {
   void record_inline() { inline_.fetch_add(1, std::memory_order_relaxed); }
   // Gauges are sampled by the runtime when a snapshot is taken.
   MetricsSnapshot snapshot() const;
+  // The functions `include` accepts that have run or are running.
+  std::vector<FunctionStats> function_stats(
+      const std::function<bool(const FunctionId&)>& include) const;
 
  private:
   mutable util::Mutex mutex_;

@@ -160,4 +160,26 @@ void ResultStore::prune_locked(const std::string& tenant, Evicted& evicted) {
   }
 }
 
+std::vector<CallRecord> ResultStore::recent(const std::function<bool(const FunctionId&)>& include,
+                                            size_t limit) const {
+  std::vector<CallRecord> out;
+  util::MutexLock lock(mutex_);
+  for (auto it = records_.rbegin(); it != records_.rend() && out.size() < limit; ++it) {
+    const CallRecord& r = it->second;
+    if (!include(r.function)) continue;
+    CallRecord summary;
+    summary.id = r.id;
+    summary.function = r.function;
+    summary.status = r.status;
+    summary.return_code = r.return_code;
+    summary.error_kind = r.error_kind;
+    summary.error_message = r.error_message;
+    summary.submitted_at = r.submitted_at;
+    summary.queue_time = r.queue_time;
+    summary.run_time = r.run_time;
+    out.push_back(std::move(summary));
+  }
+  return out;
+}
+
 }  // namespace wasmlet::runtime

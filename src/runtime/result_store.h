@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -44,6 +45,10 @@ class ResultStore {
   // The same for a record whose output is elsewhere: it is copied in only if it is kept.
   void finish(uint64_t id, CallRecord record, std::string_view output, bool listed = true);
   std::optional<CallRecord> get(uint64_t id) const;
+  // Up to `limit` records that `include` accepts, newest first, without their output, streams
+  // or history (a listing's summaries).
+  std::vector<CallRecord> recent(const std::function<bool(const FunctionId&)>& include,
+                                 size_t limit) const;
   size_t size() const;
 
  private:

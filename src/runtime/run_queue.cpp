@@ -117,4 +117,10 @@ void RunQueue::forget_if_idle(TenantMap::iterator tenant) {
   if (tenant->second.calls.empty() && tenant->second.running == 0) tenants_.erase(tenant);
 }
 
+std::pair<size_t, size_t> RunQueue::load(const std::string& tenant) const {
+  auto it = tenants_.find(tenant);
+  if (it == tenants_.end()) return {0, 0};
+  return {it->second.calls.size(), it->second.running};
+}
+
 }  // namespace wasmlet::runtime

@@ -81,6 +81,9 @@ class RunQueue {
   void started(const std::string& tenant);
   void finished(const std::string& tenant);
 
+  // A tenant's calls queued and running.
+  std::pair<size_t, size_t> load(const std::string& tenant) const;
+
   // Atomic, so that a reader without the owner's lock gets a hint (Runtime::try_run_inline).
   size_t size() const { return size_.load(std::memory_order_relaxed); }
   bool empty() const { return size() == 0; }

@@ -357,6 +357,38 @@ MetricsSnapshot Runtime::metrics() const {
   return s;
 }
 
+std::vector<FunctionStats> Runtime::function_stats(
+    const std::function<bool(const FunctionId&)>& include) const {
+  std::vector<FunctionStats> stats = metrics_.function_stats(include);
+  std::map<FunctionId, std::shared_ptr<LoadedFunction>> loaded;
+  {
+    util::MutexLock lock(functions_mutex_);
+    for (const auto& entry : loaded_) {
+      if (include(entry.first)) loaded.insert(entry);
+    }
+  }
+  for (auto& s : stats) {
+    s.live_faaslets = s.running;
+    auto it = loaded.find(s.id);
+    if (it == loaded.end()) continue;
+    std::shared_ptr<faaslet::FaasletPool> pool;
+    {
+      // Held for moments only, as in metrics().
+      util::MutexLock fn_lock(it->second->mutex);
+      pool = it->second->pool;
+    }
+    if (pool) s.live_faaslets += pool->idle();
+    s.warm = pool != nullptr;
+  }
+  return stats;
+}
+
+Runtime::TenantLoad Runtime::tenant_load(const std::string& tenant) const {
+  util::MutexLock lock(queue_mutex_);
+  auto [queued, running] = queue_.load(tenant);
+  return {queued, running};
+}
+
 void Runtime::shutdown() {
   {
     util::MutexLock lock(queue_mutex_);
@@ -750,10 +782,14 @@ faaslet::CallResult Runtime::run_in_pool(QueuedCall& call) {
   faaslet::CallResult r;
   {
     CallNode::Running running(node);
+    fn->metrics->started();
     r = pool->call(std::move(call.invocation.input), call_entry, options);
+    fn->metrics->finished();
   }
-  if (r.fresh) metrics_.record_restore();
-  if (!r.trap) metrics_.record_restore();  // the reset after the call is a restore too
+  // The reset after a call is a restore too.
+  uint64_t restores = (r.fresh ? 1 : 0) + (r.trap ? 0 : 1);
+  for (uint64_t i = 0; i < restores; ++i) metrics_.record_restore();
+  fn->metrics->record_restores(restores);
   // Only a run of short calls lets the function run inline (try_run_inline).
   if (r.run_time < config_.inline_call_limit && !r.trap) {
     if (fn->short_streak.load(std::memory_order_relaxed) < kInlineStreak) {

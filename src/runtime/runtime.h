@@ -149,11 +149,25 @@ class Runtime {
   bool cancel(uint64_t id, const std::string& reason);
   // The call's record while it is queued, running, or kept after it finished.
   std::optional<CallRecord> call_record(uint64_t id) const;
+  // Summaries of the latest calls `include` accepts, newest first (ResultStore::recent).
+  std::vector<CallRecord> recent_calls(const std::function<bool(const FunctionId&)>& include,
+                                       size_t limit) const {
+    return results_.recent(include, limit);
+  }
 
   // The global tier for clients (HTTP `/s`): writes also update this host's local segments.
   state::GlobalState& state() { return *state_view_; }
   const FunctionStore& store() const { return store_; }
   MetricsSnapshot metrics() const;
+  // The figures of each function `include` accepts that has run; never waits on a call or a
+  // build.
+  std::vector<FunctionStats> function_stats(
+      const std::function<bool(const FunctionId&)>& include) const;
+  struct TenantLoad {
+    size_t queued = 0, running = 0;
+  };
+  // A tenant's calls waiting for an executor and running on one.
+  TenantLoad tenant_load(const std::string& tenant) const;
   const RuntimeConfig& config() const { return config_; }
 
   // Stops taking calls, finishes the queued and running ones, joins the executors.

@@ -17,11 +17,15 @@ runtime::FunctionId function_id_arg(std::string_view user, std::string_view name
   }
 }
 
-void check_state_key(std::string_view user, std::string_view key) {
+void check_user_name(std::string_view user) {
   if (!runtime::valid_name(user)) {
     throw HttpError(http::status::bad_request, "invalid_name",
                     fmt::format("invalid user name '{}' (1-64 of A-Z a-z 0-9 _ . -)", user));
   }
+}
+
+void check_state_key(std::string_view user, std::string_view key) {
+  check_user_name(user);
   if (!runtime::valid_name(key)) {
     throw HttpError(http::status::bad_request, "invalid_name",
                     fmt::format("invalid state key '{}' (1-64 of A-Z a-z 0-9 _ . -)", key));

@@ -12,6 +12,7 @@
 namespace wasmlet::server {
 
 runtime::FunctionId function_id_arg(std::string_view user, std::string_view name);
+void check_user_name(std::string_view user);
 // State keys follow the same rules as names (runtime::valid_name).
 void check_state_key(std::string_view user, std::string_view key);
 

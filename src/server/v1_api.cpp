@@ -7,6 +7,7 @@
 #include "server/json_codec.h"
 #include "server/metrics_text.h"
 #include "server/request_args.h"
+#include "server/stats_api.h"
 #include "server/upload_quota.h"
 #include "server/v1_invoke.h"
 
@@ -157,6 +158,7 @@ void add_v1_routes(Router& router, const ApiContext& ctx) {
   add_call_routes(router, ctx);
   add_state_routes(router, ctx);
   add_service_routes(router, ctx);
+  add_stats_routes(router, ctx);
 }
 
 }  // namespace wasmlet::server

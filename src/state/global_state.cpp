@@ -52,6 +52,16 @@ size_t InMemoryState::size(const std::string& user, const std::string& key) {
   return it == values_.end() ? 0 : it->second.size();
 }
 
+std::vector<KeyInfo> InMemoryState::list(const std::string& user, size_t limit) {
+  util::MutexLock lock(mutex_);
+  std::vector<KeyInfo> keys;
+  for (auto it = values_.lower_bound({user, std::string()});
+       it != values_.end() && it->first.first == user && keys.size() < limit; ++it) {
+    keys.push_back({it->first.second, it->second.size()});
+  }
+  return keys;
+}
+
 void InMemoryState::remove(const std::string& user, const std::string& key) {
   util::MutexLock lock(mutex_);
   clear_appended_locked(user, key);

@@ -31,6 +31,13 @@ class StateQuotaExceeded : public Error {
 
 enum class LockMode { Read, Write };
 
+// A key holding a value, as listed for a user (appended elements are not listed).
+struct KeyInfo {
+  std::string key;
+  size_t bytes = 0;
+  bool operator==(const KeyInfo&) const = default;
+};
+
 class GlobalState {
  public:
   virtual ~GlobalState() = default;
@@ -40,6 +47,8 @@ class GlobalState {
   virtual void put(const std::string& user, const std::string& key, std::string value) = 0;
   virtual size_t size(const std::string& user, const std::string& key) = 0;
   virtual void remove(const std::string& user, const std::string& key) = 0;
+  // Up to `limit` of the user's keys that hold a value, in no promised order.
+  virtual std::vector<KeyInfo> list(const std::string& user, size_t limit) = 0;
 
   // Byte ranges: reading past the end gives fewer bytes; writing past the end zero-fills the gap.
   virtual std::string get_range(const std::string& user, const std::string& key, size_t offset,
@@ -76,6 +85,7 @@ class InMemoryState final : public GlobalState {
   void put(const std::string& user, const std::string& key, std::string value) override;
   size_t size(const std::string& user, const std::string& key) override;
   void remove(const std::string& user, const std::string& key) override;
+  std::vector<KeyInfo> list(const std::string& user, size_t limit) override;
   std::string get_range(const std::string& user, const std::string& key, size_t offset,
                         size_t length) override;
   void put_range(const std::string& user, const std::string& key, size_t offset,

@@ -14,4 +14,14 @@ std::string redis_key(char kind, std::string_view user, std::string_view key) {
   return out;
 }
 
+std::string redis_key_pattern(char kind, std::string_view user) {
+  std::string out;
+  for (char c : redis_key(kind, user, {})) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '*';
+  return out;
+}
+
 }  // namespace wasmlet::state

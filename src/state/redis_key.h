@@ -10,4 +10,8 @@ namespace wasmlet::state {
 // contains ':' or NUL bytes: ("a:b", "c") and ("a", "b:c") must not share a Redis key.
 std::string redis_key(char kind, std::string_view user, std::string_view key);
 
+// A SCAN MATCH pattern for every key of `kind` and `user`: the prefix with Redis's glob
+// characters escaped, then '*'.
+std::string redis_key_pattern(char kind, std::string_view user);
+
 }  // namespace wasmlet::state

@@ -386,6 +386,33 @@ void RedisState::remove(const std::string& user, const std::string& key) {
                {REDIS_REPLY_INTEGER});
 }
 
+std::vector<KeyInfo> RedisState::list(const std::string& user, size_t limit) {
+  const std::string pattern = redis_key_pattern('v', user);
+  const size_t prefix = redis_key('v', user, {}).size();
+  std::vector<KeyInfo> keys;
+  Lease lease(*this);
+  std::string cursor = "0";
+  do {
+    Reply reply =
+        lease.expect({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"}, {REDIS_REPLY_ARRAY});
+    if (reply->elements != 2) {
+      throw StateUnavailable("Redis answered SCAN with " + std::to_string(reply->elements) +
+                             " elements, not 2");
+    }
+    lease.check(*reply->element[0], "SCAN", {REDIS_REPLY_STRING});
+    lease.check(*reply->element[1], "SCAN", {REDIS_REPLY_ARRAY});
+    cursor = reply_text(*reply->element[0]);
+    const redisReply& found = *reply->element[1];
+    for (size_t i = 0; i < found.elements && keys.size() < limit; ++i) {
+      lease.check(*found.element[i], "SCAN", {REDIS_REPLY_STRING});
+      std::string name = reply_text(*found.element[i]);
+      Reply length = lease.expect({"STRLEN", name}, {REDIS_REPLY_INTEGER});
+      keys.push_back({name.substr(prefix), static_cast<size_t>(length->integer)});
+    }
+  } while (cursor != "0" && keys.size() < limit);
+  return keys;
+}
+
 std::string RedisState::get_range(const std::string& user, const std::string& key, size_t offset,
                                   size_t length) {
   constexpr auto max = static_cast<size_t>(LLONG_MAX);

@@ -45,6 +45,7 @@ class RedisState final : public GlobalState {
   void put(const std::string& user, const std::string& key, std::string value) override;
   size_t size(const std::string& user, const std::string& key) override;
   void remove(const std::string& user, const std::string& key) override;
+  std::vector<KeyInfo> list(const std::string& user, size_t limit) override;
   std::string get_range(const std::string& user, const std::string& key, size_t offset,
                         size_t length) override;
   void put_range(const std::string& user, const std::string& key, size_t offset,

@@ -198,6 +198,9 @@ class WriteThroughState final : public GlobalState {
     return global_.size(user, key);
   }
   void remove(const std::string& user, const std::string& key) override { tier_.remove(user, key); }
+  std::vector<KeyInfo> list(const std::string& user, size_t limit) override {
+    return global_.list(user, limit);
+  }
   std::string get_range(const std::string& user, const std::string& key, size_t offset,
                         size_t length) override {
     return global_.get_range(user, key, offset, length);

@@ -87,6 +87,9 @@ TEST(RedisKeyTest, PairsNeverShareAName) {
   // The pairs above whose texts join alike still get different names.
   EXPECT_NE(state::redis_key('v', "a:b", "c"), state::redis_key('v', "a", "b:c"));
   EXPECT_NE(state::redis_key('v', "1:a", "b"), state::redis_key('v', "1", "a:b"));
+  // A user's glob characters match only themselves when a user's keys are listed.
+  EXPECT_EQ(state::redis_key_pattern('v', "demo"), "wl:v:4:demo:*");
+  EXPECT_EQ(state::redis_key_pattern('v', "a*[?]\\"), "wl:v:6:a\\*\\[\\?\\]\\\\:*");
 }
 
 TEST(WasiPathTest, MatchPreopen) {

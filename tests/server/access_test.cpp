@@ -182,6 +182,10 @@ TEST_F(AccessTest, EveryRouteUnderEveryCredential) {
       {verb::post, "/v1/functions/{}/{}:invoke", "/v1/functions/alice/echo:invoke", "hi",
        Access::Invoke},
       {verb::get, "/v1/calls/{}", "/v1/calls/1", "", Access::Tenant},
+      {verb::get, "/v1/calls", "/v1/calls?limit=5", "", Access::Tenant},
+      {verb::get, "/v1/whoami", "/v1/whoami", "", Access::Tenant},
+      {verb::get, "/v1/stats", "/v1/stats", "", Access::Tenant},
+      {verb::get, "/v1/state/{}", "/v1/state/alice", "", Access::Owner},
       {verb::get, "/v1/state/{}/{}", "/v1/state/alice/k", "", Access::Owner},
       {verb::put, "/v1/state/{}/{}", "/v1/state/alice/k", "v", Access::Owner},
       {verb::put, "/f/{}/{}", "/f/alice/echo3", guest("echo"), Access::Owner},
@@ -290,6 +294,57 @@ TEST_F(AccessTest, EveryRouteUnderEveryCredential) {
       }
     }
   }
+}
+
+// The console's views: each tenant sees its own functions' figures, calls and keys; an admin
+// sees everyone's.
+TEST_F(AccessTest, ConsoleViewsShowATenantItsOwn) {
+  upload(alice_, "alice", "echo", "echo");
+  upload(bob_, "bob", "echo", "echo");
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(invoke(alice_, "alice/echo", "a").result_int(), 200);
+  ASSERT_EQ(invoke(bob_, "bob/echo", "b").result_int(), 200);
+  ASSERT_EQ(call(verb::put, "/v1/state/alice/k1", "12345", bearer(alice_)).result_int(), 204);
+  ASSERT_EQ(call(verb::put, "/v1/state/bob/k2", "x", bearer(bob_)).result_int(), 204);
+
+  auto who = json::parse(call(verb::get, "/v1/whoami", "", bearer(alice_)).body());
+  EXPECT_EQ(who, json({{"tenant", "alice"}, {"role", "tenant"}, {"open", false}}));
+  EXPECT_EQ(json::parse(call(verb::get, "/v1/whoami", "", bearer(root_)).body())["role"], "admin");
+
+  auto stats = json::parse(call(verb::get, "/v1/stats", "", bearer(alice_)).body());
+  ASSERT_EQ(stats["functions"].size(), 1u) << stats.dump();
+  const json& echo = stats["functions"][0];
+  EXPECT_EQ(echo["id"], "alice/echo");
+  EXPECT_EQ(echo["calls"], 3);
+  EXPECT_EQ(echo["failures"], 0);
+  EXPECT_GT(echo["p50_us"].get<double>(), 0);
+  EXPECT_GE(echo["p99_us"].get<double>(), echo["p50_us"].get<double>());
+  EXPECT_GE(echo["restores"].get<int>(), 3);       // a reset after every call, at least
+  EXPECT_GE(echo["live_faaslets"].get<int>(), 1);  // one kept warm in the pool
+  EXPECT_EQ(echo["warm"], true);
+  EXPECT_EQ(stats["totals"]["calls"], 3);
+  EXPECT_EQ(stats["totals"]["queue_depth"], 0);
+  auto all = json::parse(call(verb::get, "/v1/stats", "", bearer(root_)).body());
+  EXPECT_EQ(all["functions"].size(), 2u);
+  EXPECT_EQ(all["totals"]["calls"], 4);
+
+  auto calls = json::parse(call(verb::get, "/v1/calls", "", bearer(bob_)).body())["calls"];
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0]["function"], "bob/echo");
+  EXPECT_EQ(calls[0]["status"], "succeeded");
+  EXPECT_FALSE(calls[0].contains("output"));  // summaries only
+  calls = json::parse(call(verb::get, "/v1/calls?limit=2", "", bearer(alice_)).body())["calls"];
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_GT(calls[0]["id"].get<uint64_t>(), calls[1]["id"].get<uint64_t>());  // newest first
+  calls = json::parse(
+      call(verb::get, "/v1/calls?function=bob/echo", "", bearer(root_)).body())["calls"];
+  EXPECT_EQ(calls.size(), 1u);
+  EXPECT_EQ(call(verb::get, "/v1/calls?limit=0", "", bearer(root_)).result_int(), 400);
+  EXPECT_EQ(call(verb::get, "/v1/calls?limit=x", "", bearer(root_)).result_int(), 400);
+  EXPECT_EQ(call(verb::get, "/v1/calls?function=nouser", "", bearer(root_)).result_int(), 400);
+
+  auto keys = json::parse(call(verb::get, "/v1/state/alice", "", bearer(alice_)).body());
+  EXPECT_EQ(keys, json({{"keys", {{{"key", "k1"}, {"bytes", 5}}}}}));
+  EXPECT_EQ(call(verb::get, "/v1/state/bob", "", bearer(alice_)).result_int(), 403);
 }
 
 TEST_F(AccessTest, RefusalsDoNotTellWhetherTheObjectExists) {

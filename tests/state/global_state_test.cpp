@@ -25,6 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using state::GlobalState;
+using state::KeyInfo;
 using state::LockMode;
 using state::StateUnavailable;
 using Clock = std::chrono::steady_clock;
@@ -105,6 +106,24 @@ TYPED_TEST(GlobalStateTest, GetPutSizeRemove) {
   s.remove("u", "k");
   EXPECT_EQ(s.get("u", "k"), std::nullopt);
   s.remove("u", "never-there");  // removing a missing key is fine
+}
+
+TYPED_TEST(GlobalStateTest, ListsAUsersKeysOnly) {
+  GlobalState& s = this->state();
+  EXPECT_TRUE(s.list("u", 100).empty());
+  s.put("u", "a", "12345");
+  s.put("u", "b*", "");
+  s.put("u*", "c", "x");  // a glob in another user's name matches nothing of u's
+  s.put("uu", "d", "x");
+  s.append("u", "only-appended", "x");  // not a value
+  auto keys = s.list("u", 100);
+  std::sort(keys.begin(), keys.end(),
+            [](const KeyInfo& l, const KeyInfo& r) { return l.key < r.key; });
+  EXPECT_EQ(keys, (std::vector<KeyInfo>{{"a", 5}, {"b*", 0}}));
+  EXPECT_EQ(s.list("u*", 100), (std::vector<KeyInfo>{{"c", 1}}));
+  EXPECT_EQ(s.list("u", 1).size(), 1u);
+  s.remove("u", "a");
+  EXPECT_EQ(s.list("u", 100), (std::vector<KeyInfo>{{"b*", 0}}));
 }
 
 TYPED_TEST(GlobalStateTest, Ranges) {
