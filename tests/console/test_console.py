@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import pathlib
+import time
 import urllib.request
 
 import pytest
@@ -15,9 +16,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 from conftest import USER
 
 TIMEOUT = 60
+# What one test leaves for the next (they run in file order).
+INVOKED = {}
 
 
-def testid(name):
+def by_testid(name):
     return (By.CSS_SELECTOR, '[data-testid="%s"]' % name)
 
 
@@ -83,49 +86,56 @@ def test_first_load_and_sign_in(server, browser, capsys):
     key_field.clear()
     key_field.send_keys(server.key)
     browser.find_element(By.ID, "signin-submit").click()
-    who = wait_for(browser, testid("whoami"))
+    who = wait_for(browser, by_testid("whoami"))
     assert who.text == "%s (tenant)" % USER
     # The key stays for the tab: a reload needs no new sign-in.
     browser.refresh()
-    assert wait_for(browser, testid("whoami")).text == "%s (tenant)" % USER
+    assert wait_for(browser, by_testid("whoami")).text == "%s (tenant)" % USER
 
 
 def test_upload_and_invoke(server, browser, echo_wasm):
     browser.get(server.base + "/console/#/")
     wait_for(browser, (By.ID, "open-function-name")).send_keys("echo")
     browser.find_element(By.ID, "open-function-go").click()
-    wait_for(browser, testid("function-missing"))
+    wait_for(browser, by_testid("function-missing"))
     browser.find_element(By.ID, "upload-file").send_keys(str(echo_wasm))
     browser.find_element(By.ID, "upload-submit").click()
     result = wait_for(browser, (By.ID, "upload-result"))
     assert "%s/echo" % USER in result.text
-    details = wait_for(browser, testid("function-details"))
+    details = wait_for(browser, by_testid("function-details"))
     assert "wasm" in details.text
 
     browser.find_element(By.ID, "invoke-input").send_keys("hello from the console")
     browser.find_element(By.ID, "invoke-submit").click()
-    wait_for(browser, testid("invoke-result"))
+    wait_for(browser, by_testid("invoke-result"))
     assert browser.find_element(By.ID, "invoke-output").text == "hello from the console"
     assert browser.find_element(By.ID, "invoke-return-code").text == "0"
     assert browser.find_element(By.ID, "invoke-status").text == "succeeded"
     call_id = browser.find_element(By.ID, "invoke-call-id").text
     assert call_id.isdigit()
+    INVOKED["call_id"] = call_id
     assert browser.find_element(By.ID, "invoke-run-us").text != ""
     # The function's recent calls list this one.
-    wait_for(browser, testid("call-row-" + call_id))
+    wait_for(browser, by_testid("call-row-" + call_id))
     screenshot(browser, "function")
 
 
 def test_overview_counts_the_call(server, browser, pipeline):
     browser.get(server.base + "/console/#/")
-    row = wait_for(browser, testid("function-row-%s/echo" % USER))
+    row = wait_for(browser, by_testid("function-row-%s/echo" % USER))
     calls = wait_for(browser, (By.CSS_SELECTOR, '[data-testid="function-row-%s/echo"] [data-col="calls"]' % USER),
                      lambda e: e.text.strip() not in ("", "0"))
     assert int(calls.text) >= 1
     assert "wasm" in row.text
-    wait_for(browser, testid("workflow-row-%s/image_pipeline" % USER))
-    assert int(wait_for(browser, testid("total-calls")).text) >= 2
+    wait_for(browser, by_testid("workflow-row-%s/image_pipeline" % USER))
+    assert int(wait_for(browser, by_testid("total-calls")).text) >= 2
     WebDriverWait(browser, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".chart canvas")) == 4)
+    if os.environ.get("WASMLET_SCREENSHOTS"):
+        # Some load for the charts to show: a call every 200 ms for 8 s (few enough that the
+        # call of test_upload_and_invoke stays among the 50 recent calls).
+        for _ in range(40):
+            server.request("POST", "/v1/functions/%s/echo:invoke" % USER, "load")
+            time.sleep(0.2)
     screenshot(browser, "overview")
 
 
@@ -137,10 +147,11 @@ def test_recent_calls(server, browser):
     assert "%s/echo" % USER in functions
     assert all(r.get_attribute("data-status") in ("succeeded", "failed", "running", "queued")
                for r in rows)
-    echo_row = next(r for r in rows if r.find_elements(By.TAG_NAME, "td")[1].text == "%s/echo" % USER)
+    echo_row = browser.find_element(*by_testid("call-row-" + INVOKED["call_id"]))
+    assert echo_row.find_elements(By.TAG_NAME, "td")[1].text == "%s/echo" % USER
     assert echo_row.get_attribute("data-status") == "succeeded"
     echo_row.click()
-    record = wait_for(browser, testid("call-record"))
+    record = wait_for(browser, by_testid("call-record"))
     assert "hello from the console" in record.text
     screenshot(browser, "calls")
 
@@ -149,7 +160,7 @@ def test_state_keys(server, browser):
     status, _, body = server.request("PUT", "/v1/state/%s/greeting" % USER, "hello state")
     assert status == 204, body
     browser.get(server.base + "/console/#/state")
-    row = wait_for(browser, testid("state-row-greeting"))
+    row = wait_for(browser, by_testid("state-row-greeting"))
     assert "11 B" in row.text
     row.click()
     value = wait_for(browser, (By.ID, "state-value"), lambda e: e.text != "…")
@@ -159,12 +170,12 @@ def test_state_keys(server, browser):
 
 def test_workflow_graph(server, browser, pipeline):
     browser.get(server.base + "/console/#/workflow/%s/image_pipeline" % USER)
-    wait_for(browser, testid("execution-row-%d" % pipeline))
+    wait_for(browser, by_testid("execution-row-%d" % pipeline))
     for state in ("Resize", "Classify", "Render"):
-        node = wait_for(browser, testid("wf-node-" + state),
+        node = wait_for(browser, by_testid("wf-node-" + state),
                         lambda e: e.get_attribute("data-status") != "not-run")
         assert node.get_attribute("data-status") == "succeeded", state
-    history = wait_for(browser, testid("history-table"))
+    history = wait_for(browser, by_testid("history-table"))
     assert [r.find_elements(By.TAG_NAME, "td")[0].text
             for r in history.find_elements(By.CSS_SELECTOR, "tbody tr")] == ["Resize", "Classify", "Render"]
     screenshot(browser, "workflow")

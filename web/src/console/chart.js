@@ -4,6 +4,7 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 
 const COLORS = ["#1f6feb", "#d73a49", "#2da44e", "#bf8700"];
+const WINDOW_S = 60;
 
 export function TimeChart({ title, testid, t, series, unit }) {
   const box = useRef(null);
@@ -15,7 +16,11 @@ export function TimeChart({ title, testid, t, series, unit }) {
       height: 160,
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
+      // The last minute, however few samples there are yet.
+      scales: {
+        x: { time: true, range: (u, min, max) => [max - WINDOW_S, max] },
+        y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] },
+      },
       axes: [{}, { size: 60, values: (u, vals) => vals.map((v) => fmtAxis(v, unit)) }],
       series: [{}].concat(
         series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5 })),

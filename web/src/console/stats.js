@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { getJson } from "./api.js";
 
 const PERIOD_MS = 1000;
-const KEEP = 120; // samples: two minutes
+const KEEP = 60; // samples: a minute
 
 class StatsFeed {
   constructor() {

@@ -39,7 +39,7 @@ export function Overview({ who }) {
       <${Failed} error=${functions.error} />
       <table id="functions-table" data-testid="functions-table">
         <thead><tr>
-          <th>function</th><th>kind</th><th>size</th><th>uploaded</th><th>live Faaslets</th>
+          <th>function</th><th>kind</th><th>size</th><th>uploaded</th><th>pool</th><th>live Faaslets</th>
           <th>calls</th><th>failures</th><th>p50</th><th>p99</th><th>restores</th>
         </tr></thead>
         <tbody>
@@ -48,6 +48,7 @@ export function Overview({ who }) {
             return html`<tr data-testid=${"function-row-" + f.id}>
               <td><a href=${"#/function/" + idPath(f.id)}>${f.id}</a></td>
               <td>${f.kind}</td><td class="n">${bytes(f.size_bytes)}</td><td>${when(f.uploaded_at)}</td>
+              <td data-col="pool">${s.id ? (s.warm ? "warm" : "cold") : ""}</td>
               <td class="n" data-col="live">${num(s.live_faaslets)}</td>
               <td class="n" data-col="calls">${num(s.calls)}</td>
               <td class="n" data-col="failures">${num(s.failures)}</td>
