@@ -12,6 +12,7 @@
 #include "runtime/runtime.h"
 #include "server/http_server.h"
 #include "util/files.h"
+#include "web/web_assets.h"
 
 namespace wasmlet {
 namespace {
@@ -111,6 +112,20 @@ TEST_F(ConsoleTest, UnknownFilesAreNotFound) {
     EXPECT_EQ(nlohmann::json::parse(r.body())["error"], "not_found") << target;
   }
   EXPECT_EQ(client_->post("/console/app.js", "x").result_int(), 405);
+}
+
+// The report page `wasmlet bench` fills in: one self-contained file with one place for the data.
+TEST(WebAssets, ReportTemplateHasOnePlaceholder) {
+  const web::Asset* report = web::find_asset("report/report.html");
+  ASSERT_NE(report, nullptr);
+  EXPECT_EQ(report->content_type, "text/html; charset=utf-8");
+  const std::string_view placeholder = "__WASMLET_BENCH_DATA__";
+  const size_t at = report->body.find(placeholder);
+  ASSERT_NE(at, std::string_view::npos);
+  EXPECT_EQ(report->body.find(placeholder, at + 1), std::string_view::npos);
+  EXPECT_EQ(report->body.find("<script src="), std::string_view::npos);
+  EXPECT_EQ(report->body.find("<link rel=\"stylesheet\""), std::string_view::npos);
+  EXPECT_EQ(web::find_asset("report/nope.html"), nullptr);
 }
 
 }  // namespace
