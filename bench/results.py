@@ -27,7 +27,7 @@ import sys
 def point(metric, unit, group, label, value, baseline=False):
     """One bar of the plot: the common record every extractor emits."""
     return {"metric": metric, "unit": unit, "group": group, "label": label,
-            "baseline": baseline, "value": value}
+            "baseline": baseline, "value": round(value, 9)}  # no 119.00000000000001
 
 
 def markdown_tables(text):
@@ -253,12 +253,13 @@ def tenants(text):
         for r in rows:
             rps, lat = r[i].split(", ", 1)
             out.append(point("throughput", "req/s", "c=" + r[0], label, number(rps), base))
-            out.append(point("p50 latency", "ms", "c=" + r[0], label, to_ms(pair(lat)[0]), base))
+            out.append(point("p50 latency", "us", "c=" + r[0], label,
+                             to_ms(pair(lat)[0]) * 1e3, base))
     header, rows = table(text, "alice")
     rps, p50 = column(header, "req/s"), column(header, "p50")
     for r, (label, base) in zip(rows, (("alice alone", True), ("alice, bob hammering", False))):
         out.append(point("throughput", "req/s", "alice c=10", label, number(r[rps]), base))
-        out.append(point("p50 latency", "ms", "alice c=10", label, to_ms(r[p50]), base))
+        out.append(point("p50 latency", "us", "alice c=10", label, to_ms(r[p50]) * 1e3, base))
     return out
 
 
