@@ -8,8 +8,8 @@ above each Wasmlet bar its ratio to the group's first baseline (or, if the group
 panel's first baseline). `./run bench` calls this after the benchmarks.
 
 Fresh figures ($BUILD/bench-results/NAME.json) win; without them the recorded ones in
-bench/results/ are drawn, whose "source" field (figures copied from docs/benchmarks.md) the
-subtitle shows. The output is deterministic: the same JSON gives the same file, byte for byte.
+bench/results/ are drawn: a real run's JSON kept there, or figures copied from a table of
+docs/benchmarks.md, whose "source" field the subtitle shows. The output is deterministic: the same JSON gives the same file, byte for byte.
 
 Usage: plot.py [--build DIR] [--recorded DIR] [--out DIR] [NAME...]
 """
