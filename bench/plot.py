@@ -136,8 +136,10 @@ def draw_panel(ax, metric, points, colours):
 def subtitle(result):
     """Where the figures come from: a fresh run, or a table copied from docs/benchmarks.md."""
     if result.get("source"):
-        return "recorded figures, %s; regenerate: %s" % (result["source"], result["command"])
-    return "measured %s by %s" % (result["date"], result["command"])
+        text = "recorded figures, %s; regenerate: %s" % (result["source"], result["command"])
+    else:
+        text = "measured %s by %s" % (result["date"], result["command"])
+    return text + ("; " + result["note"] if result.get("note") else "")
 
 
 def plot(result, path):
@@ -182,7 +184,7 @@ def main():
     for name, result in sorted(results.items()):
         path = args.out / ("%s.svg" % name)
         plot(result, path)
-        print("plot.py: %s (%s)" % (path, "recorded" if result.get("source") else "fresh"))
+        print("plot.py: %s (%s)" % (path, "figures copied from docs/benchmarks.md" if result.get("source") else "figures of a run"))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ benchmark's --json for `flask`). One shape fits all of them:
 
     {"bench": "http", "date": "2026-11-30", "command": "./run bench http",
      "source": "...",                       # only for figures copied from docs/benchmarks.md
+     "note": "...",                         # optional: the conditions of the run
      "series": [{"metric": "throughput", "unit": "req/s", "group": "c=10",
                  "label": "wasmlet serve", "baseline": false, "value": 62111.0}, ...]}
 
