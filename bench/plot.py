@@ -9,7 +9,8 @@ panel's first baseline). `./run bench` calls this after the benchmarks.
 
 Fresh figures ($BUILD/bench-results/NAME.json) win; without them the recorded ones in
 bench/results/ are drawn: a real run's JSON kept there, or figures copied from a table of
-docs/benchmarks.md, whose "source" field the subtitle shows. The output is deterministic: the same JSON gives the same file, byte for byte.
+docs/benchmarks.md, whose "source" field the subtitle shows. The output is deterministic: the
+same JSON gives the same file, byte for byte.
 
 Usage: plot.py [--build DIR] [--recorded DIR] [--out DIR] [NAME...]
 """
@@ -184,7 +185,8 @@ def main():
     for name, result in sorted(results.items()):
         path = args.out / ("%s.svg" % name)
         plot(result, path)
-        print("plot.py: %s (%s)" % (path, "figures copied from docs/benchmarks.md" if result.get("source") else "figures of a run"))
+        origin = "copied from docs/benchmarks.md" if result.get("source") else "of a run"
+        print("plot.py: %s (figures %s)" % (path, origin))
 
 
 if __name__ == "__main__":
