@@ -99,6 +99,17 @@ def positions(points, groups):
     return xs
 
 
+def bar_text(p, points):
+    """A bar's value and, for Wasmlet's bars, its ratio to the baseline (the ratio alone when
+    the values are already relative to a baseline of 1)."""
+    ref = None if p["baseline"] else reference(points, p["group"])
+    if not ref:
+        return fmt_value(p["value"])
+    if ref == 1.0:
+        return fmt_ratio(p["value"])
+    return fmt_value(p["value"]) + "\n" + fmt_ratio(p["value"] / ref)
+
+
 def draw_panel(ax, metric, points, colours):
     """One metric: bars per group and system, values and ratios written on them."""
     groups, labels = ordered(p["group"] for p in points), ordered(p["label"] for p in points)
@@ -107,18 +118,16 @@ def draw_panel(ax, metric, points, colours):
     log = values and max(values) / min(values) > LOG_SPAN
     for label in labels:
         ps = [p for p in points if p["label"] == label]
-        base = ps[0]["baseline"]
         bars = ax.bar([xs[id(p)][0] for p in ps], [p["value"] for p in ps],
-                      [xs[id(p)][1] for p in ps], label=label, color=colours[label],
-                      hatch="//" if base else None, edgecolor="white" if base else None)
+                      [xs[id(p)][1] for p in ps], label=label, color=colours[label])
         for bar, p in zip(bars, ps):
-            ref = None if base else reference(points, p["group"])
-            text = fmt_value(p["value"])
-            if ref:
-                text += "\n" + fmt_ratio(p["value"] / ref)
-            ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            if p["baseline"]:
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
+            ax.annotate(bar_text(p, points), (bar.get_x() + bar.get_width() / 2,
+                                              bar.get_height()),
                         ha="center", va="bottom", fontsize=7,
-                        fontweight="normal" if base else "bold")
+                        fontweight="normal" if p["baseline"] else "bold")
     if log:
         ax.set_yscale("log")
         low, high = ax.get_ylim()
