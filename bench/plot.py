@@ -40,6 +40,8 @@ def load_results(build, recorded, names):
         if directory is None or not directory.is_dir():
             continue
         for path in sorted(directory.glob("*.json")):
+            if "." in path.stem:  # a benchmark's own raw output (auth.raw.json), not figures
+                continue
             if not names or path.stem in names:
                 found[path.stem] = json.loads(path.read_text(encoding="utf-8"))
     return found

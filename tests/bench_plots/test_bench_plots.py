@@ -147,3 +147,12 @@ def test_fresh_figures_win_over_recorded_ones(tmp_path):
     out = plot(tmp_path, tmp_path / "build", tmp_path / "recorded", "demo")
     text = texts(out / "demo.svg")
     assert "docs/benchmarks.md" not in text and "2026-11-30" in text
+
+
+def test_raw_benchmark_output_is_not_drawn(tmp_path):
+    """auth.raw.json (Google Benchmark's own JSON) lies next to the figures and is skipped."""
+    build = tmp_path / "build"
+    write(build / "bench-results", FIXTURE)
+    (build / "bench-results" / "demo.raw.json").write_text('{"benchmarks": []}')
+    out = plot(tmp_path, build, tmp_path / "none")
+    assert sorted(p.name for p in out.iterdir()) == ["demo.svg"]
