@@ -156,3 +156,18 @@ def test_raw_benchmark_output_is_not_drawn(tmp_path):
     (build / "bench-results" / "demo.raw.json").write_text('{"benchmarks": []}')
     out = plot(tmp_path, build, tmp_path / "none")
     assert sorted(p.name for p in out.iterdir()) == ["demo.svg"]
+
+
+OUTPUTS = ROOT / "tests" / "bench_plots" / "outputs"
+
+
+@pytest.mark.parametrize("name", sorted(results.EXTRACTORS))
+def test_real_output_of_every_benchmark_reads_back(name):
+    """results.py keeps reading what each benchmark really prints (outputs/: captured from
+    reduced runs through ./run bench on 2026-11-30): Wasmlet's figures and a baseline's."""
+    raw = OUTPUTS / ("%s.raw.json" % name)
+    path = raw if raw.exists() else OUTPUTS / ("%s.out" % name)
+    series = results.convert(name, path.read_text(), "./run bench " + name)["series"]
+    assert any(p["baseline"] for p in series)
+    assert any(not p["baseline"] for p in series)
+    assert all(p["value"] >= 0 for p in series)
