@@ -103,7 +103,6 @@ def test_every_recorded_result_has_the_shape():
 
 def plot(tmp_path, build, recorded, *names):
     """Runs bench/plot.py into tmp_path/out; returns its output directory."""
-    pytest.importorskip("matplotlib")
     out = tmp_path / "out"
     subprocess.run([sys.executable, str(ROOT / "bench" / "plot.py"), "--build", str(build),
                     "--recorded", str(recorded), "--out", str(out), *names], check=True)
