@@ -23,7 +23,7 @@ TEST(LatencyWindowTest, NearestRankOverTheCallsSeen) {
 
 TEST(LatencyWindowTest, KeepsOnlyTheLatestCalls) {
   LatencyWindow w;
-  for (size_t i = 0; i < LatencyWindow::kSize; ++i) w.observe(1.0);  // 1 s each, then...
+  for (size_t i = 0; i < LatencyWindow::kSize; ++i) w.observe(1.0);   // 1 s each, then...
   for (size_t i = 0; i < LatencyWindow::kSize; ++i) w.observe(2e-6);  // ...all replaced
   EXPECT_EQ(w.quantiles_us(kQuantiles), (std::vector<double>{2, 2, 2}));
 }
