@@ -73,20 +73,25 @@ std::string results_csv(const json& results) {
 
   static constexpr std::array<const char*, 5> kLatency{"p50", "p90", "p99", "max", "mean"};
   std::string out = "target,kind";
-  for (const auto& p : params) out += "," + csv_field(p);
+  auto add = [&out](const json& v) {
+    out += ',';
+    out += csv_field(v);
+  };
+  for (const auto& p : params) add(p);
   out += ",requests,errors,duration_s,throughput_rps";
   for (const char* l : kLatency) out += fmt::format(",{}_us", l);
-  out += "\n";
+  out += '\n';
   for (const auto& cell : cells) {
     std::string target = cell.value("target", "");
-    out += csv_field(target) + "," + csv_field(kinds.value(target, ""));
+    out += csv_field(target);
+    add(kinds.value(target, ""));
     json cell_params = cell.value("params", json::object());
-    for (const auto& p : params) out += "," + csv_field(cell_params.value(p, json()));
+    for (const auto& p : params) add(cell_params.value(p, json()));
     for (const char* key : {"requests", "errors", "duration_s", "throughput_rps"})
-      out += "," + csv_field(cell.value(key, json()));
+      add(cell.value(key, json()));
     json latency = cell.value("latency_us", json::object());
-    for (const char* l : kLatency) out += "," + csv_field(latency.value(l, json()));
-    out += "\n";
+    for (const char* l : kLatency) add(latency.value(l, json()));
+    out += '\n';
   }
   return out;
 }
