@@ -1,15 +1,24 @@
 #include "cli/bench_command.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <thread>
 
 #include "cli/bench_plan.h"
 #include "cli/bench_report.h"
@@ -55,6 +64,106 @@ class InterruptGuard {
  private:
   struct sigaction old_int_ {};
   struct sigaction old_term_ {};
+};
+
+std::string params_text(const json& params) {
+  std::string out;
+  for (const auto& item : params.items()) {
+    const json& v = item.value();
+    out += fmt::format("{}{}={}", out.empty() ? "" : " ", item.key(),
+                       v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return out;
+}
+
+// A `wasmlet serve` started by this command for a plan's "spawn": this same binary, on a
+// loopback port of its choosing, with a fresh data directory and the setting's flags. Stopped
+// (SIGTERM, then SIGKILL after 10 s) when the object dies.
+class SpawnedServer {
+ public:
+  explicit SpawnedServer(const ServerSetting& setting)
+      : dir_(fs::temp_directory_path(), "wasmlet-bench") {
+    std::vector<std::string> argv = {"/proc/self/exe", "serve", "--address",  "127.0.0.1",
+                                     "--port",         "0",     "--data-dir", data_dir(),
+                                     "--log-level",    "info"};
+    if (setting.executor_threads > 0)
+      argv.insert(argv.end(), {"--executor-threads", std::to_string(setting.executor_threads)});
+    if (!setting.memory_limit.empty())
+      argv.insert(argv.end(), {"--memory-limit", setting.memory_limit});
+    if (!setting.timeout.empty()) argv.insert(argv.end(), {"--timeout", setting.timeout});
+    start(argv);
+    // The port it bound is in its start-up log.
+    static const std::regex listening("listening on http://[^ ]*:([0-9]+)");
+    auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (port_ == 0) {
+      std::smatch m;
+      std::string log = this->log();
+      if (std::regex_search(log, m, listening)) {
+        port_ = static_cast<uint16_t>(std::stoi(m[1]));
+        break;
+      }
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_ || Clock::now() > deadline) {
+        if (Clock::now() > deadline) stop();
+        pid_ = -1;
+        throw Error(fmt::format("the server started for {} did not come up:\n{}",
+                                params_text(setting.params), log));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  SpawnedServer(const SpawnedServer&) = delete;
+  SpawnedServer& operator=(const SpawnedServer&) = delete;
+  ~SpawnedServer() { stop(); }
+
+  std::string address() const { return fmt::format("127.0.0.1:{}", port_); }
+
+ private:
+  std::string data_dir() const { return (dir_.path() / "data").string(); }
+  std::string log() const {
+    try {
+      return util::read_text_file(dir_.path() / "server.log");
+    } catch (const std::exception&) {
+      return "";
+    }
+  }
+
+  void start(const std::vector<std::string>& argv) {
+    std::string log_file = (dir_.path() / "server.log").string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    std::vector<std::string> args(argv);
+    std::vector<char*> pointers;
+    for (auto& a : args) pointers.push_back(a.data());
+    pointers.push_back(nullptr);
+    int rc = posix_spawn(&pid_, pointers[0], &actions, nullptr, pointers.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw Error(fmt::format("cannot start wasmlet serve: {}", std::strerror(rc)));
+  }
+
+  void stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (Clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    pid_ = -1;
+  }
+
+  util::TempDir dir_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
 };
 
 std::string path_of(const char* prefix, const std::string& object, std::string_view suffix = {}) {
@@ -121,10 +230,9 @@ std::string input_for(const BenchTarget& t, size_t n) {
   return std::string(n, 'x');
 }
 
-// Fails with a clear message unless every target is there to be loaded.
-void preflight(const BenchPlan& plan, const ServerConnection& connection) {
-  bool uses_server = std::any_of(plan.targets.begin(), plan.targets.end(),
-                                 [](const BenchTarget& t) { return t.kind != TargetKind::Http; });
+// Fails with a clear message unless every target is there to be loaded
+// (`uses_server`: the targets on the server given, as opposed to url targets).
+void preflight(const BenchPlan& plan, const ServerConnection& connection, bool uses_server) {
   if (uses_server) {
     HttpClient client = connect_server(connection);
     try {
@@ -264,16 +372,6 @@ json cell_json(const BenchPlan& plan, const BenchCell& cell, const Measured& m, 
   return out;
 }
 
-std::string params_text(const json& params) {
-  std::string out;
-  for (const auto& item : params.items()) {
-    const json& v = item.value();
-    out += fmt::format("{}{}={}", out.empty() ? "" : " ", item.key(),
-                       v.is_string() ? v.get<std::string>() : v.dump());
-  }
-  return out;
-}
-
 void write_outputs(const fs::path& dir, const json& results) {
   fs::create_directories(dir);
   util::write_file_atomic(dir / "results.json", results.dump(1) + "\n");
@@ -281,9 +379,8 @@ void write_outputs(const fs::path& dir, const json& results) {
   util::write_file_atomic(dir / "report.html", render_report(report_template(), results));
 }
 
-int run(const BenchOptions& o) {
-  BenchPlan plan;
-  CellPlan cells;
+// Reads, checks and bounds the plan; nullopt (after saying why) when it is refused.
+std::optional<std::pair<BenchPlan, CellPlan>> load_plan(const BenchOptions& o) {
   try {
     std::string text;
     try {
@@ -291,24 +388,82 @@ int run(const BenchOptions& o) {
     } catch (const std::exception& e) {
       throw PlanError(fmt::format("cannot read {}: {}", o.plan, e.what()));
     }
-    plan = parse_bench_plan(text);
-    cells = expand_cells(plan);
+    BenchPlan plan = parse_bench_plan(text);
+    CellPlan cells = expand_cells(plan);
     check_bounds(plan, cells, o.max_seconds);
+    return std::make_pair(std::move(plan), std::move(cells));
   } catch (const PlanError& e) {
     std::cerr << fmt::format("wasmlet: error: plan {}: {}\n", o.plan, e.what());
-    return 2;
+    return std::nullopt;
   }
+}
+
+// Runs one cell against `connection`'s server (or the target's own URL).
+Measured run_cell(const BenchPlan& plan, const BenchCell& cell, const ServerConnection& connection,
+                  const std::string& module, const LoadProgress& bar) {
+  const BenchTarget& target = plan.targets[cell.target];
+  if (cell.start == Start::Cold) {
+    uint64_t done = 0;
+    return run_cold(target, module, connection, plan, cell.input_bytes,
+                    [&](double elapsed) { bar(elapsed, ++done); });
+  }
+  Endpoint e = endpoint_of(target, parse_server_address(connection.server));
+  LoadSpec spec;
+  spec.host = e.host;
+  spec.port = e.port;
+  if (target.kind != TargetKind::Http) spec.bearer_token = connection.key;
+  spec.method = e.method;
+  spec.targets = e.targets;
+  spec.body = target.sends_body() ? input_for(target, cell.input_bytes) : "";
+  spec.content_type = e.content_type;
+  spec.async_poll = cell.trigger == Trigger::Async;
+  spec.connections = cell.concurrency;
+  spec.threads = plan.client_threads;
+  spec.warmup = std::chrono::duration<double>(plan.warmup_s);
+  spec.duration = std::chrono::duration<double>(plan.duration_s);
+  LoadResult r = run_load(spec, g_interrupted, bar);
+  return {std::move(r.latencies_us), r.requests, r.errors, r.seconds, std::move(r.first_error)};
+}
+
+// Starts the server of a spawn setting and uploads the plan's functions to it.
+std::unique_ptr<SpawnedServer> spawn_server(const BenchPlan& plan, const ServerSetting& setting,
+                                            const std::vector<std::string>& modules,
+                                            double timeout_seconds) {
+  std::cerr << fmt::format("wasmlet bench: starting wasmlet serve {}\n",
+                           params_text(setting.params));
+  auto server = std::make_unique<SpawnedServer>(setting);
+  HttpClient client = connect_server({server->address(), timeout_seconds, "", ""});
+  for (size_t i = 0; i < plan.targets.size(); ++i) {
+    if (plan.targets[i].kind != TargetKind::Function) continue;
+    auto r = client.request("PUT", path_of("/v1/functions", plan.targets[i].object), modules[i],
+                            {{"Content-Type", "application/wasm"}});
+    if (r.status != 200) {
+      throw Error(fmt::format("uploading {} to the server started for {}: {}",
+                              plan.targets[i].object, params_text(setting.params),
+                              error_message(r)));
+    }
+  }
+  return server;
+}
+
+int run(const BenchOptions& o) {
+  auto loaded = load_plan(o);
+  if (!loaded) return 2;
+  const BenchPlan& plan = loaded->first;
+  const CellPlan& cells = loaded->second;
   for (const auto& note : cells.notes) std::cerr << "wasmlet bench: note: " << note << "\n";
 
   ServerConnection connection{o.server, o.timeout_seconds, o.ca_file, resolve_client_key(o.key)};
   ServerAddress server = parse_server_address(o.server);
-  bool uses_server = std::any_of(plan.targets.begin(), plan.targets.end(),
+  bool uses_server =
+      !plan.spawn && std::any_of(plan.targets.begin(), plan.targets.end(),
                                  [](const BenchTarget& t) { return t.kind != TargetKind::Http; });
   if (server.tls && uses_server)
     throw Error("the load generator speaks plain HTTP: give the server as http://HOST:PORT");
-  preflight(plan, connection);
+  preflight(plan, connection, uses_server);
 
-  // A cold start's module, read once; a relative path is the plan's directory's.
+  // Modules for cold starts and spawned servers, read once; a relative path is the plan's
+  // directory's.
   std::vector<std::string> modules(plan.targets.size());
   for (size_t i = 0; i < plan.targets.size(); ++i) {
     if (plan.targets[i].file.empty()) continue;
@@ -320,11 +475,12 @@ int run(const BenchOptions& o) {
   json results = {{"wasmlet_bench", 1},          {"title", plan.title},
                   {"started_at", now_iso8601()}, {"config", plan.source},
                   {"targets", json::array()},    {"cells", json::array()}};
-  std::vector<Endpoint> endpoints;
   for (const auto& t : plan.targets) {
-    endpoints.push_back(endpoint_of(t, server));
+    std::string endpoint = endpoint_of(t, server).describe;
+    if (plan.spawn && t.kind != TargetKind::Http)
+      endpoint = "wasmlet serve started by wasmlet bench: " + endpoint_of(t, {}).targets.front();
     results["targets"].push_back(
-        {{"name", t.name}, {"kind", kind_name(t.kind)}, {"endpoint", endpoints.back().describe}});
+        {{"name", t.name}, {"kind", kind_name(t.kind)}, {"endpoint", endpoint}});
   }
 
   InterruptGuard guard;
@@ -333,10 +489,20 @@ int run(const BenchOptions& o) {
   size_t n = cells.cells.size();
   std::cerr << fmt::format("wasmlet bench: {} cells, at most {:.0f} s; results in {}\n", n,
                            estimated_seconds(plan, cells), out_dir.string());
+  std::unique_ptr<SpawnedServer> spawned;
+  int spawned_for = -1;
   for (size_t i = 0; i < n && !g_interrupted.load(); ++i) {
     const BenchCell& cell = cells.cells[i];
     const BenchTarget& target = plan.targets[cell.target];
-    const Endpoint& e = endpoints[cell.target];
+    ServerConnection cell_connection = connection;
+    if (cell.server >= 0) {
+      if (cell.server != spawned_for) {
+        spawned.reset();
+        spawned = spawn_server(plan, cells.servers[cell.server], modules, o.timeout_seconds);
+        spawned_for = cell.server;
+      }
+      cell_connection = {spawned->address(), o.timeout_seconds, "", ""};
+    }
     std::string label =
         fmt::format("cell {}/{} {} {}", i + 1, n, target.name, params_text(cell.params));
     double total = cell.start == Start::Cold ? plan.duration_s : plan.warmup_s + plan.duration_s;
@@ -349,32 +515,11 @@ int run(const BenchOptions& o) {
                                total, done)
                 << std::flush;
     };
-    Measured m;
-    if (cell.start == Start::Cold) {
-      uint64_t done = 0;
-      m = run_cold(target, modules[cell.target], connection, plan, cell.input_bytes,
-                   [&](double elapsed) { bar(elapsed, ++done); });
-    } else {
-      LoadSpec spec;
-      spec.host = e.host;
-      spec.port = e.port;
-      if (target.kind != TargetKind::Http) spec.bearer_token = connection.key;
-      spec.method = e.method;
-      spec.targets = e.targets;
-      spec.body = target.sends_body() ? input_for(target, cell.input_bytes) : "";
-      spec.content_type = e.content_type;
-      spec.async_poll = cell.trigger == Trigger::Async;
-      spec.connections = cell.concurrency;
-      spec.threads = plan.client_threads;
-      spec.warmup = std::chrono::duration<double>(plan.warmup_s);
-      spec.duration = std::chrono::duration<double>(plan.duration_s);
-      LoadResult r = run_load(spec, g_interrupted, bar);
-      m = {std::move(r.latencies_us), r.requests, r.errors, r.seconds, std::move(r.first_error)};
-    }
+    Measured m = run_cell(plan, cell, cell_connection, modules[cell.target], bar);
     json steps = json::array();
     if (!g_interrupted.load() &&
         (target.kind == TargetKind::Workflow || target.kind == TargetKind::Composition)) {
-      HttpClient client = connect_server(connection);
+      HttpClient client = connect_server(cell_connection);
       std::string input = input_for(target, cell.input_bytes);
       steps = target.kind == TargetKind::Workflow ? workflow_steps(client, target, input)
                                                   : composition_steps(client, target, input);
@@ -389,6 +534,7 @@ int run(const BenchOptions& o) {
     results["cells"].push_back(std::move(c));
     write_outputs(out_dir, results);  // after every cell: an interrupted run keeps its data
   }
+  spawned.reset();
   if (g_interrupted.load()) {
     results["interrupted"] = true;
     write_outputs(out_dir, results);

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <set>
 
+#include "util/units.h"
+
 namespace wasmlet::cli {
 
 namespace {
@@ -19,6 +21,7 @@ constexpr int kMaxConcurrency = 1024;
 constexpr size_t kMaxInputBytes = size_t{16} << 20;
 constexpr double kMaxDuration = 600, kMaxWarmup = 60;
 constexpr int kMaxClientThreads = 16;
+constexpr int kMaxExecutorThreads = 256;
 constexpr size_t kMaxTargets = 32, kMaxSteps = 32, kMaxAxisValues = 64, kMaxNameBytes = 64;
 
 [[noreturn]] void fail(std::string_view field, std::string_view problem) {
@@ -124,11 +127,11 @@ std::vector<T> integer_axis(const json& matrix, const char* key, int64_t low, in
 
 BenchMatrix parse_matrix(const json& m) {
   if (!m.is_object()) fail("matrix", fmt::format("expected an object, got {}", type_of(m)));
-  for (const char* server_setting : {"memory_limit", "timeout", "executors"}) {
+  for (const char* server_setting : {"memory_limit", "timeout", "executors", "executor_threads"}) {
     if (m.contains(server_setting)) {
       fail(fmt::format("matrix.{}", server_setting),
-           "a server setting (wasmlet serve --memory-limit, --timeout, --executors), not a "
-           "per-call one: run the plan once against each server");
+           "a server setting, not a per-call one: list it under \"spawn\" (the tool then "
+           "starts a server per setting), or run the plan against servers started each way");
     }
   }
   only_fields(m, "matrix", {"concurrency", "input_bytes", "trigger", "start"});
@@ -147,6 +150,75 @@ BenchMatrix parse_matrix(const json& m) {
         {{"warm", Start::Warm}, {"cold", Start::Cold}}};
     out.start = enum_axis(m, "start", kStarts);
   }
+  return out;
+}
+
+// A list of server settings, each checked by `check` (which throws Error when it is bad).
+std::vector<std::string> setting_axis(const json& spawn, const char* key,
+                                      void (*check)(std::string_view)) {
+  std::string field = fmt::format("spawn.{}", key);
+  std::vector<std::string> out;
+  for (const json& v : axis_array(spawn, key, field)) {
+    if (!v.is_string()) fail(field, fmt::format("expected strings, got {}", v.dump()));
+    auto text = v.get<std::string>();
+    try {
+      check(text);
+    } catch (const Error& e) {
+      fail(field, e.what());
+    }
+    if (std::find(out.begin(), out.end(), text) != out.end())
+      fail(field, fmt::format("'{}' is listed twice", text));
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
+SpawnSpec parse_spawn(const json& s) {
+  if (!s.is_object()) fail("spawn", fmt::format("expected an object, got {}", type_of(s)));
+  only_fields(s, "spawn", {"executor_threads", "memory_limit", "timeout"});
+  SpawnSpec out;
+  if (s.contains("executor_threads"))
+    out.executor_threads = integer_axis<int>(s, "executor_threads", 1, kMaxExecutorThreads);
+  if (s.contains("memory_limit")) {
+    out.memory_limit =
+        setting_axis(s, "memory_limit", [](std::string_view t) { util::parse_memory_pages(t); });
+  }
+  if (s.contains("timeout")) {
+    out.timeout = setting_axis(s, "timeout", [](std::string_view t) {
+      if (util::parse_duration(t) <= std::chrono::nanoseconds(0))
+        throw Error("a time limit must be positive");
+    });
+  }
+  return out;
+}
+
+// The servers a spawn spec asks for: the cross product of its settings.
+std::vector<ServerSetting> spawn_servers(const SpawnSpec& spawn) {
+  std::vector<ServerSetting> out{ServerSetting{}};
+  auto expand = [&out](const auto& values, auto apply) {
+    if (values.empty()) return;
+    std::vector<ServerSetting> next;
+    for (const auto& base : out) {
+      for (const auto& v : values) {
+        ServerSetting s = base;
+        apply(s, v);
+        next.push_back(std::move(s));
+      }
+    }
+    out = std::move(next);
+  };
+  expand(spawn.executor_threads, [](ServerSetting& s, int n) {
+    s.executor_threads = n;
+    s.params["executor_threads"] = n;
+  });
+  expand(spawn.memory_limit, [](ServerSetting& s, const std::string& m) {
+    s.memory_limit = m;
+    s.params["memory_limit"] = m;
+  });
+  expand(spawn.timeout, [](ServerSetting& s, const std::string& t) {
+    s.timeout = t;
+    s.params["timeout"] = t;
+  });
   return out;
 }
 
@@ -196,8 +268,6 @@ BenchTarget parse_target(const json& t, size_t index) {
     if (out.kind != TargetKind::App) fail(field("path"), "only an app target takes a path");
     out.path = string_field(t, "path", field("path"));
     if (out.path.front() != '/') fail(field("path"), "must start with '/'");
-  } else if (out.kind == TargetKind::App) {
-    out.path = "/";
   }
   if (t.contains("method")) {
     if (!http_like) fail(field("method"), "only app and url targets take a method");
@@ -278,9 +348,9 @@ BenchPlan parse_bench_plan(std::string_view text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw PlanError("the plan is not valid JSON");
   if (!j.is_object()) fail("plan", fmt::format("expected a JSON object, got {}", type_of(j)));
-  only_fields(
-      j, "",
-      {"title", "targets", "matrix", "duration_s", "warmup_s", "max_total_s", "client_threads"});
+  only_fields(j, "",
+              {"title", "targets", "matrix", "duration_s", "warmup_s", "max_total_s",
+               "client_threads", "spawn"});
   BenchPlan plan;
   if (j.contains("title")) plan.title = string_field(j, "title", "title", 256);
   if (!j.contains("targets")) fail("targets", "missing");
@@ -313,60 +383,105 @@ BenchPlan parse_bench_plan(std::string_view text) {
            "a cold start re-uploads the module: give its .wasm file");
     }
   }
+  if (j.contains("spawn")) {
+    plan.spawn = parse_spawn(j.at("spawn"));
+    for (size_t i = 0; i < plan.targets.size(); ++i) {
+      const auto& t = plan.targets[i];
+      if (t.kind == TargetKind::Http || (t.kind == TargetKind::Function && !t.file.empty()))
+        continue;
+      fail(fmt::format("targets[{}]", i),
+           "with spawn, a target is a function with its file (uploaded to each server the tool "
+           "starts) or a url");
+    }
+  }
   plan.source = std::move(j);
   return plan;
 }
 
-CellPlan expand_cells(const BenchPlan& plan) {
-  CellPlan out;
-  std::set<std::string> noted;
-  auto note = [&](std::string text) {
-    if (noted.insert(text).second) out.notes.push_back(std::move(text));
-  };
+namespace {
+
+// Notes each skip once.
+class Notes {
+ public:
+  explicit Notes(std::vector<std::string>& out) : out_(out) {}
+  void operator()(std::string text) {
+    if (seen_.insert(text).second) out_.push_back(std::move(text));
+  }
+
+ private:
+  std::vector<std::string>& out_;
+  std::set<std::string> seen_;
+};
+
+// A target's cells on one server (`server_params` the server's settings, merged in).
+void add_target_cells(const BenchPlan& plan, size_t ti, int server, const json& server_params,
+                      std::vector<BenchCell>& cells, Notes& note) {
   const BenchMatrix& m = plan.matrix;
-  for (size_t ti = 0; ti < plan.targets.size(); ++ti) {
-    const BenchTarget& t = plan.targets[ti];
-    bool body = t.sends_body();
-    bool triggers = t.kind == TargetKind::Function || t.kind == TargetKind::Workflow;
-    bool starts = t.kind == TargetKind::Function;
-    std::vector<size_t> sizes = body ? m.input_bytes : std::vector<size_t>{0};
-    std::vector<Trigger> trig = triggers ? m.trigger : std::vector<Trigger>{Trigger::Sync};
-    std::vector<Start> start = starts ? m.start : std::vector<Start>{Start::Warm};
-    if (!body && m.input_bytes.size() > 1)
-      note(fmt::format("{}: input_bytes skipped ({} sends no body)", t.name, t.method));
-    if (!triggers &&
-        std::find(m.trigger.begin(), m.trigger.end(), Trigger::Async) != m.trigger.end())
-      note(fmt::format("{}: trigger skipped (a {} target is called sync only)", t.name,
-                       kind_name(t.kind)));
-    if (!starts && std::find(m.start.begin(), m.start.end(), Start::Cold) != m.start.end())
-      note(
-          fmt::format("{}: start skipped (cold starts are measured for function targets)", t.name));
-    for (Start s : start) {
-      for (Trigger tr : trig) {
-        if (s == Start::Cold && tr == Trigger::Async) {
-          note(fmt::format("{}: cold x async skipped (cold starts are measured sync)", t.name));
+  const BenchTarget& t = plan.targets[ti];
+  bool body = t.sends_body();
+  bool triggers = t.kind == TargetKind::Function || t.kind == TargetKind::Workflow;
+  bool starts = t.kind == TargetKind::Function;
+  std::vector<size_t> sizes = body ? m.input_bytes : std::vector<size_t>{0};
+  std::vector<Trigger> trig = triggers ? m.trigger : std::vector<Trigger>{Trigger::Sync};
+  std::vector<Start> start = starts ? m.start : std::vector<Start>{Start::Warm};
+  if (!body && m.input_bytes.size() > 1)
+    note(fmt::format("{}: input_bytes skipped ({} sends no body)", t.name, t.method));
+  if (!triggers && std::find(m.trigger.begin(), m.trigger.end(), Trigger::Async) != m.trigger.end())
+    note(fmt::format("{}: trigger skipped (a {} target is called sync only)", t.name,
+                     kind_name(t.kind)));
+  if (!starts && std::find(m.start.begin(), m.start.end(), Start::Cold) != m.start.end())
+    note(fmt::format("{}: start skipped (cold starts are measured for function targets)", t.name));
+  for (Start s : start) {
+    for (Trigger tr : trig) {
+      if (s == Start::Cold && tr == Trigger::Async) {
+        note(fmt::format("{}: cold x async skipped (cold starts are measured sync)", t.name));
+        continue;
+      }
+      for (int c : m.concurrency) {
+        if (s == Start::Cold && c > 1) {
+          note(
+              fmt::format("{}: cold x concurrency > 1 skipped (one cold start at a time)", t.name));
           continue;
         }
-        for (int c : m.concurrency) {
-          if (s == Start::Cold && c > 1) {
-            note(fmt::format("{}: cold x concurrency > 1 skipped (one cold start at a time)",
-                             t.name));
-            continue;
-          }
-          for (size_t n : sizes) {
-            BenchCell cell;
-            cell.target = ti;
-            cell.concurrency = c;
-            cell.input_bytes = n;
-            cell.trigger = tr;
-            cell.start = s;
-            cell.params = {{"concurrency", c}};
-            if (body) cell.params["input_bytes"] = n;
-            if (triggers) cell.params["trigger"] = trigger_name(tr);
-            if (starts) cell.params["start"] = start_name(s);
-            out.cells.push_back(std::move(cell));
-          }
+        for (size_t n : sizes) {
+          BenchCell cell;
+          cell.target = ti;
+          cell.server = server;
+          cell.concurrency = c;
+          cell.input_bytes = n;
+          cell.trigger = tr;
+          cell.start = s;
+          cell.params = {{"concurrency", c}};
+          if (body) cell.params["input_bytes"] = n;
+          if (triggers) cell.params["trigger"] = trigger_name(tr);
+          if (starts) cell.params["start"] = start_name(s);
+          cell.params.update(server_params);
+          cells.push_back(std::move(cell));
         }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+CellPlan expand_cells(const BenchPlan& plan) {
+  CellPlan out;
+  Notes note(out.notes);
+  if (!plan.spawn) {
+    for (size_t ti = 0; ti < plan.targets.size(); ++ti)
+      add_target_cells(plan, ti, -1, json::object(), out.cells, note);
+    return out;
+  }
+  out.servers = spawn_servers(*plan.spawn);
+  for (size_t ti = 0; ti < plan.targets.size(); ++ti) {
+    if (plan.targets[ti].kind == TargetKind::Http)
+      add_target_cells(plan, ti, -1, json::object(), out.cells, note);
+  }
+  for (size_t si = 0; si < out.servers.size(); ++si) {
+    for (size_t ti = 0; ti < plan.targets.size(); ++ti) {
+      if (plan.targets[ti].kind != TargetKind::Http) {
+        add_target_cells(plan, ti, static_cast<int>(si), out.servers[si].params, out.cells, note);
       }
     }
   }
@@ -374,7 +489,8 @@ CellPlan expand_cells(const BenchPlan& plan) {
 }
 
 double estimated_seconds(const BenchPlan& plan, const CellPlan& cells) {
-  return static_cast<double>(cells.cells.size()) * (plan.warmup_s + plan.duration_s + 1);
+  return static_cast<double>(cells.cells.size()) * (plan.warmup_s + plan.duration_s + 1) +
+         static_cast<double>(cells.servers.size()) * kSpawnSeconds;
 }
 
 void check_bounds(const BenchPlan& plan, const CellPlan& cells, double max_seconds) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,7 @@ struct BenchTarget {
   std::string name;
   TargetKind kind = TargetKind::Function;
   std::string object;              // "USER/NAME": the function, workflow or app
-  std::string path;                // app: the path under /apps/USER/APP, "/" by default
+  std::string path = "/";          // app: the path under /apps/USER/APP
   std::string method = "POST";     // app and http
   std::string url;                 // http: "http://HOST:PORT/PATH"
   std::vector<std::string> steps;  // composition: "USER/NAME" functions, in order
@@ -46,6 +47,21 @@ struct BenchMatrix {
   std::vector<Start> start{Start::Warm};
 };
 
+// Servers the tool starts itself (`wasmlet serve` on a loopback port, a fresh data directory),
+// one per combination of these settings; empty lists leave the server's default.
+struct SpawnSpec {
+  std::vector<int> executor_threads;
+  std::vector<std::string> memory_limit;  // e.g. "64MiB"
+  std::vector<std::string> timeout;       // e.g. "10s"
+};
+
+// One spawned server's settings: 0 or "" for the default.
+struct ServerSetting {
+  int executor_threads = 0;
+  std::string memory_limit, timeout;
+  nlohmann::json params = nlohmann::json::object();  // the settings given, for the cells
+};
+
 struct BenchPlan {
   std::string title = "wasmlet bench";
   std::vector<BenchTarget> targets;
@@ -54,7 +70,8 @@ struct BenchPlan {
   double warmup_s = 1;    // run but not measured, per cell
   double max_total_s = 600;
   int client_threads = 1;  // the load generator's threads
-  nlohmann::json source;   // the plan as given, for the results
+  std::optional<SpawnSpec> spawn;
+  nlohmann::json source;  // the plan as given, for the results
 };
 
 // The hard caps, whatever a plan says.
@@ -76,6 +93,7 @@ BenchPlan parse_bench_plan(std::string_view text);
 // One measured run: a target under one combination of the axes that apply to it.
 struct BenchCell {
   size_t target = 0;  // index into BenchPlan::targets
+  int server = -1;    // index into CellPlan::servers; -1: the server given (--server)
   int concurrency = 1;
   size_t input_bytes = 0;
   Trigger trigger = Trigger::Sync;
@@ -84,14 +102,18 @@ struct BenchCell {
 };
 
 struct CellPlan {
-  std::vector<BenchCell> cells;
-  std::vector<std::string> notes;  // axes or combinations skipped, and why
+  std::vector<ServerSetting> servers;  // with spawn: the servers to start, in order
+  std::vector<BenchCell> cells;        // grouped by server
+  std::vector<std::string> notes;      // axes or combinations skipped, and why
 };
 
-// The cross product of the matrix per target, less what does not apply (each skip noted).
+// The cross product of the matrix per target, less what does not apply (each skip noted). With
+// spawn, url targets run once (their server is not the tool's), the others once per server.
 CellPlan expand_cells(const BenchPlan& plan);
 
-// The longest the cells can take: (warmup + duration) each, plus a second of set-up.
+// The longest the cells can take: (warmup + duration) each, plus a second of set-up, plus
+// kSpawnSeconds per spawned server.
+inline constexpr double kSpawnSeconds = 15;
 double estimated_seconds(const BenchPlan& plan, const CellPlan& cells);
 
 // Throws PlanError when there are no cells, more than kMaxCells, or the estimate exceeds the

@@ -62,7 +62,8 @@ std::string results_csv(const json& results) {
   std::vector<std::string> params;
   const json cells = results.value("cells", json::array());
   for (const auto& cell : cells) {
-    for (const auto& item : cell.value("params", json::object()).items()) {
+    const json cell_params = cell.value("params", json::object());
+    for (const auto& item : cell_params.items()) {
       if (std::find(params.begin(), params.end(), item.key()) == params.end())
         params.push_back(item.key());
     }

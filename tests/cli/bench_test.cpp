@@ -120,6 +120,19 @@ TEST(BenchPlan, RefusesBadPlansNamingTheField) {
        "matrix.speed: unknown field"},
       {R"({"targets": [{"name": "a", "function": "d/e"}], "matrix": {"start": ["cold"]}})",
        "targets[0].file: a cold start re-uploads the module"},
+      {R"({"targets": [{"name": "a", "workflow": "d/w"}], "spawn": {"executor_threads": [1]}})",
+       "targets[0]: with spawn, a target is a function with its file"},
+      {R"({"targets": [{"name": "a", "function": "d/e"}], "spawn": {}})", "targets[0]: with spawn"},
+      {R"({"targets": [{"name": "a", "url": "http://h/"}], "spawn": {"memory_limit": ["lots"]}})",
+       "spawn.memory_limit: "},
+      {R"({"targets": [{"name": "a", "url": "http://h/"}], "spawn": {"timeout": ["0s"]}})",
+       "spawn.timeout: "},
+      {R"({"targets": [{"name": "a", "url": "http://h/"}], "spawn": {"executor_threads": [0]}})",
+       "spawn.executor_threads: must be from 1 to 256"},
+      {R"({"targets": [{"name": "a", "url": "http://h/"}], "spawn": {"colour": [1]}})",
+       "spawn.colour: unknown field"},
+      {R"({"targets": [{"name": "a", "url": "http://h/"}], "spawn": []})",
+       "spawn: expected an object"},
   };
   for (const auto& [text, expected] : cases) {
     EXPECT_NE(plan_error(text).find(expected), std::string::npos)
@@ -156,6 +169,29 @@ TEST(BenchPlan, CellsSkipWhatDoesNotApplyWithANote) {
   EXPECT_TRUE(noted("get: start skipped"));
   EXPECT_TRUE(noted("f: cold x async skipped"));
   EXPECT_TRUE(noted("f: cold x concurrency > 1 skipped"));
+}
+
+TEST(BenchPlan, SpawnedServersMultiplyTheServerCellsOnly) {
+  auto plan = cli::parse_bench_plan(R"({
+    "duration_s": 2, "warmup_s": 1,
+    "targets": [{"name": "f", "function": "demo/echo", "file": "echo.wasm"},
+                {"name": "other", "url": "http://127.0.0.1:1/"}],
+    "spawn": {"executor_threads": [1, 2], "timeout": ["5s"]},
+    "matrix": {"concurrency": [1, 4]}})");
+  auto cells = cli::expand_cells(plan);
+  ASSERT_EQ(cells.servers.size(), 2u);
+  EXPECT_EQ(cells.servers[1].executor_threads, 2);
+  EXPECT_EQ(cells.servers[1].timeout, "5s");
+  EXPECT_EQ(cells.servers[1].params, json({{"executor_threads", 2}, {"timeout", "5s"}}));
+  // The url target once (2 cells), the function on each server (2 x 2).
+  ASSERT_EQ(cells.cells.size(), 6u);
+  EXPECT_EQ(cells.cells[0].server, -1);
+  EXPECT_EQ(cells.cells[0].params, json({{"concurrency", 1}, {"input_bytes", 64}}));
+  EXPECT_EQ(cells.cells[5].server, 1);
+  EXPECT_EQ(cells.cells[5].params["executor_threads"], 2);
+  EXPECT_EQ(cells.cells[5].params["timeout"], "5s");
+  EXPECT_EQ(cells.cells[5].params["concurrency"], 4);
+  EXPECT_EQ(cli::estimated_seconds(plan, cells), 6 * 4 + 2 * cli::kSpawnSeconds);
 }
 
 TEST(BenchPlan, BoundsAreCheckedBeforeRunning) {
@@ -369,6 +405,26 @@ TEST_F(BenchCommand, AsyncColdWorkflowCompositionAndPlainHttpCells) {
   EXPECT_LE(flow_steps[0]["start_us"].get<double>(), flow_steps[0]["end_us"].get<double>());
   EXPECT_EQ(results["cells"][5]["steps"].size(), 2u);
   EXPECT_EQ(results["targets"][3]["kind"], "http");
+}
+
+TEST_F(BenchCommand, SpawnsAServerPerSetting) {
+  fs::copy_file(test::guest_path("echo"), dir_ / "echo.wasm");
+  json plan = {{"duration_s", 0.3},
+               {"warmup_s", 0.1},
+               {"targets", {{{"name", "fn"}, {"function", "demo/echo"}, {"file", "echo.wasm"}}}},
+               {"spawn", {{"executor_threads", {1, 2}}, {"memory_limit", {"64MiB"}}}}};
+  // No server of the test's: the command starts its own.
+  auto r = bench(plan, {"--server", "127.0.0.1:1"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  json results = json::parse(util::read_text_file(out_ / "results.json"));
+  ASSERT_EQ(results["cells"].size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    const json& cell = results["cells"][i];
+    EXPECT_EQ(cell["params"]["executor_threads"], i + 1);
+    EXPECT_EQ(cell["params"]["memory_limit"], "64MiB");
+    EXPECT_GT(cell["requests"].get<uint64_t>(), 0u) << cell.dump();
+    EXPECT_EQ(cell["errors"], 0) << cell.dump();
+  }
 }
 
 TEST_F(BenchCommand, AnUnreachableServerIsAClearError) {
