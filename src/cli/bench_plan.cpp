@@ -113,10 +113,11 @@ std::vector<E> enum_axis(const json& matrix, const char* key,
 }
 
 template <typename T>
-std::vector<T> integer_axis(const json& matrix, const char* key, int64_t low, int64_t high) {
-  std::string field = fmt::format("matrix.{}", key);
+std::vector<T> integer_axis(const json& object, const char* where, const char* key, int64_t low,
+                            int64_t high) {
+  std::string field = fmt::format("{}.{}", where, key);
   std::vector<T> out;
-  for (const json& v : axis_array(matrix, key, field)) {
+  for (const json& v : axis_array(object, key, field)) {
     auto value = static_cast<T>(integer(v, field, low, high));
     if (std::find(out.begin(), out.end(), value) != out.end())
       fail(field, fmt::format("{} is listed twice", value));
@@ -137,9 +138,9 @@ BenchMatrix parse_matrix(const json& m) {
   only_fields(m, "matrix", {"concurrency", "input_bytes", "trigger", "start"});
   BenchMatrix out;
   if (m.contains("concurrency"))
-    out.concurrency = integer_axis<int>(m, "concurrency", 1, kMaxConcurrency);
+    out.concurrency = integer_axis<int>(m, "matrix", "concurrency", 1, kMaxConcurrency);
   if (m.contains("input_bytes"))
-    out.input_bytes = integer_axis<size_t>(m, "input_bytes", 0, kMaxInputBytes);
+    out.input_bytes = integer_axis<size_t>(m, "matrix", "input_bytes", 0, kMaxInputBytes);
   if (m.contains("trigger")) {
     static constexpr std::array<std::pair<const char*, Trigger>, 2> kTriggers{
         {{"sync", Trigger::Sync}, {"async", Trigger::Async}}};
@@ -178,7 +179,8 @@ SpawnSpec parse_spawn(const json& s) {
   only_fields(s, "spawn", {"executor_threads", "memory_limit", "timeout"});
   SpawnSpec out;
   if (s.contains("executor_threads"))
-    out.executor_threads = integer_axis<int>(s, "executor_threads", 1, kMaxExecutorThreads);
+    out.executor_threads =
+        integer_axis<int>(s, "spawn", "executor_threads", 1, kMaxExecutorThreads);
   if (s.contains("memory_limit")) {
     out.memory_limit =
         setting_axis(s, "memory_limit", [](std::string_view t) { util::parse_memory_pages(t); });

@@ -18,6 +18,7 @@
 #include "test_support.h"
 #include "util/files.h"
 #include "util/subprocess.h"
+#include "workflow/workflow_registry.h"
 
 namespace wasmlet {
 namespace {
@@ -304,9 +305,11 @@ class BenchCommand : public ::testing::Test {
     rc.executor_threads = 2;
     rc.limits.timeout = 20s;
     runtime_ = std::make_unique<runtime::Runtime>(rc);
+    workflows_ =
+        std::make_unique<workflow::WorkflowRegistry>(*runtime_, dir_ / "data" / "workflows");
     server::ServerConfig sc;
     sc.port = 0;
-    server_ = std::make_unique<server::HttpServer>(*runtime_, sc);
+    server_ = std::make_unique<server::HttpServer>(*runtime_, sc, workflows_.get());
     cli::HttpClient client("127.0.0.1", server_->port());
     for (const char* fn : {"echo", "wf_echo"}) {
       auto bytes = test::guest_bytes(fn);
@@ -338,6 +341,7 @@ class BenchCommand : public ::testing::Test {
   fs::path dir_ = test::fresh_test_dir("bench-command");
   fs::path out_ = dir_ / "out";
   std::unique_ptr<runtime::Runtime> runtime_;
+  std::unique_ptr<workflow::WorkflowRegistry> workflows_;
   std::unique_ptr<server::HttpServer> server_;
 };
 
