@@ -1,6 +1,7 @@
 // libFuzzer target: `wasmlet bench` plans (cli::parse_bench_plan over any bytes). Anything
 // refused is refused with PlanError; anything accepted stays within the documented bounds, and
-// expanding its cells and checking its bounds either works or refuses with PlanError.
+// expanding its cells and checking its bounds either works or refuses with PlanError. No
+// accepted request target holds a space or control character (it would split the request).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -33,7 +34,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(plan.client_threads >= 1 && plan.client_threads <= 16);
   for (const auto& t : plan.targets) {
     check(!t.name.empty());
-    if (t.kind == TargetKind::Http) parse_http_url(t.url, "url");  // accepted once: again
+    if (t.kind == TargetKind::Http) {
+      HttpUrl url = parse_http_url(t.url, "url");  // accepted once: again
+      for (char c : url.target) check(static_cast<unsigned char>(c) > 0x20 && c != 0x7f);
+    }
+    for (char c : t.path) check(static_cast<unsigned char>(c) > 0x20 && c != 0x7f);
     if (t.kind == TargetKind::Composition) check(t.steps.size() >= 2);
   }
   for (int c : plan.matrix.concurrency) check(c >= 1 && c <= 1024);

@@ -72,6 +72,16 @@ int64_t integer(const json& v, std::string_view field, int64_t low, int64_t high
   return i;
 }
 
+// A request target goes into the request line as it is: no spaces or control characters, which
+// would end it or start a header.
+void check_request_target(std::string_view target, std::string_view field) {
+  for (char c : target) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f)
+      fail(field, fmt::format("no spaces or control characters (byte 0x{:02x})", u));
+  }
+}
+
 // "USER/NAME", both parts non-empty.
 std::string object_name(const json& object, const char* key, std::string_view field) {
   std::string s = string_field(object, key, field, 256);
@@ -270,6 +280,7 @@ BenchTarget parse_target(const json& t, size_t index) {
     if (out.kind != TargetKind::App) fail(field("path"), "only an app target takes a path");
     out.path = string_field(t, "path", field("path"));
     if (out.path.front() != '/') fail(field("path"), "must start with '/'");
+    check_request_target(out.path, field("path"));
   }
   if (t.contains("method")) {
     if (!http_like) fail(field("method"), "only app and url targets take a method");
@@ -323,6 +334,7 @@ HttpUrl parse_http_url(std::string_view url, std::string_view field) {
   std::string_view authority = rest.substr(0, slash);
   HttpUrl out;
   if (slash != std::string_view::npos) out.target = std::string(rest.substr(slash));
+  check_request_target(out.target, field);
   size_t colon = authority.rfind(':');
   if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
     std::string_view port = authority.substr(colon + 1);

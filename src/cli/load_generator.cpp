@@ -48,10 +48,11 @@ class Connection {
     headers_ = fmt::format("Host: {}:{}\r\n", spec.host, spec.port);
     if (!spec.bearer_token.empty())
       headers_ += fmt::format("Authorization: Bearer {}\r\n", spec.bearer_token);
-    first_ = wire(spec_.method, first_target(), spec_.body);
+    first_target_ = spec.targets.front() + (spec.async_poll ? "?async=1" : "");
+    first_ = wire(spec_.method, first_target_, spec_.body);
   }
 
-  void start() { connect(); }
+  void start() { connect_then(&Connection::begin_operation); }
 
   std::vector<double>& latencies() { return latencies_; }
   uint64_t requests() const { return requests_; }
@@ -60,29 +61,15 @@ class Connection {
   uint64_t finished() const { return finished_.load(std::memory_order_relaxed); }
 
  private:
-  void connect() {
-    error_code ignored;
-    socket_.close(ignored);
-    asio::async_connect(socket_, endpoints_, [this](error_code ec, const tcp::endpoint&) {
-      if (ec) return fail_transport(ec, "connect");
-      socket_.set_option(tcp::no_delay(true));
-      begin_operation();
-    });
-  }
-
   void begin_operation() {
-    if (Clock::now() >= window_.end) return;
     op_start_ = Clock::now();
+    if (op_start_ >= window_.end) return;
     step_ = 0;
     poll_delay_ = kFirstPoll;
     current_ = &first_;
+    current_target_ = &first_target_;
     head_ = spec_.method == "HEAD";
-    target_ = first_target();
     send();
-  }
-
-  std::string first_target() const {
-    return spec_.targets.front() + (spec_.async_poll ? "?async=1" : "");
   }
 
   // A request's bytes, written by hand: the first one is made once and sent as it is, as wrk
@@ -102,9 +89,10 @@ class Connection {
   // A later request of the operation (a chain's next step, an async call's poll).
   void prepare(std::string_view method, std::string target, std::string_view body) {
     next_ = wire(method, target, body);
+    next_target_ = std::move(target);
     current_ = &next_;
+    current_target_ = &next_target_;
     head_ = method == "HEAD";
-    target_ = std::move(target);
   }
 
   void send() {
@@ -126,12 +114,12 @@ class Connection {
     int status = response.result_int();
     if (status < 200 || status >= 300) {
       std::string body = response.body().substr(0, 200);
-      return finish(false, fmt::format("HTTP {} on {}: {}", status, target_, body), keep);
+      return finish(false, fmt::format("HTTP {} on {}: {}", status, *current_target_, body), keep);
     }
     if (spec_.async_poll) return on_async_response(response.body(), keep);
     if (++step_ < spec_.targets.size()) {
       prepare("POST", spec_.targets[step_], response.body());
-      return keep ? send() : reconnect_then(&Connection::send);
+      return keep ? send() : connect_then(&Connection::send);
     }
     finish(true, "", keep);
   }
@@ -144,17 +132,16 @@ class Connection {
       auto id = j.find("id");
       if (id == j.end() || !id->is_number_unsigned())
         return finish(false, "async: the submit's reply has no call id", keep);
-      poll_target_ = fmt::format("/v1/calls/{}", id->get<uint64_t>());
       step_ = 1;
-      prepare("GET", poll_target_, {});
-      return keep ? send() : reconnect_then(&Connection::send);
+      prepare("GET", fmt::format("/v1/calls/{}", id->get<uint64_t>()), {});
+      return keep ? send() : connect_then(&Connection::send);
     }
     std::string status = j.value("status", "");
     if (status == "succeeded") return finish(true, "", keep);
     if (status == "failed")
       return finish(false, fmt::format("async: call failed: {}", j.value("error_message", "")),
                     keep);
-    if (!keep) return reconnect_then(&Connection::send);
+    if (!keep) return connect_then(&Connection::send);
     timer_.expires_after(poll_delay_);
     poll_delay_ = std::min<Clock::duration>(poll_delay_ * 2, kMaxPoll);
     timer_.async_wait([this](error_code ec) {
@@ -177,11 +164,11 @@ class Connection {
     if (keep)
       begin_operation();
     else
-      reconnect_then(&Connection::begin_operation);
+      connect_then(&Connection::begin_operation);
   }
 
-  // The server closed the connection (Connection: close): open a new one, then go on.
-  void reconnect_then(void (Connection::*next)()) {
+  // Opens a (new) connection, then goes on with `next`.
+  void connect_then(void (Connection::*next)()) {
     error_code ignored;
     socket_.close(ignored);
     buffer_.clear();
@@ -206,7 +193,7 @@ class Connection {
     if (now >= window_.end) return;
     timer_.expires_after(kReconnectDelay);
     timer_.async_wait([this](error_code timer_ec) {
-      if (!timer_ec) connect();
+      if (!timer_ec) connect_then(&Connection::begin_operation);
     });
   }
 
@@ -218,14 +205,14 @@ class Connection {
   beast::flat_buffer buffer_;
   std::string headers_;       // Host and Authorization, ending in CRLF
   std::string first_, next_;  // the operation's first request, and its later one
-  const std::string* current_ = &first_;
-  std::string target_;  // of the request in flight
-  bool head_ = false;   // the request in flight is a HEAD (its response has no body)
+  std::string first_target_, next_target_;
+  const std::string* current_ = &first_;  // the request in flight, and its target
+  const std::string* current_target_ = &first_target_;
+  bool head_ = false;  // the request in flight is a HEAD (its response has no body)
   std::optional<http::response_parser<http::string_body>> parser_;
   Clock::time_point op_start_;
   size_t step_ = 0;
   Clock::duration poll_delay_ = kFirstPoll;
-  std::string poll_target_;
   std::vector<double> latencies_;
   uint64_t requests_ = 0, errors_ = 0;
   std::string first_error_;
