@@ -138,6 +138,7 @@ class SpawnedServer {
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     std::vector<std::string> args(argv);
     std::vector<char*> pointers;
+    pointers.reserve(args.size() + 1);
     for (auto& a : args) pointers.push_back(a.data());
     pointers.push_back(nullptr);
     int rc = posix_spawn(&pid_, pointers[0], &actions, nullptr, pointers.data(), environ);

@@ -112,6 +112,7 @@ std::vector<E> enum_axis(const json& matrix, const char* key,
     });
     if (it == names.end()) {
       std::vector<const char*> allowed;
+      allowed.reserve(N);
       for (const auto& n : names) allowed.push_back(n.first);
       fail(field, fmt::format("expected one of {}, got {}", fmt::join(allowed, ", "), v.dump()));
     }

@@ -228,6 +228,7 @@ LoadResult run_load(const LoadSpec& spec, const std::atomic<bool>& stop,
   // shared, so none needs a lock.
   int thread_count = std::clamp(spec.threads, 1, std::max(1, spec.connections));
   std::vector<std::unique_ptr<asio::io_context>> loops;
+  loops.reserve(thread_count);
   for (int i = 0; i < thread_count; ++i) loops.push_back(std::make_unique<asio::io_context>(1));
   tcp::resolver resolver(*loops.front());
   error_code ec;
@@ -243,12 +244,14 @@ LoadResult run_load(const LoadSpec& spec, const std::atomic<bool>& stop,
   auto reserve = static_cast<size_t>(std::clamp(expected, 1024.0, double{1 << 20}));
 
   std::vector<std::unique_ptr<Connection>> connections;
+  connections.reserve(spec.connections);
   for (int i = 0; i < spec.connections; ++i) {
     connections.push_back(
         std::make_unique<Connection>(*loops[i % thread_count], spec, endpoints, window, reserve));
     connections.back()->start();
   }
   std::vector<std::jthread> threads;
+  threads.reserve(loops.size());
   for (auto& loop : loops) threads.emplace_back([&loop] { loop->run(); });
 
   LoadResult result;
