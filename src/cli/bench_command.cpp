@@ -387,7 +387,7 @@ std::optional<std::pair<BenchPlan, CellPlan>> load_plan(const BenchOptions& o) {
     try {
       text = util::read_text_file(o.plan);
     } catch (const std::exception& e) {
-      throw PlanError(fmt::format("cannot read {}: {}", o.plan, e.what()));
+      throw PlanError(e.what());
     }
     BenchPlan plan = parse_bench_plan(text);
     CellPlan cells = expand_cells(plan);
@@ -454,7 +454,7 @@ int run(const BenchOptions& o) {
   const CellPlan& cells = loaded->second;
   for (const auto& note : cells.notes) std::cerr << "wasmlet bench: note: " << note << "\n";
 
-  ServerConnection connection{o.server, o.timeout_seconds, o.ca_file, resolve_client_key(o.key)};
+  ServerConnection connection{o.server, o.timeout_seconds, "", resolve_client_key(o.key)};
   ServerAddress server = parse_server_address(o.server);
   bool uses_server =
       !plan.spawn && std::any_of(plan.targets.begin(), plan.targets.end(),
@@ -558,8 +558,6 @@ void add_bench_command(CLI::App& app, BenchOptions& o) {
   sub->add_option("--server", o.server, "Server address HOST:PORT")
       ->envname("WASMLET_SERVER")
       ->capture_default_str();
-  sub->add_option("--cacert", o.ca_file, "CAs (PEM) for an https:// server")
-      ->envname("WASMLET_CACERT");
   sub->add_option("--key", o.key, "API key (else $WASMLET_KEY, else the config file's)");
   sub->add_option("--timeout", o.timeout_seconds,
                   "Give up on a set-up request (not a measured one) after this many seconds")

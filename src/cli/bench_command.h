@@ -10,7 +10,6 @@ struct BenchOptions {
   std::string plan;                       // the plan's file
   std::string out_dir = "bench-out";      // -o
   std::string server = "localhost:8080";  // --server, or $WASMLET_SERVER
-  std::string ca_file;                    // --cacert, for the set-up requests over https://
   std::string key;                        // --key, else $WASMLET_KEY, else the config file
   double timeout_seconds = 600;           // --timeout: for one set-up request
   double max_seconds = 0;                 // --max-seconds: a bound below the plan's (0: none)
