@@ -44,7 +44,7 @@ struct LoadResult {
 using LoadProgress = std::function<void(double elapsed_s, uint64_t finished)>;
 
 // Runs the load for warmup + duration, or until `stop` is set; operations still in flight at
-// the end are not counted. Throws ConnectError-like Error when the host cannot be resolved;
+// the end are not counted. Throws Error when the host cannot be resolved;
 // failures to connect or exchange count as errors (first_error says which).
 LoadResult run_load(const LoadSpec& spec, const std::atomic<bool>& stop,
                     const LoadProgress& progress = {});
