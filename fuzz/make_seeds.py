@@ -125,6 +125,16 @@ QUOTAS_JSON = {
 }
 
 
+BENCH_PLANS = {
+    "full": b'{"title": "all", "duration_s": 2, "warmup_s": 0.5, "max_total_s": 300, "client_threads": 2, "targets": [{"name": "f", "function": "demo/echo", "file": "echo.wasm"}, {"name": "wf", "workflow": "demo/flow"}, {"name": "app", "app": "demo/site", "path": "/hello", "method": "GET"}, {"name": "gunicorn", "url": "http://127.0.0.1:8000/x", "method": "POST"}, {"name": "client", "steps": ["demo/a", "demo/b"]}], "matrix": {"concurrency": [1, 10, 50], "input_bytes": [64, 4096], "trigger": ["sync", "async"], "start": ["warm", "cold"]}}',
+    "minimal": b'{"targets": [{"name": "w", "function": "demo/echo"}]}',
+    "server_setting": b'{"targets": [{"name": "a", "url": "http://[::1]:8080/"}], "matrix": {"memory_limit": ["1GiB"]}}',
+    "too_long": b'{"targets": [{"name": "a", "function": "d/e"}], "duration_s": 600, "matrix": {"concurrency": [1, 2, 3, 4]}}',
+    "bad_url": b'{"targets": [{"name": "a", "url": "http://x:99999/"}]}',
+    "huge_concurrency": b'{"targets": [{"name": "a", "function": "d/e"}], "matrix": {"concurrency": [18446744073709551615]}}',
+}
+
+
 def write_corpus(target, seeds, suffix=""):
     d = CORPUS / target
     shutil.rmtree(d, ignore_errors=True)
@@ -157,6 +167,7 @@ def main():
     write_corpus("wasi_path", WASI_PATHS)
     write_corpus("auth_header", AUTH_HEADERS)
     write_corpus("quotas_json", QUOTAS_JSON)
+    write_corpus("bench_plan", BENCH_PLANS)
 
 
 if __name__ == "__main__":

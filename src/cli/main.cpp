@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/admin_command.h"
+#include "cli/bench_command.h"
 #include "cli/client_commands.h"
 #include "cli/flask_command.h"
 #include "cli/guest_cc.h"
@@ -207,6 +208,9 @@ int main(int argc, char** argv) {
   cli::AdminOptions admin;
   cli::add_admin_command(app, admin);
 
+  cli::BenchOptions bench;
+  cli::add_bench_command(app, bench);
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -217,6 +221,8 @@ int main(int argc, char** argv) {
     if (handled) return client_rc;
     int admin_rc = cli::run_admin_command(app, admin, handled);
     if (handled) return admin_rc;
+    int bench_rc = cli::run_bench_command(app, bench, handled);
+    if (handled) return bench_rc;
     if (*run_sub) return run_cmd(run);
     if (*cc_sub) return cc_cmd(*cc_sub, cc, stack_size);
     if (*compile_sub) return compile_cmd(compile_file, compile_time_limit);
