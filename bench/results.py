@@ -306,9 +306,32 @@ def flask(raw):
     return out
 
 
+TOOL_ROW = re.compile(
+    r"^(?P<label>\S.*?)\s+(?P<conns>\d+)\s+(?P<w_rps>\d+)\s+(?P<w_p50>[\d.]+ [mu]s)\s+"
+    r"(?P<w_p99>[\d.]+ [mu]s)\s+\d+\s+(?P<w_cpu>[\d.]+)\s+\|\s+(?P<t_rps>\d+)\s+"
+    r"(?P<t_p50>[\d.]+ [mu]s)\s+(?P<t_p99>[\d.]+ [mu]s)\s+\d+\s+(?P<t_cpu>[\d.]+)\s+\|")
+
+
+def tool(text):
+    """wasmlet bench against wrk on the same endpoint: the load generator is not the limit."""
+    out = []
+    for line in text.splitlines():
+        m = TOOL_ROW.match(line)
+        if not m or m["label"] == "endpoint":
+            continue
+        group = "%s c=%s" % (m["label"], m["conns"])
+        for metric, unit, wrk, ours in (("throughput", "req/s", number(m["w_rps"]),
+                                         number(m["t_rps"])),
+                                        ("client CPU per request", "us", number(m["w_cpu"]),
+                                         number(m["t_cpu"]))):
+            out.append(point(metric, unit, group, "wrk", wrk, True))
+            out.append(point(metric, unit, group, "wasmlet bench", ours))
+    return out
+
+
 EXTRACTORS = {"engine": engine, "faaslet": faaslet, "http": http, "chain": chain,
               "state": state, "scheduling": scheduling, "python": python, "flask": flask,
-              "workflow": workflow, "auth": auth, "tenants": tenants}
+              "workflow": workflow, "auth": auth, "tenants": tenants, "tool": tool}
 
 
 def convert(name, text, command, date=None):

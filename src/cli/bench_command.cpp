@@ -28,6 +28,7 @@
 #include "cli/http_client.h"
 #include "cli/load_generator.h"
 #include "util/files.h"
+#include "web/web_assets.h"
 
 namespace wasmlet::cli {
 
@@ -37,9 +38,12 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// The report page. The web assets library (web/web_assets.h) is not part of this build yet:
-// when it is, this becomes web::find_asset("report/report.html")->body.
-std::string_view report_template() { return kPlainReportTemplate; }
+// The report page (web/src/report), built into the binary with the console.
+std::string_view report_template() {
+  const web::Asset* page = web::find_asset("report/report.html");
+  if (page == nullptr) throw Error("this build has no report page (web/ assets)");
+  return page->body;
+}
 
 std::atomic<bool> g_interrupted{false};
 static_assert(std::atomic<bool>::is_always_lock_free);  // set from a signal handler

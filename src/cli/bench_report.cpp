@@ -97,49 +97,4 @@ std::string results_csv(const json& results) {
   return out;
 }
 
-const std::string_view kPlainReportTemplate = R"html(<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>wasmlet bench</title>
-<style>
-body { font-family: sans-serif; margin: 2em; }
-table { border-collapse: collapse; }
-th, td { border: 1px solid #999; padding: 0.2em 0.6em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-</style>
-</head>
-<body>
-<h1 id="title">wasmlet bench</h1>
-<p id="started"></p>
-<table id="cells"><thead></thead><tbody></tbody></table>
-<h2>Data</h2>
-<pre id="raw"></pre>
-<script type="application/json" id="bench-data">__WASMLET_BENCH_DATA__</script>
-<script>
-"use strict";
-const data = JSON.parse(document.getElementById("bench-data").textContent);
-document.getElementById("title").textContent = data.title;
-document.title = data.title;
-document.getElementById("started").textContent = "started " + data.started_at;
-const keys = [];
-for (const c of data.cells) for (const k of Object.keys(c.params)) if (!keys.includes(k)) keys.push(k);
-const lat = ["p50", "p90", "p99", "max", "mean"];
-const head = ["target", ...keys, "requests", "errors", "rps", ...lat.map(l => l + " us")];
-const tr = document.createElement("tr");
-for (const h of head) { const th = document.createElement("th"); th.textContent = h; tr.appendChild(th); }
-document.querySelector("#cells thead").appendChild(tr);
-for (const c of data.cells) {
-  const row = [c.target, ...keys.map(k => c.params[k] ?? ""), c.requests, c.errors,
-               c.throughput_rps.toFixed(1), ...lat.map(l => c.latency_us[l].toFixed(0))];
-  const r = document.createElement("tr");
-  for (const v of row) { const td = document.createElement("td"); td.textContent = v; r.appendChild(td); }
-  document.querySelector("#cells tbody").appendChild(r);
-}
-document.getElementById("raw").textContent = JSON.stringify(data, null, 1);
-</script>
-</body>
-</html>
-)html";
-
 }  // namespace wasmlet::cli

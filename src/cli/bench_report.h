@@ -23,8 +23,4 @@ std::string render_report(std::string_view html_template, const nlohmann::json& 
 // then requests, errors, duration_s, throughput_rps and the latency figures in microseconds.
 std::string results_csv(const nlohmann::json& results);
 
-// A plain report (a table drawn from the data, and the data itself) for builds without the
-// web assets' report page.
-extern const std::string_view kPlainReportTemplate;
-
 }  // namespace wasmlet::cli
