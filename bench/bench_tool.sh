@@ -76,20 +76,7 @@ wrk_run() {
   local url=$1 conns=$2 out
   out=$(timed wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$url")
   echo "$out" >>"$WORK/wrk.log"
-  echo "$out" | awk -v cpu="$(cpu_seconds)" '
-    function ms(v) {
-      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-      if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-      return v + 0
-    }
-    /^ +50%/ { p50 = ms($2) }
-    /^ +99%/ { p99 = ms($2) }
-    /^Requests\/sec:/ { rps = $2 }
-    / requests in / { requests = $1 }
-    /Non-2xx or 3xx responses:/ { errors += $NF }
-    /Socket errors:/ { for (i = 3; i <= NF; i += 2) errors += $(i + 1) + 0 }
-    END { printf "%.0f %.3f %.3f %d %.2f\n", rps, p50, p99, errors, cpu * 1e6 / requests }'
+  echo "$out" | wrk_figures "$(cpu_seconds)"
 }
 
 # `wasmlet bench` on a plan with one cell (no warm-up of its own: wrk's warmed up the server,

@@ -3,17 +3,18 @@ echo example and the image pipeline workflow, and a headless Chromium (Debian's,
 chromedriver) for the browser tests of the web console."""
 import os
 import pathlib
-import re
 import subprocess
+import sys
 import tempfile
-import threading
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+import wasmlet_server  # noqa: E402  (tests/support)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -55,33 +56,9 @@ def server():
         admin(exe, data, "tenant", "add", USER)
         key = admin(exe, data, "key", "create", USER, "--label", "console-test")
         assert key.startswith("wlk_"), key
-        proc = subprocess.Popen(
-            [exe, "serve", "--port", "0", "--data-dir", data, "--timeout", "30s",
-             "--log-level", "info"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        base = None
-        lines = []
-        deadline = time.time() + 60
-        while base is None and time.time() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            m = re.search(r"listening on (http://[^\s]+)", line)
-            if m:
-                base = m.group(1)
-        assert base, "server did not start:\n" + "".join(lines)
-
-        def drain():  # the server logs every request: keep its pipe from filling up
-            for _ in proc.stdout:
-                pass
-
-        threading.Thread(target=drain, daemon=True).start()
-        try:
+        with wasmlet_server.running(exe, "--port", "0", "--data-dir", data, "--timeout", "30s",
+                                    "--log-level", "info") as base:
             yield Server(base, exe, key)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,17 @@
 mode's Flask under a real gunicorn, for the end-to-end tests of Flask apps."""
 import os
 import pathlib
-import re
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import pytest
 import requests
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+import wasmlet_server  # noqa: E402  (tests/support)
 
 HERE = pathlib.Path(__file__).parent
 APPS = HERE / "apps"
@@ -20,33 +21,14 @@ SDK = pathlib.Path(__file__).resolve().parents[2] / "sdk" / "python"
 
 
 def start_server(data, port=0):
-    proc = subprocess.Popen(
-        [EXE, "serve", "--port", str(port), "--data-dir", str(data), "--python-home",
-         os.environ["WASMLET_PYTHON_HOME"], "--timeout", "10s", "--memory-limit", "512MiB"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines = []
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        m = re.search(r"listening on http://([^\s]+)", line)
-        if m:
-            # Keep reading its log: a full pipe would block the server on its next log line.
-            threading.Thread(target=proc.stdout.read, daemon=True).start()
-            return proc, m.group(1)
-    proc.kill()
-    raise AssertionError("server did not start:\n" + "".join(lines))
+    """Returns (process, HOST:PORT)."""
+    proc, base = wasmlet_server.start(
+        EXE, "--port", port, "--data-dir", data, "--python-home",
+        os.environ["WASMLET_PYTHON_HOME"], "--timeout", "10s", "--memory-limit", "512MiB")
+    return proc, base.split("://", 1)[1]
 
 
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+stop = wasmlet_server.stop
 
 
 def flask_cli(*args, cwd=APPS):

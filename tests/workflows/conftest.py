@@ -3,15 +3,17 @@
 import json
 import os
 import pathlib
-import re
 import subprocess
+import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+import wasmlet_server  # noqa: E402  (tests/support)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "workflows"
@@ -74,33 +76,10 @@ def server():
     exe = os.environ["WASMLET_EXE"]
     home = os.environ["WASMLET_PYTHON_HOME"]
     with tempfile.TemporaryDirectory(prefix="wasmlet-wftest-") as data:
-        proc = subprocess.Popen(
-            [exe, "serve", "--port", "0", "--data-dir", data, "--python-home", home,
-             "--timeout", "60s", "--memory-limit", "256MiB", "--log-level", "info"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        base = None
-        deadline = time.time() + 60
-        lines = []
-        while base is None and time.time() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            m = re.search(r"listening on (http://[^\s]+)", line)
-            if m:
-                base = m.group(1)
-        assert base, "server did not start:\n" + "".join(lines)
-
-        def drain():  # the server logs every request: keep its pipe from filling up
-            for _ in proc.stdout:
-                pass
-
-        threading.Thread(target=drain, daemon=True).start()
-        try:
+        with wasmlet_server.running(exe, "--port", "0", "--data-dir", data, "--python-home",
+                                    home, "--timeout", "60s", "--memory-limit", "256MiB",
+                                    "--log-level", "info") as base:
             yield Server(base, exe)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
