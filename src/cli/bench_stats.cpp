@@ -1,24 +1,18 @@
 #include "cli/bench_stats.h"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 
-namespace wasmlet::cli {
+#include "util/stats.h"
 
-double percentile(const std::vector<double>& sorted, double fraction) {
-  if (sorted.empty()) return 0;
-  double rank = std::ceil(fraction * static_cast<double>(sorted.size()));
-  size_t index = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
-  return sorted[std::min(index, sorted.size() - 1)];
-}
+namespace wasmlet::cli {
 
 LatencySummary summarize(const std::vector<double>& sorted) {
   LatencySummary s;
   if (sorted.empty()) return s;
-  s.p50 = percentile(sorted, 0.50);
-  s.p90 = percentile(sorted, 0.90);
-  s.p99 = percentile(sorted, 0.99);
+  s.p50 = util::sorted_percentile(sorted, 0.50);
+  s.p90 = util::sorted_percentile(sorted, 0.90);
+  s.p99 = util::sorted_percentile(sorted, 0.99);
   s.max = sorted.back();
   s.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(sorted.size());
   return s;

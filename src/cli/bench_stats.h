@@ -13,9 +13,6 @@ struct LatencySummary {
 // Nearest-rank percentiles of `sorted` (ascending); all zero when empty.
 LatencySummary summarize(const std::vector<double>& sorted);
 
-// The smallest value with at least `fraction` (0..1] of the values at or below it.
-double percentile(const std::vector<double>& sorted, double fraction);
-
 // Points (latency, fraction of values <= latency) of the empirical CDF of `sorted`, at most
 // `max_points` of them, evenly spaced in rank; the last is (max, 1).
 std::vector<std::pair<double, double>> cdf_points(const std::vector<double>& sorted,

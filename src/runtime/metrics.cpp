@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "runtime/call_record.h"
+#include "util/stats.h"
 
 namespace wasmlet::runtime {
 
@@ -62,13 +63,10 @@ std::vector<double> LatencyWindow::quantiles_us(std::span<const double> q) const
   std::vector<double> out(q.size(), 0.0);
   size_t n = std::min<uint64_t>(next_.load(std::memory_order_relaxed), kSize);
   if (n == 0) return out;
-  std::vector<uint32_t> sorted(n);
+  std::vector<double> sorted(n);
   for (size_t i = 0; i < n; ++i) sorted[i] = us_[i].load(std::memory_order_relaxed);
   std::sort(sorted.begin(), sorted.end());
-  for (size_t i = 0; i < q.size(); ++i) {
-    auto rank = static_cast<size_t>(std::ceil(std::clamp(q[i], 0.0, 1.0) * double(n)));
-    out[i] = sorted[std::max<size_t>(rank, 1) - 1];
-  }
+  for (size_t i = 0; i < q.size(); ++i) out[i] = util::sorted_percentile(sorted, q[i]);
   return out;
 }
 

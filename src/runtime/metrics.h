@@ -111,7 +111,7 @@ class Metrics {
   // function keeps it and its calls skip this lookup.
   FunctionMetrics& function(const FunctionId& id);
   void record_compile(double seconds);
-  void record_restore() { restores_.fetch_add(1, std::memory_order_relaxed); }
+  void record_restores(uint64_t n) { restores_.fetch_add(n, std::memory_order_relaxed); }
   void record_snapshot() { snapshots_.fetch_add(1, std::memory_order_relaxed); }
   void record_rejected() { rejected_.fetch_add(1, std::memory_order_relaxed); }
   void record_inline() { inline_.fetch_add(1, std::memory_order_relaxed); }

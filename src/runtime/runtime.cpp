@@ -788,7 +788,7 @@ faaslet::CallResult Runtime::run_in_pool(QueuedCall& call) {
   }
   // The reset after a call is a restore too.
   uint64_t restores = (r.fresh ? 1 : 0) + (r.trap ? 0 : 1);
-  for (uint64_t i = 0; i < restores; ++i) metrics_.record_restore();
+  metrics_.record_restores(restores);
   fn->metrics->record_restores(restores);
   // Only a run of short calls lets the function run inline (try_run_inline).
   if (r.run_time < config_.inline_call_limit && !r.trap) {

@@ -4,26 +4,22 @@
 #include <cmath>
 
 namespace wasmlet::util {
-namespace {
 
-// `sorted` is non-empty and in ascending order.
-double rank(const std::vector<double>& sorted, double p) {
-  auto r = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+double sorted_percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  auto r = static_cast<size_t>(std::ceil(std::clamp(p, 0.0, 1.0) * double(sorted.size())));
   return sorted[std::clamp<size_t>(r, 1, sorted.size()) - 1];
 }
 
-}  // namespace
-
 double percentile(std::vector<double> sample, double p) {
-  if (sample.empty()) return 0;
   std::sort(sample.begin(), sample.end());
-  return rank(sample, p);
+  return sorted_percentile(sample, p);
 }
 
 Stats stats_of(std::vector<double> sample) {
   if (sample.empty()) return {};
   std::sort(sample.begin(), sample.end());
-  return {rank(sample, 0.5), rank(sample, 0.99), sample.size()};
+  return {sorted_percentile(sample, 0.5), sorted_percentile(sample, 0.99), sample.size()};
 }
 
 }  // namespace wasmlet::util

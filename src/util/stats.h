@@ -13,6 +13,8 @@ struct Stats {
 
 // The nearest-rank p-th percentile (0 < p <= 1) of `sample`; 0 for an empty one.
 double percentile(std::vector<double> sample, double p);
+// The same of a sample already in ascending order (no copy, no sort).
+double sorted_percentile(const std::vector<double>& sorted, double p);
 // Median and p99 of `sample`; all zero for an empty one.
 Stats stats_of(std::vector<double> sample);
 
