@@ -231,6 +231,10 @@ fs::path FunctionStore::package_dir(const FunctionInfo& info) const {
   return function_dir(info.id) / info.package;
 }
 
+fs::path FunctionStore::module_path(const FunctionInfo& info) const {
+  return function_dir(info.id) / info.module;
+}
+
 void FunctionStore::remove_leftovers_locked(const FunctionInfo& info, bool at_start) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(function_dir(info.id), ec)) {

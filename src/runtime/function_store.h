@@ -75,6 +75,8 @@ class FunctionStore {
   void discard(const StagedPython& staged);
   // The package directory of a stored Python function.
   std::filesystem::path package_dir(const FunctionInfo& info) const;
+  // A wasm function's module as uploaded.
+  std::filesystem::path module_path(const FunctionInfo& info) const;
   std::optional<FunctionInfo> get(const FunctionId& id) const;
   bool contains(const FunctionId& id) const;  // get() without the copy, for every call
   std::optional<FunctionKind> kind(const FunctionId& id) const;

@@ -179,8 +179,13 @@ FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned
   check_not_composite(id);
   FunctionInfo info = store_.put_wasm(id, wasm, std::move(stop));
   if (info.compile_seconds > 0) metrics_.record_compile(info.compile_seconds);
-  util::MutexLock lock(functions_mutex_);
-  loaded_.erase(id);  // calls already running keep the old one until they finish
+  {
+    util::MutexLock lock(functions_mutex_);
+    loaded_.erase(id);  // calls already running keep the old one until they finish
+  }
+  if (observer_ != nullptr) {
+    observer_->uploaded(info, {reinterpret_cast<const char*>(wasm.data()), wasm.size()}, nullptr);
+  }
   return info;
 }
 
@@ -215,8 +220,11 @@ FunctionInfo Runtime::upload_python(const FunctionId& id, std::string_view body,
     throw;
   }
   FunctionInfo info = store_.commit_python(staged);
-  util::MutexLock lock(functions_mutex_);
-  loaded_[id] = std::move(fn);  // the first call finds its Proto-Faaslet ready
+  {
+    util::MutexLock lock(functions_mutex_);
+    loaded_[id] = std::move(fn);  // the first call finds its Proto-Faaslet ready
+  }
+  if (observer_ != nullptr) observer_->uploaded(info, body, &how);
   return info;
 }
 
@@ -226,8 +234,11 @@ std::optional<FunctionInfo> Runtime::function(const FunctionId& id) const { retu
 
 bool Runtime::remove_function(const FunctionId& id) {
   bool removed = store_.remove(id);
-  util::MutexLock lock(functions_mutex_);
-  loaded_.erase(id);
+  {
+    util::MutexLock lock(functions_mutex_);
+    loaded_.erase(id);
+  }
+  if (removed && observer_ != nullptr) observer_->removed(id);
   return removed;
 }
 

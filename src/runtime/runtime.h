@@ -87,6 +87,17 @@ struct PythonUpload {
   std::string convention;  // detect (or empty), faasm, openwhisk, lambda
 };
 
+// Told of each change to the function registry once it is made, on the thread that made it,
+// with no lock held (the cluster publishes uploads to its peers). Must not throw.
+class FunctionObserver {
+ public:
+  virtual ~FunctionObserver() = default;
+  // `python`: how a Python upload asked to be called; null for a wasm module.
+  virtual void uploaded(const FunctionInfo& info, std::string_view body,
+                        const PythonUpload* python) noexcept = 0;
+  virtual void removed(const FunctionId& id) noexcept = 0;
+};
+
 // Calls are refused once shutdown() has begun.
 class ShuttingDown : public Error {
  public:
@@ -125,6 +136,8 @@ class Runtime {
   // Who sets tenants' ceilings and chaining rights (see TenantPolicy). Set once, before calls
   // are submitted; it must outlive the runtime.
   void set_tenant_policy(const TenantPolicy* policy) { tenant_policy_ = policy; }
+  // Who is told of uploads and removals. Set once, before any; it must outlive the runtime.
+  void set_function_observer(FunctionObserver* observer) { observer_ = observer; }
   // A tenant's ceilings changed: its functions are rebuilt under the new ones on their next call
   // (calls running now finish under the old), and its state limit applies to new writes.
   void tenant_changed(const std::string& tenant);
@@ -219,6 +232,7 @@ class Runtime {
   RuntimeConfig config_;
   CompositeRunner* composites_ = nullptr;
   const TenantPolicy* tenant_policy_ = nullptr;
+  FunctionObserver* observer_ = nullptr;
   engine::Engine engine_;
   FunctionStore store_;
   PythonInterpreter python_;

@@ -1,0 +1,22 @@
+#pragma once
+// How a host joins a cluster: the Redis that holds the cluster's shared truth, who this host
+// is, and the timing of its heartbeats.
+#include <chrono>
+#include <string>
+
+namespace wasmlet::cluster {
+
+struct ClusterConfig {
+  std::string redis_url;  // redis://HOST:PORT
+  std::string host_id;    // unique in the cluster
+  std::string advertise;  // HOST:PORT peers connect to
+  // A host's record outlives a heartbeat by this much: a host missing two beats is gone.
+  std::chrono::milliseconds heartbeat{1000};
+  std::chrono::milliseconds host_ttl{3000};
+  // How often a host looks for code its peers uploaded or deleted (one GET), and re-checks all
+  // of it even when nothing announced a change (a Redis that lost its data is refilled).
+  std::chrono::milliseconds code_poll{250};
+  std::chrono::milliseconds full_sync{10000};
+};
+
+}  // namespace wasmlet::cluster

@@ -1,0 +1,67 @@
+#pragma once
+// This host's membership of a cluster: it joins on construction (its record in Redis, renewed
+// by a heartbeat), keeps its functions in line with its peers' (CodeSync, polled), and leaves
+// on destruction. Redis going away is logged and retried; the host keeps serving what it holds.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/cluster_config.h"
+#include "cluster/code_registry.h"
+#include "cluster/code_sync.h"
+#include "cluster/host_info.h"
+#include "cluster/membership.h"
+#include "runtime/runtime.h"
+#include "state/redis_client.h"
+#include "util/mutex.h"
+
+namespace wasmlet::cluster {
+
+class ClusterNode {
+ public:
+  // Checks that Redis answers (throws state::StateUnavailable with its address if not), becomes
+  // `runtime`'s function observer, announces this host and starts its threads.
+  ClusterNode(ClusterConfig config, runtime::Runtime& runtime);
+  ClusterNode(const ClusterNode&) = delete;
+  ClusterNode& operator=(const ClusterNode&) = delete;
+  ~ClusterNode();  // leaves the cluster: peers stop seeing this host at once
+
+  const ClusterConfig& config() const { return config_; }
+  // The hosts seen at the last heartbeat (this one included), by id.
+  std::vector<HostInfo> hosts() const;
+  // Redis answered the last heartbeat.
+  bool connected() const { return connected_.load(); }
+  // Runs one code sync now (tests, and `wasmlet cluster` commands that must see a change).
+  SyncReport sync_now();
+
+ private:
+  HostInfo self() const;
+  void beat_loop();
+  void sync_loop();
+  // Sleeps up to `period`; false once the node is stopping.
+  bool pause(std::chrono::milliseconds period);
+
+  ClusterConfig config_;
+  runtime::Runtime& runtime_;
+  std::string started_at_;
+  state::RedisClient redis_;
+  Membership membership_;
+  CodeRegistry registry_;
+  CodeSync code_sync_;
+  util::Mutex sync_mutex_;  // one sync at a time: the poller's and sync_now()'s
+
+  mutable util::Mutex hosts_mutex_;
+  std::vector<HostInfo> hosts_ GUARDED_BY(hosts_mutex_);
+  std::atomic<bool> connected_{false};
+
+  util::Mutex wake_mutex_;
+  util::CondVar wake_;
+  bool stopping_ GUARDED_BY(wake_mutex_) = false;
+  std::thread beat_thread_;
+  std::thread sync_thread_;
+};
+
+}  // namespace wasmlet::cluster

@@ -1,0 +1,93 @@
+#include "cluster/code_registry.h"
+
+#include <charconv>
+
+#include "cluster/redis_keys.h"
+#include "state/global_state.h"
+
+namespace wasmlet::cluster {
+namespace {
+
+// MULTI ... EXEC: peers see the bytes, the index and the epoch change together.
+void transaction(state::RedisClient::Lease& lease,
+                 std::initializer_list<std::initializer_list<std::string_view>> commands) {
+  lease.expect({"MULTI"}, {REDIS_REPLY_STATUS});
+  for (auto command : commands) lease.expect(command, {REDIS_REPLY_STATUS});  // QUEUED
+  lease.expect({"EXEC"}, {REDIS_REPLY_ARRAY});
+}
+
+}  // namespace
+
+void CodeRegistry::publish(const std::string& name, const CodeRecord& record) {
+  auto lease = redis_.lease();
+  std::string key = keys::code(name);
+  transaction(lease,
+              {{"DEL", key},
+               {"HSET", key, "kind", record.python ? "python" : "wasm", "version", record.version,
+                "body", record.body, "entry", record.entry, "convention", record.convention},
+               {"HSET", keys::kCodeIndex, name, record.version},
+               {"INCR", keys::kCodeEpoch}});
+}
+
+void CodeRegistry::retract(const std::string& name) {
+  auto lease = redis_.lease();
+  transaction(lease, {{"DEL", keys::code(name)},
+                      {"HSET", keys::kCodeIndex, name, kTombstone},
+                      {"INCR", keys::kCodeEpoch}});
+}
+
+int64_t CodeRegistry::epoch() {
+  auto lease = redis_.lease();
+  state::RedisReply reply =
+      lease.expect({"GET", keys::kCodeEpoch}, {REDIS_REPLY_STRING, REDIS_REPLY_NIL});
+  if (reply->type == REDIS_REPLY_NIL) return 0;
+  int64_t value = 0;
+  std::string text = state::reply_text(*reply);
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    throw state::StateUnavailable("the cluster's code epoch in Redis is not a number: " + text);
+  }
+  return value;
+}
+
+std::map<std::string, std::string> CodeRegistry::index() {
+  auto lease = redis_.lease();
+  state::RedisReply reply = lease.expect({"HGETALL", keys::kCodeIndex}, {REDIS_REPLY_ARRAY});
+  std::map<std::string, std::string> entries;
+  for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+    lease.check(*reply->element[i], "HGETALL", {REDIS_REPLY_STRING});
+    lease.check(*reply->element[i + 1], "HGETALL", {REDIS_REPLY_STRING});
+    entries[state::reply_text(*reply->element[i])] = state::reply_text(*reply->element[i + 1]);
+  }
+  return entries;
+}
+
+std::optional<CodeRecord> CodeRegistry::fetch(const std::string& name) {
+  auto lease = redis_.lease();
+  state::RedisReply reply = lease.expect({"HGETALL", keys::code(name)}, {REDIS_REPLY_ARRAY});
+  if (reply->elements == 0) return std::nullopt;
+  CodeRecord record;
+  bool has_kind = false;
+  for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+    lease.check(*reply->element[i], "HGETALL", {REDIS_REPLY_STRING});
+    lease.check(*reply->element[i + 1], "HGETALL", {REDIS_REPLY_STRING});
+    std::string field = state::reply_text(*reply->element[i]);
+    std::string value = state::reply_text(*reply->element[i + 1]);
+    if (field == "kind") {
+      record.python = value == "python";
+      has_kind = true;
+    } else if (field == "version") {
+      record.version = std::move(value);
+    } else if (field == "body") {
+      record.body = std::move(value);
+    } else if (field == "entry") {
+      record.entry = std::move(value);
+    } else if (field == "convention") {
+      record.convention = std::move(value);
+    }
+  }
+  if (!has_kind || record.version.empty()) return std::nullopt;
+  return record;
+}
+
+}  // namespace wasmlet::cluster

@@ -1,0 +1,18 @@
+#pragma once
+// The cluster's keys in Redis, all under one prefix so an operator can see and clear them
+// together (docs/cluster.md lists them).
+#include <string>
+#include <string_view>
+
+namespace wasmlet::cluster::keys {
+
+inline constexpr std::string_view kHosts = "wasmlet:cluster:hosts";     // set of host ids
+inline constexpr std::string_view kCodeIndex = "wasmlet:cluster:code";  // hash: name -> version
+inline constexpr std::string_view kCodeEpoch = "wasmlet:cluster:code-epoch";  // bumped per change
+
+inline std::string host(std::string_view id) { return "wasmlet:cluster:host:" + std::string(id); }
+inline std::string code(std::string_view name) {
+  return "wasmlet:cluster:code:" + std::string(name);
+}
+
+}  // namespace wasmlet::cluster::keys
