@@ -315,6 +315,37 @@ int workflow_remove(HttpClient& client, const ClientOptions& o) {
   return 0;
 }
 
+// The hosts of the server's cluster, one line each: load and the warm functions this key sees.
+int cluster_status(HttpClient& client) {
+  auto r = client.request("GET", "/v1/cluster");
+  expect_ok(r);
+  json j = parse_json(r);
+  std::string self = j.value("host_id", "");
+  std::vector<std::array<std::string, 5>> rows = {{"HOST", "ADDRESS", "RUNNING", "QUEUED", "WARM"}};
+  for (const auto& h : j.value("hosts", json::array())) {
+    std::string warm;
+    for (const auto& f : h.value("warm", json::array())) {
+      warm += (warm.empty() ? "" : ",") + f.get<std::string>();
+    }
+    std::string id = h.value("id", "");
+    rows.push_back(
+        {id + (id == self ? " *" : ""), h.value("address", ""),
+         fmt::format("{}/{}", h.value("running", uint64_t{0}), h.value("executors", uint64_t{0})),
+         std::to_string(h.value("queued", uint64_t{0})), warm.empty() ? "-" : warm});
+  }
+  std::array<size_t, 5> width{};
+  for (const auto& row : rows)
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  for (const auto& row : rows) {
+    std::cout << fmt::format("{:<{}}  {:<{}}  {:>{}}  {:>{}}  {}\n", row[0], width[0], row[1],
+                             width[1], row[2], width[2], row[3], width[3], row[4]);
+  }
+  if (!j.value("connected", true)) {
+    std::cout << "(this host cannot reach the cluster's Redis: the list may be stale)\n";
+  }
+  return 0;
+}
+
 void add_common_options(CLI::App* sub, ClientOptions& o) {
   sub->add_option("--server", o.server, "Server address HOST:PORT, or https://HOST:PORT")
       ->envname("WASMLET_SERVER")
@@ -376,6 +407,10 @@ void add_client_commands(CLI::App& app, ClientOptions& o) {
 
   add_command(app, "functions", "List the functions on a server", o);
 
+  auto* cluster = app.add_subcommand("cluster", "Show the cluster a server belongs to");
+  cluster->require_subcommand(1);
+  add_command(*cluster, "status", "List the hosts, their load and their warm functions", o);
+
   auto* rm = add_command(app, "rm", "Remove a function from a server", o);
   rm->add_option("function", o.function, "USER/FUNCTION")->required();
 
@@ -405,7 +440,7 @@ int run_client_command(CLI::App& app, const ClientOptions& o, bool& handled) {
     auto* state = app.get_subcommand("state");
     auto* wf = app.get_subcommand("workflow");
     if (!parsed("upload") && !parsed("invoke") && !parsed("status") && !parsed("functions") &&
-        !parsed("rm") && !state->parsed() && !wf->parsed()) {
+        !parsed("rm") && !parsed("cluster") && !state->parsed() && !wf->parsed()) {
       handled = false;
       return 0;
     }
@@ -416,6 +451,7 @@ int run_client_command(CLI::App& app, const ClientOptions& o, bool& handled) {
       if (parsed("status")) return status(client, o);
       if (parsed("functions")) return functions(client);
       if (parsed("rm")) return remove(client, o);
+      if (parsed("cluster")) return cluster_status(client);
       if (wf->parsed()) {
         auto sub = [&](const char* name) { return wf->get_subcommand(name)->parsed(); };
         if (sub("upload")) return workflow_upload(client, o);

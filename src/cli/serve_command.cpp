@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -17,6 +18,7 @@
 
 #include "auth/tenant_store.h"
 #include "cli/buffered_stdout_sink.h"
+#include "cluster/cluster_node.h"
 #include "runtime/runtime.h"
 #include "server/http_server.h"
 #include "server/tenant_policy.h"
@@ -54,6 +56,31 @@ bool loopback(const std::string& address) {
 
 std::string url_host(const std::string& address) {
   return address.find(':') == std::string::npos ? address : "[" + address + "]";
+}
+
+// Where peers reach this host: --advertise, else the address it listens on when that names one.
+cluster::ClusterConfig cluster_config(const ServeOptions& o) {
+  cluster::ClusterConfig c;
+  c.redis_url = o.cluster_url;
+  c.advertise = o.advertise;
+  if (c.advertise.empty()) {
+    boost::system::error_code ec;
+    auto ip = boost::asio::ip::make_address(o.address, ec);
+    if ((!ec && ip.is_unspecified()) || o.port == 0) {
+      throw Error(
+          fmt::format("--cluster: peers cannot reach {}:{}; say where they can with "
+                      "--advertise HOST:PORT",
+                      o.address, o.port));
+    }
+    c.advertise = fmt::format("{}:{}", url_host(o.address), o.port);
+  }
+  c.host_id = o.host_id;
+  if (c.host_id.empty()) {
+    char name[256] = {};
+    gethostname(name, sizeof name - 1);
+    c.host_id = fmt::format("{}:{}", name, o.port);
+  }
+  return c;
 }
 
 }  // namespace
@@ -156,6 +183,17 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
       ->default_str("1GiB");
   sub.add_option("--state", o.state_url,
                  "Global state tier: redis://HOST:PORT (default: in this process)");
+  sub.add_option("--cluster", o.cluster_url,
+                 "Join the cluster whose shared truth is this Redis: redis://HOST:PORT "
+                 "(docs/cluster.md)")
+      ->envname("WASMLET_CLUSTER");
+  sub.add_option("--host-id", o.host_id,
+                 "This host's id in the cluster (default: the hostname and the port)")
+      ->envname("WASMLET_HOST_ID");
+  sub.add_option("--advertise", o.advertise,
+                 "HOST:PORT the cluster's peers reach this host at (default: --address and "
+                 "--port; needed when those are 0.0.0.0 or 0)")
+      ->envname("WASMLET_ADVERTISE");
   sub.add_option("--python-home", o.python_home,
                  "CPython for WASI and its libraries (default: $WASMLET_PYTHON_HOME or the one "
                  "this build made)");
@@ -239,7 +277,14 @@ int serve_main(const ServeOptions& o) {
   sc.tls_cert_file = o.tls_cert;
   sc.tls_key_file = o.tls_key;
   workflow::WorkflowRegistry workflows(runtime, rc.data_dir / "workflows");
-  server::HttpServer http(runtime, sc, &workflows, &tenants);
+  std::unique_ptr<cluster::ClusterNode> node;
+  if (!o.cluster_url.empty()) {
+    auto config = cluster_config(o);
+    node = std::make_unique<cluster::ClusterNode>(config, runtime);
+    spdlog::info("cluster: joined as {} ({}) on Redis {}", config.host_id, config.advertise,
+                 config.redis_url);
+  }
+  server::HttpServer http(runtime, sc, &workflows, &tenants, node.get());
   spdlog::info("data directory {}", rc.data_dir.string());
   if (rc.python_home.empty()) {
     spdlog::info("no Python home: Python functions cannot run (see --python-home)");

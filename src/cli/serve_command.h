@@ -35,6 +35,9 @@ struct ServeOptions {
   std::filesystem::path python_home;  // empty: default_python_home()
   bool capture_stdout = true;         // Faasm API: stdout before the output
   std::filesystem::path tls_cert, tls_key;  // HTTPS: certificate chain and key (PEM), or neither
+  // A cluster to join (redis://HOST:PORT; empty: none), this host's id in it (empty: the
+  // hostname and port) and the HOST:PORT its peers reach it at (empty: --address and --port).
+  std::string cluster_url, host_id, advertise;
 };
 
 // $WASMLET_PYTHON_HOME, else the Python home this build made (empty when it made none).

@@ -46,6 +46,7 @@ ClusterNode::~ClusterNode() {
   wake_.notify_all();
   beat_thread_.join();
   sync_thread_.join();
+  runtime_.set_function_observer(nullptr);
   try {
     membership_.leave(config_.host_id);
   } catch (const std::exception& e) {

@@ -15,6 +15,7 @@
 
 #include "server/access_gate.h"
 #include "server/admin_api.h"
+#include "server/cluster_api.h"
 #include "server/console_routes.h"
 #include "server/faasm_api.h"
 #include "server/listener.h"
@@ -68,7 +69,8 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
-                       workflow::WorkflowRegistry* workflows, auth::TenantStore* tenants)
+                       workflow::WorkflowRegistry* workflows, auth::TenantStore* tenants,
+                       const cluster::ClusterNode* cluster)
     : impl_(std::make_unique<Impl>(config, tenants)) {
   // First: a bad certificate or key stops the start before anything listens.
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
@@ -101,6 +103,7 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
   add_v1_routes(router, ctx);
   add_web_app_routes(router, ctx, *impl_->web_apps);
   if (workflows != nullptr) add_workflow_routes(router, ctx, *workflows);
+  add_cluster_routes(router, ctx, cluster);
   add_console_routes(router);
   add_faasm_routes(router, ctx);
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "auth/tenant_store.h"
+#include "cluster/cluster_node.h"
 #include "runtime/runtime.h"
 #include "server/router.h"
 #include "server/server_config.h"
@@ -18,9 +19,11 @@ class HttpServer {
   // Binds and starts serving (HTTPS when the config names a certificate); throws Error when it
   // cannot listen or load the certificate and key. `runtime` (and `workflows`, when given:
   // without it there are no workflow routes; and `tenants`, when given: without it, or while it
-  // holds no key, everyone may do everything) must outlive it.
+  // holds no key, everyone may do everything; and `cluster`, when this host joined one) must
+  // outlive it.
   HttpServer(runtime::Runtime& runtime, ServerConfig config,
-             workflow::WorkflowRegistry* workflows = nullptr, auth::TenantStore* tenants = nullptr);
+             workflow::WorkflowRegistry* workflows = nullptr, auth::TenantStore* tenants = nullptr,
+             const cluster::ClusterNode* cluster = nullptr);
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer();  // stop()

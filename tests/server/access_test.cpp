@@ -185,6 +185,7 @@ TEST_F(AccessTest, EveryRouteUnderEveryCredential) {
       {verb::get, "/v1/calls", "/v1/calls?limit=5", "", Access::Tenant},
       {verb::get, "/v1/whoami", "/v1/whoami", "", Access::Tenant},
       {verb::get, "/v1/stats", "/v1/stats", "", Access::Tenant},
+      {verb::get, "/v1/cluster", "/v1/cluster", "", Access::Tenant},
       {verb::get, "/v1/state/{}", "/v1/state/alice", "", Access::Owner},
       {verb::get, "/v1/state/{}/{}", "/v1/state/alice/k", "", Access::Owner},
       {verb::put, "/v1/state/{}/{}", "/v1/state/alice/k", "v", Access::Owner},
