@@ -21,7 +21,8 @@ def summarise(records, duration_s, window_s):
     lat = sorted(r.latency for r in records)
     # The overhead placement adds: everything but the call's own exec time.
     over = sorted(r.latency - r.call.exec_s for r in records)
-    windows = math.ceil(duration_s / window_s)
+    # Calls still running after the trace's end extend the time over which hosts are counted.
+    windows = math.ceil(max(duration_s, max(r.end for r in records)) / window_s)
     n = len(records)
     return {
         "calls": n,
