@@ -175,4 +175,7 @@ def all_policies(seed=0):
     """Every policy the benchmark compares, fresh (a learning policy starts from nothing)."""
     return [Random(seed), RoundRobin(seed), BinPack(seed),
             WarmAware(seed), WarmAware(seed, pack=True, name="warm-pack"),
-            WarmAware(seed, sample=2, name="warm-p2c"), LinUCB(seed)]
+            WarmAware(seed, sample=2, name="warm-p2c"),
+            # lam sets the bandit's exchange rate between latency and hosts woken.
+            LinUCB(seed, lam=0.0, name="bandit-lat"), LinUCB(seed),
+            LinUCB(seed, lam=2.0, name="bandit-lean")]
