@@ -6,7 +6,7 @@ most calls, most are called rarely), execution times are heavy tailed, arrivals 
 follow the day. No data of that trace is used; every number below is a parameter.
 
   popularity   function i (1-based rank) is called with probability proportional to
-               1 / i**zipf_s; zipf_s = 1.2 over 200 functions puts ~80% of the calls on
+               1 / i**zipf_s; zipf_s = 1.2 over 200 functions puts ~74% of the calls on
                the top 10% of the functions and leaves the tail with a few calls each.
   exec time    each function draws a median exec time from a lognormal (median
                exec_median_ms, spread exec_sigma across functions); each call then draws around
