@@ -14,7 +14,6 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PLACEMENT = ROOT / "bench" / "placement"
 sys.path.insert(0, str(PLACEMENT))
-import metrics  # noqa: E402
 import policies  # noqa: E402
 import run  # noqa: E402
 import sim  # noqa: E402
