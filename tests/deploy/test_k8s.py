@@ -100,6 +100,13 @@ def seconds(duration):
     return float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m[2]]
 
 
+def size(quantity):
+    """Bytes of a Kubernetes quantity (6Gi) or a Wasmlet size (1GiB, 256MiB)."""
+    m = re.fullmatch(r"(\d+)(Ki|Mi|Gi|Ti)B?", quantity)
+    assert m, f"cannot read the size {quantity!r}"
+    return int(m[1]) * 1024 ** {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4}[m[2]]
+
+
 def selects(selector, labels):
     return all(labels.get(k) == v for k, v in selector.items())
 
@@ -144,8 +151,9 @@ def test_every_container_has_resources_and_hosts_have_healthz_probes(rendered, k
             assert get.get("port") in ports or get.get("port") in ports.values()
         # The memory limit must leave room for the Faaslets the executors may run at once.
         a = args_of(c)
-        limit = c["resources"]["limits"]["memory"]
-        assert limit.endswith("Gi") and int(limit[:-2]) > int(a["--executor-threads"]) * 1, limit
+        limit = size(c["resources"]["limits"]["memory"])
+        faaslets = int(a["--executor-threads"]) * size(a["--memory-limit"])
+        assert limit > faaslets, f"memory limit {limit} <= executors x --memory-limit {faaslets}"
 
 
 @pytest.mark.parametrize("k", KUSTOMIZATIONS)
