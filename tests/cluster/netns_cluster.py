@@ -59,6 +59,10 @@ def sh(*args, check=True, timeout=30):
     return proc
 
 
+class GaveUp(AssertionError):
+    """Raised by a wait_until predicate when waiting longer cannot help (the process died)."""
+
+
 def wait_until(what, predicate, timeout, interval=0.1):
     """Polls predicate() until it returns a true value (returned); AssertionError naming
     `what` after `timeout` seconds. Every wait in these tests goes through here or has its
@@ -70,6 +74,8 @@ def wait_until(what, predicate, timeout, interval=0.1):
             last = predicate()
             if last:
                 return last
+        except GaveUp:
+            raise
         except Exception as e:  # noqa: BLE001  (the last error is reported on timeout)
             last = e
         if time.monotonic() >= deadline:
@@ -242,13 +248,13 @@ class Host(Proc, Endpoint):
         try:
             wait_until("%s to answer /healthz" % self.id,
                        lambda: self._alive_or_raise() and self.healthy(), timeout)
-        except AssertionError as e:
+        except AssertionError as e:  # GaveUp included
             self.kill9()
             raise AssertionError("%s\n%s log:\n%s" % (e, self.id, self.log_tail())) from None
 
     def _alive_or_raise(self):
         if not self.running():
-            raise AssertionError("%s exited with %s" % (self.id, self.proc.returncode))
+            raise GaveUp("%s exited with %s" % (self.id, self.proc.returncode))
         return True
 
     def restart(self, fresh=False):
