@@ -70,8 +70,10 @@ def pytest_runtest_makereport(item, call):
     setattr(item, "rep_" + rep.when, rep)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
     # Nothing of this run may survive it: a leftover namespace fails the run (and is removed).
+    # trylast: after pytest's own sessionfinish, which tears the session's fixtures down.
     prefix = "%s-%d-" % (netns_cluster.PREFIX, os.getpid())
     try:
         left = [ns for ns in netns_cluster.list_netns() if ns.startswith(prefix)]

@@ -209,7 +209,9 @@ class Proc:
             return ""
 
     def log_tail(self, lines=40):
-        return "\n".join(self.log().splitlines()[-lines:])
+        # Without haproxy's health checks, which would fill the tail.
+        return "\n".join([line for line in self.log().splitlines()
+                          if "target=/healthz status=" not in line][-lines:])
 
 
 class Host(Proc, Endpoint):
