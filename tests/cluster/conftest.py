@@ -100,7 +100,15 @@ def _missing():
     if proc.returncode != 0:
         return "cluster tests cannot create a network namespace (`ip netns add`: %s); skipped" % (
             proc.stderr.strip())
-    subprocess.run(["ip", "netns", "del", probe], capture_output=True, timeout=30)
+    try:
+        # Some containers may add a namespace but not enter it (`ip netns exec` mounts /sys).
+        proc = subprocess.run(["ip", "netns", "exec", probe, "true"], capture_output=True,
+                              text=True, timeout=30)
+        if proc.returncode != 0:
+            return ("cluster tests cannot enter a network namespace (`ip netns exec`: %s); "
+                    "skipped" % proc.stderr.strip())
+    finally:
+        subprocess.run(["ip", "netns", "del", probe], capture_output=True, timeout=30)
     return None
 
 

@@ -530,13 +530,12 @@ def list_netns():
 
 
 def _pid_alive(pid):
+    # A zombie counts as dead: a killed run whose parent does not reap it stays one.
     try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
-    except PermissionError:
-        return True
 
 
 def _delete_netns(ns):
@@ -549,9 +548,15 @@ def _delete_netns(ns):
 
 
 def sweep_stale():
-    """Deletes wlc-PID-* namespaces and wlcPIDx veths whose PID is no longer running;
-    returns what it deleted."""
+    """Deletes wlc-PID-* namespaces, wlcPIDx veths and wlc-PID-* temporary directories whose
+    PID is no longer running; returns what it deleted."""
     swept = []
+    tmp = tempfile.gettempdir()
+    for name in os.listdir(tmp):
+        m = STALE_NETNS.match(name)
+        if m and not _pid_alive(int(m.group(1))) and os.path.isdir(os.path.join(tmp, name)):
+            shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
+            swept.append(os.path.join(tmp, name))
     for ns in list_netns():
         m = STALE_NETNS.match(ns)
         if m and not _pid_alive(int(m.group(1))):

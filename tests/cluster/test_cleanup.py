@@ -3,6 +3,7 @@ here (its own tag, so it does not touch the session's), and the sweep removes wh
 died left behind."""
 import os
 import subprocess
+import tempfile
 
 import netns_cluster
 
@@ -30,7 +31,8 @@ def test_teardown_after_a_failed_start_leaves_nothing(netns_ok, tmp_path):
 
 
 def test_sweep_removes_namespaces_of_dead_runs(netns_ok):
-    # A pid that is certainly dead: a child already reaped.
+    # A pid that is certainly dead: a child already reaped. (Were it reused meanwhile, the
+    # sweep would rightly leave its namespaces alone and this test would fail: unlikely.)
     child = subprocess.Popen(["true"])
     child.wait(timeout=10)
     dead = child.pid
@@ -42,8 +44,10 @@ def test_sweep_removes_namespaces_of_dead_runs(netns_ok):
         netns_cluster.sh("ip", "link", "add", veth, "type", "veth", "peer", "name",
                          "wlz%d" % dead)
         netns_cluster.sh("ip", "netns", "add", mine)
+        tmp = tempfile.mkdtemp(prefix="%s-%d-z-" % (netns_cluster.PREFIX, dead))
         swept = netns_cluster.sweep_stale()
-        assert ns in swept and veth in swept, swept
+        assert ns in swept and veth in swept and tmp in swept, swept
+        assert not os.path.exists(tmp)
         assert mine not in swept  # this process is alive: its namespaces stay
         assert ns not in netns_cluster.list_netns()
         assert mine in netns_cluster.list_netns()
