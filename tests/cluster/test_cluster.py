@@ -1,0 +1,163 @@
+"""Issue 15 item 5: the cluster's behaviour across three hosts. Every test here is skipped
+with "needs --cluster" until `wasmlet serve --help` lists --cluster, then runs by itself.
+
+The interface (fixed before the feature landed): `wasmlet serve --cluster redis://HOST:PORT
+--advertise HOST:PORT --host-id NAME`, and `wasmlet cluster status --server HOST:PORT`.
+Functions go through the ordinary /v1 API on any host; propagation is given a bounded wait,
+never a deadline the test asserts.
+
+The tests marked pending_spec need behaviour nobody has specified yet (where chained calls
+run, cluster-wide call ids, what a request gets while Redis is down, a lock API): they say
+what they intend to check and stay skipped until that is written down."""
+import pytest
+
+from conftest import USER
+from netns_cluster import wait_until
+
+needs_cluster = pytest.mark.needs_cluster
+PROPAGATION = 30  # seconds any host may take to see another's upload or removal
+
+
+def pending_spec(what):
+    return pytest.mark.skip(reason="needs --cluster and a spec of " + what)
+
+
+def wait_runs(host, fn, timeout=PROPAGATION):
+    """Waits until `fn` answers an echo on `host`."""
+    wait_until("%s to run %s" % (host.id, fn),
+               lambda: (lambda r: r.status == 200 and r.body == b"ping")(
+                   host.invoke(USER, fn, b"ping")), timeout)
+
+
+def wait_gone(host, fn, timeout=PROPAGATION):
+    """Waits until `host` no longer knows `fn` (404 for both the function and a call)."""
+    wait_until("%s to forget %s" % (host.id, fn),
+               lambda: host.function(USER, fn).status == 404
+               and host.invoke(USER, fn, b"ping").status == 404, timeout)
+
+
+@needs_cluster
+def test_upload_on_one_host_runs_on_all(cluster, echo_wasm, fn):
+    h1, h2, h3 = cluster.hosts
+    h1.upload(USER, fn, echo_wasm)
+    for h in (h2, h3):
+        wait_runs(h, fn)
+        assert h.function(USER, fn).json()["sha256"] == h1.function(USER, fn).json()["sha256"]
+    # And through the load balancer, on whichever host it picks.
+    served = set()
+    for i in range(30):
+        r = cluster.lb.invoke(USER, fn, b"lb %d" % i)
+        assert (r.status, r.body) == (200, b"lb %d" % i), r
+        served.add(r.headers.get("X-Wasmlet-Backend"))
+    assert served == {"h1", "h2", "h3"}
+
+
+@needs_cluster
+def test_delete_on_one_host_removes_everywhere(cluster, echo_wasm, fn):
+    h1, h2, h3 = cluster.hosts
+    h1.upload(USER, fn, echo_wasm)
+    for h in (h2, h3):
+        wait_runs(h, fn)
+    assert h2.delete(USER, fn).status == 204
+    for h in (h1, h2, h3):
+        wait_gone(h, fn)
+    assert cluster.lb.invoke(USER, fn, b"x").status == 404
+
+
+@needs_cluster
+@pytest.mark.parametrize("how", ["stopped", "killed", "fresh"])
+def test_a_rejoining_host_catches_up(cluster, echo_wasm, fn, how):
+    """h3 leaves (SIGTERM, kill -9, or comes back with an empty data directory); while it is
+    away a function is uploaded and another removed; back, it has both changes."""
+    h1, h2, h3 = cluster.hosts
+    old = fn + "-old"
+    h1.upload(USER, old, echo_wasm)
+    wait_runs(h3, old)
+    if how == "killed":
+        h3.kill9()
+    else:
+        h3.stop()
+    h1.upload(USER, fn, echo_wasm)
+    assert h2.delete(USER, old).status == 204
+    wait_runs(h2, fn)
+    h3.start(fresh=(how == "fresh"))
+    wait_runs(h3, fn)
+    wait_gone(h3, old)
+
+
+@needs_cluster
+@pytest.mark.needs_cluster_status
+def test_cluster_status_lists_the_three_hosts(cluster):
+    def listed():
+        proc = cluster.cli("cluster", "status", "--server", cluster.hosts[0].advertise)
+        assert proc.returncode == 0, proc.stderr
+        return all(h.id in proc.stdout for h in cluster.hosts) and proc.stdout
+    # Hosts register when they start; the session's may still be announcing themselves.
+    out = wait_until("`wasmlet cluster status` to list h1, h2 and h3", listed, PROPAGATION)
+    for h in cluster.hosts:
+        assert h.id in out
+
+
+# ---- Pending a spec: what each intends is in its body; enable by removing the marker.
+
+
+@needs_cluster
+@pending_spec("where chained calls run (a fan-out placed on more than one host)")
+def test_a_fan_out_wider_than_one_host(cluster, guest_dir):
+    tree = "tree-" + cluster.prefix
+    cluster.hosts[0].upload(USER, tree, (guest_dir / "chain_tree.wasm").read_bytes())
+    for h in cluster.hosts:
+        wait_until("%s to have %s" % (h.id, tree),
+                   lambda h=h: h.function(USER, tree).status == 200, PROPAGATION)
+    # depth 0, 24 children, one level: more calls than one host's two executors hold at once.
+    r = cluster.hosts[0].invoke(USER, tree, b"0 24 1", timeout=60)
+    assert (r.status, r.body) == (200, b"25"), r
+    ran = {h.id: h.invocations("%s/%s" % (USER, tree)) for h in cluster.hosts}
+    assert sum(1 for n in ran.values() if n) > 1, ran
+
+
+@needs_cluster
+@pending_spec("cluster-wide call ids and what happens to calls queued on a host that dies")
+def test_kill9_during_a_stream_of_async_calls_loses_none(cluster, echo_wasm, fn):
+    cluster.hosts[0].upload(USER, fn, echo_wasm)
+    for h in cluster.hosts:
+        wait_runs(h, fn)
+    accepted = {}
+    for i in range(60):
+        if i == 20:
+            cluster.host("h2").kill9()
+        r = cluster.lb.invoke(USER, fn, b"async %d" % i, query="?async=1")
+        assert r.status == 202, r
+        accepted[r.json()["id"]] = b"async %d" % i
+    for call_id, data in accepted.items():
+        record = wait_until(
+            "call %s to finish" % call_id,
+            lambda c=call_id: (lambda r: r.status == 200 and r.json()["status"] in
+                               ("succeeded", "failed") and r.json())(
+                cluster.lb.request("GET", "/v1/calls/%s" % c)), 60)
+        assert record["status"] == "succeeded" and record["output"] == data.decode(), record
+
+
+@needs_cluster
+@pending_spec("what requests get while Redis is down (status and error code)")
+def test_redis_restarting_gives_clear_errors_and_recovers(cluster, echo_wasm, fn):
+    h1, h2, h3 = cluster.hosts
+    cluster.stop_redis(kill=True)
+    r = h1.request("PUT", "/v1/functions/%s/%s" % (USER, fn), echo_wasm, timeout=60)
+    assert r.status == 503 and "redis" in r.body.decode().lower(), r
+    assert all(h.healthy() for h in cluster.hosts)  # degraded, not dead
+    cluster.start_redis()
+    wait_until("an upload to succeed again", lambda: h1.request(
+        "PUT", "/v1/functions/%s/%s" % (USER, fn), echo_wasm, timeout=60).status == 200,
+        PROPAGATION)
+    for h in (h2, h3):
+        wait_runs(h, fn)
+
+
+@needs_cluster
+@pending_spec("the cross-host lock API (guest and HTTP)")
+def test_cross_host_locks_exclude(cluster):
+    # Intended: a guest holding a lock on h1 makes the same lock's acquisition on h2 and h3
+    # wait (or fail with try-lock) until h1 releases it or dies (lease expiry).
+    raise NotImplementedError
+
