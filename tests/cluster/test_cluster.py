@@ -7,7 +7,7 @@ Functions go through the ordinary /v1 API on any host; propagation is given a bo
 never a deadline the test asserts.
 
 The tests marked pending_spec need behaviour nobody has specified yet (where chained calls
-run, cluster-wide call ids, what a request gets while Redis is down, a lock API): they say
+run, cluster-wide call ids, a lock API): they say
 what they intend to check and stay skipped until that is written down."""
 import pytest
 
@@ -139,19 +139,22 @@ def test_kill9_during_a_stream_of_async_calls_loses_none(cluster, echo_wasm, fn)
 
 
 @needs_cluster
-@pending_spec("what requests get while Redis is down (status and error code)")
-def test_redis_restarting_gives_clear_errors_and_recovers(cluster, echo_wasm, fn):
+def test_redis_restarting_degrades_and_recovers(cluster, echo_wasm, fn):
+    """Without Redis every host keeps serving what it holds; an upload succeeds on the host
+    that took it and reaches the others once Redis is back (docs/cluster.md)."""
     h1, h2, h3 = cluster.hosts
     cluster.stop_redis(kill=True)
+    wait_until("h1 to report Redis gone", lambda: h1.request(
+        "GET", "/v1/cluster").json()["connected"] is False, PROPAGATION)
     r = h1.request("PUT", "/v1/functions/%s/%s" % (USER, fn), echo_wasm, timeout=60)
-    assert r.status == 503 and "redis" in r.body.decode().lower(), r
+    assert r.status == 200, r
     assert all(h.healthy() for h in cluster.hosts)  # degraded, not dead
-    cluster.start_redis()
-    wait_until("an upload to succeed again", lambda: h1.request(
-        "PUT", "/v1/functions/%s/%s" % (USER, fn), echo_wasm, timeout=60).status == 200,
-        PROPAGATION)
+    wait_runs(h1, fn)
+    cluster.start_redis()  # empty: the hosts publish what they hold again
     for h in (h2, h3):
         wait_runs(h, fn)
+    wait_until("h2 to report Redis back", lambda: h2.request(
+        "GET", "/v1/cluster").json()["connected"] is True, PROPAGATION)
 
 
 @needs_cluster
