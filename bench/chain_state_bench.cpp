@@ -41,12 +41,12 @@
 #include <vector>
 
 #include "bench_support.h"
-#include "cli/http_client.h"
 #include "redis_server.h"
 #include "runtime/runtime.h"
 #include "server/http_server.h"
 #include "util/error.h"
 #include "util/files.h"
+#include "util/http_client.h"
 #include "util/subprocess.h"
 
 namespace {
@@ -238,7 +238,7 @@ int run_chain(int rounds) {
   server_config.address = "127.0.0.1";
   server_config.port = 0;
   server::HttpServer server(rt, server_config);
-  cli::HttpClient client("127.0.0.1", server.port());
+  util::HttpClient client("127.0.0.1", server.port());
   const std::string target = "/v1/functions/" + kUser + "/noop_in:invoke";
 
   std::vector<ChainSize> sizes;

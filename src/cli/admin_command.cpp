@@ -13,8 +13,8 @@
 #include "auth/tenant_store.h"
 #include "cli/client_config.h"
 #include "cli/client_support.h"
-#include "cli/http_client.h"
 #include "util/error.h"
+#include "util/http_client.h"
 
 namespace wasmlet::cli {
 

@@ -25,9 +25,9 @@
 #include "cli/bench_stats.h"
 #include "cli/client_config.h"
 #include "cli/client_support.h"
-#include "cli/http_client.h"
 #include "cli/load_generator.h"
 #include "util/files.h"
+#include "util/http_client.h"
 #include "web/web_assets.h"
 
 namespace wasmlet::cli {

@@ -13,11 +13,11 @@
 
 #include "cli/client_config.h"
 #include "cli/client_support.h"
-#include "cli/http_client.h"
 #include "cli/package_archive.h"
 #include "util/base64.h"
 #include "util/error.h"
 #include "util/files.h"
+#include "util/http_client.h"
 
 namespace wasmlet::cli {
 

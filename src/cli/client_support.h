@@ -5,10 +5,20 @@
 #include <string>
 #include <string_view>
 
-#include "cli/http_client.h"
 #include "util/error.h"
+#include "util/http_client.h"
 
 namespace wasmlet::cli {
+
+// The client commands' HTTP, under their own names.
+using util::ConnectError;
+using util::HttpClient;
+using util::HttpClientOptions;
+using util::HttpHeaders;
+using util::HttpResponse;
+using util::parse_server_address;
+using util::ServerAddress;
+using util::TransportError;
 
 // The server answered with an error status: the message is the server's own.
 class ServerError : public Error {

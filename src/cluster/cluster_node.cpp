@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
+#include "cluster/placement.h"
 #include "state/global_state.h"
 
 namespace wasmlet::cluster {
@@ -21,7 +22,12 @@ ClusterNode::ClusterNode(ClusterConfig config, runtime::Runtime& runtime)
       redis_(config_.redis_url),
       membership_(redis_),
       registry_(redis_),
-      code_sync_(runtime_, registry_) {
+      code_sync_(runtime_, registry_),
+      rng_(std::random_device{}()),
+      // A forwarded call may take as long as a call here, and then some for the trip.
+      peers_(
+          std::chrono::duration_cast<std::chrono::milliseconds>(runtime.config().limits.timeout) +
+          std::chrono::seconds(10)) {
   if (config_.host_id.empty()) throw Error("a cluster host needs an id (--host-id)");
   if (config_.advertise.empty()) {
     throw Error("a cluster host needs the address its peers reach it at (--advertise HOST:PORT)");
@@ -60,6 +66,15 @@ ClusterNode::~ClusterNode() {
 std::vector<HostInfo> ClusterNode::hosts() const {
   util::MutexLock lock(hosts_mutex_);
   return hosts_;
+}
+
+std::optional<HostInfo> ClusterNode::peer_for(std::string_view function) {
+  util::MutexLock lock(hosts_mutex_);
+  auto chosen = choose_peer(hosts_, config_.host_id, function, rng_);
+  if (!chosen) return std::nullopt;
+  HostInfo& peer = hosts_[*chosen];
+  ++peer.running;
+  return peer;
 }
 
 SyncReport ClusterNode::sync_now() {

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "cluster/code_sync.h"
 #include "cluster/host_info.h"
 #include "cluster/membership.h"
+#include "cluster/peer_connections.h"
 #include "runtime/runtime.h"
 #include "state/redis_client.h"
 #include "util/mutex.h"
@@ -34,6 +37,12 @@ class ClusterNode {
   std::vector<HostInfo> hosts() const;
   // Redis answered the last heartbeat.
   bool connected() const { return connected_.load(); }
+  // A peer to run a call of `function` ("user/name") that this host cannot start at once
+  // (cluster/placement.h); nullopt when none can either. The call counts against the peer's
+  // free executors until its next heartbeat, so a burst is spread rather than piled on one.
+  std::optional<HostInfo> peer_for(std::string_view function);
+  PeerConnections& peers() { return peers_; }
+
   // Runs one code sync now (tests, and `wasmlet cluster` commands that must see a change).
   SyncReport sync_now();
 
@@ -55,6 +64,8 @@ class ClusterNode {
 
   mutable util::Mutex hosts_mutex_;
   std::vector<HostInfo> hosts_ GUARDED_BY(hosts_mutex_);
+  std::mt19937_64 rng_ GUARDED_BY(hosts_mutex_);
+  PeerConnections peers_;
   std::atomic<bool> connected_{false};
 
   util::Mutex wake_mutex_;

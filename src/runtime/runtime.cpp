@@ -400,6 +400,11 @@ Runtime::TenantLoad Runtime::tenant_load(const std::string& tenant) const {
   return {queued, running};
 }
 
+bool Runtime::saturated() const {
+  util::MutexLock lock(queue_mutex_);
+  return !queue_.empty() || free_slots_ <= slot_waiters_;
+}
+
 void Runtime::shutdown() {
   {
     util::MutexLock lock(queue_mutex_);

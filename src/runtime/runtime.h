@@ -181,6 +181,8 @@ class Runtime {
   };
   // A tenant's calls waiting for an executor and running on one.
   TenantLoad tenant_load(const std::string& tenant) const;
+  // Every executor is taken (or work already waits for one): a call submitted now would queue.
+  bool saturated() const;
   const RuntimeConfig& config() const { return config_; }
 
   // Stops taking calls, finishes the queued and running ones, joins the executors.

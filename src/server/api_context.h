@@ -5,6 +5,7 @@
 #include <span>
 #include <string_view>
 
+#include "cluster/cluster_node.h"
 #include "runtime/runtime.h"
 #include "server/access_gate.h"
 #include "server/http_types.h"
@@ -26,6 +27,8 @@ struct ApiContext {
   // Decides who may do what (see Router); handlers ask it again where the body names the
   // object. Never null.
   const AccessGate* gate = nullptr;
+  // The cluster this host belongs to, if any: calls it cannot start go to a peer.
+  cluster::ClusterNode* cluster = nullptr;
 };
 
 // Runs `work` through `run` and answers with its reply, or with its exception's.

@@ -70,7 +70,7 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
                        workflow::WorkflowRegistry* workflows, auth::TenantStore* tenants,
-                       const cluster::ClusterNode* cluster)
+                       cluster::ClusterNode* cluster)
     : impl_(std::make_unique<Impl>(config, tenants)) {
   // First: a bad certificate or key stops the start before anything listens.
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
@@ -89,7 +89,8 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
       [pool = &impl_->compile](std::function<void()> task) { asio::post(*pool, std::move(task)); },
       config.capture_stdout,
       impl_->standby.get(),
-      &impl_->gate};
+      &impl_->gate,
+      cluster};
   impl_->web_apps = std::make_unique<WebApps>(runtime.config().data_dir / "apps");
   Router router;
   router.set_gate(&impl_->gate);

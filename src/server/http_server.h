@@ -23,7 +23,7 @@ class HttpServer {
   // outlive it.
   HttpServer(runtime::Runtime& runtime, ServerConfig config,
              workflow::WorkflowRegistry* workflows = nullptr, auth::TenantStore* tenants = nullptr,
-             const cluster::ClusterNode* cluster = nullptr);
+             cluster::ClusterNode* cluster = nullptr);
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer();  // stop()

@@ -30,8 +30,9 @@ void add_function_routes(Router& router, const ApiContext& ctx) {
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                runtime::Invocation invocation;
                invocation.function = function_id_arg(m.params[0], m.params[1]);
+               Forwarding forwarding = forwarding_of(request);
                invocation.input = std::move(request.body());
-               invoke_v1(ctx, std::move(invocation), m, respond);
+               invoke_v1(ctx, std::move(invocation), m, respond, forwarding);
              });
 
   router.add(http::verb::get, "/v1/functions", kStyle, {.access = Access::Tenant, .action = "list"},

@@ -1,12 +1,14 @@
 #include "server/v1_invoke.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 
 #include "server/invoke.h"
 #include "server/json_codec.h"
 #include "server/request_args.h"
+#include "util/http_client.h"
 
 namespace wasmlet::server {
 
@@ -39,11 +41,62 @@ Reply render_call(runtime::CallRecord&& record) {
   return reply;
 }
 
+constexpr std::string_view kForwardedHeader = "X-Wasmlet-Forwarded";
+
+// Runs the call on `peer` over HTTP, on a blocking thread, and answers with the peer's reply;
+// when the peer cannot be reached at all, it runs here after all.
+void forward_call(const ApiContext& ctx, const cluster::HostInfo& peer,
+                  runtime::Invocation invocation, const Forwarding& forwarding, const RouteMatch& m,
+                  const Respond& respond) {
+  ctx.run_blocking([ctx, peer, invocation = std::move(invocation), forwarding, respond,
+                    abandoned = m.abandoned, permit = m.grant.permit]() mutable {
+    std::string target = fmt::format("/v1/functions/{}/{}:invoke", invocation.function.user,
+                                     invocation.function.name);
+    util::HttpHeaders headers{{std::string(kForwardedHeader), ctx.cluster->config().host_id},
+                              {"Content-Type", "application/octet-stream"}};
+    if (!forwarding.authorization.empty()) {
+      headers.emplace_back("Authorization", forwarding.authorization);
+    }
+    try {
+      util::HttpResponse r =
+          ctx.cluster->peers().request(peer.address, "POST", target, invocation.input, headers);
+      Reply reply = binary_reply(static_cast<status>(r.status), std::move(r.body));
+      for (const auto& [name, value] : r.headers) {
+        if (name.starts_with("X-Wasmlet-") || name == "Content-Type") {
+          reply.response.set(name, value);
+        }
+      }
+      reply.response.set("X-Wasmlet-Forwarded-To", peer.id);
+      respond(std::move(reply));
+    } catch (const util::ConnectError& e) {
+      spdlog::warn("cluster: peer {} ({}) unreachable, running {} here: {}", peer.id, peer.address,
+                   invocation.function.str(), e.what());
+      invoke_sync(ctx.runtime, nullptr, std::move(invocation), respond, render_call, abandoned,
+                  std::move(permit));
+    } catch (const std::exception& e) {
+      respond(error_reply(ErrorStyle::Json, status::bad_gateway, "peer_failed",
+                          fmt::format("the call was sent to peer {} ({}), which did not answer: {}",
+                                      peer.id, peer.address, e.what())));
+    }
+  });
+}
+
 }  // namespace
 
+Forwarding forwarding_of(const Request& request) {
+  return {request.find(kForwardedHeader) == request.end(),
+          std::string(request[http::field::authorization])};
+}
+
 void invoke_v1(const ApiContext& ctx, runtime::Invocation invocation, const RouteMatch& m,
-               const Respond& respond) {
+               const Respond& respond, const Forwarding& forwarding) {
   if (!query_flag(m.query, "async")) {
+    // Cannot start here at once: a peer with a free executor (and the function warm) can.
+    if (ctx.cluster != nullptr && forwarding.allowed && ctx.runtime.saturated()) {
+      if (auto peer = ctx.cluster->peer_for(invocation.function.str())) {
+        return forward_call(ctx, *peer, std::move(invocation), forwarding, m, respond);
+      }
+    }
     invoke_sync(ctx.runtime, ctx.standby, std::move(invocation), respond, render_call, m.abandoned,
                 m.grant.permit);
     return;

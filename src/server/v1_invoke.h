@@ -8,7 +8,16 @@
 
 namespace wasmlet::server {
 
+// Whether a sync call may be sent on to a peer (ApiContext::cluster), and what it needs there.
+struct Forwarding {
+  bool allowed = false;       // a function's call that no peer has sent here already
+  std::string authorization;  // the caller's, for the peer to check again
+};
+
+// A function call's Forwarding, read from its request before the body is taken.
+Forwarding forwarding_of(const Request& request);
+
 void invoke_v1(const ApiContext& ctx, runtime::Invocation invocation, const RouteMatch& m,
-               const Respond& respond);
+               const Respond& respond, const Forwarding& forwarding = {});
 
 }  // namespace wasmlet::server

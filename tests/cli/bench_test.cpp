@@ -12,11 +12,11 @@
 #include "cli/bench_plan.h"
 #include "cli/bench_report.h"
 #include "cli/bench_stats.h"
-#include "cli/http_client.h"
 #include "runtime/runtime.h"
 #include "server/http_server.h"
 #include "test_support.h"
 #include "util/files.h"
+#include "util/http_client.h"
 #include "util/subprocess.h"
 #include "web/web_assets.h"
 #include "workflow/workflow_registry.h"
@@ -318,7 +318,7 @@ class BenchCommand : public ::testing::Test {
     server::ServerConfig sc;
     sc.port = 0;
     server_ = std::make_unique<server::HttpServer>(*runtime_, sc, workflows_.get());
-    cli::HttpClient client("127.0.0.1", server_->port());
+    util::HttpClient client("127.0.0.1", server_->port());
     for (const char* fn : {"echo", "wf_echo"}) {
       auto bytes = test::guest_bytes(fn);
       auto r = client.request("PUT", std::string("/v1/functions/demo/") + fn,

@@ -23,11 +23,11 @@
 #include <thread>
 #include <vector>
 
-#include "cli/http_client.h"
 #include "raw_http.h"
 #include "test_certs.h"
 #include "test_support.h"
 #include "util/files.h"
+#include "util/http_client.h"
 #include "util/subprocess.h"
 
 extern char** environ;
@@ -161,12 +161,12 @@ class Server {
       }
       std::this_thread::sleep_for(20ms);
     }
-    cli::HttpClientOptions options;
+    util::HttpClientOptions options;
     if (tls_) {
       options.tls = true;
       options.ca_file = tls_->ca.string();
     }
-    cli::HttpClient client("127.0.0.1", port_, options);
+    util::HttpClient client("127.0.0.1", port_, options);
     while (client.request("GET", "/healthz").status != 200) std::this_thread::sleep_for(20ms);
   }
   Server(const Server&) = delete;
@@ -586,7 +586,7 @@ TEST(ClientCommands, GracefulShutdownAnswersCallsInFlight) {
   auto call = std::async(std::launch::async, [&] {
     return wasmlet(at(server, {"invoke", "alice/sleeper"}));
   });
-  cli::HttpClient client("127.0.0.1", server.port());
+  util::HttpClient client("127.0.0.1", server.port());
   for (int i = 0; i < 1000; ++i) {
     auto r = client.request("GET", "/v1/calls/1");
     if (r.status == 200 && r.body.find("\"queued\"") == std::string::npos) break;
@@ -614,7 +614,7 @@ TEST(HttpClient, ReconnectsWhenTheServerClosedAnIdleConnection) {
       ASSERT_EQ(write(conn.get(), reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
     }
   });
-  cli::HttpClient client("127.0.0.1", listener.port());
+  util::HttpClient client("127.0.0.1", listener.port());
   EXPECT_EQ(client.request("GET", "/a").body, "ok0");
   std::this_thread::sleep_for(50ms);  // the server has closed the first connection by now
   auto r = client.request("GET", "/b");
@@ -633,9 +633,9 @@ TEST(HttpClient, SendsTheBearerTokenWithEveryRequest) {
       ASSERT_EQ(write(conn.get(), reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
     }
   });
-  cli::HttpClientOptions options;
+  util::HttpClientOptions options;
   options.bearer_token = "wk_secret";
-  cli::HttpClient client("127.0.0.1", listener.port(), options);
+  util::HttpClient client("127.0.0.1", listener.port(), options);
   EXPECT_EQ(client.request("GET", "/a").status, 200);
   EXPECT_EQ(client.request("PUT", "/b", "body").status, 200);
   server.join();
@@ -647,22 +647,22 @@ TEST(HttpClient, SendsTheBearerTokenWithEveryRequest) {
 
 TEST(HttpClient, TimesOut) {
   RawListener listener;  // accepts (the kernel's backlog) but never answers
-  cli::HttpClientOptions options;
+  util::HttpClientOptions options;
   options.request_timeout = 200ms;
-  cli::HttpClient client("127.0.0.1", listener.port(), options);
+  util::HttpClient client("127.0.0.1", listener.port(), options);
   auto t0 = std::chrono::steady_clock::now();
   try {
     client.request("GET", "/");
     FAIL() << "no timeout";
-  } catch (const cli::TransportError& e) {
+  } catch (const util::TransportError& e) {
     EXPECT_EQ(std::string(e.what()), "timed out after 0.2 s");
   }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
 }
 
 TEST(HttpClient, ParsesServerAddresses) {
-  using cli::parse_server_address;
-  using Address = cli::ServerAddress;
+  using util::parse_server_address;
+  using Address = util::ServerAddress;
   EXPECT_EQ(parse_server_address("localhost:8080"), (Address{"localhost", 8080, false}));
   EXPECT_EQ(parse_server_address("example.org"), (Address{"example.org", 8080, false}));
   EXPECT_EQ(parse_server_address("http://10.0.0.1:9000/"), (Address{"10.0.0.1", 9000, false}));

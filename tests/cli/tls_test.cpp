@@ -16,13 +16,13 @@
 #include <thread>
 #include <vector>
 
-#include "cli/http_client.h"
 #include "http_test_client.h"
 #include "runtime/runtime.h"
 #include "server/http_server.h"
 #include "test_certs.h"
 #include "test_support.h"
 #include "util/files.h"
+#include "util/http_client.h"
 
 namespace wasmlet {
 namespace {
@@ -74,24 +74,24 @@ class TlsTest : public ::testing::Test {
     server_ = std::make_unique<server::HttpServer>(*runtime_, sc);
   }
 
-  cli::HttpClient client(const std::string& host = "127.0.0.1", fs::path ca = {}) {
-    cli::HttpClientOptions o;
+  util::HttpClient client(const std::string& host = "127.0.0.1", fs::path ca = {}) {
+    util::HttpClientOptions o;
     o.tls = true;
     o.ca_file = (ca.empty() ? certs_->ca : ca).string();
     o.request_timeout = 60s;
-    return cli::HttpClient(host, server_->port(), o);
+    return util::HttpClient(host, server_->port(), o);
   }
 
-  void upload(cli::HttpClient& c, const std::string& name) {
+  void upload(util::HttpClient& c, const std::string& name) {
     auto r = c.request("PUT", "/v1/functions/alice/" + name, guest(name));
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
   // The message of the TlsError that the first request of `c` throws ("" if none).
-  static std::string tls_failure(cli::HttpClient& c) {
+  static std::string tls_failure(util::HttpClient& c) {
     try {
       c.request("GET", "/healthz");
-    } catch (const cli::TlsError& e) {
+    } catch (const util::TlsError& e) {
       return e.what();
     }
     return "";
@@ -212,7 +212,7 @@ TEST_F(TlsTest, ConnectionsBeyondTheCapAreRefused) {
   sc.max_connections = 2;
   sc.health_reserve = 1;
   start(sc);
-  std::vector<cli::HttpClient> held;
+  std::vector<util::HttpClient> held;
   for (int i = 0; i < 2; ++i) {
     held.push_back(client());
     EXPECT_EQ(held.back().request("GET", "/ping").status, 200);
@@ -294,7 +294,7 @@ TEST_F(TlsTest, GracefulShutdownAnswersCallsInFlight) {
   upload(c, "sleeper");
   auto idle = client();  // an idle kept-alive TLS connection must not hold the shutdown up
   EXPECT_EQ(idle.request("GET", "/ping").status, 200);
-  cli::HttpResponse answer;
+  util::HttpResponse answer;
   std::thread caller([&] { answer = c.request("POST", "/v1/functions/alice/sleeper:invoke"); });
   for (int i = 0; i < 2000 && runtime_->metrics().running == 0; ++i) {
     std::this_thread::sleep_for(1ms);

@@ -98,6 +98,29 @@ def test_cluster_status_lists_the_three_hosts(cluster):
         assert h.id in out
 
 
+@needs_cluster
+def test_a_host_with_no_free_executor_forwards_sync_calls(cluster, guest_dir, fn):
+    """h1 has two executors; eight 300 ms calls at once: the ones it cannot start run on peers
+    (X-Wasmlet-Forwarded-To names which), and every caller gets its own answer."""
+    import concurrent.futures
+    h1 = cluster.hosts[0]
+    h1.upload(USER, fn, (guest_dir / "sleeper.wasm").read_bytes())
+    for h in cluster.hosts:
+        wait_until("%s to have %s" % (h.id, fn),
+                   lambda h=h: h.function(USER, fn).status == 200, PROPAGATION)
+    # Peers learn each other's free executors from heartbeats (one a second).
+    wait_until("h1 to see free peers", lambda: sum(
+        x["free_slots"] for x in h1.request("GET", "/v1/cluster").json()["hosts"]
+        if x["id"] != "h1") >= 4, PROPAGATION)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda i: h1.invoke(USER, fn, b"", timeout=60), range(8)))
+    for r in replies:
+        assert r.status == 200 and r.headers.get("X-Wasmlet-Return-Code") == "0", r
+    forwarded = [r.headers.get("X-Wasmlet-Forwarded-To") for r in replies]
+    assert any(f in ("h2", "h3") for f in forwarded), forwarded
+    assert forwarded.count(None) >= 2, forwarded  # h1 ran what it could
+
+
 # ---- Pending a spec: what each intends is in its body; enable by removing the marker.
 
 

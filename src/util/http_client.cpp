@@ -1,4 +1,4 @@
-#include "cli/http_client.h"
+#include "util/http_client.h"
 
 #include <fmt/format.h>
 #include <strings.h>
@@ -16,7 +16,7 @@
 #include <limits>
 #include <optional>
 
-namespace wasmlet::cli {
+namespace wasmlet::util {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -286,4 +286,4 @@ ServerAddress parse_server_address(std::string_view address) {
   return {std::string(host), port, tls};
 }
 
-}  // namespace wasmlet::cli
+}  // namespace wasmlet::util

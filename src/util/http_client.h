@@ -12,7 +12,7 @@
 
 #include "util/error.h"
 
-namespace wasmlet::cli {
+namespace wasmlet::util {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
@@ -100,4 +100,4 @@ struct ServerAddress {
 // (tls) prefix and a trailing "/". Throws Error on anything else.
 ServerAddress parse_server_address(std::string_view address);
 
-}  // namespace wasmlet::cli
+}  // namespace wasmlet::util
