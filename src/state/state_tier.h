@@ -227,6 +227,11 @@ class WriteThroughState final : public GlobalState {
               const std::string& owner) override {
     global_.unlock(user, key, mode, owner);
   }
+  bool renew(const std::string& user, const std::string& key, LockMode mode,
+             const std::string& owner, std::chrono::milliseconds ttl) override {
+    return global_.renew(user, key, mode, owner, ttl);
+  }
+  bool shared_across_hosts() const override { return global_.shared_across_hosts(); }
 
  private:
   StateTier& tier_;
