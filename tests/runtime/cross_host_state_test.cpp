@@ -1,6 +1,7 @@
 // Two runtimes ("hosts", each with its own local state tier) sharing one real redis-server:
 // guests that lock, read, increment, push and unlock a counter concurrently on both end with
-// the exact count, and a lock a call forgot is released for the other host when it ends.
+// the exact count, and a lock a call forgot, or held when it trapped, is released for the other
+// host when the call ends.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -75,6 +76,15 @@ TEST_F(CrossHostStateTest, ConcurrentIncrementsOnTwoHostsAreNotLost) {
 TEST_F(CrossHostStateTest, ALockACallForgotIsReleasedForOtherHostsWhenItEnds) {
   EXPECT_EQ(submit(*hosts_[0], ops_, "lockw k").get().status, CallStatus::Succeeded);
   // Well within the lock's TTL (10 s): only the release at the call's end lets this through.
+  auto start = std::chrono::steady_clock::now();
+  CallRecord r = submit(*hosts_[1], ops_, "locked k").get();
+  EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+TEST_F(CrossHostStateTest, ALockHeldByACallThatTrapsIsReleasedForOtherHosts) {
+  CallRecord trapped = submit(*hosts_[0], counter_, "k 1 trap").get();
+  ASSERT_EQ(trapped.status, CallStatus::Failed);
   auto start = std::chrono::steady_clock::now();
   CallRecord r = submit(*hosts_[1], ops_, "locked k").get();
   EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_message;
