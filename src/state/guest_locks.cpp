@@ -72,7 +72,7 @@ void GuestLocks::set_ttl(milliseconds ttl) {
 
 std::shared_ptr<StateSegment> GuestLocks::acquire(const void* call, const std::string& user,
                                                   const std::string& key,
-                                                  std::shared_ptr<StateSegment> segment,
+                                                  const std::shared_ptr<StateSegment>& segment,
                                                   LockMode mode, const StopCheck& stop) {
   {
     util::MutexLock lock(mutex_);

@@ -53,7 +53,7 @@ class GuestLocks {
   // guest_lock() itself). Throws past kMaxPerCall locks per call, or when stopped.
   std::shared_ptr<StateSegment> acquire(const void* call, const std::string& user,
                                         const std::string& key,
-                                        std::shared_ptr<StateSegment> segment, LockMode mode,
+                                        const std::shared_ptr<StateSegment>& segment, LockMode mode,
                                         const StopCheck& stop);
   // Throws StateLockLost when a lock `call` holds was lost.
   void check(const void* call);
