@@ -157,4 +157,23 @@ void InMemoryState::unlock(const std::string& user, const std::string& key, Lock
   if (it->second.readers.empty() && it->second.writer.empty()) locks_.erase(it);
 }
 
+bool InMemoryState::renew(const std::string& user, const std::string& key, LockMode mode,
+                          const std::string& owner, std::chrono::milliseconds ttl) {
+  util::MutexLock guard(mutex_);
+  auto it = locks_.find({user, key});
+  if (it == locks_.end()) return false;
+  Lock& lock = it->second;
+  expire_locked(lock);
+  auto expiry = Clock::now() + ttl;
+  if (mode == LockMode::Read) {
+    auto reader = lock.readers.find(owner);
+    if (reader == lock.readers.end()) return false;
+    reader->second = expiry;
+    return true;
+  }
+  if (lock.writer.empty() || lock.writer != owner) return false;
+  lock.writer_expiry = expiry;
+  return true;
+}
+
 }  // namespace wasmlet::state

@@ -69,6 +69,12 @@ class GlobalState {
                         const std::string& owner, std::chrono::milliseconds ttl) = 0;
   virtual void unlock(const std::string& user, const std::string& key, LockMode mode,
                       const std::string& owner) = 0;
+  // Extends a lock `owner` holds to `ttl` from now. False, taking nothing, when `owner` holds
+  // it no longer (released, or expired): a renewal racing an unlock must not take it again.
+  virtual bool renew(const std::string& user, const std::string& key, LockMode mode,
+                     const std::string& owner, std::chrono::milliseconds ttl) = 0;
+  // True when other hosts share this tier, so a guest's lock must hold there too.
+  virtual bool shared_across_hosts() const { return false; }
 };
 
 // Values and appended elements count against a per-user byte limit (StateQuotaExceeded), so
@@ -98,6 +104,8 @@ class InMemoryState final : public GlobalState {
                 const std::string& owner, std::chrono::milliseconds ttl) override;
   void unlock(const std::string& user, const std::string& key, LockMode mode,
               const std::string& owner) override;
+  bool renew(const std::string& user, const std::string& key, LockMode mode,
+             const std::string& owner, std::chrono::milliseconds ttl) override;
 
  private:
   using Key = std::pair<std::string, std::string>;

@@ -124,6 +124,29 @@ Script write_unlock_script{"write unlock",
                            {},
                            {}};
 
+// KEYS: readers. ARGV: owner, ttl ms. Extends only a live entry of this owner: a renewal that
+// arrives after the unlock (or after expiry) must not take the lock again.
+Script read_renew_script{
+    "read renew",
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local ttl = tonumber(ARGV[2])\n"
+    "local expiry = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"
+    "if not expiry or tonumber(expiry) <= now then return 0 end\n"
+    "redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), ARGV[1])\n"
+    "if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n"
+    "return 1\n",
+    {},
+    {}};
+
+// KEYS: writer. ARGV: owner, ttl ms. Extends the write lock only while this owner holds it.
+Script write_renew_script{"write renew",
+                          "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+                          "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+                          "return 1\n",
+                          {},
+                          {}};
+
 // KEYS: value. ARGV: offset. A zero-length write still creates the value and zero-fills it up to
 // offset (the reference semantics); SETRANGE with an empty string would do neither.
 Script touch_range_script{
@@ -484,6 +507,16 @@ void RedisState::unlock(const std::string& user, const std::string& key, LockMod
   } else {
     lease.eval(write_unlock_script, {redis_key('w', user, key)}, {owner});
   }
+}
+
+bool RedisState::renew(const std::string& user, const std::string& key, LockMode mode,
+                       const std::string& owner, std::chrono::milliseconds ttl) {
+  std::string ttl_ms = std::to_string(std::max<std::chrono::milliseconds::rep>(ttl.count(), 1));
+  Lease lease(*this);
+  Reply reply = mode == LockMode::Read
+                    ? lease.eval(read_renew_script, {redis_key('r', user, key)}, {owner, ttl_ms})
+                    : lease.eval(write_renew_script, {redis_key('w', user, key)}, {owner, ttl_ms});
+  return reply->integer == 1;
 }
 
 }  // namespace wasmlet::state

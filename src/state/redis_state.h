@@ -58,6 +58,9 @@ class RedisState final : public GlobalState {
                 const std::string& owner, std::chrono::milliseconds ttl) override;
   void unlock(const std::string& user, const std::string& key, LockMode mode,
               const std::string& owner) override;
+  bool renew(const std::string& user, const std::string& key, LockMode mode,
+             const std::string& owner, std::chrono::milliseconds ttl) override;
+  bool shared_across_hosts() const override { return true; }
 
  private:
   struct ContextDeleter {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "state/global_state.h"
+#include "state/guest_locks.h"
 #include "util/files.h"
 #include "util/mutex.h"
 
@@ -103,9 +104,11 @@ class StateTier {
   static constexpr size_t kDefaultMaxSegments = 65536;
   static constexpr size_t kDefaultMaxSegmentsPerUser = 8192;
 
-  explicit StateTier(GlobalState& global) : global_(global) {}
+  explicit StateTier(GlobalState& global) : global_(global), guest_locks_(global) {}
 
   GlobalState& global() { return global_; }
+  // The locks guests take on keys (on this host, and in the global tier when it is shared).
+  GuestLocks& guest_locks() { return guest_locks_; }
 
   // How many distinct keys one call may touch (each may cost the host a segment and its fd).
   void set_max_keys_per_call(size_t n) { max_keys_per_call_ = n; }
@@ -166,6 +169,7 @@ class StateTier {
   bool evict_one_locked(const std::string* user) REQUIRES(mutex_);
 
   GlobalState& global_;
+  GuestLocks guest_locks_;
   std::atomic<size_t> max_keys_per_call_{kDefaultMaxKeysPerCall};
   std::atomic<size_t> max_bytes_per_user_{kDefaultMaxBytesPerUser};
   mutable util::Mutex mutex_;
@@ -227,6 +231,11 @@ class WriteThroughState final : public GlobalState {
               const std::string& owner) override {
     global_.unlock(user, key, mode, owner);
   }
+  bool renew(const std::string& user, const std::string& key, LockMode mode,
+             const std::string& owner, std::chrono::milliseconds ttl) override {
+    return global_.renew(user, key, mode, owner, ttl);
+  }
+  bool shared_across_hosts() const override { return global_.shared_across_hosts(); }
 
  private:
   StateTier& tier_;

@@ -339,6 +339,33 @@ TYPED_TEST(GlobalStateTest, LocksExpire) {
   EXPECT_FALSE(s.try_lock("u", "mix", LockMode::Write, "short", 60s));
 }
 
+TYPED_TEST(GlobalStateTest, RenewExtendsOnlyALockStillHeld) {
+  GlobalState& s = this->state();
+  for (LockMode mode : {LockMode::Read, LockMode::Write}) {
+    std::string key = mode == LockMode::Read ? "r" : "w";
+    // Renewed past its first ttl, the lock still holds off a writer.
+    auto start = Clock::now();
+    ASSERT_TRUE(s.try_lock("u", key, mode, "a", 300ms));
+    ASSERT_TRUE(s.renew("u", key, mode, "a", 60s));
+    std::this_thread::sleep_for(400ms);
+    EXPECT_FALSE(s.try_lock("u", key, LockMode::Write, "b", 60s));
+    EXPECT_GE(Clock::now() - start, 300ms);
+    // A renewal after the unlock (one racing it) takes nothing back.
+    s.unlock("u", key, mode, "a");
+    EXPECT_FALSE(s.renew("u", key, mode, "a", 60s));
+    EXPECT_TRUE(s.try_lock("u", key, LockMode::Write, "b", 60s));
+    // Nor does a renewal by an owner that never held it, or whose lock someone else took.
+    EXPECT_FALSE(s.renew("u", key, mode, "a", 60s));
+    s.unlock("u", key, LockMode::Write, "b");
+  }
+  // An expired lock is not revived. (The probe's read lock succeeds once the write lock
+  // expired, and itself expires at once.)
+  ASSERT_TRUE(s.try_lock("u", "x", LockMode::Write, "a", 50ms));
+  EXPECT_TRUE(eventually([&] { return s.try_lock("u", "x", LockMode::Read, "probe", 1ms); }));
+  EXPECT_FALSE(s.renew("u", "x", LockMode::Write, "a", 60s));
+  EXPECT_TRUE(eventually([&] { return s.try_lock("u", "x", LockMode::Write, "b", 60s); }));
+}
+
 TYPED_TEST(GlobalStateTest, ConcurrentDistinctKeysAndSharedList) {
   GlobalState& s = this->state();
   constexpr int threads = 8;

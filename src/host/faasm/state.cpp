@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -31,6 +30,7 @@ using wasmlet::host::faasm::check_state_key;
 using wasmlet::host::faasm::checked_length;
 using wasmlet::host::faasm::checked_range;
 using wasmlet::host::faasm::Range;
+using wasmlet::state::LockMode;
 
 namespace {
 
@@ -40,6 +40,8 @@ StateBinding& binding(HostContext& h) {
   if (h.state() == nullptr) {
     throw wasmlet::Error("state is only available to functions run by the Wasmlet runtime");
   }
+  // A call that lost a lock to expiry fails at its next state call, not silently.
+  h.state()->tier().guest_locks().check(h.state());
   return *h.state();
 }
 
@@ -125,17 +127,13 @@ std::string read_guest_file(HostContext& h, std::string_view path) {
 
 void lock(HostContext& h, uint32_t key_ptr, bool write) {
   StateBinding& b = binding(h);
-  auto segment = b.tier().segment(b.user(), key_at(h, key_ptr));
-  auto& mutex = segment->guest_lock();
-  // Wait in slices so a call whose deadline passes gives up instead of hanging in host code.
-  for (;;) {
-    bool got = write ? mutex.try_lock_for(std::chrono::milliseconds(10))
-                     : mutex.try_lock_shared_for(std::chrono::milliseconds(10));
-    if (got) break;
-    if (wasmlet::engine::deadline_passed())
-      throw wasmlet::Error("timed out waiting for a state lock");
-  }
-  b.hold(std::move(segment), write);
+  std::string key = key_at(h, key_ptr);
+  // Local and, when hosts share the global tier, global: the binding's hold keeps the global
+  // lease, so the call's end releases both whatever its outcome.
+  b.hold(b.tier().guest_locks().acquire(&b, b.user(), key, b.tier().segment(b.user(), key),
+                                        write ? LockMode::Write : LockMode::Read,
+                                        wasmlet::engine::deadline_passed),
+         write);
 }
 
 void unlock(HostContext& h, uint32_t key_ptr, bool write) {
