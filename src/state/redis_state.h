@@ -11,20 +11,9 @@
 #include <vector>
 
 #include "state/global_state.h"
-#include "util/mutex.h"
-
-struct redisContext;  // hiredis, kept out of this header
+#include "state/redis_client.h"
 
 namespace wasmlet::state {
-
-struct RedisOptions {
-  // Bounds a connect to a host that does not answer (a refused connect fails at once).
-  std::chrono::milliseconds connect_timeout{1000};
-  // Bounds each command's send and reply, so a hung server fails a call instead of blocking it.
-  std::chrono::milliseconds command_timeout{1000};
-  // Connections kept open between calls; calls beyond this open extra connections for a while.
-  size_t max_idle_connections = 16;
-};
 
 class RedisState final : public GlobalState {
  public:
@@ -37,7 +26,7 @@ class RedisState final : public GlobalState {
   RedisState& operator=(const RedisState&) = delete;
 
   // "HOST:PORT", as named in error messages.
-  const std::string& address() const { return address_; }
+  const std::string& address() const { return client_.address(); }
   // Throws StateUnavailable unless the server answers PING.
   void ping();
 
@@ -63,23 +52,7 @@ class RedisState final : public GlobalState {
   bool shared_across_hosts() const override { return true; }
 
  private:
-  struct ContextDeleter {
-    void operator()(redisContext* context) const;
-  };
-  using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
-  class Lease;
-
-  ContextPtr connect();
-  ContextPtr checkout();
-  void give_back(ContextPtr context);
-
-  std::string host_;
-  int port_ = 0;
-  std::string address_;
-  RedisOptions options_;
-
-  util::Mutex pool_mutex_;
-  std::vector<ContextPtr> idle_ GUARDED_BY(pool_mutex_);
+  RedisClient client_;
 };
 
 }  // namespace wasmlet::state
