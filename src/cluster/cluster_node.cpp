@@ -27,12 +27,14 @@ ClusterNode::ClusterNode(ClusterConfig config, runtime::Runtime& runtime)
       // A forwarded call may take as long as a call here, and then some for the trip.
       peers_(
           std::chrono::duration_cast<std::chrono::milliseconds>(runtime.config().limits.timeout) +
-          std::chrono::seconds(10)) {
+          std::chrono::seconds(10)),
+      queue_(redis_, config_.host_id, config_.queue_capacity, config_.result_retention) {
   if (config_.host_id.empty()) throw Error("a cluster host needs an id (--host-id)");
   if (config_.advertise.empty()) {
     throw Error("a cluster host needs the address its peers reach it at (--advertise HOST:PORT)");
   }
   redis_.ping();
+  queue_.ensure_group();
   runtime_.set_function_observer(&code_sync_);
   membership_.announce(self(), config_.host_ttl);
   connected_ = true;
@@ -42,6 +44,7 @@ ClusterNode::ClusterNode(ClusterConfig config, runtime::Runtime& runtime)
   }
   beat_thread_ = std::thread([this] { beat_loop(); });
   sync_thread_ = std::thread([this] { sync_loop(); });
+  queue_thread_ = std::thread([this] { queue_loop(); });
 }
 
 ClusterNode::~ClusterNode() {
@@ -52,6 +55,13 @@ ClusterNode::~ClusterNode() {
   wake_.notify_all();
   beat_thread_.join();
   sync_thread_.join();
+  queue_thread_.join();
+  {
+    // Their completions use this object. (A caller that shuts the runtime down first has
+    // nothing left to wait for here.)
+    util::UniqueLock lock(in_flight_mutex_);
+    while (in_flight_ > 0) in_flight_done_.wait(lock);
+  }
   runtime_.set_function_observer(nullptr);
   try {
     membership_.leave(config_.host_id);
@@ -75,6 +85,95 @@ std::optional<HostInfo> ClusterNode::peer_for(std::string_view function) {
   HostInfo& peer = hosts_[*chosen];
   ++peer.running;
   return peer;
+}
+
+uint64_t ClusterNode::enqueue(const runtime::FunctionId& function, std::string_view input) {
+  return queue_.enqueue(function, input);
+}
+
+std::optional<runtime::CallRecord> ClusterNode::call_record(uint64_t id) {
+  return queue_.record(id);
+}
+
+size_t ClusterNode::free_executors() const {
+  runtime::MetricsSnapshot m = runtime_.metrics();
+  size_t busy = m.running + m.queue_depth;
+  size_t executors = runtime_.config().executor_threads;
+  return busy >= executors ? 0 : executors - busy;
+}
+
+void ClusterNode::queue_loop() {
+  bool own_checked = false, failing = false;
+  auto last_orphan_check = std::chrono::steady_clock::time_point{};
+  while (pause(std::chrono::milliseconds(0))) {
+    try {
+      size_t free = free_executors();
+      if (free == 0) {
+        pause(std::chrono::milliseconds(5));
+        continue;
+      }
+      std::vector<QueuedEntry> entries;
+      if (!own_checked) {
+        // Calls this host took before it restarted: nobody else will run them.
+        queue_.ensure_group();
+        entries = queue_.take_own_pending(free);
+        own_checked = true;
+      }
+      auto now = std::chrono::steady_clock::now();
+      if (entries.empty() && now - last_orphan_check >= config_.orphan_check) {
+        last_orphan_check = now;
+        std::set<std::string> live;
+        for (const auto& host : hosts()) live.insert(host.id);
+        live.insert(config_.host_id);
+        entries = queue_.claim_orphans(live, free);
+        if (!entries.empty()) {
+          spdlog::warn("cluster: running {} calls that a host which left had taken",
+                       entries.size());
+        }
+      }
+      if (entries.empty()) entries = queue_.take(free, std::chrono::milliseconds(200));
+      for (auto& entry : entries) run_queued(std::move(entry));
+      failing = false;
+    } catch (const std::exception& e) {
+      if (!failing) spdlog::error("cluster: the call queue failed: {}", e.what());
+      failing = true;
+      own_checked = false;  // the group may be gone with Redis's data: made again then
+      pause(std::chrono::milliseconds(500));
+    }
+  }
+}
+
+void ClusterNode::run_queued(QueuedEntry entry) {
+  queue_.started(entry);
+  // Uploaded on another host a moment ago: its code may not be here yet.
+  if (!runtime_.function(entry.function)) sync_now();
+  {
+    util::MutexLock lock(in_flight_mutex_);
+    ++in_flight_;
+  }
+  auto finish = [this, entry](const runtime::CallRecord& record) {
+    try {
+      queue_.finish(entry, record);
+    } catch (const std::exception& e) {
+      // Not acknowledged: it runs again once this host is gone or restarts.
+      spdlog::error("cluster: call {} ran but its result could not be stored: {}", entry.call_id,
+                    e.what());
+    }
+    util::MutexLock lock(in_flight_mutex_);
+    if (--in_flight_ == 0) in_flight_done_.notify_all();
+  };
+  try {
+    runtime_.submit({entry.function, std::move(entry.input)}, finish);
+  } catch (const std::exception& e) {
+    runtime::CallRecord failed;
+    failed.id = entry.call_id;
+    failed.function = entry.function;
+    failed.status = runtime::CallStatus::Failed;
+    failed.error_kind =
+        dynamic_cast<const runtime::UnknownFunction*>(&e) != nullptr ? "unknown_function" : "error";
+    failed.error_message = e.what();
+    finish(failed);
+  }
 }
 
 SyncReport ClusterNode::sync_now() {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/call_queue.h"
 #include "cluster/cluster_config.h"
 #include "cluster/code_registry.h"
 #include "cluster/code_sync.h"
@@ -43,6 +44,12 @@ class ClusterNode {
   std::optional<HostInfo> peer_for(std::string_view function);
   PeerConnections& peers() { return peers_; }
 
+  // An async call through the cluster's durable queue: any host with a free executor runs it.
+  // Returns its cluster-wide id. Throws ClusterQueueFull, state::StateUnavailable.
+  uint64_t enqueue(const runtime::FunctionId& function, std::string_view input);
+  // A queued call's status and result, from any host (nullopt: unknown or expired).
+  std::optional<runtime::CallRecord> call_record(uint64_t id);
+
   // Runs one code sync now (tests, and `wasmlet cluster` commands that must see a change).
   SyncReport sync_now();
 
@@ -50,6 +57,10 @@ class ClusterNode {
   HostInfo self() const;
   void beat_loop();
   void sync_loop();
+  void queue_loop();
+  // Runs one call from the queue here; its result goes back to Redis when it ends.
+  void run_queued(QueuedEntry entry);
+  size_t free_executors() const;
   // Sleeps up to `period`; false once the node is stopping.
   bool pause(std::chrono::milliseconds period);
 
@@ -66,6 +77,11 @@ class ClusterNode {
   std::vector<HostInfo> hosts_ GUARDED_BY(hosts_mutex_);
   std::mt19937_64 rng_ GUARDED_BY(hosts_mutex_);
   PeerConnections peers_;
+  CallQueue queue_;
+  // Calls this host took from the queue and has not finished: it waits for them when leaving.
+  util::Mutex in_flight_mutex_;
+  util::CondVar in_flight_done_;
+  size_t in_flight_ GUARDED_BY(in_flight_mutex_) = 0;
   std::atomic<bool> connected_{false};
 
   util::Mutex wake_mutex_;
@@ -73,6 +89,7 @@ class ClusterNode {
   bool stopping_ GUARDED_BY(wake_mutex_) = false;
   std::thread beat_thread_;
   std::thread sync_thread_;
+  std::thread queue_thread_;
 };
 
 }  // namespace wasmlet::cluster

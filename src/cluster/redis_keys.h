@@ -1,6 +1,7 @@
 #pragma once
 // The cluster's keys in Redis, all under one prefix so an operator can see and clear them
 // together (docs/cluster.md lists them).
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -9,10 +10,14 @@ namespace wasmlet::cluster::keys {
 inline constexpr std::string_view kHosts = "wasmlet:cluster:hosts";     // set of host ids
 inline constexpr std::string_view kCodeIndex = "wasmlet:cluster:code";  // hash: name -> version
 inline constexpr std::string_view kCodeEpoch = "wasmlet:cluster:code-epoch";  // bumped per change
+inline constexpr std::string_view kCalls = "wasmlet:cluster:calls";       // stream of async calls
+inline constexpr std::string_view kCallIds = "wasmlet:cluster:call-ids";  // counter
 
 inline std::string host(std::string_view id) { return "wasmlet:cluster:host:" + std::string(id); }
 inline std::string code(std::string_view name) {
   return "wasmlet:cluster:code:" + std::string(name);
 }
+
+inline std::string call(uint64_t id) { return "wasmlet:cluster:call:" + std::to_string(id); }
 
 }  // namespace wasmlet::cluster::keys

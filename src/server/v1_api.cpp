@@ -96,6 +96,23 @@ void add_call_routes(Router& router, const ApiContext& ctx) {
                  throw HttpError(status::bad_request, "bad_call_id",
                                  fmt::format("'{}' is not a call id", m.params[0]));
                }
+               if (ctx.cluster != nullptr && cluster::is_cluster_call(*id)) {
+                 // The cluster's queue keeps it in Redis, whichever host ran it.
+                 reply_blocking(ctx, kStyle, respond, [ctx, id = *id, grant = m.grant] {
+                   auto record = ctx.cluster->call_record(id);
+                   if (record && !AccessGate::may_see(grant, record->function.user)) {
+                     record.reset();
+                   }
+                   Reply reply =
+                       record ? json_reply(status::ok, call_record_json(*record))
+                              : not_found("unknown_call", fmt::format("no call {} (unknown, or its "
+                                                                      "result expired)",
+                                                                      id));
+                   reply.call_id = id;
+                   return reply;
+                 });
+                 return;
+               }
                auto record = ctx.runtime.call_record(*id);
                // Another tenant's call is not there for this one: the same 404 as none.
                if (record && !AccessGate::may_see(m.grant, record->function.user)) {

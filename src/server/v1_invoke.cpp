@@ -101,12 +101,26 @@ void invoke_v1(const ApiContext& ctx, runtime::Invocation invocation, const Rout
                 m.grant.permit);
     return;
   }
-  uint64_t id = invoke_async(ctx.runtime, std::move(invocation), m.grant.permit);
-  std::string location = fmt::format("/v1/calls/{}", id);
-  Reply reply = json_reply(status::accepted, {{"id", id}, {"location", location}});
-  reply.response.set(http::field::location, location);
-  reply.call_id = id;
-  respond(std::move(reply));
+  auto accepted = [](uint64_t id) {
+    std::string location = fmt::format("/v1/calls/{}", id);
+    Reply reply = json_reply(status::accepted, {{"id", id}, {"location", location}});
+    reply.response.set(http::field::location, location);
+    reply.call_id = id;
+    return reply;
+  };
+  // In a cluster, through its durable queue: whichever host has a free executor runs it, and
+  // it survives this host.
+  if (ctx.cluster != nullptr && forwarding.allowed) {
+    if (!ctx.runtime.function(invocation.function)) {
+      throw runtime::UnknownFunction(invocation.function);
+    }
+    reply_blocking(ctx, ErrorStyle::Json, respond,
+                   [ctx, accepted, invocation = std::move(invocation)] {
+                     return accepted(ctx.cluster->enqueue(invocation.function, invocation.input));
+                   });
+    return;
+  }
+  respond(accepted(invoke_async(ctx.runtime, std::move(invocation), m.grant.permit)));
 }
 
 }  // namespace wasmlet::server

@@ -6,6 +6,7 @@
 
 #include <future>
 
+#include "cluster/call_queue.h"
 #include "cluster/membership.h"
 #include "redis_server.h"
 #include "test_support.h"
@@ -169,6 +170,77 @@ TEST_F(ClusterTest, JoiningNeedsRedis) {
   EXPECT_THROW(ClusterNode(c, *rt), state::StateUnavailable);
   c.advertise.clear();
   EXPECT_THROW(ClusterNode(c, *rt), Error);
+}
+
+}  // namespace
+}  // namespace wasmlet::cluster
+
+namespace wasmlet::cluster {
+namespace {
+
+// Waits (bounded) for a queued call to end and returns its record.
+runtime::CallRecord wait_finished(ClusterNode& node, uint64_t id) {
+  for (int i = 0; i < 1000; ++i) {
+    auto r = node.call_record(id);
+    if (r && (r->status == CallStatus::Succeeded || r->status == CallStatus::Failed)) return *r;
+    std::this_thread::sleep_for(10ms);
+  }
+  ADD_FAILURE() << "call " << id << " did not finish";
+  return {};
+}
+
+TEST_F(ClusterTest, AsyncCallsRunFromTheQueueAndAnyHostReadsTheirResult) {
+  auto a = join("a");
+  auto b = join("b");
+  FunctionId echo{"alice", "echo"};
+  a.runtime->upload_wasm(echo, test::guest_bytes("echo"));
+  b.node->sync_now();
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(a.node->enqueue(echo, "call " + std::to_string(i)));
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_TRUE(is_cluster_call(ids[i]));
+    auto r = wait_finished(*b.node, ids[i]);
+    EXPECT_EQ(r.status, CallStatus::Succeeded);
+    EXPECT_EQ(r.output, "call " + std::to_string(i));
+    EXPECT_EQ(r.function, echo);
+  }
+  EXPECT_FALSE(a.node->call_record(kClusterCallIdBase + 999999));
+  // A function no host has fails, with the reason.
+  auto missing = wait_finished(*a.node, a.node->enqueue({"alice", "nope"}, ""));
+  EXPECT_EQ(missing.status, CallStatus::Failed);
+  EXPECT_EQ(missing.error_kind, "unknown_function");
+}
+
+TEST_F(ClusterTest, CallsADeadHostTookRunElsewhere) {
+  FunctionId echo{"alice", "echo"};
+  // "ghost" takes two calls and dies without finishing them. It never joined, so no live host
+  // has its name; and it took them before any other host was there to.
+  state::RedisClient redis(redis_.url());
+  CallQueue ghost(redis, "ghost", 100, 60s);
+  ghost.ensure_group();
+  uint64_t first = ghost.enqueue(echo, "one");
+  uint64_t second = ghost.enqueue(echo, "two");
+  ASSERT_EQ(ghost.take(2, 1ms).size(), 2u);
+  ghost.started({"", first, echo, ""});
+  EXPECT_EQ(ghost.record(first)->status, CallStatus::Running);
+
+  Host a;
+  a.runtime = make_runtime("a");
+  a.runtime->upload_wasm(echo, test::guest_bytes("echo"));
+  a.node = std::make_unique<ClusterNode>(config("a"), *a.runtime);
+  for (uint64_t id : {first, second}) {
+    auto r = wait_finished(*a.node, id);
+    EXPECT_EQ(r.status, CallStatus::Succeeded);
+    EXPECT_EQ(r.output, id == first ? "one" : "two");
+  }
+}
+
+TEST_F(ClusterTest, TheQueueIsBounded) {
+  state::RedisClient redis(redis_.url());
+  CallQueue queue(redis, "nobody", 3, 60s);
+  queue.ensure_group();
+  for (int i = 0; i < 3; ++i) queue.enqueue({"alice", "echo"}, "x");
+  EXPECT_THROW(queue.enqueue({"alice", "echo"}, "x"), ClusterQueueFull);
 }
 
 }  // namespace

@@ -140,8 +140,10 @@ def test_a_fan_out_wider_than_one_host(cluster, guest_dir):
 
 
 @needs_cluster
-@pending_spec("cluster-wide call ids and what happens to calls queued on a host that dies")
 def test_kill9_during_a_stream_of_async_calls_loses_none(cluster, echo_wasm, fn):
+    """Async calls go through the cluster's queue in Redis: those the killed host had taken
+    are claimed by the others once its membership expires, and every result is readable
+    through any host."""
     cluster.hosts[0].upload(USER, fn, echo_wasm)
     for h in cluster.hosts:
         wait_runs(h, fn)

@@ -1,0 +1,225 @@
+#include "cluster/call_queue.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "cluster/redis_keys.h"
+#include "state/global_state.h"
+
+namespace wasmlet::cluster {
+namespace {
+
+constexpr std::string_view kGroup = "hosts";
+
+uint64_t number(std::string_view text) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    throw state::StateUnavailable(fmt::format("the cluster's queue holds a bad number '{}'", text));
+  }
+  return value;
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string status_text(runtime::CallStatus s) { return std::string(call_status_name(s)); }
+
+runtime::CallStatus status_of(std::string_view text) {
+  if (text == "running") return runtime::CallStatus::Running;
+  if (text == "succeeded") return runtime::CallStatus::Succeeded;
+  if (text == "failed") return runtime::CallStatus::Failed;
+  return runtime::CallStatus::Queued;
+}
+
+}  // namespace
+
+CallQueue::CallQueue(state::RedisClient& redis, std::string host_id, size_t capacity,
+                     std::chrono::seconds retention)
+    : redis_(redis), host_id_(std::move(host_id)), capacity_(capacity), retention_(retention) {}
+
+void CallQueue::ensure_group() {
+  auto lease = redis_.lease();
+  auto reply = lease.call({"XGROUP", "CREATE", keys::kCalls, kGroup, "0", "MKSTREAM"});
+  if (reply->type == REDIS_REPLY_ERROR && !state::reply_text(*reply).starts_with("BUSYGROUP")) {
+    lease.check(*reply, "XGROUP CREATE", {REDIS_REPLY_STATUS});
+  }
+}
+
+uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_view input) {
+  auto lease = redis_.lease();
+  auto length = lease.expect({"XLEN", keys::kCalls}, {REDIS_REPLY_INTEGER});
+  if (static_cast<size_t>(length->integer) >= capacity_) {
+    throw ClusterQueueFull(fmt::format("the cluster's queue holds {} calls, its limit", capacity_));
+  }
+  auto next = lease.expect({"INCR", keys::kCallIds}, {REDIS_REPLY_INTEGER});
+  uint64_t id = kClusterCallIdBase + static_cast<uint64_t>(next->integer);
+  std::string id_text = std::to_string(id), name = function.str();
+  // Its record first, so the id answers a status query as soon as the client has it.
+  lease.expect({"HSET", keys::call(id), "function", name, "status", "queued", "submitted_ms",
+                std::to_string(now_ms())},
+               {REDIS_REPLY_INTEGER});
+  lease.expect({"EXPIRE", keys::call(id), std::to_string(retention_.count())},
+               {REDIS_REPLY_INTEGER});
+  lease.expect({"XADD", keys::kCalls, "*", "id", id_text, "function", name, "input", input},
+               {REDIS_REPLY_STRING});
+  return id;
+}
+
+std::vector<QueuedEntry> CallQueue::entries_of(state::RedisClient::Lease& lease,
+                                               const redisReply& list) {
+  std::vector<QueuedEntry> entries;
+  for (size_t i = 0; i < list.elements; ++i) {
+    const redisReply& e = *list.element[i];
+    // A claimed entry deleted meanwhile comes back as its id with no fields.
+    if (e.type != REDIS_REPLY_ARRAY || e.elements != 2 || e.element[1]->type != REDIS_REPLY_ARRAY) {
+      continue;
+    }
+    lease.check(*e.element[0], "stream entry", {REDIS_REPLY_STRING});
+    QueuedEntry entry;
+    entry.entry_id = state::reply_text(*e.element[0]);
+    const redisReply& fields = *e.element[1];
+    std::string function;
+    for (size_t f = 0; f + 1 < fields.elements; f += 2) {
+      std::string name = state::reply_text(*fields.element[f]);
+      std::string value = state::reply_text(*fields.element[f + 1]);
+      if (name == "id") entry.call_id = number(value);
+      if (name == "function") function = std::move(value);
+      if (name == "input") entry.input = std::move(value);
+    }
+    size_t slash = function.find('/');
+    if (entry.call_id == 0 || slash == std::string::npos) continue;
+    entry.function = runtime::make_function_id(std::string_view(function).substr(0, slash),
+                                               std::string_view(function).substr(slash + 1));
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+std::vector<QueuedEntry> CallQueue::take(size_t max, std::chrono::milliseconds block) {
+  auto lease = redis_.lease();
+  auto reply = lease.expect({"XREADGROUP", "GROUP", kGroup, host_id_, "COUNT", std::to_string(max),
+                             "BLOCK", std::to_string(block.count()), "STREAMS", keys::kCalls, ">"},
+                            {REDIS_REPLY_ARRAY, REDIS_REPLY_NIL});
+  if (reply->type == REDIS_REPLY_NIL || reply->elements == 0) return {};
+  const redisReply& stream = *reply->element[0];  // [name, entries]
+  if (stream.type != REDIS_REPLY_ARRAY || stream.elements != 2) return {};
+  return entries_of(lease, *stream.element[1]);
+}
+
+std::vector<QueuedEntry> CallQueue::take_own_pending(size_t max) {
+  auto lease = redis_.lease();
+  auto reply = lease.expect({"XREADGROUP", "GROUP", kGroup, host_id_, "COUNT", std::to_string(max),
+                             "STREAMS", keys::kCalls, "0"},
+                            {REDIS_REPLY_ARRAY, REDIS_REPLY_NIL});
+  if (reply->type == REDIS_REPLY_NIL || reply->elements == 0) return {};
+  const redisReply& stream = *reply->element[0];
+  if (stream.type != REDIS_REPLY_ARRAY || stream.elements != 2) return {};
+  return entries_of(lease, *stream.element[1]);
+}
+
+std::vector<QueuedEntry> CallQueue::claim_orphans(const std::set<std::string>& live, size_t max) {
+  auto lease = redis_.lease();
+  auto pending =
+      lease.expect({"XPENDING", keys::kCalls, kGroup, "-", "+", "100"}, {REDIS_REPLY_ARRAY});
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < pending->elements && ids.size() < max; ++i) {
+    const redisReply& p = *pending->element[i];  // [id, consumer, idle ms, deliveries]
+    if (p.type != REDIS_REPLY_ARRAY || p.elements < 2) continue;
+    if (live.contains(state::reply_text(*p.element[1]))) continue;
+    ids.push_back(state::reply_text(*p.element[0]));
+  }
+  if (ids.empty()) return {};
+  // min-idle 0 is safe: its consumer is gone, so nobody else works on it. Two hosts claiming at
+  // once each get only the entries they won.
+  std::vector<std::string_view> argv{"XCLAIM", keys::kCalls, kGroup, host_id_, "0"};
+  argv.insert(argv.end(), ids.begin(), ids.end());
+  auto claimed = lease.expect(argv, {REDIS_REPLY_ARRAY});
+  return entries_of(lease, *claimed);
+}
+
+void CallQueue::started(const QueuedEntry& entry) {
+  auto lease = redis_.lease();
+  lease.expect({"HSET", keys::call(entry.call_id), "status", "running", "host", host_id_},
+               {REDIS_REPLY_INTEGER});
+}
+
+void CallQueue::finish(const QueuedEntry& entry, const runtime::CallRecord& r) {
+  auto lease = redis_.lease();
+  std::string key = keys::call(entry.call_id);
+  lease.expect(
+      {"HSET",
+       key,
+       "status",
+       status_text(r.status),
+       "return_code",
+       std::to_string(r.return_code),
+       "output",
+       r.output,
+       "stdout",
+       r.stdout_text,
+       "stderr",
+       r.stderr_text,
+       "error_kind",
+       r.error_kind,
+       "error_message",
+       r.error_message,
+       "queue_us",
+       std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(r.queue_time).count()),
+       "run_us",
+       std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(r.run_time).count()),
+       "host",
+       host_id_},
+      {REDIS_REPLY_INTEGER});
+  lease.expect({"EXPIRE", key, std::to_string(retention_.count())}, {REDIS_REPLY_INTEGER});
+  lease.expect({"XACK", keys::kCalls, kGroup, entry.entry_id}, {REDIS_REPLY_INTEGER});
+  lease.expect({"XDEL", keys::kCalls, entry.entry_id}, {REDIS_REPLY_INTEGER});
+}
+
+std::optional<runtime::CallRecord> CallQueue::record(uint64_t call_id) {
+  auto lease = redis_.lease();
+  auto reply = lease.expect({"HGETALL", keys::call(call_id)}, {REDIS_REPLY_ARRAY});
+  if (reply->elements == 0) return std::nullopt;
+  runtime::CallRecord r;
+  r.id = call_id;
+  for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+    std::string name = state::reply_text(*reply->element[i]);
+    std::string value = state::reply_text(*reply->element[i + 1]);
+    if (name == "function") {
+      size_t slash = value.find('/');
+      if (slash == std::string::npos) return std::nullopt;
+      r.function = runtime::make_function_id(std::string_view(value).substr(0, slash),
+                                             std::string_view(value).substr(slash + 1));
+    } else if (name == "status") {
+      r.status = status_of(value);
+    } else if (name == "return_code") {
+      int code = 0;
+      std::from_chars(value.data(), value.data() + value.size(), code);
+      r.return_code = code;
+    } else if (name == "output") {
+      r.output = std::move(value);
+    } else if (name == "stdout") {
+      r.stdout_text = std::move(value);
+    } else if (name == "stderr") {
+      r.stderr_text = std::move(value);
+    } else if (name == "error_kind") {
+      r.error_kind = std::move(value);
+    } else if (name == "error_message") {
+      r.error_message = std::move(value);
+    } else if (name == "submitted_ms") {
+      r.submitted_at = std::chrono::system_clock::time_point(
+          std::chrono::milliseconds(static_cast<int64_t>(number(value))));
+    } else if (name == "queue_us") {
+      r.queue_time = std::chrono::microseconds(number(value));
+    } else if (name == "run_us") {
+      r.run_time = std::chrono::microseconds(number(value));
+    }
+  }
+  return r;
+}
+
+}  // namespace wasmlet::cluster

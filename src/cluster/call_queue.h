@@ -1,0 +1,70 @@
+#pragma once
+// The cluster's durable queue of async calls: a Redis stream read by one consumer group, a
+// consumer per host. Any host accepts a call (XADD); a host takes calls only when it has free
+// executors (XREADGROUP), so the queue spreads them by capacity; a call is acknowledged only
+// once its result is stored. Calls a dead host took and did not finish are claimed by a live
+// one and run again: at least once (docs/cluster.md). Each call's status and result live in
+// Redis too, readable from any host.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/call_record.h"
+#include "runtime/function_id.h"
+#include "runtime/run_queue.h"
+#include "state/redis_client.h"
+
+namespace wasmlet::cluster {
+
+// Cluster-wide call ids start here, above any host's own (so one number names one call).
+inline constexpr uint64_t kClusterCallIdBase = uint64_t{1} << 48;
+inline bool is_cluster_call(uint64_t id) { return id >= kClusterCallIdBase; }
+
+// The queue holds as many calls as it may: the client's 503, as for a host's own queue.
+class ClusterQueueFull : public runtime::QueueFull {
+ public:
+  using QueueFull::QueueFull;
+};
+
+struct QueuedEntry {
+  std::string entry_id;  // the stream's
+  uint64_t call_id = 0;
+  runtime::FunctionId function;
+  std::string input;
+};
+
+class CallQueue {
+ public:
+  CallQueue(state::RedisClient& redis, std::string host_id, size_t capacity,
+            std::chrono::seconds retention);
+
+  // Creates the stream and the group when missing (idempotent; also after Redis lost them).
+  void ensure_group();
+  // Throws ClusterQueueFull, state::StateUnavailable.
+  uint64_t enqueue(const runtime::FunctionId& function, std::string_view input);
+  // Up to `max` calls no host has taken yet, waiting up to `block` for one.
+  std::vector<QueuedEntry> take(size_t max, std::chrono::milliseconds block);
+  // Up to `max` calls this host took in an earlier life (under the same id) and never finished.
+  std::vector<QueuedEntry> take_own_pending(size_t max);
+  // Up to `max` calls taken by hosts that are not in `live`, now this host's.
+  std::vector<QueuedEntry> claim_orphans(const std::set<std::string>& live, size_t max);
+  void started(const QueuedEntry& entry);
+  // Stores the result (kept for the retention time) and acknowledges the call.
+  void finish(const QueuedEntry& entry, const runtime::CallRecord& record);
+  // nullopt: no such call (or its result expired).
+  std::optional<runtime::CallRecord> record(uint64_t call_id);
+
+ private:
+  std::vector<QueuedEntry> entries_of(state::RedisClient::Lease& lease, const redisReply& list);
+
+  state::RedisClient& redis_;
+  std::string host_id_;
+  size_t capacity_;
+  std::chrono::seconds retention_;
+};
+
+}  // namespace wasmlet::cluster
