@@ -24,8 +24,8 @@ uint64_t submit(runtime::Runtime& runtime, runtime::Invocation invocation,
 
 void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby, runtime::Invocation invocation,
                  Respond respond, RenderCall render, const std::stop_token& abandoned,
-                 std::shared_ptr<auth::CallPermit> permit) {
-  runtime::Completion reply = [respond = std::move(respond), render = std::move(render),
+                 std::shared_ptr<auth::CallPermit> permit, const Divert& divert) {
+  runtime::Completion reply = [respond, render = std::move(render),
                                permit = std::move(permit)](runtime::CallRecord record) {
     // Runs on the thread that ran the call: nothing may escape from here.
     const uint64_t id = record.id;
@@ -48,6 +48,7 @@ void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby, runtime::Inv
     InlineStandby::Scope busy(*standby);
     if (runtime.try_run_inline(invocation, reply)) return;
   }
+  if (divert && divert(invocation, respond)) return;
 
   // The call's id once it has one; a hang-up before then is caught after submitting.
   auto id = std::make_shared<std::atomic<uint64_t>>(0);

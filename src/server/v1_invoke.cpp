@@ -91,14 +91,20 @@ Forwarding forwarding_of(const Request& request) {
 void invoke_v1(const ApiContext& ctx, runtime::Invocation invocation, const RouteMatch& m,
                const Respond& respond, const Forwarding& forwarding) {
   if (!query_flag(m.query, "async")) {
-    // Cannot start here at once: a peer with a free executor (and the function warm) can.
-    if (ctx.cluster != nullptr && forwarding.allowed && ctx.runtime.saturated()) {
-      if (auto peer = ctx.cluster->peer_for(invocation.function.str())) {
-        return forward_call(ctx, *peer, std::move(invocation), forwarding, m, respond);
-      }
+    // Cannot start here at once (nor inline): a peer with a free executor (and the function
+    // warm) can.
+    Divert divert;
+    if (ctx.cluster != nullptr && forwarding.allowed) {
+      divert = [&ctx, &forwarding, &m](runtime::Invocation& invocation, const Respond& respond) {
+        if (!ctx.runtime.saturated()) return false;
+        auto peer = ctx.cluster->peer_for(invocation.function.str());
+        if (!peer) return false;
+        forward_call(ctx, *peer, std::move(invocation), forwarding, m, respond);
+        return true;
+      };
     }
     invoke_sync(ctx.runtime, ctx.standby, std::move(invocation), respond, render_call, m.abandoned,
-                m.grant.permit);
+                m.grant.permit, divert);
     return;
   }
   auto accepted = [](uint64_t id) {
