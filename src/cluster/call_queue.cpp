@@ -36,6 +36,31 @@ runtime::CallStatus status_of(std::string_view text) {
   return runtime::CallStatus::Queued;
 }
 
+// "main", "export:NAME", "table:INDEX", "python:NAME".
+std::string entry_text(const faaslet::EntryPoint& e) {
+  switch (e.kind) {
+    case faaslet::EntryPoint::Kind::Main:
+      return "main";
+    case faaslet::EntryPoint::Kind::Export:
+      return "export:" + e.name;
+    case faaslet::EntryPoint::Kind::TableIndex:
+      return "table:" + std::to_string(e.index);
+    case faaslet::EntryPoint::Kind::Python:
+      return "python:" + e.name;
+  }
+  return "main";
+}
+
+faaslet::EntryPoint entry_of(std::string_view text) {
+  if (text.starts_with("export:"))
+    return faaslet::EntryPoint::exported(std::string(text.substr(7)));
+  if (text.starts_with("python:")) return faaslet::EntryPoint::python(std::string(text.substr(7)));
+  if (text.starts_with("table:")) {
+    return faaslet::EntryPoint::table(static_cast<uint32_t>(number(text.substr(6))));
+  }
+  return faaslet::EntryPoint::main();
+}
+
 }  // namespace
 
 CallQueue::CallQueue(state::RedisClient& redis, std::string host_id, size_t capacity,
@@ -50,7 +75,8 @@ void CallQueue::ensure_group() {
   }
 }
 
-uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_view input) {
+uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_view input,
+                            const faaslet::EntryPoint& entry) {
   auto lease = redis_.lease();
   auto length = lease.expect({"XLEN", keys::kCalls}, {REDIS_REPLY_INTEGER});
   if (static_cast<size_t>(length->integer) >= capacity_) {
@@ -65,7 +91,8 @@ uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_vie
                {REDIS_REPLY_INTEGER});
   lease.expect({"EXPIRE", keys::call(id), std::to_string(retention_.count())},
                {REDIS_REPLY_INTEGER});
-  lease.expect({"XADD", keys::kCalls, "*", "id", id_text, "function", name, "input", input},
+  lease.expect({"XADD", keys::kCalls, "*", "id", id_text, "function", name, "input", input, "entry",
+                entry_text(entry)},
                {REDIS_REPLY_STRING});
   return id;
 }
@@ -90,6 +117,7 @@ std::vector<QueuedEntry> CallQueue::entries_of(state::RedisClient::Lease& lease,
       if (name == "id") entry.call_id = number(value);
       if (name == "function") function = std::move(value);
       if (name == "input") entry.input = std::move(value);
+      if (name == "entry") entry.entry = entry_of(value);
     }
     size_t slash = function.find('/');
     if (entry.call_id == 0 || slash == std::string::npos) continue;
@@ -178,6 +206,29 @@ void CallQueue::finish(const QueuedEntry& entry, const runtime::CallRecord& r) {
   lease.expect({"EXPIRE", key, std::to_string(retention_.count())}, {REDIS_REPLY_INTEGER});
   lease.expect({"XACK", keys::kCalls, kGroup, entry.entry_id}, {REDIS_REPLY_INTEGER});
   lease.expect({"XDEL", keys::kCalls, entry.entry_id}, {REDIS_REPLY_INTEGER});
+}
+
+std::vector<uint64_t> CallQueue::finished(const std::vector<uint64_t>& ids) {
+  if (ids.empty()) return {};
+  std::vector<std::string> names;
+  names.reserve(ids.size());
+  for (uint64_t id : ids) names.push_back(keys::call(id));
+  std::string count = std::to_string(ids.size());
+  std::vector<std::string_view> argv{
+      "EVAL",
+      "local r = {}\n"
+      "for i, k in ipairs(KEYS) do r[i] = redis.call('HGET', k, 'status') or '' end\n"
+      "return r\n",
+      count};
+  argv.insert(argv.end(), names.begin(), names.end());
+  auto lease = redis_.lease();
+  auto reply = lease.expect(argv, {REDIS_REPLY_ARRAY});
+  std::vector<uint64_t> done;
+  for (size_t i = 0; i < reply->elements && i < ids.size(); ++i) {
+    std::string status = state::reply_text(*reply->element[i]);
+    if (status == "succeeded" || status == "failed") done.push_back(ids[i]);
+  }
+  return done;
 }
 
 std::optional<runtime::CallRecord> CallQueue::record(uint64_t call_id) {

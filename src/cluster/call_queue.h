@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "faaslet/call.h"
 #include "runtime/call_record.h"
 #include "runtime/function_id.h"
 #include "runtime/run_queue.h"
@@ -35,6 +36,7 @@ struct QueuedEntry {
   uint64_t call_id = 0;
   runtime::FunctionId function;
   std::string input;
+  faaslet::EntryPoint entry;  // a chained call's may be a table index or a Python function
 };
 
 class CallQueue {
@@ -45,7 +47,8 @@ class CallQueue {
   // Creates the stream and the group when missing (idempotent; also after Redis lost them).
   void ensure_group();
   // Throws ClusterQueueFull, state::StateUnavailable.
-  uint64_t enqueue(const runtime::FunctionId& function, std::string_view input);
+  uint64_t enqueue(const runtime::FunctionId& function, std::string_view input,
+                   const faaslet::EntryPoint& entry = faaslet::EntryPoint::main());
   // Up to `max` calls no host has taken yet, waiting up to `block` for one.
   std::vector<QueuedEntry> take(size_t max, std::chrono::milliseconds block);
   // Up to `max` calls this host took in an earlier life (under the same id) and never finished.
@@ -55,6 +58,8 @@ class CallQueue {
   void started(const QueuedEntry& entry);
   // Stores the result (kept for the retention time) and acknowledges the call.
   void finish(const QueuedEntry& entry, const runtime::CallRecord& record);
+  // Which of `ids` have finished (succeeded or failed), in one round trip.
+  std::vector<uint64_t> finished(const std::vector<uint64_t>& ids);
   // nullopt: no such call (or its result expired).
   std::optional<runtime::CallRecord> record(uint64_t call_id);
 

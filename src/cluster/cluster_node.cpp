@@ -45,14 +45,22 @@ ClusterNode::ClusterNode(ClusterConfig config, runtime::Runtime& runtime)
   beat_thread_ = std::thread([this] { beat_loop(); });
   sync_thread_ = std::thread([this] { sync_loop(); });
   queue_thread_ = std::thread([this] { queue_loop(); });
+  spill_thread_ = std::thread([this] { spill_loop(); });
+  runtime_.set_spillover(this);
 }
 
 ClusterNode::~ClusterNode() {
+  runtime_.set_spillover(nullptr);
   {
     util::MutexLock lock(wake_mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
+  {
+    util::MutexLock lock(spill_mutex_);  // the spill thread checks stopping_ under this too
+  }
+  spill_added_.notify_all();
+  spill_thread_.join();
   beat_thread_.join();
   sync_thread_.join();
   queue_thread_.join();
@@ -163,7 +171,7 @@ void ClusterNode::run_queued(QueuedEntry entry) {
     if (--in_flight_ == 0) in_flight_done_.notify_all();
   };
   try {
-    runtime_.submit({entry.function, std::move(entry.input)}, finish);
+    runtime_.submit({entry.function, std::move(entry.input), entry.entry}, finish);
   } catch (const std::exception& e) {
     runtime::CallRecord failed;
     failed.id = entry.call_id;
@@ -173,6 +181,87 @@ void ClusterNode::run_queued(QueuedEntry entry) {
         dynamic_cast<const runtime::UnknownFunction*>(&e) != nullptr ? "unknown_function" : "error";
     failed.error_message = e.what();
     finish(failed);
+  }
+}
+
+bool ClusterNode::spill(runtime::Invocation& invocation, runtime::Completion& done) {
+  {
+    util::MutexLock lock(spill_mutex_);
+    if (spilled_.size() >= kMaxSpilled) return false;
+  }
+  if (!peer_for(invocation.function.str())) return false;
+  uint64_t id = 0;
+  try {
+    id = queue_.enqueue(invocation.function, invocation.input, invocation.entry);
+  } catch (const std::exception& e) {
+    spdlog::warn("cluster: running a chained call of {} here: the queue refused it: {}",
+                 invocation.function.str(), e.what());
+    return false;
+  }
+  // Its result is awaited no longer than a call may run anywhere, and a margin for the trip.
+  auto limit = runtime_.config().limits.timeout + std::chrono::seconds(30);
+  {
+    util::MutexLock lock(spill_mutex_);
+    spilled_.emplace(id, Spilled{std::move(done), std::chrono::steady_clock::now() + limit});
+  }
+  spill_added_.notify_one();
+  return true;
+}
+
+void ClusterNode::spill_loop() {
+  for (;;) {
+    std::vector<uint64_t> ids;
+    {
+      util::UniqueLock lock(spill_mutex_);
+      for (;;) {
+        bool stopping = false;
+        {
+          util::MutexLock wake_lock(wake_mutex_);
+          stopping = stopping_;
+        }
+        if (stopping || !spilled_.empty()) break;
+        spill_added_.wait(lock);
+      }
+      for (const auto& entry : spilled_) ids.push_back(entry.first);
+    }
+    bool stopping = !pause(std::chrono::milliseconds(0));
+    std::vector<std::pair<runtime::Completion, runtime::CallRecord>> ready;
+    try {
+      for (uint64_t id : queue_.finished(ids)) {
+        auto record = queue_.record(id);
+        if (!record) continue;
+        util::MutexLock lock(spill_mutex_);
+        auto it = spilled_.find(id);
+        if (it == spilled_.end()) continue;
+        ready.emplace_back(std::move(it->second.done), std::move(*record));
+        spilled_.erase(it);
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("cluster: cannot read chained calls' results: {}", e.what());
+    }
+    {
+      // Given up on (or, when leaving, all): their callers get a failure that says why.
+      util::MutexLock lock(spill_mutex_);
+      auto now = std::chrono::steady_clock::now();
+      for (auto it = spilled_.begin(); it != spilled_.end();) {
+        if (!stopping && now < it->second.given_up_at) {
+          ++it;
+          continue;
+        }
+        runtime::CallRecord failed;
+        failed.status = runtime::CallStatus::Failed;
+        failed.error_kind = "error";
+        failed.error_message =
+            fmt::format("cluster call {} {}", it->first,
+                        stopping ? "was still running on a peer when this host left"
+                                 : "gave no result within its time limit (its host may have died)");
+        ready.emplace_back(std::move(it->second.done), std::move(failed));
+        it = spilled_.erase(it);
+      }
+    }
+    for (auto& [done, record] : ready) done(std::move(record));
+    if (stopping) return;
+    pause(std::chrono::milliseconds(1));
   }
 }
 

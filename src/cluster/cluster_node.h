@@ -4,6 +4,7 @@
 // on destruction. Redis going away is logged and retried; the host keeps serving what it holds.
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -24,14 +25,14 @@
 
 namespace wasmlet::cluster {
 
-class ClusterNode {
+class ClusterNode final : public runtime::Spillover {
  public:
   // Checks that Redis answers (throws state::StateUnavailable with its address if not), becomes
   // `runtime`'s function observer, announces this host and starts its threads.
   ClusterNode(ClusterConfig config, runtime::Runtime& runtime);
   ClusterNode(const ClusterNode&) = delete;
   ClusterNode& operator=(const ClusterNode&) = delete;
-  ~ClusterNode();  // leaves the cluster: peers stop seeing this host at once
+  ~ClusterNode() override;  // leaves the cluster: peers stop seeing this host at once
 
   const ClusterConfig& config() const { return config_; }
   // The hosts seen at the last heartbeat (this one included), by id.
@@ -50,6 +51,10 @@ class ClusterNode {
   // A queued call's status and result, from any host (nullopt: unknown or expired).
   std::optional<runtime::CallRecord> call_record(uint64_t id);
 
+  // A chained call this host has no executor for goes through the cluster's queue when a peer
+  // has a free one (bounded: kMaxSpilled at once); its result comes back by polling Redis.
+  bool spill(runtime::Invocation& invocation, runtime::Completion& done) override;
+
   // Runs one code sync now (tests, and `wasmlet cluster` commands that must see a change).
   SyncReport sync_now();
 
@@ -58,6 +63,7 @@ class ClusterNode {
   void beat_loop();
   void sync_loop();
   void queue_loop();
+  void spill_loop();
   // Runs one call from the queue here; its result goes back to Redis when it ends.
   void run_queued(QueuedEntry entry);
   size_t free_executors() const;
@@ -82,6 +88,16 @@ class ClusterNode {
   util::Mutex in_flight_mutex_;
   util::CondVar in_flight_done_;
   size_t in_flight_ GUARDED_BY(in_flight_mutex_) = 0;
+
+  // Chained calls sent to the queue, by cluster id, waiting for their results.
+  struct Spilled {
+    runtime::Completion done;
+    std::chrono::steady_clock::time_point given_up_at;
+  };
+  static constexpr size_t kMaxSpilled = 256;
+  util::Mutex spill_mutex_;
+  util::CondVar spill_added_;
+  std::map<uint64_t, Spilled> spilled_ GUARDED_BY(spill_mutex_);
   std::atomic<bool> connected_{false};
 
   util::Mutex wake_mutex_;
@@ -90,6 +106,7 @@ class ClusterNode {
   std::thread beat_thread_;
   std::thread sync_thread_;
   std::thread queue_thread_;
+  std::thread spill_thread_;
 };
 
 }  // namespace wasmlet::cluster

@@ -267,14 +267,32 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
                                     nullptr, composite});
     return id;
   }
+  uint64_t id = 0;
+  if (Spillover* spill = spillover_.load();
+      spill != nullptr && !from_outside && !composite && saturated()) {
+    // Listed here like any call, so its caller's await and status queries find it.
+    {
+      util::MutexLock lock(queue_mutex_);
+      if (stopping_) throw ShuttingDown();
+      id = results_.add(invocation.function);
+    }
+    auto caller = std::make_shared<Completion>(std::move(done));
+    Completion finish = [this, id, function = invocation.function, caller](CallRecord record) {
+      record.id = id;
+      record.function = function;
+      results_.finish(id, CallRecord(record));
+      if (*caller) (*caller)(std::move(record));
+    };
+    if (spill->spill(invocation, finish)) return id;
+    done = std::move(*caller);  // not taken: it queues here, under the id it has
+  }
   if (from_outside) invocation.node = CallNode::root(config_.call_budget);
   std::weak_ptr<CallNode> node = invocation.node;
   FunctionId function = invocation.function;
-  uint64_t id = 0;
   {
     util::MutexLock lock(queue_mutex_);
     if (stopping_) throw ShuttingDown();
-    id = results_.add(function);
+    if (id == 0) id = results_.add(function);
     try {
       queue_.push(
           {id, std::move(invocation), std::move(done), submitted, false, nullptr, composite});

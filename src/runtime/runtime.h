@@ -98,6 +98,16 @@ class FunctionObserver {
   virtual void removed(const FunctionId& id) noexcept = 0;
 };
 
+// Where chained calls go when every executor here is taken (the cluster's other hosts). Called
+// from submit(), holding no lock.
+class Spillover {
+ public:
+  virtual ~Spillover() = default;
+  // True when it took the call: `done` is then called exactly once, on any thread, with its
+  // record. False to queue it here after all.
+  virtual bool spill(Invocation& invocation, Completion& done) = 0;
+};
+
 // Calls are refused once shutdown() has begun.
 class ShuttingDown : public Error {
  public:
@@ -138,6 +148,9 @@ class Runtime {
   void set_tenant_policy(const TenantPolicy* policy) { tenant_policy_ = policy; }
   // Who is told of uploads and removals. Set once, before any; it must outlive the runtime.
   void set_function_observer(FunctionObserver* observer) { observer_ = observer; }
+  // Who takes chained calls this host has no executor for. Set before calls are submitted (or
+  // to null after the last); it must outlive them.
+  void set_spillover(Spillover* spillover) { spillover_ = spillover; }
   // A tenant's ceilings changed: its functions are rebuilt under the new ones on their next call
   // (calls running now finish under the old), and its state limit applies to new writes.
   void tenant_changed(const std::string& tenant);
@@ -235,6 +248,7 @@ class Runtime {
   CompositeRunner* composites_ = nullptr;
   const TenantPolicy* tenant_policy_ = nullptr;
   FunctionObserver* observer_ = nullptr;
+  std::atomic<Spillover*> spillover_{nullptr};
   engine::Engine engine_;
   FunctionStore store_;
   PythonInterpreter python_;

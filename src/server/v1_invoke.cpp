@@ -95,11 +95,11 @@ void invoke_v1(const ApiContext& ctx, runtime::Invocation invocation, const Rout
     // warm) can.
     Divert divert;
     if (ctx.cluster != nullptr && forwarding.allowed) {
-      divert = [&ctx, &forwarding, &m](runtime::Invocation& invocation, const Respond& respond) {
+      divert = [&ctx, &forwarding, &m](runtime::Invocation& call, const Respond& reply_to) {
         if (!ctx.runtime.saturated()) return false;
-        auto peer = ctx.cluster->peer_for(invocation.function.str());
+        auto peer = ctx.cluster->peer_for(call.function.str());
         if (!peer) return false;
-        forward_call(ctx, *peer, std::move(invocation), forwarding, m, respond);
+        forward_call(ctx, *peer, std::move(call), forwarding, m, reply_to);
         return true;
       };
     }
