@@ -6,7 +6,6 @@ which is missing. WASMLET_EXE names the binary; WASMLET_TEST_GUEST_DIR the guest
 (default: tests/guest of the build the binary is in)."""
 import os
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
@@ -17,49 +16,11 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import netns_cluster  # noqa: E402
 
-NEEDS_CLUSTER = "needs --cluster (wasmlet serve --help does not list it yet)"
-NEEDS_CLUSTER_STATUS = "needs `wasmlet cluster status` (wasmlet --help does not list it yet)"
-
-
 def _exe():
     exe = os.environ.get("WASMLET_EXE")
     if not exe:
         raise pytest.UsageError("set WASMLET_EXE to the wasmlet binary (ctest does)")
     return exe
-
-
-def _help(*args):
-    try:
-        proc = subprocess.run([_exe(), *args, "--help"], capture_output=True, text=True,
-                              timeout=30)
-        return proc.stdout + proc.stderr
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-
-
-def has_cluster_flag():
-    return "--cluster" in _help("serve")
-
-
-def has_cluster_status():
-    return re.search(r"^\s+cluster\s", _help(), re.M) is not None
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "needs_cluster: needs `wasmlet serve --cluster`")
-    config.addinivalue_line("markers",
-                            "needs_cluster_status: needs `wasmlet cluster status`")
-
-
-def pytest_collection_modifyitems(config, items):
-    # The cluster tests turn on by themselves once the binary has the feature.
-    cluster = has_cluster_flag()
-    status = has_cluster_status()
-    for item in items:
-        if item.get_closest_marker("needs_cluster") and not cluster:
-            item.add_marker(pytest.mark.skip(reason=NEEDS_CLUSTER))
-        if item.get_closest_marker("needs_cluster_status") and not status:
-            item.add_marker(pytest.mark.skip(reason=NEEDS_CLUSTER_STATUS))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -147,8 +108,8 @@ def echo_wasm(guest_dir):
 @pytest.fixture(scope="session")
 def topology(netns_ok, exe):
     """The three hosts, redis-server and haproxy, for the whole session; torn down at its end
-    whatever happened. Hosts get --cluster only when the binary has it."""
-    c = netns_cluster.Cluster(exe, tag="a", hosts=3, with_cluster=has_cluster_flag())
+    whatever happened."""
+    c = netns_cluster.Cluster(exe, tag="a", hosts=3, with_cluster=True)
     try:
         c.start()
     except BaseException:
@@ -179,8 +140,8 @@ def cluster(topology, request):
 
 @pytest.fixture
 def fn():
-    """A function name of this test's own: tests share the hosts (and, with --cluster, every
-    function reaches every host)."""
+    """A function name of this test's own: tests share the hosts (and every function reaches
+    every host)."""
     return "echo-" + uuid.uuid4().hex[:10]
 
 

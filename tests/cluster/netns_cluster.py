@@ -243,8 +243,9 @@ class Host(Proc, Endpoint):
                      "--executor-threads", "2", "--timeout", "30s", "--memory-limit", "256MiB",
                      "--log-level", "info"]
         if self.cluster.with_cluster:
+            # The cluster's Redis is the global state tier too, as deploy/k8s sets it up.
             self.argv += ["--cluster", self.cluster.redis_url, "--advertise", self.advertise,
-                          "--host-id", self.id]
+                          "--host-id", self.id, "--state", self.cluster.redis_url]
         self.argv = [str(a) for a in self.argv]
         Proc.start(self)
         try:

@@ -1,25 +1,13 @@
-"""Issue 15 item 5: the cluster's behaviour across three hosts. Every test here is skipped
-with "needs --cluster" until `wasmlet serve --help` lists --cluster, then runs by itself.
-
-The interface (fixed before the feature landed): `wasmlet serve --cluster redis://HOST:PORT
---advertise HOST:PORT --host-id NAME`, and `wasmlet cluster status --server HOST:PORT`.
+"""The cluster's behaviour across three hosts (docs/cluster.md): `wasmlet serve --cluster
+redis://HOST:PORT --advertise HOST:PORT --host-id NAME` on each, `wasmlet cluster status`.
 Functions go through the ordinary /v1 API on any host; propagation is given a bounded wait,
-never a deadline the test asserts.
-
-The tests marked pending_spec need behaviour nobody has specified yet (where chained calls
-run, cluster-wide call ids, a lock API): they say
-what they intend to check and stay skipped until that is written down."""
+never a deadline the test asserts."""
 import pytest
 
 from conftest import USER
 from netns_cluster import wait_until
 
-needs_cluster = pytest.mark.needs_cluster
 PROPAGATION = 30  # seconds any host may take to see another's upload or removal
-
-
-def pending_spec(what):
-    return pytest.mark.skip(reason="needs --cluster and a spec of " + what)
 
 
 def wait_runs(host, fn, timeout=PROPAGATION):
@@ -36,7 +24,6 @@ def wait_gone(host, fn, timeout=PROPAGATION):
                and host.invoke(USER, fn, b"ping").status == 404, timeout)
 
 
-@needs_cluster
 def test_upload_on_one_host_runs_on_all(cluster, echo_wasm, fn):
     h1, h2, h3 = cluster.hosts
     h1.upload(USER, fn, echo_wasm)
@@ -52,7 +39,6 @@ def test_upload_on_one_host_runs_on_all(cluster, echo_wasm, fn):
     assert served == {"h1", "h2", "h3"}
 
 
-@needs_cluster
 def test_delete_on_one_host_removes_everywhere(cluster, echo_wasm, fn):
     h1, h2, h3 = cluster.hosts
     h1.upload(USER, fn, echo_wasm)
@@ -64,7 +50,6 @@ def test_delete_on_one_host_removes_everywhere(cluster, echo_wasm, fn):
     assert cluster.lb.invoke(USER, fn, b"x").status == 404
 
 
-@needs_cluster
 @pytest.mark.parametrize("how", ["stopped", "killed", "fresh"])
 def test_a_rejoining_host_catches_up(cluster, echo_wasm, fn, how):
     """h3 leaves (SIGTERM, kill -9, or comes back with an empty data directory); while it is
@@ -86,8 +71,6 @@ def test_a_rejoining_host_catches_up(cluster, echo_wasm, fn, how):
     wait_gone(h3, old)
 
 
-@needs_cluster
-@pytest.mark.needs_cluster_status
 def test_cluster_status_lists_the_three_hosts(cluster):
     def listed():
         proc = cluster.cli("cluster", "status", "--server", cluster.hosts[0].advertise)
@@ -99,7 +82,6 @@ def test_cluster_status_lists_the_three_hosts(cluster):
         assert h.id in out
 
 
-@needs_cluster
 def test_a_host_with_no_free_executor_forwards_sync_calls(cluster, guest_dir, fn):
     """h1 has two executors; eight 300 ms calls at once: the ones it cannot start run on peers
     (X-Wasmlet-Forwarded-To names which), and every caller gets its own answer."""
@@ -122,10 +104,6 @@ def test_a_host_with_no_free_executor_forwards_sync_calls(cluster, guest_dir, fn
     assert forwarded.count(None) >= 2, forwarded  # h1 ran what it could
 
 
-# ---- Pending a spec: what each intends is in its body; enable by removing the marker.
-
-
-@needs_cluster
 def test_a_fan_out_wider_than_one_host(cluster, guest_dir):
     """Chained calls a host has no executor for go through the cluster's queue to peers with
     free ones; the caller's awaits get their results."""
@@ -141,7 +119,6 @@ def test_a_fan_out_wider_than_one_host(cluster, guest_dir):
     assert sum(1 for n in ran.values() if n) > 1, ran
 
 
-@needs_cluster
 def test_kill9_during_a_stream_of_async_calls_loses_none(cluster, echo_wasm, fn):
     """Async calls go through the cluster's queue in Redis: those the killed host had taken
     are claimed by the others once its membership expires, and every result is readable
@@ -165,7 +142,6 @@ def test_kill9_during_a_stream_of_async_calls_loses_none(cluster, echo_wasm, fn)
         assert record["status"] == "succeeded" and record["output"] == data.decode(), record
 
 
-@needs_cluster
 def test_redis_restarting_degrades_and_recovers(cluster, echo_wasm, fn):
     """Without Redis every host keeps serving what it holds; an upload succeeds on the host
     that took it and reaches the others once Redis is back (docs/cluster.md)."""
@@ -184,10 +160,26 @@ def test_redis_restarting_degrades_and_recovers(cluster, echo_wasm, fn):
         "GET", "/v1/cluster").json()["connected"] is True, PROPAGATION)
 
 
-@needs_cluster
-@pending_spec("the cross-host lock API (guest and HTTP)")
-def test_cross_host_locks_exclude(cluster):
-    # Intended: a guest holding a lock on h1 makes the same lock's acquisition on h2 and h3
-    # wait (or fail with try-lock) until h1 releases it or dies (lease expiry).
-    raise NotImplementedError
-
+def test_cross_host_locks_exclude(cluster, guest_dir, fn):
+    """Guests on three hosts increment one counter in state under its write lock (lock, pull,
+    add, push, unlock): the global tier's lock excludes them across hosts, so none is lost."""
+    import concurrent.futures
+    import struct
+    counter = guest_dir / "state_counter.wasm"
+    if not counter.exists():
+        pytest.skip("state_counter.wasm is built with the runtime tests (ninja runtime_test_guests)")
+    h1 = cluster.hosts[0]
+    h1.upload(USER, fn, counter.read_bytes())
+    for h in cluster.hosts:
+        wait_until("%s to have %s" % (h.id, fn),
+                   lambda h=h: h.function(USER, fn).status == 200, PROPAGATION)
+    key = "count-" + fn
+    work = [(h, i) for h in cluster.hosts for i in range(2)]  # two calls on each host at once
+    with concurrent.futures.ThreadPoolExecutor(len(work)) as pool:
+        replies = list(pool.map(
+            lambda w: w[0].invoke(USER, fn, ("%s 50" % key).encode(), timeout=120), work))
+    for r in replies:
+        assert (r.status, r.body) == (200, b"ok"), r
+    value = h1.request("GET", "/v1/state/%s/%s" % (USER, key))
+    assert value.status == 200, value
+    assert struct.unpack("<Q", value.body[:8])[0] == 50 * len(work)
