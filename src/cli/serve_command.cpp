@@ -280,7 +280,7 @@ int serve_main(const ServeOptions& o) {
   std::unique_ptr<cluster::ClusterNode> node;
   if (!o.cluster_url.empty()) {
     auto config = cluster_config(o);
-    node = std::make_unique<cluster::ClusterNode>(config, runtime);
+    node = std::make_unique<cluster::ClusterNode>(config, runtime, &workflows);
     spdlog::info("cluster: joined as {} ({}) on Redis {}", config.host_id, config.advertise,
                  config.redis_url);
   }

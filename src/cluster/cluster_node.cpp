@@ -15,14 +15,18 @@ std::string now_rfc3339() {
 
 }  // namespace
 
-ClusterNode::ClusterNode(ClusterConfig config, runtime::Runtime& runtime)
+ClusterNode::ClusterNode(ClusterConfig config, runtime::Runtime& runtime,
+                         workflow::WorkflowRegistry* workflows)
     : config_(std::move(config)),
       runtime_(runtime),
       started_at_(now_rfc3339()),
       redis_(config_.redis_url),
       membership_(redis_),
-      registry_(redis_),
-      code_sync_(runtime_, registry_),
+      code_registry_(redis_, "code"),
+      functions_(runtime_),
+      function_replicator_(functions_, code_registry_, "function"),
+      workflows_(workflows),
+      workflow_registry_(redis_, "workflows"),
       rng_(std::random_device{}()),
       // A forwarded call may take as long as a call here, and then some for the trip.
       peers_(
@@ -35,7 +39,14 @@ ClusterNode::ClusterNode(ClusterConfig config, runtime::Runtime& runtime)
   }
   redis_.ping();
   queue_.ensure_group();
-  runtime_.set_function_observer(&code_sync_);
+  functions_.attach(&function_replicator_);
+  runtime_.set_function_observer(&functions_);
+  if (workflows_ != nullptr) {
+    workflow_catalog_.emplace(*workflows_);
+    workflow_replicator_.emplace(*workflow_catalog_, workflow_registry_, "workflow");
+    workflow_catalog_->attach(&*workflow_replicator_);
+    workflows_->set_observer(&*workflow_catalog_);
+  }
   membership_.announce(self(), config_.host_ttl);
   connected_ = true;
   {
@@ -71,6 +82,7 @@ ClusterNode::~ClusterNode() {
     while (in_flight_ > 0) in_flight_done_.wait(lock);
   }
   runtime_.set_function_observer(nullptr);
+  if (workflows_ != nullptr) workflows_->set_observer(nullptr);
   try {
     membership_.leave(config_.host_id);
   } catch (const std::exception& e) {
@@ -267,7 +279,16 @@ void ClusterNode::spill_loop() {
 
 SyncReport ClusterNode::sync_now() {
   util::MutexLock lock(sync_mutex_);
-  return code_sync_.sync();
+  // Functions first: a workflow is stored only when the functions its Tasks call exist.
+  SyncReport r = function_replicator_.sync();
+  if (workflow_replicator_) {
+    SyncReport w = workflow_replicator_->sync();
+    r.installed += w.installed;
+    r.removed += w.removed;
+    r.published += w.published;
+    r.failed += w.failed;
+  }
+  return r;
 }
 
 HostInfo ClusterNode::self() const {
@@ -316,7 +337,7 @@ void ClusterNode::sync_loop() {
   // The first pass runs at once: a host that joins catches up with what it missed.
   for (bool first = true; first || pause(config_.code_poll); first = false) {
     try {
-      int64_t epoch = registry_.epoch();
+      int64_t epoch = code_registry_.epoch() + workflow_registry_.epoch();
       auto now = std::chrono::steady_clock::now();
       if (epoch == seen_epoch && now - last_full < config_.full_sync) continue;
       SyncReport r = sync_now();

@@ -15,10 +15,12 @@
 #include "cluster/call_queue.h"
 #include "cluster/cluster_config.h"
 #include "cluster/code_registry.h"
-#include "cluster/code_sync.h"
+#include "cluster/function_catalog.h"
 #include "cluster/host_info.h"
 #include "cluster/membership.h"
 #include "cluster/peer_connections.h"
+#include "cluster/replicator.h"
+#include "cluster/workflow_catalog.h"
 #include "runtime/runtime.h"
 #include "state/redis_client.h"
 #include "util/mutex.h"
@@ -28,8 +30,10 @@ namespace wasmlet::cluster {
 class ClusterNode final : public runtime::Spillover {
  public:
   // Checks that Redis answers (throws state::StateUnavailable with its address if not), becomes
-  // `runtime`'s function observer, announces this host and starts its threads.
-  ClusterNode(ClusterConfig config, runtime::Runtime& runtime);
+  // `runtime`'s (and `workflows`', when given) observer, announces this host and starts its
+  // threads. Both must outlive it.
+  ClusterNode(ClusterConfig config, runtime::Runtime& runtime,
+              workflow::WorkflowRegistry* workflows = nullptr);
   ClusterNode(const ClusterNode&) = delete;
   ClusterNode& operator=(const ClusterNode&) = delete;
   ~ClusterNode() override;  // leaves the cluster: peers stop seeing this host at once
@@ -55,7 +59,7 @@ class ClusterNode final : public runtime::Spillover {
   // has a free one (bounded: kMaxSpilled at once); its result comes back by polling Redis.
   bool spill(runtime::Invocation& invocation, runtime::Completion& done) override;
 
-  // Runs one code sync now (tests, and `wasmlet cluster` commands that must see a change).
+  // Runs one sync of functions, then workflows, now (tests use it to see a change at once).
   SyncReport sync_now();
 
  private:
@@ -75,8 +79,13 @@ class ClusterNode final : public runtime::Spillover {
   std::string started_at_;
   state::RedisClient redis_;
   Membership membership_;
-  CodeRegistry registry_;
-  CodeSync code_sync_;
+  CodeRegistry code_registry_;
+  FunctionCatalog functions_;
+  Replicator function_replicator_;
+  workflow::WorkflowRegistry* workflows_;
+  CodeRegistry workflow_registry_;
+  std::optional<WorkflowCatalog> workflow_catalog_;
+  std::optional<Replicator> workflow_replicator_;
   util::Mutex sync_mutex_;  // one sync at a time: the poller's and sync_now()'s
 
   mutable util::Mutex hosts_mutex_;

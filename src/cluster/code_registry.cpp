@@ -20,26 +20,26 @@ void transaction(state::RedisClient::Lease& lease,
 
 void CodeRegistry::publish(const std::string& name, const CodeRecord& record) {
   auto lease = redis_.lease();
-  std::string key = keys::code(name);
+  std::string key = keys::object(space_, name);
   transaction(lease,
               {{"DEL", key},
                {"HSET", key, "kind", record.python ? "python" : "wasm", "version", record.version,
                 "body", record.body, "entry", record.entry, "convention", record.convention},
-               {"HSET", keys::kCodeIndex, name, record.version},
-               {"INCR", keys::kCodeEpoch}});
+               {"HSET", keys::index(space_), name, record.version},
+               {"INCR", keys::epoch(space_)}});
 }
 
 void CodeRegistry::retract(const std::string& name) {
   auto lease = redis_.lease();
-  transaction(lease, {{"DEL", keys::code(name)},
-                      {"HSET", keys::kCodeIndex, name, kTombstone},
-                      {"INCR", keys::kCodeEpoch}});
+  transaction(lease, {{"DEL", keys::object(space_, name)},
+                      {"HSET", keys::index(space_), name, kTombstone},
+                      {"INCR", keys::epoch(space_)}});
 }
 
 int64_t CodeRegistry::epoch() {
   auto lease = redis_.lease();
   state::RedisReply reply =
-      lease.expect({"GET", keys::kCodeEpoch}, {REDIS_REPLY_STRING, REDIS_REPLY_NIL});
+      lease.expect({"GET", keys::epoch(space_)}, {REDIS_REPLY_STRING, REDIS_REPLY_NIL});
   if (reply->type == REDIS_REPLY_NIL) return 0;
   int64_t value = 0;
   std::string text = state::reply_text(*reply);
@@ -52,7 +52,7 @@ int64_t CodeRegistry::epoch() {
 
 std::map<std::string, std::string> CodeRegistry::index() {
   auto lease = redis_.lease();
-  state::RedisReply reply = lease.expect({"HGETALL", keys::kCodeIndex}, {REDIS_REPLY_ARRAY});
+  state::RedisReply reply = lease.expect({"HGETALL", keys::index(space_)}, {REDIS_REPLY_ARRAY});
   std::map<std::string, std::string> entries;
   for (size_t i = 0; i + 1 < reply->elements; i += 2) {
     lease.check(*reply->element[i], "HGETALL", {REDIS_REPLY_STRING});
@@ -64,7 +64,8 @@ std::map<std::string, std::string> CodeRegistry::index() {
 
 std::optional<CodeRecord> CodeRegistry::fetch(const std::string& name) {
   auto lease = redis_.lease();
-  state::RedisReply reply = lease.expect({"HGETALL", keys::code(name)}, {REDIS_REPLY_ARRAY});
+  state::RedisReply reply =
+      lease.expect({"HGETALL", keys::object(space_, name)}, {REDIS_REPLY_ARRAY});
   if (reply->elements == 0) return std::nullopt;
   CodeRecord record;
   bool has_kind = false;

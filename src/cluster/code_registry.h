@@ -1,9 +1,9 @@
 #pragma once
-// The cluster's copy of every uploaded function, in Redis: the bytes as uploaded (a wasm module,
-// or a Python source file or package archive with how it is called), and an index from name to
-// version that hosts compare with what they hold. A deleted function leaves a tombstone in the
-// index, so a host that was down when it was deleted removes its copy instead of publishing it
-// again.
+// The cluster's copy of every uploaded object of one kind, in Redis: the bytes as uploaded (a
+// wasm module, a Python source file or package archive with how it is called, a workflow's
+// definition), and an index from name to version that hosts compare with what they hold. A deleted
+// function leaves a tombstone in the index, so a host that was down when it was deleted removes its
+// copy instead of publishing it again.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -27,7 +27,9 @@ struct CodeRecord {
 
 class CodeRegistry {
  public:
-  explicit CodeRegistry(state::RedisClient& redis) : redis_(redis) {}
+  // `space` keeps one kind of object apart from others ("code", "workflows").
+  CodeRegistry(state::RedisClient& redis, std::string space)
+      : redis_(redis), space_(std::move(space)) {}
 
   // `name` is "user/function". Each throws state::StateUnavailable when Redis cannot be reached.
   void publish(const std::string& name, const CodeRecord& record);
@@ -40,6 +42,7 @@ class CodeRegistry {
 
  private:
   state::RedisClient& redis_;
+  std::string space_;
 };
 
 }  // namespace wasmlet::cluster

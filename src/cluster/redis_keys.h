@@ -14,8 +14,14 @@ inline constexpr std::string_view kCalls = "wasmlet:cluster:calls";       // str
 inline constexpr std::string_view kCallIds = "wasmlet:cluster:call-ids";  // counter
 
 inline std::string host(std::string_view id) { return "wasmlet:cluster:host:" + std::string(id); }
-inline std::string code(std::string_view name) {
-  return "wasmlet:cluster:code:" + std::string(name);
+// A kind of replicated object ("code", "workflows"): its index (hash: name -> version), each
+// object's record, and a counter bumped by every change.
+inline std::string index(std::string_view space) { return "wasmlet:cluster:" + std::string(space); }
+inline std::string object(std::string_view space, std::string_view name) {
+  return "wasmlet:cluster:" + std::string(space) + ":" + std::string(name);
+}
+inline std::string epoch(std::string_view space) {
+  return "wasmlet:cluster:" + std::string(space) + "-epoch";
 }
 
 inline std::string call(uint64_t id) { return "wasmlet:cluster:call:" + std::to_string(id); }

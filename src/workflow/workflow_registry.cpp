@@ -71,7 +71,7 @@ WorkflowInfo WorkflowRegistry::put(const runtime::FunctionId& id, std::string_vi
   entry->definition = parse_definition(entry->text, exists);
   entry->info =
       make_info(id, *entry->definition, entry->text.size(), std::chrono::system_clock::now());
-  util::MutexLock lock(mutex_);
+  util::UniqueLock lock(mutex_);
   if (!entries_.contains(id)) {
     size_t own = 0;
     for (const auto& [other, e] : entries_) own += other.user == id.user ? 1 : 0;
@@ -84,7 +84,9 @@ WorkflowInfo WorkflowRegistry::put(const runtime::FunctionId& id, std::string_vi
   fs::create_directories(dir_ / id.user);
   util::write_file_atomic(file_of(id), entry->text);
   WorkflowInfo info = entry->info;
-  entries_[id] = std::move(entry);
+  entries_[id] = entry;
+  lock.unlock();
+  if (DefinitionObserver* observer = observer_.load()) observer->stored(id, entry->text);
   return info;
 }
 
@@ -111,9 +113,12 @@ std::vector<WorkflowInfo> WorkflowRegistry::list() const {
 }
 
 bool WorkflowRegistry::remove(const runtime::FunctionId& id) {
-  util::MutexLock lock(mutex_);
-  if (entries_.erase(id) == 0) return false;
-  fs::remove(file_of(id));
+  {
+    util::MutexLock lock(mutex_);
+    if (entries_.erase(id) == 0) return false;
+    fs::remove(file_of(id));
+  }
+  if (DefinitionObserver* observer = observer_.load()) observer->removed(id);
   return true;
 }
 

@@ -2,6 +2,7 @@
 // The workflows users have uploaded: their States Language definitions, kept one file per
 // workflow in a directory so that they survive restarts, parsed once, and run as composite
 // calls of the runtime (a workflow is invoked, chained and awaited like a function).
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -45,6 +46,15 @@ struct WorkflowInfo {
   std::chrono::system_clock::time_point uploaded_at;
 };
 
+// Told of each definition stored or removed, once done, on the thread that did it, with no
+// lock held (the cluster publishes them to its peers). Must not throw.
+class DefinitionObserver {
+ public:
+  virtual ~DefinitionObserver() = default;
+  virtual void stored(const runtime::FunctionId& id, std::string_view definition) noexcept = 0;
+  virtual void removed(const runtime::FunctionId& id) noexcept = 0;
+};
+
 class WorkflowRegistry final : public runtime::CompositeRunner {
  public:
   // Loads the definitions stored in `dir` (created if missing; one that no longer parses is
@@ -65,6 +75,9 @@ class WorkflowRegistry final : public runtime::CompositeRunner {
   std::optional<WorkflowInfo> info(const runtime::FunctionId& id) const;
   std::vector<WorkflowInfo> list() const;
   bool remove(const runtime::FunctionId& id);
+  // Who is told of puts and removals. Set once, before any (or to null after the last); it must
+  // outlive them.
+  void set_observer(DefinitionObserver* observer) { observer_ = observer; }
 
   bool contains(const runtime::FunctionId& id) const override;
   void start(uint64_t call_id, runtime::Invocation invocation, runtime::Completion done) override;
@@ -80,6 +93,7 @@ class WorkflowRegistry final : public runtime::CompositeRunner {
   runtime::Runtime& runtime_;
   const std::filesystem::path dir_;
   const RegistryLimits limits_;
+  std::atomic<DefinitionObserver*> observer_{nullptr};
   // Runs hold the timers: the last member, so that it is destroyed first (see the destructor).
   mutable util::Mutex mutex_;
   std::map<runtime::FunctionId, std::shared_ptr<const Entry>> entries_ GUARDED_BY(mutex_);

@@ -10,6 +10,7 @@
 #include "cluster/membership.h"
 #include "redis_server.h"
 #include "test_support.h"
+#include "workflow/workflow_registry.h"
 
 namespace wasmlet::cluster {
 namespace {
@@ -27,10 +28,19 @@ class ClusterTest : public ::testing::Test {
     fs::create_directories(WASMLET_TEST_CACHE_DIR);
   }
 
-  // A host: its own data directory (sharing the tests' compile cache) and runtime.
+  // A host: its own data directory (sharing the tests' compile cache), runtime and workflows.
   struct Host {
     std::unique_ptr<runtime::Runtime> runtime;
+    std::unique_ptr<workflow::WorkflowRegistry> workflows;
     std::unique_ptr<ClusterNode> node;
+    Host() = default;
+    Host(Host&&) = default;
+    Host& operator=(Host&&) = default;
+    ~Host() {
+      node.reset();
+      if (runtime) runtime->shutdown();  // before the workflows, whose runs it may hold
+      workflows.reset();
+    }
   };
 
   std::unique_ptr<runtime::Runtime> make_runtime(const std::string& name) {
@@ -57,7 +67,8 @@ class ClusterTest : public ::testing::Test {
   Host join(const std::string& name) {
     Host h;
     h.runtime = make_runtime(name);
-    h.node = std::make_unique<ClusterNode>(config(name), *h.runtime);
+    h.workflows = std::make_unique<workflow::WorkflowRegistry>(*h.runtime, dir_ / name / "wf");
+    h.node = std::make_unique<ClusterNode>(config(name), *h.runtime, h.workflows.get());
     return h;
   }
 
@@ -124,6 +135,23 @@ TEST_F(ClusterTest, UploadsAndDeletesReachEveryHost) {
   ASSERT_TRUE(a.runtime->remove_function(echo));
   b.node->sync_now();
   EXPECT_FALSE(b.runtime->function(echo));
+}
+
+TEST_F(ClusterTest, WorkflowsReachEveryHost) {
+  auto a = join("a");
+  auto b = join("b");
+  FunctionId echo{"alice", "echo"}, wf{"alice", "pipeline"};
+  const std::string definition =
+      R"({"StartAt":"E","States":{"E":{"Type":"Task","Resource":"echo","End":true}}})";
+  a.runtime->upload_wasm(echo, test::guest_bytes("echo"));
+  a.workflows->put(wf, definition);
+  b.node->sync_now();  // the function first, then the workflow that calls it
+  ASSERT_EQ(b.workflows->definition(wf), definition);
+  auto run = call(*b.runtime, wf, R"({"x":1})");
+  EXPECT_EQ(run.status, CallStatus::Succeeded) << run.error_message;
+  ASSERT_TRUE(b.workflows->remove(wf));
+  a.node->sync_now();
+  EXPECT_FALSE(a.workflows->definition(wf));
 }
 
 TEST_F(ClusterTest, AHostThatWasAwayCatchesUp) {
