@@ -10,9 +10,10 @@ struct ClusterConfig {
   std::string redis_url;  // redis://HOST:PORT
   std::string host_id;    // unique in the cluster
   std::string advertise;  // HOST:PORT peers connect to
-  // A host's record outlives a heartbeat by this much: a host missing two beats is gone.
-  std::chrono::milliseconds heartbeat{1000};
-  std::chrono::milliseconds host_ttl{3000};
+  // A host's record lives this long past its last heartbeat: a host that misses four beats is
+  // gone (its calls are run elsewhere), one that is merely slow for a moment is not.
+  std::chrono::milliseconds heartbeat{500};
+  std::chrono::milliseconds host_ttl{2000};
   // How often a host looks for code its peers uploaded or deleted (one GET), and re-checks all
   // of it even when nothing announced a change (a Redis that lost its data is refilled).
   std::chrono::milliseconds code_poll{250};
@@ -22,7 +23,7 @@ struct ClusterConfig {
   size_t queue_capacity = 100000;
   std::chrono::seconds result_retention{3600};
   // How often a host looks for calls that dead hosts took and did not finish.
-  std::chrono::milliseconds orphan_check{1000};
+  std::chrono::milliseconds orphan_check{250};
 };
 
 }  // namespace wasmlet::cluster

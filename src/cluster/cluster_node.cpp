@@ -277,6 +277,14 @@ void ClusterNode::spill_loop() {
   }
 }
 
+bool ClusterNode::begin_forward() {
+  size_t n = forwarding_.load();
+  do {
+    if (n >= kMaxForwarding) return false;
+  } while (!forwarding_.compare_exchange_weak(n, n + 1));
+  return true;
+}
+
 SyncReport ClusterNode::sync_now() {
   util::MutexLock lock(sync_mutex_);
   // Functions first: a workflow is stored only when the functions its Tasks call exist.

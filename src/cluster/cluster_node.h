@@ -48,6 +48,11 @@ class ClusterNode final : public runtime::Spillover {
   // free executors until its next heartbeat, so a burst is spread rather than piled on one.
   std::optional<HostInfo> peer_for(std::string_view function);
   PeerConnections& peers() { return peers_; }
+  // A place for one more forwarded call in flight (each holds a thread and a connection while
+  // its peer runs it); false when kMaxForwarding are. end_forward() gives it back.
+  bool begin_forward();
+  void end_forward() { forwarding_.fetch_sub(1); }
+  static constexpr size_t kMaxForwarding = 64;
 
   // An async call through the cluster's durable queue: any host with a free executor runs it.
   // Returns its cluster-wide id. Throws ClusterQueueFull, state::StateUnavailable.
@@ -92,6 +97,7 @@ class ClusterNode final : public runtime::Spillover {
   std::vector<HostInfo> hosts_ GUARDED_BY(hosts_mutex_);
   std::mt19937_64 rng_ GUARDED_BY(hosts_mutex_);
   PeerConnections peers_;
+  std::atomic<size_t> forwarding_{0};
   CallQueue queue_;
   // Calls this host took from the queue and has not finished: it waits for them when leaving.
   util::Mutex in_flight_mutex_;

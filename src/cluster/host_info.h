@@ -18,9 +18,9 @@ struct HostInfo {
   uint64_t queued = 0;
   std::vector<std::string> warm;  // "user/function" with a Proto-Faaslet ready
 
-  // Executors not busy and no queue: a forwarded call would start at once.
+  // Executors neither busy nor promised to queued calls: a forwarded call would start at once.
   uint64_t free_slots() const {
-    return queued > 0 || running >= executors ? 0 : executors - running;
+    return running + queued >= executors ? 0 : executors - running - queued;
   }
   bool is_warm(std::string_view function) const;
 };

@@ -420,7 +420,8 @@ Runtime::TenantLoad Runtime::tenant_load(const std::string& tenant) const {
 
 bool Runtime::saturated() const {
   util::MutexLock lock(queue_mutex_);
-  return !queue_.empty() || free_slots_ <= slot_waiters_;
+  // Calls already queued take the free slots first (and waiters back from an await before them).
+  return free_slots_ <= slot_waiters_ + queue_.size();
 }
 
 void Runtime::shutdown() {

@@ -27,8 +27,10 @@ struct ApiContext {
   // Decides who may do what (see Router); handlers ask it again where the body names the
   // object. Never null.
   const AccessGate* gate = nullptr;
-  // The cluster this host belongs to, if any: calls it cannot start go to a peer.
+  // The cluster this host belongs to, if any: calls it cannot start go to a peer, each
+  // waiting for its answer on a thread of run_forward's (ClusterNode::kMaxForwarding of them).
   cluster::ClusterNode* cluster = nullptr;
+  Runner run_forward;
 };
 
 // Runs `work` through `run` and answers with its reply, or with its exception's.

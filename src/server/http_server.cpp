@@ -61,6 +61,7 @@ struct HttpServer::Impl {
   std::unique_ptr<WebApps> web_apps;
   asio::thread_pool blocking;
   asio::thread_pool compile;
+  std::unique_ptr<asio::thread_pool> forward;  // in a cluster only
   std::shared_ptr<ServerCore> core;
   std::shared_ptr<Listener> listener;
   std::vector<std::thread> threads;
@@ -90,7 +91,14 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
       config.capture_stdout,
       impl_->standby.get(),
       &impl_->gate,
-      cluster};
+      cluster,
+      {}};
+  if (cluster != nullptr) {
+    impl_->forward = std::make_unique<asio::thread_pool>(cluster::ClusterNode::kMaxForwarding);
+    ctx.run_forward = [pool = impl_->forward.get()](std::function<void()> task) {
+      asio::post(*pool, std::move(task));
+    };
+  }
   impl_->web_apps = std::make_unique<WebApps>(runtime.config().data_dir / "apps");
   Router router;
   router.set_gate(&impl_->gate);
@@ -149,6 +157,7 @@ void HttpServer::stop() {
   impl_->core->wait_for_sessions();
   impl_->blocking.join();
   impl_->compile.join();
+  if (impl_->forward) impl_->forward->join();
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();

@@ -48,8 +48,12 @@ constexpr std::string_view kForwardedHeader = "X-Wasmlet-Forwarded";
 void forward_call(const ApiContext& ctx, const cluster::HostInfo& peer,
                   runtime::Invocation invocation, const Forwarding& forwarding, const RouteMatch& m,
                   const Respond& respond) {
-  ctx.run_blocking([ctx, peer, invocation = std::move(invocation), forwarding, respond,
-                    abandoned = m.abandoned, permit = m.grant.permit]() mutable {
+  ctx.run_forward([ctx, peer, invocation = std::move(invocation), forwarding, respond,
+                   abandoned = m.abandoned, permit = m.grant.permit]() mutable {
+    struct Slot {
+      cluster::ClusterNode& node;
+      ~Slot() { node.end_forward(); }
+    } slot{*ctx.cluster};
     std::string target = fmt::format("/v1/functions/{}/{}:invoke", invocation.function.user,
                                      invocation.function.name);
     util::HttpHeaders headers{{std::string(kForwardedHeader), ctx.cluster->config().host_id},
@@ -96,9 +100,12 @@ void invoke_v1(const ApiContext& ctx, runtime::Invocation invocation, const Rout
     Divert divert;
     if (ctx.cluster != nullptr && forwarding.allowed) {
       divert = [&ctx, &forwarding, &m](runtime::Invocation& call, const Respond& reply_to) {
-        if (!ctx.runtime.saturated()) return false;
+        if (!ctx.runtime.saturated() || !ctx.cluster->begin_forward()) return false;
         auto peer = ctx.cluster->peer_for(call.function.str());
-        if (!peer) return false;
+        if (!peer) {
+          ctx.cluster->end_forward();
+          return false;
+        }
         forward_call(ctx, *peer, std::move(call), forwarding, m, reply_to);
         return true;
       };

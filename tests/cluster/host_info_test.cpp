@@ -22,6 +22,8 @@ TEST(HostInfoTest, RoundTrips) {
 
 TEST(HostInfoTest, BusyHostsHaveNoFreeSlots) {
   HostInfo queued{"h", "a:1", "t", 4, 1, 2, {}};
+  EXPECT_EQ(queued.free_slots(), 1u);  // the queued calls take two of the three idle ones
+  queued.queued = 3;
   EXPECT_EQ(queued.free_slots(), 0u);
   HostInfo full{"h", "a:1", "t", 2, 5, 0, {}};
   EXPECT_EQ(full.free_slots(), 0u);
