@@ -188,7 +188,8 @@ def upload_everywhere(cluster, fn, wasm):
 
 class Saturator:
     """Keeps h1's executors busy: `threads` callers each invoking the sleeper (300 ms) on h1
-    back to back. Those h1 cannot start are forwarded too (they only sleep on the peer)."""
+    back to back. One per executor of h1: more would be forwarded too, and a forwarded call
+    holds one of h1's two blocking threads for as long as it runs."""
 
     def __init__(self, base, fn, threads):
         self.base, self.fn, self.stop = base, fn, threading.Event()
@@ -229,7 +230,8 @@ def bench_forwarding(cluster, args, fns):
     samples = {"direct": [], "forwarded": []}
     run_us = {"direct": [], "forwarded": []}
     not_forwarded = 0
-    with Saturator(h1.base, fns["sleeper"], 2):
+    direct_forwarded = []
+    with Saturator(h1.base, fns["sleeper"], 1):
         time.sleep(0.5)
         i = 0
         targets = ["h2", "h3"]
@@ -243,9 +245,11 @@ def bench_forwarding(cluster, args, fns):
                     t0 = time.perf_counter_ns()
                     st, hd, body = direct[target].invoke(fns["compute"], data)
                     t1 = time.perf_counter_ns()
-                    assert st == 200 and hd.get("X-Wasmlet-Forwarded-To") is None, (
-                        st, body, target, dict(hd), cluster.hosts[0].request(
-                            "GET", "/v1/cluster").json())
+                    assert st == 200, (st, body)
+                    if hd.get("X-Wasmlet-Forwarded-To") is not None:
+                        # h2/h3 passed it on: it saw a call waiting in its queue at that moment
+                        direct_forwarded.append(hd.get("X-Wasmlet-Forwarded-To"))
+                        continue
                 else:
                     t0 = time.perf_counter_ns()
                     st, hd, body = via.invoke(fns["compute"], data)
@@ -255,26 +259,31 @@ def bench_forwarding(cluster, args, fns):
                     if fwd_to is None:  # ran on h1 after all (between two sleepers)
                         not_forwarded += 1
                         continue
-                samples[kind].append((t1 - t0) / 1e3)
-                run_us[kind].append(int(hd.get("X-Wasmlet-Run-Us", "0")))
+                if i > args.warmup:
+                    samples[kind].append((t1 - t0) / 1e3)
+                    run_us[kind].append(int(hd.get("X-Wasmlet-Run-Us", "0")))
             # h1 counts each forward against the peer's free executors until the next heartbeat
             # (1 s): stay well under 2 x --peer-executors forwards a second.
             time.sleep(args.pause_ms / 1000)
-            if i > 4 * args.samples:
+            if i > 4 * args.samples + args.warmup:
                 raise RuntimeError("h1 did not forward (%d of %d calls ran on h1)"
                                    % (not_forwarded, i))
     for c in [*direct.values(), via]:
         c.close()
-    return samples, run_us, not_forwarded
+    return samples, run_us, not_forwarded, direct_forwarded
 
 
 def await_record(conn, call_id, poll_s, timeout=60):
+    """The call's finished record, with "polls": how many GETs it took."""
     deadline = time.monotonic() + timeout
+    polls = 0
     while True:
         st, _, body = conn.request("GET", "/v1/calls/%d" % call_id)
+        polls += 1
         if st == 200:
             rec = json.loads(body)
             if rec["status"] in ("succeeded", "failed"):
+                rec["polls"] = polls
                 return rec
         if time.monotonic() > deadline:
             raise RuntimeError("call %d did not finish in %ss" % (call_id, timeout))
@@ -285,7 +294,7 @@ def await_record(conn, call_id, poll_s, timeout=60):
 def bench_async(cluster, local_base, args, fns):
     """POST ?async=1 then poll the record: cluster host (Redis stream) vs a plain server."""
     conns = {"cluster": Conn(cluster.hosts[0].base), "local": Conn(local_base)}
-    out = {k: {"total": [], "queue": [], "run": []} for k in conns}
+    out = {k: {"total": [], "queue": [], "run": [], "polls": []} for k in conns}
     for i in range(args.async_samples + 10):
         for kind in (("cluster", "local") if i % 2 else ("local", "cluster")):
             c = conns[kind]
@@ -299,6 +308,7 @@ def bench_async(cluster, local_base, args, fns):
                 out[kind]["total"].append((t1 - t0) / 1e3)
                 out[kind]["queue"].append(rec["queue_us"])
                 out[kind]["run"].append(rec["run_us"])
+                out[kind]["polls"].append(rec["polls"])
     for c in conns.values():
         c.close()
     return out
@@ -362,11 +372,34 @@ def fault_round(cluster, redis, args, fns, kill):
             "lost": lost}
 
 
+def leb128(n):
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def with_custom_section(wasm, payload):
+    """The module with a custom section appended: the same code, bytes (and sha256) of its own,
+    so that no host finds it in its compile cache."""
+    name = b"wasmlet-bench"
+    content = leb128(len(name)) + name + payload
+    return wasm + b"\x00" + leb128(len(content)) + content
+
+
 def bench_upload(cluster, args, modules):
-    """PUT on h1; when h1 answered and when each other host first answers an invoke with 200."""
+    """PUT on h1; when h1 answered and when each other host first answers an invoke with 200.
+    Each module new (fresh bytes: compiled on every host), then the same bytes again under
+    another name (every host has it compiled already)."""
     rows = []
-    for label, wasm in modules:
-        for rep in range(args.upload_reps):
+    for label, original in modules:
+        for rep in range(args.upload_reps + 1):
+            fresh = rep < args.upload_reps
+            if fresh:
+                wasm = with_custom_section(original, uuid.uuid4().bytes)
+            label_rep = "%s, %s" % (label, "new bytes" if fresh else "same bytes, new name")
             fn = "up-%s-%d-%s" % (label.split(".")[0], rep, uuid.uuid4().hex[:6])
             ready = {}
 
@@ -390,7 +423,7 @@ def bench_upload(cluster, args, modules):
             if len(ready) != len(pollers):
                 raise RuntimeError("%s never ran on %s" % (fn, [h.id for h in cluster.hosts[1:]
                                                                  if h.id not in ready]))
-            rows.append((label, len(wasm), t_up, ready))
+            rows.append((label_rep, len(wasm), t_up, ready))
     return rows
 
 
@@ -403,18 +436,21 @@ def main():
                     help="build directory (default: build/); --exe and --guests default to it")
     ap.add_argument("--exe", help="wasmlet binary (default: BUILD/src/cli/wasmlet)")
     ap.add_argument("--guests", help="guest modules (default: BUILD/tests/guest)")
-    ap.add_argument("--samples", type=int, default=400, help="sync calls of each kind")
+    ap.add_argument("--samples", type=int, default=1000, help="sync calls of each kind")
     ap.add_argument("--compute-input", default="30",
                     help="compute.wasm's input: fib(N), over the 1 ms a call may run inline")
-    ap.add_argument("--peer-executors", type=int, default=32,
+    ap.add_argument("--peer-executors", type=int, default=64,
                     help="h2's and h3's executors in the forwarding test")
-    ap.add_argument("--pause-ms", type=float, default=15, help="between forwarding samples")
-    ap.add_argument("--async-samples", type=int, default=200)
+    ap.add_argument("--warmup", type=int, default=20,
+                    help="pairs of sync calls run first and not counted")
+    ap.add_argument("--pause-ms", type=float, default=20, help="between forwarding samples")
+    ap.add_argument("--async-samples", type=int, default=500)
     ap.add_argument("--poll-ms", type=float, default=1.0)
-    ap.add_argument("--fault-rounds", type=int, default=3)
+    ap.add_argument("--fault-rounds", type=int, default=5)
     ap.add_argument("--fault-calls", type=int, default=9)
     ap.add_argument("--upload-reps", type=int, default=3)
     args = ap.parse_args()
+    args.load_start = " ".join(open("/proc/loadavg").read().split()[:3])
     build = pathlib.Path(args.build)
     exe = pathlib.Path(args.exe or build / "src" / "cli" / "wasmlet")
     guests = pathlib.Path(args.guests or build / "tests" / "guest")
@@ -434,7 +470,7 @@ def main():
             for n, w in wasm.items():
                 upload_everywhere(cluster, fns[n], w)
             log("1. sync: direct vs forwarded (%d samples each) ..." % args.samples)
-            fwd, fwd_run, not_fwd = bench_forwarding(cluster, args, fns)
+            fwd, fwd_run, not_fwd, direct_fwd = bench_forwarding(cluster, args, fns)
 
             h1 = cluster.hosts[0]
             local = nc.Proc("local", h1.netns, [str(a) for a in [
@@ -473,19 +509,21 @@ def main():
         finally:
             if local is not None:
                 local.kill9()
-    report(args, fwd, fwd_run, not_fwd, asy, control, rounds, ups)
+    report(args, fwd, fwd_run, not_fwd, direct_fwd, asy, control, rounds, ups)
 
 
-def report(args, fwd, fwd_run, not_fwd, asy, control, rounds, ups):
+def report(args, fwd, fwd_run, not_fwd, direct_fwd, asy, control, rounds, ups):
     ncpu = os.cpu_count()
     print("Cluster benchmark: 3 hosts (wasmlet serve --cluster), each in its own network "
           "namespace, Redis in a hub namespace, the client in the root namespace; all on this "
-          "machine (%d cores, shared)" % ncpu)
+          "machine (%d cores, shared; load average %s at the start, %s at the end)"
+          % (ncpu, args.load_start, " ".join(open("/proc/loadavg").read().split()[:3])))
     print()
     print("1. sync call, compute.wasm input %s: straight to the host that runs it (h2/h3, "
           "alternating) vs to h1 (1 executor, kept busy) which forwards it; %d samples each, "
-          "alternated, keep-alive; %d of h1's calls ran on h1 after all (not counted)"
-          % (args.compute_input, len(fwd["direct"]), not_fwd))
+          "alternated, keep-alive, after %d pairs of warm-up; not counted: %d of h1's calls "
+          "that ran on h1 after all, %d direct calls that h2/h3 forwarded themselves"
+          % (args.compute_input, len(fwd["direct"]), args.warmup, not_fwd, len(direct_fwd)))
     print()
     print("| sync call | p50 | p99 | p50 minus run time | run time p50 |")
     print("|---|---:|---:|---:|---:|")
@@ -509,14 +547,14 @@ def report(args, fwd, fwd_run, not_fwd, asy, control, rounds, ups):
           "finished; %d samples each, alternated; queue/run: the record's queue_us/run_us"
           % (args.poll_ms, len(asy["local"]["total"])))
     print()
-    print("| async call | p50 | p99 | queue p50 | queue p99 | run p50 |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| async call | p50 | p99 | queue p50 | queue p99 | run p50 | GETs p50 |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for kind, label in (("local", "local (wasmlet serve, no --cluster)"),
                         ("cluster", "cluster (Redis stream)")):
         a = asy[kind]
-        print("| %s | %s | %s | %s | %s | %s |" % (
+        print("| %s | %s | %s | %s | %s | %s | %d |" % (
             label, us(pct(a["total"], 50)), us(pct(a["total"], 99)), us(pct(a["queue"], 50)),
-            us(pct(a["queue"], 99)), us(pct(a["run"], 50))))
+            us(pct(a["queue"], 99)), us(pct(a["run"], 50)), pct(a["polls"], 50)))
     print()
     print("3. dead host: 3 hosts with 1 executor each; %d async sleeper calls (300 ms) queued "
           "through h1; h2 killed (SIGKILL) while running one; seconds from the kill"
