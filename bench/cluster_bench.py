@@ -110,13 +110,14 @@ class Conn:
         self.host, self.port = host, int(port)
         self.c = None
 
-    def request(self, method, path, body=None, timeout=60):
+    def request(self, method, path, body=None, timeout=60, headers=None):
         for attempt in (0, 1):
             if self.c is None:
                 self.c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
             try:
                 self.c.request(method, path, body=body,
-                               headers={"Content-Type": "application/octet-stream"})
+                               headers={"Content-Type": "application/octet-stream",
+                                        **(headers or {})})
                 r = self.c.getresponse()
                 return r.status, r.headers, r.read()
             except (http.client.HTTPException, OSError):
@@ -125,8 +126,9 @@ class Conn:
                 if attempt:
                     raise
 
-    def invoke(self, fn, data=b"", query=""):
-        return self.request("POST", "/v1/functions/%s/%s:invoke%s" % (USER, fn, query), data)
+    def invoke(self, fn, data=b"", query="", headers=None):
+        return self.request("POST", "/v1/functions/%s/%s:invoke%s" % (USER, fn, query), data,
+                            headers=headers)
 
     def close(self):
         if self.c is not None:
@@ -176,7 +178,7 @@ def pct(values, p):
 
 def us(v):
     """A duration in microseconds, printed like the other benches (us below 10 ms)."""
-    return "%.0f us" % v if v < 10000 else "%.2f ms" % (v / 1000)
+    return "%.0f us" % v if abs(v) < 10000 else "%.2f ms" % (v / 1000)
 
 
 def upload_everywhere(cluster, fn, wasm):
@@ -188,8 +190,9 @@ def upload_everywhere(cluster, fn, wasm):
 
 class Saturator:
     """Keeps h1's executors busy: `threads` callers each invoking the sleeper (300 ms) on h1
-    back to back. One per executor of h1: more would be forwarded too, and a forwarded call
-    holds one of h1's two blocking threads for as long as it runs."""
+    back to back. Each carries X-Wasmlet-Forwarded (what a peer's forward carries), so h1
+    never forwards it: one that arrives while a measured call runs on h1 waits for h1's
+    executor instead of leaving h1 idle for 300 ms."""
 
     def __init__(self, base, fn, threads):
         self.base, self.fn, self.stop = base, fn, threading.Event()
@@ -199,7 +202,7 @@ class Saturator:
         c = Conn(self.base)
         while not self.stop.is_set():
             with contextlib.suppress(Exception):
-                c.invoke(self.fn)
+                c.invoke(self.fn, headers={"X-Wasmlet-Forwarded": "bench-saturator"})
         c.close()
 
     def __enter__(self):
@@ -229,8 +232,9 @@ def bench_forwarding(cluster, args, fns):
         if x["id"] != "h1") >= 2 * args.peer_executors - 4, 30)
     samples = {"direct": [], "forwarded": []}
     run_us = {"direct": [], "forwarded": []}
-    not_forwarded = 0
+    not_forwarded = []
     direct_forwarded = []
+    hop = []  # GET /healthz on h2/h3: one bare HTTP round trip on the same kind of path
     with Saturator(h1.base, fns["sleeper"], 1):
         time.sleep(0.5)
         i = 0
@@ -257,20 +261,25 @@ def bench_forwarding(cluster, args, fns):
                     assert st == 200, (st, body)
                     fwd_to = hd.get("X-Wasmlet-Forwarded-To")
                     if fwd_to is None:  # ran on h1 after all (between two sleepers)
-                        not_forwarded += 1
+                        not_forwarded.append((t1 - t0) / 1e3)
                         continue
                 if i > args.warmup:
                     samples[kind].append((t1 - t0) / 1e3)
                     run_us[kind].append(int(hd.get("X-Wasmlet-Run-Us", "0")))
+            t0 = time.perf_counter_ns()
+            st, _, _ = direct[targets[i % 2]].request("GET", "/healthz")
+            t1 = time.perf_counter_ns()
+            if st == 200 and i > args.warmup:
+                hop.append((t1 - t0) / 1e3)
             # h1 counts each forward against the peer's free executors until the next heartbeat
             # (1 s): stay well under 2 x --peer-executors forwards a second.
             time.sleep(args.pause_ms / 1000)
             if i > 4 * args.samples + args.warmup:
                 raise RuntimeError("h1 did not forward (%d of %d calls ran on h1)"
-                                   % (not_forwarded, i))
+                                   % (len(not_forwarded), i))
     for c in [*direct.values(), via]:
         c.close()
-    return samples, run_us, not_forwarded, direct_forwarded
+    return samples, run_us, not_forwarded, direct_forwarded, hop
 
 
 def await_record(conn, call_id, poll_s, timeout=60):
@@ -470,7 +479,7 @@ def main():
             for n, w in wasm.items():
                 upload_everywhere(cluster, fns[n], w)
             log("1. sync: direct vs forwarded (%d samples each) ..." % args.samples)
-            fwd, fwd_run, not_fwd, direct_fwd = bench_forwarding(cluster, args, fns)
+            fwd, fwd_run, not_fwd, direct_fwd, hop = bench_forwarding(cluster, args, fns)
 
             h1 = cluster.hosts[0]
             local = nc.Proc("local", h1.netns, [str(a) for a in [
@@ -509,10 +518,10 @@ def main():
         finally:
             if local is not None:
                 local.kill9()
-    report(args, fwd, fwd_run, not_fwd, direct_fwd, asy, control, rounds, ups)
+    report(args, fwd, fwd_run, not_fwd, direct_fwd, hop, asy, control, rounds, ups)
 
 
-def report(args, fwd, fwd_run, not_fwd, direct_fwd, asy, control, rounds, ups):
+def report(args, fwd, fwd_run, not_fwd, direct_fwd, hop, asy, control, rounds, ups):
     ncpu = os.cpu_count()
     print("Cluster benchmark: 3 hosts (wasmlet serve --cluster), each in its own network "
           "namespace, Redis in a hub namespace, the client in the root namespace; all on this "
@@ -520,10 +529,12 @@ def report(args, fwd, fwd_run, not_fwd, direct_fwd, asy, control, rounds, ups):
           % (ncpu, args.load_start, " ".join(open("/proc/loadavg").read().split()[:3])))
     print()
     print("1. sync call, compute.wasm input %s: straight to the host that runs it (h2/h3, "
-          "alternating) vs to h1 (1 executor, kept busy) which forwards it; %d samples each, "
-          "alternated, keep-alive, after %d pairs of warm-up; not counted: %d of h1's calls "
-          "that ran on h1 after all, %d direct calls that h2/h3 forwarded themselves"
-          % (args.compute_input, len(fwd["direct"]), args.warmup, not_fwd, len(direct_fwd)))
+          "alternating) vs to h1 (1 executor, kept busy) which forwards it; %d samples direct "
+          "(forwarded: %d), alternated, keep-alive, after %d pairs of warm-up; not counted: "
+          "%d of h1's calls that ran on h1 after all (median %s), %d direct calls that h2/h3 "
+          "forwarded themselves"
+          % (args.compute_input, len(fwd["direct"]), len(fwd["forwarded"]), args.warmup,
+             len(not_fwd), us(statistics.median(not_fwd)) if not_fwd else "-", len(direct_fwd)))
     print()
     print("| sync call | p50 | p99 | p50 minus run time | run time p50 |")
     print("|---|---:|---:|---:|---:|")
@@ -539,6 +550,8 @@ def report(args, fwd, fwd_run, not_fwd, direct_fwd, asy, control, rounds, ups):
     d99 = rows["forwarded"][1] - rows["direct"][1]
     dx = rows["forwarded"][2] - rows["direct"][2]
     print("| forwarding overhead | %s | %s | %s | |" % (us(d50), us(d99), us(dx)))
+    print("| for reference: GET /healthz on h2/h3 (one bare HTTP round trip) | %s | %s | | |"
+          % (us(pct(hop, 50)), us(pct(hop, 99))))
     print()
     print("forwarding overhead at p50: %.0f us (%.0f us net of run time), target <= 150 us: %s"
           % (d50, dx, "met" if d50 <= 150 else "MISSED"))
@@ -587,7 +600,7 @@ def report(args, fwd, fwd_run, not_fwd, direct_fwd, asy, control, rounds, ups):
           "everywhere |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, size, t_up, ready in ups:
-        print("| %s | %d KB | %.2f s | %.2f s | %.2f s | %.2f s |" % (
+        print("| %s | %d KB | %.3f s | %.3f s | %.3f s | %.3f s |" % (
             label, round(size / 1024), t_up, ready["h2"], ready["h3"],
             max(t_up, *ready.values())))
 
