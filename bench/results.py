@@ -22,6 +22,7 @@ import argparse
 import datetime
 import json
 import re
+import statistics
 import sys
 
 
@@ -329,9 +330,54 @@ def tool(text):
     return out
 
 
+def cluster(text):
+    """A call served where it was sent against one forwarded by a saturated host, async calls
+    through the cluster's Redis stream against a plain server's, the time back after a dead
+    host, and the time an upload takes to run everywhere against its reply on the first host."""
+    out = []
+    for first, metric, systems in (
+            ("sync call", "sync call latency", (("direct", "direct to the host that runs it", True),
+                                               ("forwarded", "forwarded by a saturated peer",
+                                                False))),
+            ("async call", "async call latency", (("local", "local async (no --cluster)", True),
+                                                  ("cluster", "cluster (Redis stream)", False)))):
+        header, rows = table(text, first)
+        for words, label, base in systems:
+            row = next(r for r in rows if r[0].lower().startswith(words))
+            for q in ("p50", "p99"):
+                out.append(point(metric, "us", q, label,
+                                 to_ms(row[column(header, q)]) * 1e3, base))
+    header, rows = table(text, "round")
+    done, rerun = column(header, "all calls"), column(header, "first re-run")
+    kills = [r for r in rows if r[0].startswith("kill")]
+    drain = next(r for r in rows if r[0].startswith("no kill"))
+    out.append(point("dead host", "s", "all calls finished", "no kill (queue drain)",
+                     to_ms(drain[done]) / 1e3, True))
+    label = "kill -9 of a host (median of %d)" % len(kills)
+    out.append(point("dead host", "s", "all calls finished", label,
+                     statistics.median(to_ms(r[done]) / 1e3 for r in kills)))
+    reruns = [to_ms(r[rerun]) / 1e3 for r in kills if r[rerun] != "-"]
+    if reruns:
+        out.append(point("dead host", "s", "first re-run started", label,
+                         statistics.median(reruns)))
+    header, rows = table(text, "module")
+    h1, everywhere = column(header, "h1"), column(header, "everywhere")
+    seen = set()
+    for r in rows:
+        if r[0] in seen:  # one point per module and kind: the first repetition
+            continue
+        seen.add(r[0])
+        out.append(point("upload to runnable", "s", r[0], "h1 answered the upload",
+                         to_ms(r[h1]) / 1e3, True))
+        out.append(point("upload to runnable", "s", r[0], "runnable everywhere",
+                         to_ms(r[everywhere]) / 1e3))
+    return out
+
+
 EXTRACTORS = {"engine": engine, "faaslet": faaslet, "http": http, "chain": chain,
               "state": state, "scheduling": scheduling, "python": python, "flask": flask,
-              "workflow": workflow, "auth": auth, "tenants": tenants, "tool": tool}
+              "workflow": workflow, "auth": auth, "tenants": tenants, "tool": tool,
+              "cluster": cluster}
 
 
 def convert(name, text, command, date=None):
