@@ -306,6 +306,7 @@ int serve_main(const ServeOptions& o) {
   signal_ctx.run();
 
   spdlog::info("{}: finishing the calls in flight", strsignal(received));
+  if (node) node->drain();  // first: peers stop sending calls here
   http.stop();
   runtime.shutdown();
   spdlog::info("stopped");

@@ -83,14 +83,7 @@ ClusterNode::~ClusterNode() {
   }
   runtime_.set_function_observer(nullptr);
   if (workflows_ != nullptr) workflows_->set_observer(nullptr);
-  try {
-    membership_.leave(config_.host_id);
-  } catch (const std::exception& e) {
-    spdlog::warn(
-        "cluster: leaving without Redis ({}): peers drop this host when its record "
-        "expires",
-        e.what());
-  }
+  if (!draining_) drain();
 }
 
 std::vector<HostInfo> ClusterNode::hosts() const {
@@ -127,7 +120,7 @@ void ClusterNode::queue_loop() {
   auto last_orphan_check = std::chrono::steady_clock::time_point{};
   while (pause(std::chrono::milliseconds(0))) {
     try {
-      size_t free = free_executors();
+      size_t free = draining_ ? 0 : free_executors();
       if (free == 0) {
         pause(std::chrono::milliseconds(5));
         continue;
@@ -323,8 +316,21 @@ bool ClusterNode::pause(std::chrono::milliseconds period) {
   return !stopping_;
 }
 
+void ClusterNode::drain() {
+  draining_ = true;
+  try {
+    membership_.leave(config_.host_id);
+  } catch (const std::exception& e) {
+    spdlog::warn(
+        "cluster: leaving without Redis ({}): peers drop this host when its record "
+        "expires",
+        e.what());
+  }
+}
+
 void ClusterNode::beat_loop() {
   while (pause(config_.heartbeat)) {
+    if (draining_) continue;
     try {
       membership_.announce(self(), config_.host_ttl);
       auto hosts = membership_.hosts();

@@ -41,6 +41,10 @@ class ClusterNode final : public runtime::Spillover {
   const ClusterConfig& config() const { return config_; }
   // The hosts seen at the last heartbeat (this one included), by id.
   std::vector<HostInfo> hosts() const;
+  // Leaves the cluster before this host stops: peers stop sending it calls and it takes no more
+  // from the queue; calls it already has run to the end.
+  void drain();
+
   // Redis answered the last heartbeat.
   bool connected() const { return connected_.load(); }
   // A peer to run a call of `function` ("user/name") that this host cannot start at once
@@ -114,6 +118,7 @@ class ClusterNode final : public runtime::Spillover {
   util::CondVar spill_added_;
   std::map<uint64_t, Spilled> spilled_ GUARDED_BY(spill_mutex_);
   std::atomic<bool> connected_{false};
+  std::atomic<bool> draining_{false};
 
   util::Mutex wake_mutex_;
   util::CondVar wake_;

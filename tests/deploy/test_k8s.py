@@ -24,8 +24,6 @@ if not KUBECTL:
                 "or set $KUBECTL", allow_module_level=True)
 
 HOST_LABELS = {"app.kubernetes.io/name": "wasmlet", "app.kubernetes.io/component": "host"}
-# Flags the cluster layer adds (docs/deploy.md); the others must be in `wasmlet serve --help`.
-CLUSTER_FLAGS = {"--cluster", "--advertise", "--host-id"}
 
 
 @pytest.fixture(scope="session")
@@ -206,7 +204,7 @@ def test_the_server_flags_exist():
     known = set(re.findall(r"(--[a-z][a-z-]*)", help_text))
     text = (K8S / "hosts" / "deployment.yaml").read_text()
     (c,) = yaml.safe_load(text)["spec"]["template"]["spec"]["containers"]
-    unknown = set(args_of(c)) - known - CLUSTER_FLAGS
+    unknown = set(args_of(c)) - known
     assert not unknown, f"wasmlet serve does not take {sorted(unknown)}"
 
 
