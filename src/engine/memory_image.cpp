@@ -2,15 +2,20 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
+#include "engine/memory_registry.h"
 #include "util/error.h"
 
 namespace wasmlet::engine {
@@ -29,7 +34,8 @@ bool all_zero(const uint8_t* p, size_t n) {
 }
 
 // Linux 6.7's PAGEMAP_SCAN (uapi linux/fs.h; Debian 12's headers predate it): one ioctl on
-// /proc/self/pagemap lists the pages of a range by category, straight from the page tables.
+// /proc/self/pagemap lists the pages of a range by category, straight from the page tables,
+// and can write-protect (userfaultfd) the pages it lists.
 struct PageRegion {
   uint64_t start, end, categories;
 };
@@ -38,8 +44,15 @@ struct PmScanArg {
       category_mask, category_anyof_mask, return_mask;
 };
 constexpr unsigned long kPagemapScan = _IOWR('f', 16, PmScanArg);
+constexpr uint64_t kPmScanWpMatching = 1 << 0;
+constexpr uint64_t kPmScanCheckWpAsync = 1 << 1;  // fail (EPERM) on a range not registered
+constexpr uint64_t kPageIsWritten = 1 << 1;       // not write-protected (userfaultfd)
 constexpr uint64_t kPageIsFile = 1 << 2;
 constexpr uint64_t kPageIsPresent = 1 << 3;
+constexpr uint64_t kPageIsPfnZero = 1 << 5;
+// Linux 6.4/6.7's userfaultfd features (likewise missing from Debian 12's headers).
+constexpr uint64_t kUffdFeatureWpUnpopulated = 1 << 14;
+constexpr uint64_t kUffdFeatureWpAsync = 1 << 15;
 
 // The process's pagemap, opened once; -1 when this kernel cannot scan it.
 int pagemap_fd() {
@@ -57,48 +70,94 @@ int pagemap_fd() {
   return fd;
 }
 
-// Reverts the pages of [begin, end) that hold private copies (the pages written since the
-// memory was first mapped: anonymous, while untouched ones are still the image's own). Up to
-// `keep` of them get the image's bytes copied back (zeros when `image` is null: memory grown
-// past the image) and stay private and resident, so a call that writes them again takes no
-// page fault; `keep` is reduced by as many. The rest are dropped and fault in afresh.
-// Untouched pages stay mapped throughout. False when the kernel cannot scan.
-bool revert_written_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, size_t& keep) {
+// The process's one userfaultfd, in asynchronous write-protect mode: write faults on protected
+// pages are resolved in the kernel (the page becomes "written"), so nothing ever reads it, and
+// every tracked memory registers its own reservation with it. Protecting unpopulated pages
+// too means a page first read after a reset is mapped protected and is not taken for written.
+// -1 when the kernel or its settings do not allow it, or WASMLET_UFFD=0 turns it off.
+int write_tracking_fd() {
+  static const util::UniqueFd fd = [] {
+    const char* setting = std::getenv("WASMLET_UFFD");
+    if ((setting != nullptr && std::string_view(setting) == "0") || pagemap_fd() < 0) {
+      return util::UniqueFd();
+    }
+    // Unprivileged processes may only track user-mode faults; async write-protection is
+    // resolved without the handler, so writes the kernel makes (read() into a memory) still
+    // clear the protection.
+    for (int mode : {0, UFFD_USER_MODE_ONLY}) {
+      util::UniqueFd f(static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | mode)));
+      if (!f) continue;
+      uffdio_api api{};
+      api.api = UFFD_API;
+      api.features = kUffdFeatureWpAsync | kUffdFeatureWpUnpopulated;
+      if (ioctl(f.get(), UFFDIO_API, &api) == 0) return f;
+      break;  // the kernel lacks the features
+    }
+    return util::UniqueFd();
+  }();
+  return fd.get();
+}
+
+// Hands the regions of [begin, end) that `arg`'s categories select to `fn(start, length)`.
+// False when the kernel refuses the scan (EPERM: part of the range is not registered for
+// tracking) or `fn` fails.
+template <typename Fn>
+bool scan_pages(uint8_t* begin, uint8_t* end, PmScanArg arg, Fn&& fn) {
   int fd = pagemap_fd();
   if (fd < 0) return false;
   std::array<PageRegion, 64> regions;
-  auto from = reinterpret_cast<uint64_t>(begin);
+  const auto base = reinterpret_cast<uint64_t>(begin);
+  auto from = base;
   const auto to = reinterpret_cast<uint64_t>(end);
   while (from < to) {
-    PmScanArg arg{};
     arg.size = sizeof arg;
     arg.start = from;
     arg.end = to;
     arg.vec = reinterpret_cast<uint64_t>(regions.data());
     arg.vec_len = regions.size();
-    // Present and not file-backed: the copies writes made.
-    arg.category_inverted = kPageIsFile;
-    arg.category_mask = kPageIsFile | kPageIsPresent;
-    arg.return_mask = kPageIsFile | kPageIsPresent;
     long n = ioctl(fd, kPagemapScan, &arg);
     if (n < 0) return false;
     for (long i = 0; i < n; ++i) {
       const PageRegion& r = regions[static_cast<size_t>(i)];
-      uint8_t* p = begin + (r.start - reinterpret_cast<uint64_t>(begin));
-      size_t len = r.end - r.start;
-      size_t copy = std::min(len, keep * kOsPage);
-      if (image != nullptr) {
-        std::memcpy(p, image + (p - begin), copy);
-      } else {
-        std::memset(p, 0, copy);
-      }
-      keep -= copy / kOsPage;
-      if (copy < len && madvise(p + copy, len - copy, MADV_DONTNEED) != 0) return false;
+      if (!fn(begin + (r.start - base), r.end - r.start)) return false;
     }
     if (arg.walk_end <= from) return false;
     from = arg.walk_end;
   }
   return true;
+}
+
+// Gives `len` bytes at `p` the image's bytes at `src`, or zeros when `src` is null.
+void fill(uint8_t* p, const uint8_t* src, size_t len) {
+  if (src != nullptr) {
+    std::memcpy(p, src, len);
+  } else {
+    std::memset(p, 0, len);
+  }
+}
+
+// Reverts the pages of [begin, end) that hold private copies (the pages written since the
+// memory was first mapped: anonymous, while untouched ones are still the image's own). Up to
+// `keep` of them get the image's bytes copied back (zeros when `image` is null: memory grown
+// past the image) and stay private and resident, so a call that writes them again takes no
+// page fault; `keep` is reduced by as many, and `on_kept(start, length)` told of them. The
+// rest are dropped and fault in afresh. Untouched pages stay mapped throughout. False when the
+// kernel cannot scan.
+template <typename OnKept>
+bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, size_t& keep,
+                          OnKept&& on_kept) {
+  PmScanArg arg{};
+  // Present and not file-backed: the copies writes made.
+  arg.category_inverted = kPageIsFile;
+  arg.category_mask = kPageIsFile | kPageIsPresent;
+  arg.return_mask = kPageIsFile | kPageIsPresent;
+  return scan_pages(begin, end, arg, [&](uint8_t* p, size_t len) {
+    size_t copy = std::min(len, keep * kOsPage);
+    fill(p, image == nullptr ? nullptr : image + (p - begin), copy);
+    keep -= copy / kOsPage;
+    if (copy > 0) on_kept(p, copy);
+    return copy == len || madvise(p + copy, len - copy, MADV_DONTNEED) == 0;
+  });
 }
 
 }  // namespace
@@ -137,26 +196,153 @@ MemoryImage::View::~View() {
   if (data != nullptr) munmap(const_cast<uint8_t*>(data), size);
 }
 
-void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pages) const {
+void MemoryImage::Tracking::arm(uint8_t* data, size_t protect) {
+  armed_ = false;
+  int fd = write_tracking_fd();
+  if (fd < 0) return;
+  // The whole reservation, so that memory grown later (mprotect keeps the registration) is
+  // tracked too.
+  uffdio_register reg{};
+  reg.range.start = reinterpret_cast<uint64_t>(data);
+  reg.range.len = kMemoryReservation;
+  reg.mode = UFFDIO_REGISTER_MODE_WP;
+  if (ioctl(fd, UFFDIO_REGISTER, &reg) != 0) return;
+  if (protect > 0) {
+    uffdio_writeprotect wp{};
+    wp.range.start = reinterpret_cast<uint64_t>(data);
+    wp.range.len = protect;
+    wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
+    if (ioctl(fd, UFFDIO_WRITEPROTECT, &wp) != 0) return;
+  }
+  armed_ = true;
+}
+
+bool MemoryImage::Tracking::revert(uint8_t* data, size_t from, size_t to, const uint8_t* image,
+                                   size_t keep) {
+  if (kept_.size() < to / kOsPage) kept_.resize(to / kOsPage);
+  PmScanArg arg{};
+  arg.flags = kPmScanCheckWpAsync;
+  // Just "written" takes the kernel's fast path. Past the image the memory is anonymous, and
+  // a page only read there is the shared zero page, mapped unprotected: not written.
+  arg.category_mask = kPageIsWritten;
+  arg.return_mask = kPageIsWritten;
+  if (image == nullptr) {
+    arg.category_mask |= kPageIsPfnZero;
+    arg.category_inverted = kPageIsPfnZero;
+  }
+  size_t lo = to;
+  size_t hi = from;
+  bool listed = scan_pages(data + from, data + to, arg, [&](uint8_t* p, size_t len) {
+    size_t first = static_cast<size_t>(p - data) / kOsPage;
+    size_t last = first + len / kOsPage;
+    lo = std::min(lo, first * kOsPage);
+    hi = std::max(hi, last * kOsPage);
+    size_t drop = last;  // the first page of a run beyond the budget, dropped in one go
+    for (size_t i = first; i < last; ++i) {
+      if (!kept_[i] && kept_count_ >= keep) {
+        drop = std::min(drop, i);
+        continue;
+      }
+      if (drop < i && madvise(data + drop * kOsPage, (i - drop) * kOsPage, MADV_DONTNEED) != 0) {
+        return false;
+      }
+      drop = last;
+      if (!kept_[i]) {
+        kept_[i] = true;
+        ++kept_count_;
+      }
+      fill(data + i * kOsPage, image == nullptr ? nullptr : image + i * kOsPage, kOsPage);
+    }
+    return drop == last ||
+           madvise(data + drop * kOsPage, (last - drop) * kOsPage, MADV_DONTNEED) == 0;
+  });
+  if (!listed) return false;
+  if (lo >= hi) return true;
+  // Copying back wrote the kept pages, and dropping left holes: protect the lot again, so that
+  // only what the next call writes shows (with no output vector the kernel protects every page
+  // of the range, holes included).
+  PmScanArg protect{};
+  protect.size = sizeof protect;
+  protect.flags = kPmScanWpMatching | kPmScanCheckWpAsync;
+  protect.start = reinterpret_cast<uint64_t>(data + lo);
+  protect.end = reinterpret_cast<uint64_t>(data + hi);
+  return ioctl(pagemap_fd(), kPagemapScan, &protect) >= 0;
+}
+
+bool MemoryImage::Tracking::drop_kept_beyond(uint8_t* data, size_t keep) {
+  size_t seen = 0;
+  for (size_t i = 0; i < kept_.size() && kept_count_ > keep; ++i) {
+    if (!kept_[i] || ++seen <= keep) continue;
+    // A protected page dropped from the image's mapping leaves a protected hole; from grown
+    // (anonymous) memory, an empty one: neither reads as written.
+    if (madvise(data + i * kOsPage, kOsPage, MADV_DONTNEED) != 0) return false;
+    kept_[i] = false;
+    --kept_count_;
+  }
+  return true;
+}
+
+void MemoryImage::Tracking::note_kept(size_t from, size_t to) {
+  if (kept_.size() < to / kOsPage) kept_.resize(to / kOsPage);
+  for (size_t i = from / kOsPage; i < to / kOsPage; ++i) {
+    if (!kept_[i]) ++kept_count_;
+    kept_[i] = true;
+  }
+}
+
+void MemoryImage::Tracking::forget(size_t from, size_t to) {
+  for (size_t i = from / kOsPage; i < std::min(to / kOsPage, kept_.size()); ++i) {
+    if (kept_[i]) --kept_count_;
+    kept_[i] = false;
+  }
+}
+
+void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pages,
+                          Tracking* tracking) const {
   size_t image_bytes = size_t{pages_} * kWasmPage;
   size_t held_bytes = size_t{memory.pages} * kWasmPage;
-  bool reverted = mapped && revert_written_pages(memory.data, memory.data + image_bytes, view_.data,
-                                                 keep_pages);
+  bool tracked = mapped && tracking != nullptr && tracking->armed_;
+  // Scanning every private page: those not kept are dropped, so the kept ones are all there is.
+  if (!tracked && tracking != nullptr) tracking->forget(0, std::max(image_bytes, held_bytes));
+  size_t budget = keep_pages;  // what is left of it, when every private page is scanned
+  auto revert = [&](size_t from, size_t to, const uint8_t* image) {
+    if (tracked) return tracking->revert(memory.data, from, to, image, keep_pages);
+    return revert_private_pages(memory.data + from, memory.data + to, image, budget,
+                                [&](uint8_t* p, size_t len) {
+                                  if (tracking == nullptr) return;
+                                  auto at = static_cast<size_t>(p - memory.data);
+                                  tracking->note_kept(at, at + len);
+                                });
+  };
+  bool reverted = mapped && (!tracked || tracking->drop_kept_beyond(memory.data, keep_pages)) &&
+                  revert(0, image_bytes, view_.data);
   // Memory grown past the image: the pages written there are zeroed (within what is left of
   // the budget) and stay resident behind PROT_NONE, so that growing again costs no faults.
-  bool grown_kept = reverted && held_bytes > image_bytes && keep_pages > 0 &&
-                    revert_written_pages(memory.data + image_bytes, memory.data + held_bytes,
-                                         nullptr, keep_pages) &&
+  bool grown_kept = reverted && held_bytes > image_bytes && budget > 0 &&
+                    revert(image_bytes, held_bytes, nullptr) &&
                     mprotect(memory.data + image_bytes, held_bytes - image_bytes, PROT_NONE) == 0;
-  if (!reverted && image_bytes > 0 &&
-      mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd_.get(),
-           0) == MAP_FAILED) {
+  bool remap_image = !reverted && image_bytes > 0;
+  if (remap_image && mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+                          fd_.get(), 0) == MAP_FAILED) {
     throw Error(fmt::format("cannot map a memory image: {}", std::strerror(errno)));
   }
-  if (held_bytes > image_bytes && !grown_kept &&
+  bool remap_grown = held_bytes > image_bytes && !grown_kept;
+  if (remap_grown &&
       mmap(memory.data + image_bytes, held_bytes - image_bytes, PROT_NONE,
            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
     throw Error(fmt::format("cannot release grown memory: {}", std::strerror(errno)));
+  }
+  if (tracking != nullptr) {
+    // Fresh mappings hold no private pages and are not registered.
+    if (remap_image) tracking->forget(0, image_bytes);
+    if (remap_grown) tracking->forget(image_bytes, held_bytes);
+    if (!mapped || remap_image) {
+      // Tracking starts with the first reset that keeps pages: a Faaslet used once never
+      // pays for protecting its image.
+      tracking->armed_ = false;
+    } else if (tracked ? remap_grown : keep_pages > 0) {
+      tracking->arm(memory.data, tracked ? 0 : image_bytes);
+    }
   }
   memory.pages = pages_;
   memory.size = static_cast<uint32_t>(image_bytes);

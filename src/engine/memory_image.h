@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "util/files.h"
 
@@ -14,15 +15,47 @@ namespace wasmlet::engine {
 
 class MemoryImage {
  public:
+  // What a memory restored from an image remembers between resets so that each reset sees only
+  // the pages written since the last one: its reservation is registered with the process's
+  // userfaultfd in asynchronous write-protect mode (a write clears a page's protection in the
+  // kernel, nothing waits), and it knows which pages it keeps private. Its owner keeps it for
+  // as long as the memory; where userfaultfd is unavailable (or WASMLET_UFFD=0) it stays unarmed
+  // and resets scan every private page instead.
+  class Tracking {
+   public:
+    Tracking() = default;
+
+   private:
+    friend class MemoryImage;
+    // Registers the reservation at `data` and write-protects its first `protect` bytes (the
+    // image, once its written pages are reverted); `armed_` says whether that worked.
+    void arm(uint8_t* data, size_t protect);
+    // Reverts the pages of [data + from, data + to) written since the last reset (see
+    // MemoryImage::restore), from `image` (zeros when null: grown memory), keeping at most
+    // `keep` pages private in all; then protects them again. False when the kernel refuses.
+    bool revert(uint8_t* data, size_t from, size_t to, const uint8_t* image, size_t keep);
+    // Drops kept pages past the first `keep` (the budget shrank).
+    bool drop_kept_beyond(uint8_t* data, size_t keep);
+    // The pages of [from, to) (byte offsets) are kept private / are the image's again, or gone.
+    void note_kept(size_t from, size_t to);
+    void forget(size_t from, size_t to);
+
+    bool armed_ = false;
+    std::vector<bool> kept_;  // per 4 KiB page from the memory's start: a private copy kept
+    size_t kept_count_ = 0;
+  };
+
   // Copies the memory's current pages (all-zero 4 KiB pages are left as holes).
   static MemoryImage capture(const wasm_rt_memory_t& memory);
 
   // Makes `memory` hold exactly the image: same size, same bytes, nothing it held before.
   // `mapped`: the memory already maps this image (it was restored from it before), so only
   // the pages written since need reverting; up to `keep_pages` of them are reverted by copying
-  // and stay private (no page faults when written again), the rest are dropped. Throws Error
-  // when the kernel refuses the mapping.
-  void restore(wasm_rt_memory_t& memory, bool mapped = false, size_t keep_pages = 0) const;
+  // and stay private (no page faults when written again), the rest are dropped. `tracking`:
+  // the memory's own, passed to every restore, or none (every private page is scanned). Throws
+  // Error when the kernel refuses the mapping.
+  void restore(wasm_rt_memory_t& memory, bool mapped = false, size_t keep_pages = 0,
+               Tracking* tracking = nullptr) const;
 
   uint32_t pages() const { return pages_; }
 
