@@ -82,7 +82,7 @@ class Instance {
   // What its memories and tables are charged to; outlives them (freed in the destructor's body).
   std::unique_ptr<InstanceBudget> budget_;
   std::unique_ptr<void, FreeDeleter> storage_;
-  // Which of the memory's pages restores need look at (the pages written since the last).
+  // Whether the memory's writes are tracked, which spares resets a look at every page.
   MemoryImage::Tracking memory_tracking_;
 };
 

@@ -136,27 +136,52 @@ void fill(uint8_t* p, const uint8_t* src, size_t len) {
   }
 }
 
+// Selects present pages that are not file-backed: the copies writes made.
+PmScanArg private_copies() {
+  PmScanArg arg{};
+  arg.category_inverted = kPageIsFile;
+  arg.category_mask = kPageIsFile | kPageIsPresent;
+  arg.return_mask = kPageIsFile | kPageIsPresent;
+  return arg;
+}
+
 // Reverts the pages of [begin, end) that hold private copies (the pages written since the
 // memory was first mapped: anonymous, while untouched ones are still the image's own). Up to
 // `keep` of them get the image's bytes copied back (zeros when `image` is null: memory grown
 // past the image) and stay private and resident, so a call that writes them again takes no
-// page fault; `keep` is reduced by as many, and `on_kept(start, length)` told of them. The
-// rest are dropped and fault in afresh. Untouched pages stay mapped throughout. False when the
-// kernel cannot scan.
-template <typename OnKept>
+// page fault; `keep` is reduced by as many. The rest are dropped and fault in afresh.
+// Untouched pages stay mapped throughout. `tracked`: the range is registered with the write
+// tracking descriptor and everything but the private copies is write-protected, so the copies
+// are found from the protection bits alone. False when the kernel cannot scan.
 bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, size_t& keep,
-                          OnKept&& on_kept) {
+                          bool tracked) {
   PmScanArg arg{};
-  // Present and not file-backed: the copies writes made.
-  arg.category_inverted = kPageIsFile;
-  arg.category_mask = kPageIsFile | kPageIsPresent;
-  arg.return_mask = kPageIsFile | kPageIsPresent;
+  if (tracked) {
+    // Not protected: the kernel's fast path, a bit test per page. Past the image the memory is
+    // anonymous, and a page only read there is the shared zero page, mapped unprotected.
+    arg.flags = kPmScanCheckWpAsync;
+    arg.category_mask = kPageIsWritten;
+    arg.return_mask = kPageIsWritten;
+    if (image == nullptr) {
+      arg.category_mask |= kPageIsPfnZero;
+      arg.category_inverted = kPageIsPfnZero;
+    }
+  } else {
+    arg = private_copies();
+  }
   return scan_pages(begin, end, arg, [&](uint8_t* p, size_t len) {
     size_t copy = std::min(len, keep * kOsPage);
     fill(p, image == nullptr ? nullptr : image + (p - begin), copy);
     keep -= copy / kOsPage;
-    if (copy > 0) on_kept(p, copy);
-    return copy == len || madvise(p + copy, len - copy, MADV_DONTNEED) == 0;
+    if (copy == len) return true;
+    if (madvise(p + copy, len - copy, MADV_DONTNEED) != 0) return false;
+    if (!tracked) return true;
+    // Protected again, so that they read as untouched.
+    uffdio_writeprotect wp{};
+    wp.range.start = reinterpret_cast<uint64_t>(p + copy);
+    wp.range.len = len - copy;
+    wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
+    return ioctl(write_tracking_fd(), UFFDIO_WRITEPROTECT, &wp) == 0;
   });
 }
 
@@ -196,6 +221,8 @@ MemoryImage::View::~View() {
   if (data != nullptr) munmap(const_cast<uint8_t*>(data), size);
 }
 
+bool MemoryImage::tracks_writes() { return write_tracking_fd() >= 0; }
+
 void MemoryImage::Tracking::arm(uint8_t* data, size_t protect) {
   armed_ = false;
   int fd = write_tracking_fd();
@@ -207,94 +234,22 @@ void MemoryImage::Tracking::arm(uint8_t* data, size_t protect) {
   reg.range.len = kMemoryReservation;
   reg.mode = UFFDIO_REGISTER_MODE_WP;
   if (ioctl(fd, UFFDIO_REGISTER, &reg) != 0) return;
-  if (protect > 0) {
+  auto set_protection = [&](uint8_t* p, size_t len, bool on) {
     uffdio_writeprotect wp{};
-    wp.range.start = reinterpret_cast<uint64_t>(data);
-    wp.range.len = protect;
-    wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
-    if (ioctl(fd, UFFDIO_WRITEPROTECT, &wp) != 0) return;
+    wp.range.start = reinterpret_cast<uint64_t>(p);
+    wp.range.len = len;
+    wp.mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
+    return ioctl(fd, UFFDIO_WRITEPROTECT, &wp) == 0;
+  };
+  // Everything but the private copies the last reset kept: those are what every reset
+  // reverts, and left writable they cost the calls that write them again no faults.
+  if (protect > 0 &&
+      (!set_protection(data, protect, true) ||
+       !scan_pages(data, data + protect, private_copies(),
+                   [&](uint8_t* p, size_t len) { return set_protection(p, len, false); }))) {
+    return;
   }
   armed_ = true;
-}
-
-bool MemoryImage::Tracking::revert(uint8_t* data, size_t from, size_t to, const uint8_t* image,
-                                   size_t keep) {
-  if (kept_.size() < to / kOsPage) kept_.resize(to / kOsPage);
-  PmScanArg arg{};
-  arg.flags = kPmScanCheckWpAsync;
-  // Just "written" takes the kernel's fast path. Past the image the memory is anonymous, and
-  // a page only read there is the shared zero page, mapped unprotected: not written.
-  arg.category_mask = kPageIsWritten;
-  arg.return_mask = kPageIsWritten;
-  if (image == nullptr) {
-    arg.category_mask |= kPageIsPfnZero;
-    arg.category_inverted = kPageIsPfnZero;
-  }
-  size_t lo = to;
-  size_t hi = from;
-  bool listed = scan_pages(data + from, data + to, arg, [&](uint8_t* p, size_t len) {
-    size_t first = static_cast<size_t>(p - data) / kOsPage;
-    size_t last = first + len / kOsPage;
-    lo = std::min(lo, first * kOsPage);
-    hi = std::max(hi, last * kOsPage);
-    size_t drop = last;  // the first page of a run beyond the budget, dropped in one go
-    for (size_t i = first; i < last; ++i) {
-      if (!kept_[i] && kept_count_ >= keep) {
-        drop = std::min(drop, i);
-        continue;
-      }
-      if (drop < i && madvise(data + drop * kOsPage, (i - drop) * kOsPage, MADV_DONTNEED) != 0) {
-        return false;
-      }
-      drop = last;
-      if (!kept_[i]) {
-        kept_[i] = true;
-        ++kept_count_;
-      }
-      fill(data + i * kOsPage, image == nullptr ? nullptr : image + i * kOsPage, kOsPage);
-    }
-    return drop == last ||
-           madvise(data + drop * kOsPage, (last - drop) * kOsPage, MADV_DONTNEED) == 0;
-  });
-  if (!listed) return false;
-  if (lo >= hi) return true;
-  // Copying back wrote the kept pages, and dropping left holes: protect the lot again, so that
-  // only what the next call writes shows (with no output vector the kernel protects every page
-  // of the range, holes included).
-  PmScanArg protect{};
-  protect.size = sizeof protect;
-  protect.flags = kPmScanWpMatching | kPmScanCheckWpAsync;
-  protect.start = reinterpret_cast<uint64_t>(data + lo);
-  protect.end = reinterpret_cast<uint64_t>(data + hi);
-  return ioctl(pagemap_fd(), kPagemapScan, &protect) >= 0;
-}
-
-bool MemoryImage::Tracking::drop_kept_beyond(uint8_t* data, size_t keep) {
-  size_t seen = 0;
-  for (size_t i = 0; i < kept_.size() && kept_count_ > keep; ++i) {
-    if (!kept_[i] || ++seen <= keep) continue;
-    // A protected page dropped from the image's mapping leaves a protected hole; from grown
-    // (anonymous) memory, an empty one: neither reads as written.
-    if (madvise(data + i * kOsPage, kOsPage, MADV_DONTNEED) != 0) return false;
-    kept_[i] = false;
-    --kept_count_;
-  }
-  return true;
-}
-
-void MemoryImage::Tracking::note_kept(size_t from, size_t to) {
-  if (kept_.size() < to / kOsPage) kept_.resize(to / kOsPage);
-  for (size_t i = from / kOsPage; i < to / kOsPage; ++i) {
-    if (!kept_[i]) ++kept_count_;
-    kept_[i] = true;
-  }
-}
-
-void MemoryImage::Tracking::forget(size_t from, size_t to) {
-  for (size_t i = from / kOsPage; i < std::min(to / kOsPage, kept_.size()); ++i) {
-    if (kept_[i]) --kept_count_;
-    kept_[i] = false;
-  }
 }
 
 void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pages,
@@ -302,24 +257,13 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
   size_t image_bytes = size_t{pages_} * kWasmPage;
   size_t held_bytes = size_t{memory.pages} * kWasmPage;
   bool tracked = mapped && tracking != nullptr && tracking->armed_;
-  // Scanning every private page: those not kept are dropped, so the kept ones are all there is.
-  if (!tracked && tracking != nullptr) tracking->forget(0, std::max(image_bytes, held_bytes));
-  size_t budget = keep_pages;  // what is left of it, when every private page is scanned
-  auto revert = [&](size_t from, size_t to, const uint8_t* image) {
-    if (tracked) return tracking->revert(memory.data, from, to, image, keep_pages);
-    return revert_private_pages(memory.data + from, memory.data + to, image, budget,
-                                [&](uint8_t* p, size_t len) {
-                                  if (tracking == nullptr) return;
-                                  auto at = static_cast<size_t>(p - memory.data);
-                                  tracking->note_kept(at, at + len);
-                                });
-  };
-  bool reverted = mapped && (!tracked || tracking->drop_kept_beyond(memory.data, keep_pages)) &&
-                  revert(0, image_bytes, view_.data);
+  bool reverted = mapped && revert_private_pages(memory.data, memory.data + image_bytes, view_.data,
+                                                 keep_pages, tracked);
   // Memory grown past the image: the pages written there are zeroed (within what is left of
   // the budget) and stay resident behind PROT_NONE, so that growing again costs no faults.
-  bool grown_kept = reverted && held_bytes > image_bytes && budget > 0 &&
-                    revert(image_bytes, held_bytes, nullptr) &&
+  bool grown_kept = reverted && held_bytes > image_bytes && keep_pages > 0 &&
+                    revert_private_pages(memory.data + image_bytes, memory.data + held_bytes,
+                                         nullptr, keep_pages, tracked) &&
                     mprotect(memory.data + image_bytes, held_bytes - image_bytes, PROT_NONE) == 0;
   bool remap_image = !reverted && image_bytes > 0;
   if (remap_image && mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
@@ -333,14 +277,11 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
     throw Error(fmt::format("cannot release grown memory: {}", std::strerror(errno)));
   }
   if (tracking != nullptr) {
-    // Fresh mappings hold no private pages and are not registered.
-    if (remap_image) tracking->forget(0, image_bytes);
-    if (remap_grown) tracking->forget(image_bytes, held_bytes);
     if (!mapped || remap_image) {
-      // Tracking starts with the first reset that keeps pages: a Faaslet used once never
-      // pays for protecting its image.
+      // A fresh mapping is not registered. Tracking starts with the first reset that keeps
+      // pages: a Faaslet used once never pays for protecting its image.
       tracking->armed_ = false;
-    } else if (tracked ? remap_grown : keep_pages > 0) {
+    } else if (tracked ? remap_grown : reverted && keep_pages > 0) {
       tracking->arm(memory.data, tracked ? 0 : image_bytes);
     }
   }

@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <utility>
-#include <vector>
 
 #include "util/files.h"
 
@@ -15,35 +14,27 @@ namespace wasmlet::engine {
 
 class MemoryImage {
  public:
-  // What a memory restored from an image remembers between resets so that each reset sees only
-  // the pages written since the last one: its reservation is registered with the process's
-  // userfaultfd in asynchronous write-protect mode (a write clears a page's protection in the
-  // kernel, nothing waits), and it knows which pages it keeps private. Its owner keeps it for
-  // as long as the memory; where userfaultfd is unavailable (or WASMLET_UFFD=0) it stays unarmed
-  // and resets scan every private page instead.
+  // Whether a memory restored from an image has its writes tracked: its reservation is
+  // registered with the process's userfaultfd in asynchronous write-protect mode (a write clears
+  // a page's protection in the kernel, nothing waits), and every page but the private copies
+  // a reset keeps is protected, so that a reset finds the pages to revert from the protection
+  // bits alone instead of looking up every page's backing. Its owner keeps it for as long as
+  // the memory; where userfaultfd is unavailable (or WASMLET_UFFD=0) it stays unarmed.
   class Tracking {
    public:
     Tracking() = default;
 
    private:
     friend class MemoryImage;
-    // Registers the reservation at `data` and write-protects its first `protect` bytes (the
-    // image, once its written pages are reverted); `armed_` says whether that worked.
+    // Registers the reservation at `data` and write-protects its first `protect` bytes but
+    // for the private copies; `armed_` says whether that worked.
     void arm(uint8_t* data, size_t protect);
-    // Reverts the pages of [data + from, data + to) written since the last reset (see
-    // MemoryImage::restore), from `image` (zeros when null: grown memory), keeping at most
-    // `keep` pages private in all; then protects them again. False when the kernel refuses.
-    bool revert(uint8_t* data, size_t from, size_t to, const uint8_t* image, size_t keep);
-    // Drops kept pages past the first `keep` (the budget shrank).
-    bool drop_kept_beyond(uint8_t* data, size_t keep);
-    // The pages of [from, to) (byte offsets) are kept private / are the image's again, or gone.
-    void note_kept(size_t from, size_t to);
-    void forget(size_t from, size_t to);
-
     bool armed_ = false;
-    std::vector<bool> kept_;  // per 4 KiB page from the memory's start: a private copy kept
-    size_t kept_count_ = 0;
   };
+
+  // Whether this process can track writes (userfaultfd with async write-protection, allowed
+  // and not turned off).
+  static bool tracks_writes();
 
   // Copies the memory's current pages (all-zero 4 KiB pages are left as holes).
   static MemoryImage capture(const wasm_rt_memory_t& memory);
