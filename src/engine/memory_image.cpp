@@ -148,19 +148,26 @@ PmScanArg private_copies() {
   return arg;
 }
 
+// How a reset finds the private copies among a memory's pages.
+enum class Scan {
+  kBacking,         // by each mapped page's backing: anonymous or the image's
+  kCountingMapped,  // the same, counting the mapped pages too
+  kProtection,      // by write protection: the memory's writes are tracked
+};
+
 // Reverts the pages of [begin, end) that hold private copies (the pages written since the
 // memory was first mapped: anonymous, while untouched ones are still the image's own). Up to
 // `keep` of them get the image's bytes copied back (zeros when `image` is null: memory grown
 // past the image) and stay private and resident, so a call that writes them again takes no
 // page fault; `keep` is reduced by as many. The rest are dropped and fault in afresh.
-// Untouched pages stay mapped throughout. `tracked`: the range is registered with the write
-// tracking descriptor and everything but the private copies is write-protected, so the copies
-// are found from the protection bits alone; otherwise `present` counts the pages mapped at
-// all. False when the kernel cannot scan.
+// Untouched pages stay mapped throughout. Scan::kProtection: the range is registered with
+// the write tracking descriptor and everything but the private copies is write-protected, so
+// the copies are found from the protection bits alone. Scan::kCountingMapped adds the pages
+// mapped at all to `*mapped`. False when the kernel cannot scan.
 bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, size_t& keep,
-                          bool tracked, size_t& present) {
+                          Scan scan, size_t* mapped = nullptr) {
   PmScanArg arg{};
-  if (tracked) {
+  if (scan == Scan::kProtection) {
     // Not protected: the kernel's fast path, a bit test per page. Past the image the memory is
     // anonymous, and a page only read there is the shared zero page, mapped unprotected.
     arg.flags = kPmScanCheckWpAsync;
@@ -170,20 +177,22 @@ bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, si
       arg.category_mask |= kPageIsPfnZero;
       arg.category_inverted = kPageIsPfnZero;
     }
-  } else {
+  } else if (scan == Scan::kCountingMapped) {
     // Every present page, told apart by its backing (which the kernel looks up anyway).
     arg.category_mask = kPageIsPresent;
     arg.return_mask = kPageIsFile | kPageIsPresent;
+  } else {
+    arg = private_copies();
   }
   return scan_pages(begin, end, arg, [&](uint8_t* p, size_t len, uint64_t categories) {
-    present += len / kOsPage;
+    if (scan == Scan::kCountingMapped) *mapped += len / kOsPage;
     if ((categories & kPageIsFile) != 0) return true;
     size_t copy = std::min(len, keep * kOsPage);
     fill(p, image == nullptr ? nullptr : image + (p - begin), copy);
     keep -= copy / kOsPage;
     if (copy == len) return true;
     if (madvise(p + copy, len - copy, MADV_DONTNEED) != 0) return false;
-    if (!tracked) return true;
+    if (scan != Scan::kProtection) return true;
     // Protected again, so that they read as untouched.
     uffdio_writeprotect wp{};
     wp.range.start = reinterpret_cast<uint64_t>(p + copy);
@@ -232,7 +241,7 @@ MemoryImage::View::~View() {
 bool MemoryImage::tracks_writes() { return write_tracking_fd() >= 0; }
 
 void MemoryImage::Tracking::arm(uint8_t* data, size_t protect) {
-  armed_ = false;
+  state_ = State::kDeclined;
   int fd = write_tracking_fd();
   if (fd < 0) return;
   // The whole reservation, so that memory grown later (mprotect keeps the registration) is
@@ -258,23 +267,28 @@ void MemoryImage::Tracking::arm(uint8_t* data, size_t protect) {
        }))) {
     return;
   }
-  armed_ = true;
+  state_ = State::kArmed;
 }
 
 void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pages,
                           Tracking* tracking) const {
   size_t image_bytes = size_t{pages_} * kWasmPage;
   size_t held_bytes = size_t{memory.pages} * kWasmPage;
-  bool tracked = mapped && tracking != nullptr && tracking->armed_;
-  size_t present = 0;  // pages mapped in the image's range, counted when not tracked
+  using State = Tracking::State;
+  State state = mapped && tracking != nullptr ? tracking->state_ : State::kUndecided;
+  bool tracked = state == State::kArmed;
+  // Whether tracking pays is decided at the first reset that keeps pages (a Faaslet used once
+  // never pays for protecting its image): by how much of the image the calls map.
+  bool deciding = state == State::kUndecided && tracking != nullptr && keep_pages > 0;
+  Scan scan = tracked ? Scan::kProtection : deciding ? Scan::kCountingMapped : Scan::kBacking;
+  size_t mapped_pages = 0;
   bool reverted = mapped && revert_private_pages(memory.data, memory.data + image_bytes, view_.data,
-                                                 keep_pages, tracked, present);
+                                                 keep_pages, scan, &mapped_pages);
   // Memory grown past the image: the pages written there are zeroed (within what is left of
   // the budget) and stay resident behind PROT_NONE, so that growing again costs no faults.
-  size_t grown_present = 0;
   bool grown_kept = reverted && held_bytes > image_bytes && keep_pages > 0 &&
                     revert_private_pages(memory.data + image_bytes, memory.data + held_bytes,
-                                         nullptr, keep_pages, tracked, grown_present) &&
+                                         nullptr, keep_pages, tracked ? scan : Scan::kBacking) &&
                     mprotect(memory.data + image_bytes, held_bytes - image_bytes, PROT_NONE) == 0;
   bool remap_image = !reverted && image_bytes > 0;
   if (remap_image && mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
@@ -288,16 +302,19 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
     throw Error(fmt::format("cannot release grown memory: {}", std::strerror(errno)));
   }
   if (tracking != nullptr) {
-    // Tracking pays where the calls map much of the image: the untracked scan looks up the
-    // backing of every mapped page (about as long as the tracked scan takes over 16 pages,
-    // mapped or not, here). A C no-op maps 2 of its 1,040 pages, CPython's ~500 of 1,584.
-    bool worth_it = present * kTrackedPagesPerLookup >= image_bytes / kOsPage;
     if (!mapped || remap_image) {
-      // A fresh mapping is not registered. Tracking starts with the first reset that keeps
-      // pages: a Faaslet used once never pays for protecting its image.
-      tracking->armed_ = false;
-    } else if (tracked ? remap_grown : reverted && keep_pages > 0 && worth_it) {
-      tracking->arm(memory.data, tracked ? 0 : image_bytes);
+      tracking->state_ = State::kUndecided;  // a fresh mapping is not registered
+    } else if (tracked && remap_grown) {
+      tracking->arm(memory.data, 0);  // nor is fresh grown memory
+    } else if (deciding && reverted) {
+      // The untracked scan looks up the backing of every mapped page, about as long as the
+      // tracked one takes to test 16 pages, mapped or not (measured here). A C no-op maps 2
+      // of its 1,040 pages; CPython ~500 of its 1,584.
+      if (mapped_pages * kTrackedPagesPerLookup >= image_bytes / kOsPage) {
+        tracking->arm(memory.data, image_bytes);
+      } else {
+        tracking->state_ = State::kDeclined;
+      }
     }
   }
   memory.pages = pages_;

@@ -19,17 +19,19 @@ class MemoryImage {
   // a page's protection in the kernel, nothing waits), and every page but the private copies
   // a reset keeps is protected, so that a reset finds the pages to revert from the protection
   // bits alone instead of looking up every page's backing. Its owner keeps it for as long as
-  // the memory; where userfaultfd is unavailable (or WASMLET_UFFD=0) it stays unarmed.
+  // the memory. Not every memory is worth it (see restore); where userfaultfd is unavailable (or
+  // WASMLET_UFFD=0) none is tracked.
   class Tracking {
    public:
     Tracking() = default;
 
    private:
     friend class MemoryImage;
+    enum class State { kUndecided, kArmed, kDeclined };
     // Registers the reservation at `data` and write-protects its first `protect` bytes but
-    // for the private copies; `armed_` says whether that worked.
+    // for the private copies: armed, or declined when the kernel refuses.
     void arm(uint8_t* data, size_t protect);
-    bool armed_ = false;
+    State state_ = State::kUndecided;
   };
 
   // Whether this process can track writes (userfaultfd with async write-protection, allowed
