@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "engine/memory_image.h"
-
 namespace wasmlet::engine {
 
 Instance::Instance(std::shared_ptr<const Module> module,
@@ -71,7 +69,7 @@ void Instance::restore(const Instance& source, const MemoryImage* image, bool ag
   auto trap = host_section([&] { abi.copy_state(storage_.get(), source.storage_.get()); });
   if (trap) throw TrapError(std::move(*trap));
   wasm_rt_memory_t* m = memory();
-  if (m != nullptr && image != nullptr) image->restore(*m, again, keep_pages);
+  if (m != nullptr && image != nullptr) image->restore(*m, again, keep_pages, &memory_tracking_);
 }
 
 std::optional<Trap> Instance::call_table_entry(uint32_t index, int32_t& result,

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/memory_image.h"
 #include "engine/module.h"
 #include "engine/runtime_limits.h"
 #include "engine/trap.h"
@@ -29,8 +30,6 @@ struct InstanceLimits {
   uint32_t memory_pages = 65536;  // cap on linear memory and tables together, in 64 KiB pages
   CallLimits start;               // limits for the start function
 };
-
-class MemoryImage;
 
 // Selects the Instance constructor that builds an empty shell for snapshot restores.
 struct BlankInstance {};
@@ -83,6 +82,8 @@ class Instance {
   // What its memories and tables are charged to; outlives them (freed in the destructor's body).
   std::unique_ptr<InstanceBudget> budget_;
   std::unique_ptr<void, FreeDeleter> storage_;
+  // Whether the memory's writes are tracked, which spares resets a look at every page.
+  MemoryImage::Tracking memory_tracking_;
 };
 
 }  // namespace wasmlet::engine

@@ -14,15 +14,41 @@ namespace wasmlet::engine {
 
 class MemoryImage {
  public:
+  // Whether a memory restored from an image has its writes tracked: its reservation is
+  // registered with the process's userfaultfd in asynchronous write-protect mode (a write clears
+  // a page's protection in the kernel, nothing waits), and every page but the private copies
+  // a reset keeps is protected, so that a reset finds the pages to revert from the protection
+  // bits alone instead of looking up every page's backing. Its owner keeps it for as long as
+  // the memory. Not every memory is worth it (see restore); where userfaultfd is unavailable (or
+  // WASMLET_UFFD=0) none is tracked.
+  class Tracking {
+   public:
+    Tracking() = default;
+
+   private:
+    friend class MemoryImage;
+    enum class State { kUndecided, kArmed, kDeclined };
+    // Registers the reservation at `data` and write-protects its first `protect` bytes but
+    // for the private copies: armed, or declined when the kernel refuses.
+    void arm(uint8_t* data, size_t protect);
+    State state_ = State::kUndecided;
+  };
+
+  // Whether this process can track writes (userfaultfd with async write-protection, allowed
+  // and not turned off).
+  static bool tracks_writes();
+
   // Copies the memory's current pages (all-zero 4 KiB pages are left as holes).
   static MemoryImage capture(const wasm_rt_memory_t& memory);
 
   // Makes `memory` hold exactly the image: same size, same bytes, nothing it held before.
   // `mapped`: the memory already maps this image (it was restored from it before), so only
   // the pages written since need reverting; up to `keep_pages` of them are reverted by copying
-  // and stay private (no page faults when written again), the rest are dropped. Throws Error
-  // when the kernel refuses the mapping.
-  void restore(wasm_rt_memory_t& memory, bool mapped = false, size_t keep_pages = 0) const;
+  // and stay private (no page faults when written again), the rest are dropped. `tracking`:
+  // the memory's own, passed to every restore, or none (every private page is scanned). Throws
+  // Error when the kernel refuses the mapping.
+  void restore(wasm_rt_memory_t& memory, bool mapped = false, size_t keep_pages = 0,
+               Tracking* tracking = nullptr) const;
 
   uint32_t pages() const { return pages_; }
 

@@ -1,0 +1,194 @@
+// Memory images: a reset must leave a memory byte for byte equal to its image (and grown pages
+// zero), whether a reset sees only the pages written since the last one (userfaultfd
+// write-protection) or scans every private page (the fallback), and whoever wrote them.
+#include "engine/memory_image.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <optional>
+#include <random>
+#include <set>
+
+#include "engine/memory_registry.h"
+
+namespace wasmlet {
+namespace {
+
+using engine::MemoryImage;
+constexpr size_t kWasmPage = 65536;
+constexpr size_t kOsPage = 4096;
+
+// A linear memory as the runtime lays it out: a reservation, the first pages read-write.
+struct Memory {
+  wasm_rt_memory_t m{};
+  explicit Memory(uint32_t pages) {
+    void* base = mmap(nullptr, engine::kMemoryReservation, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    EXPECT_NE(base, MAP_FAILED);
+    m.data = static_cast<uint8_t*>(base);
+    m.max_pages = 65536;
+    grow(pages);
+  }
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
+  ~Memory() { munmap(m.data, engine::kMemoryReservation); }
+  void grow(uint32_t delta) {
+    EXPECT_EQ(mprotect(m.data + m.pages * kWasmPage, delta * kWasmPage, PROT_READ | PROT_WRITE), 0);
+    m.pages += delta;
+    m.size = static_cast<uint32_t>(m.pages * kWasmPage);
+  }
+  uint8_t* page(size_t i) const { return m.data + i * kOsPage; }
+};
+
+// /proc/self/pagemap's entry for the page at `p`.
+uint64_t pagemap_entry(const void* p) {
+  static const int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  uint64_t entry = 0;
+  off_t off = static_cast<off_t>(reinterpret_cast<uintptr_t>(p) / kOsPage * sizeof entry);
+  EXPECT_EQ(pread(fd, &entry, sizeof entry, off), static_cast<ssize_t>(sizeof entry));
+  return entry;
+}
+bool write_protected(const void* p) { return (pagemap_entry(p) >> 57 & 1) != 0; }
+// Present and not a file's page: a private copy.
+bool private_copy(const void* p) {
+  uint64_t e = pagemap_entry(p);
+  return (e >> 63 & 1) != 0 && (e >> 61 & 1) == 0;
+}
+
+class MemoryImageTest : public ::testing::TestWithParam<bool> {
+ protected:
+  static constexpr uint32_t kPages = 4;  // 64 OS pages; every third one left all-zero
+  void SetUp() override {
+    if (GetParam() && !MemoryImage::tracks_writes()) GTEST_SKIP() << "no userfaultfd here";
+    Memory source(kPages);
+    for (size_t i = 0; i < kPages * kWasmPage / kOsPage; ++i) {
+      if (i % 3 != 2) std::memset(source.page(i), static_cast<int>(i + 1), kOsPage);
+    }
+    expected_.assign(source.m.data, source.m.data + source.m.size);
+    image_.emplace(MemoryImage::capture(source.m));
+    memory_.emplace(0);
+    image_->restore(memory_->m, false, 0, tracking());
+    read_everything();  // worth tracking: the calls map the whole image
+  }
+  void read_everything() {
+    volatile uint8_t sink = 0;
+    for (size_t i = 0; i < memory_->m.size; i += kOsPage) sink = sink + memory_->m.data[i];
+  }
+  MemoryImage::Tracking* tracking() { return GetParam() ? &tracking_ : nullptr; }
+  void reset(size_t keep) { image_->restore(memory_->m, true, keep, tracking()); }
+  void expect_image(const std::string& when) {
+    ASSERT_EQ(memory_->m.pages, kPages) << when;
+    for (size_t i = 0; i < expected_.size() / kOsPage; ++i) {
+      ASSERT_EQ(std::memcmp(memory_->page(i), &expected_[i * kOsPage], kOsPage), 0)
+          << when << ": page " << i;
+    }
+  }
+  void write(size_t page, int byte) {
+    std::memset(memory_->page(page) + 100, byte, 50);
+    written_.insert(page);
+  }
+
+  std::vector<uint8_t> expected_;
+  std::optional<MemoryImage> image_;
+  MemoryImage::Tracking tracking_;
+  std::optional<Memory> memory_;
+  std::set<size_t> written_;
+};
+
+TEST_P(MemoryImageTest, EachResetRevertsThePagesItsCallWrote) {
+  for (size_t keep : {size_t{0}, size_t{2}, size_t{1000}}) {
+    for (size_t p : {0, 1, 2, 5, 30}) write(p, 0xAA);  // 2 and 5 are holes in the image
+    reset(keep);
+    expect_image("after call 1, keep " + std::to_string(keep));
+    for (size_t p : {3, 4, 31, 63}) write(p, 0xBB);
+    reset(keep);
+    // Pages kept after call 1 but untouched by call 2 included.
+    expect_image("after call 2, keep " + std::to_string(keep));
+    if (GetParam() && keep >= written_.size()) {
+      // Tracked: the pages kept are private and writable (the next call writing them takes no
+      // fault); every other page is protected, so that a write to it shows.
+      for (size_t p = 0; p < expected_.size() / kOsPage; ++p) {
+        bool kept = written_.count(p) != 0;
+        EXPECT_EQ(private_copy(memory_->page(p)), kept) << p;
+        EXPECT_EQ(write_protected(memory_->page(p)), !kept) << p;
+      }
+    }
+  }
+}
+
+TEST_P(MemoryImageTest, KernelWritesAreReverted) {
+  write(7, 1);
+  reset(100);  // page 7 is kept; 8 and 9 are untouched, so protected when tracked
+  if (GetParam()) {
+    ASSERT_TRUE(write_protected(memory_->page(8)) && write_protected(memory_->page(9)));
+  }
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  std::vector<char> junk(3 * kOsPage, 'k');
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_EQ(::write(fds[1], junk.data(), junk.size()), static_cast<ssize_t>(junk.size()));
+    // Page 7 (kept), 8 (untouched, a hole in the image), 9 (untouched, the image's).
+    ASSERT_EQ(read(fds[0], memory_->page(7), junk.size()), static_cast<ssize_t>(junk.size()));
+    reset(100);
+    expect_image("after read() round " + std::to_string(round));
+  }
+  close(fds[0]);
+  close(fds[1]);
+}
+
+TEST_P(MemoryImageTest, GrownMemoryIsZeroAgain) {
+  for (size_t keep : {size_t{0}, size_t{3}, size_t{1000}}) {
+    for (int call = 0; call < 3; ++call) {
+      memory_->grow(2);
+      size_t first = kPages * kWasmPage / kOsPage;
+      for (size_t i = 0; i < 2 * kWasmPage / kOsPage; ++i) {
+        ASSERT_EQ(memory_->page(first + i)[17], 0) << "keep " << keep << " call " << call;
+      }
+      std::memset(memory_->page(first + 1), 0xCC, 3 * kOsPage);
+      memory_->page(first + 20)[5] = 1;
+      write(call, 0xDD);
+      reset(keep);
+      expect_image("keep " + std::to_string(keep) + " call " + std::to_string(call));
+    }
+  }
+}
+
+// A memory whose calls map few of its pages is not worth tracking: protecting it would make
+// the tracked scan walk all of it, where the untracked one skips what is not mapped.
+TEST_P(MemoryImageTest, MemoryMostlyUnmappedIsNotTracked) {
+  memory_.emplace(0);
+  image_->restore(memory_->m, false, 0, tracking());
+  for (int call = 0; call < 3; ++call) {
+    write(1, 0xEE);
+    reset(100);
+    ASSERT_EQ(std::memcmp(memory_->page(1), &expected_[kOsPage], kOsPage), 0) << call;
+    EXPECT_FALSE(write_protected(memory_->page(40))) << call;
+  }
+}
+
+// Random calls and budgets: every reset gives back the image, and private copies never
+// outnumber the budget (beyond the pages the last call wrote, which it may exceed).
+TEST_P(MemoryImageTest, RandomCallsAlwaysEndAtTheImage) {
+  std::mt19937 rng(42);
+  const size_t pages = expected_.size() / kOsPage;
+  for (int call = 0; call < 60; ++call) {
+    size_t keep = rng() % 4 == 0 ? 0 : rng() % 24;
+    size_t n = rng() % 20;
+    for (size_t i = 0; i < n; ++i) write(rng() % pages, static_cast<int>(rng()));
+    reset(keep);
+    expect_image("call " + std::to_string(call));
+    size_t copies = 0;
+    for (size_t i = 0; i < pages; ++i) copies += private_copy(memory_->page(i)) ? 1 : 0;
+    EXPECT_LE(copies, keep) << "call " << call;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(, MemoryImageTest, ::testing::Bool(),
+                         [](const auto& p) { return p.param ? "Tracked" : "ScanAll"; });
+
+}  // namespace
+}  // namespace wasmlet
