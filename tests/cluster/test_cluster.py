@@ -152,6 +152,10 @@ def test_redis_restarting_degrades_and_recovers(cluster, echo_wasm, fn):
     r = h1.request("PUT", "/v1/functions/%s/%s" % (USER, fn), echo_wasm, timeout=60)
     assert r.status == 200, r
     assert all(h.healthy() for h in cluster.hosts)  # degraded, not dead
+    # What needs Redis says so: the durable queue cannot take an async call.
+    r = h1.invoke(USER, fn, b"later", query="?async=1")
+    assert r.status == 503 and r.json()["error"] == "state_unavailable", r
+    assert "Redis at" in r.json()["message"], r
     wait_runs(h1, fn)
     cluster.start_redis()  # empty: the hosts publish what they hold again
     for h in (h2, h3):
