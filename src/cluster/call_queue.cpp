@@ -114,10 +114,15 @@ std::vector<QueuedEntry> CallQueue::entries_of(state::RedisClient::Lease& lease,
     for (size_t f = 0; f + 1 < fields.elements; f += 2) {
       std::string name = state::reply_text(*fields.element[f]);
       std::string value = state::reply_text(*fields.element[f + 1]);
-      if (name == "id") entry.call_id = number(value);
-      if (name == "function") function = std::move(value);
-      if (name == "input") entry.input = std::move(value);
-      if (name == "entry") entry.entry = entry_of(value);
+      if (name == "id") {
+        entry.call_id = number(value);
+      } else if (name == "function") {
+        function = std::move(value);
+      } else if (name == "input") {
+        entry.input = std::move(value);
+      } else if (name == "entry") {
+        entry.entry = entry_of(value);
+      }
     }
     size_t slash = function.find('/');
     if (entry.call_id == 0 || slash == std::string::npos) continue;

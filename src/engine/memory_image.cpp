@@ -46,7 +46,6 @@ struct PmScanArg {
       category_mask, category_anyof_mask, return_mask;
 };
 constexpr unsigned long kPagemapScan = _IOWR('f', 16, PmScanArg);
-constexpr uint64_t kPmScanWpMatching = 1 << 0;
 constexpr uint64_t kPmScanCheckWpAsync = 1 << 1;  // fail (EPERM) on a range not registered
 constexpr uint64_t kPageIsWritten = 1 << 1;       // not write-protected (userfaultfd)
 constexpr uint64_t kPageIsFile = 1 << 2;

@@ -23,7 +23,7 @@ uint64_t submit(runtime::Runtime& runtime, runtime::Invocation invocation,
 }  // namespace
 
 void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby, runtime::Invocation invocation,
-                 Respond respond, RenderCall render, const std::stop_token& abandoned,
+                 const Respond& respond, RenderCall render, const std::stop_token& abandoned,
                  std::shared_ptr<auth::CallPermit> permit, const Divert& divert) {
   runtime::Completion reply = [respond, render = std::move(render),
                                permit = std::move(permit)](runtime::CallRecord record) {

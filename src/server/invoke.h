@@ -26,7 +26,7 @@ using Divert = std::function<bool(runtime::Invocation&, const Respond&)>;
 // `abandoned` (the client hung up) cancels a queued call and everything it chained. `permit` (the
 // caller's quota slot, if any) is held until the call has finished.
 void invoke_sync(runtime::Runtime& runtime, InlineStandby* standby, runtime::Invocation invocation,
-                 Respond respond, RenderCall render, const std::stop_token& abandoned = {},
+                 const Respond& respond, RenderCall render, const std::stop_token& abandoned = {},
                  std::shared_ptr<auth::CallPermit> permit = {}, const Divert& divert = {});
 
 // Queues the call and returns its id; throws as invoke_sync.

@@ -23,10 +23,7 @@ using runtime::FunctionId;
 
 class ClusterTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = test::fresh_test_dir("cluster-tests");
-    fs::create_directories(WASMLET_TEST_CACHE_DIR);
-  }
+  void SetUp() override { dir_ = test::fresh_test_dir("cluster-tests"); }
 
   // A host: its own data directory (sharing the tests' compile cache), runtime and workflows.
   struct Host {
@@ -46,10 +43,7 @@ class ClusterTest : public ::testing::Test {
   std::unique_ptr<runtime::Runtime> make_runtime(const std::string& name) {
     runtime::RuntimeConfig config;
     config.data_dir = dir_ / name;
-    if (!fs::exists(config.data_dir / "cache")) {
-      fs::create_directories(config.data_dir);
-      fs::create_directory_symlink(fs::absolute(WASMLET_TEST_CACHE_DIR), config.data_dir / "cache");
-    }
+    test::share_compile_cache(config.data_dir);
     return std::make_unique<runtime::Runtime>(std::move(config));
   }
 

@@ -26,14 +26,11 @@ class CrossHostStateTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::path dir = test::fresh_test_dir("cross-host-state-tests");
-    fs::create_directories(WASMLET_TEST_CACHE_DIR);
     for (const char* name : {"a", "b"}) {
       runtime::RuntimeConfig config;
       config.data_dir = dir / name;
       config.state_url = redis_.url();
-      fs::create_directories(config.data_dir);
-      // Share the test binary's compile cache so modules compile once per build.
-      fs::create_directory_symlink(fs::absolute(WASMLET_TEST_CACHE_DIR), config.data_dir / "cache");
+      test::share_compile_cache(config.data_dir);
       hosts_.push_back(std::make_unique<runtime::Runtime>(std::move(config)));
       hosts_.back()->upload_wasm(counter_, test::guest_bytes("state_counter"));
       hosts_.back()->upload_wasm(ops_, test::guest_bytes("state_ops"));

@@ -28,9 +28,7 @@ class FaasmExamplesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::fresh_test_dir("faasm-examples-tests");
-    // Share the test binary's compile cache so modules compile once per build.
-    fs::create_directories(WASMLET_TEST_CACHE_DIR);
-    fs::create_directory_symlink(fs::absolute(WASMLET_TEST_CACHE_DIR), dir_ / "cache");
+    test::share_compile_cache(dir_);
     runtime::RuntimeConfig config;
     config.data_dir = dir_;
     rt_ = std::make_unique<runtime::Runtime>(std::move(config));

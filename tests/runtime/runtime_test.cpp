@@ -27,9 +27,7 @@ class RuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::fresh_test_dir("runtime-tests");
-    // Share the test binary's compile cache so modules compile once per build.
-    fs::create_directories(WASMLET_TEST_CACHE_DIR);
-    fs::create_directory_symlink(fs::absolute(WASMLET_TEST_CACHE_DIR), dir_ / "cache");
+    test::share_compile_cache(dir_);
   }
 
   std::unique_ptr<runtime::Runtime> make(runtime::RuntimeConfig config = {}) {

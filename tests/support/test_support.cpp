@@ -27,6 +27,14 @@ fs::path fresh_test_dir(const std::string& group) {
   return dir;
 }
 
+void share_compile_cache(const fs::path& data_dir) {
+  fs::create_directories(WASMLET_TEST_CACHE_DIR);
+  fs::create_directories(data_dir);
+  if (!fs::exists(data_dir / "cache")) {
+    fs::create_directory_symlink(fs::absolute(WASMLET_TEST_CACHE_DIR), data_dir / "cache");
+  }
+}
+
 size_t open_fd_count() {
   size_t n = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;

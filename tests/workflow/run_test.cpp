@@ -23,8 +23,7 @@ class WorkflowRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::fresh_test_dir("workflow-tests");
-    fs::create_directories(WASMLET_TEST_CACHE_DIR);
-    fs::create_directory_symlink(fs::absolute(WASMLET_TEST_CACHE_DIR), dir_ / "cache");
+    test::share_compile_cache(dir_);
     runtime::RuntimeConfig config;
     config.data_dir = dir_;
     config.executor_threads = 2;
