@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <climits>
 
 #include "cluster/redis_keys.h"
 #include "state/global_state.h"
@@ -76,7 +78,7 @@ void CallQueue::ensure_group() {
 }
 
 uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_view input,
-                            const faaslet::EntryPoint& entry) {
+                            const faaslet::EntryPoint& entry, uint32_t depth) {
   auto lease = redis_.lease();
   auto length = lease.expect({"XLEN", keys::kCalls}, {REDIS_REPLY_INTEGER});
   if (static_cast<size_t>(length->integer) >= capacity_) {
@@ -92,7 +94,7 @@ uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_vie
   lease.expect({"EXPIRE", keys::call(id), std::to_string(retention_.count())},
                {REDIS_REPLY_INTEGER});
   lease.expect({"XADD", keys::kCalls, "*", "id", id_text, "function", name, "input", input, "entry",
-                entry_text(entry)},
+                entry_text(entry), "depth", std::to_string(depth)},
                {REDIS_REPLY_STRING});
   return id;
 }
@@ -122,6 +124,8 @@ std::vector<QueuedEntry> CallQueue::entries_of(state::RedisClient::Lease& lease,
         entry.input = std::move(value);
       } else if (name == "entry") {
         entry.entry = entry_of(value);
+      } else if (name == "depth") {
+        entry.depth = static_cast<uint32_t>(std::min<uint64_t>(number(value), UINT32_MAX));
       }
     }
     size_t slash = function.find('/');
@@ -155,21 +159,45 @@ std::vector<QueuedEntry> CallQueue::take_own_pending(size_t max) {
   return entries_of(lease, *stream.element[1]);
 }
 
-std::vector<QueuedEntry> CallQueue::claim_orphans(const std::set<std::string>& live, size_t max) {
+std::vector<QueuedEntry> CallQueue::claim_orphans(const std::set<std::string>& live, size_t max,
+                                                  std::chrono::milliseconds min_idle) {
   auto lease = redis_.lease();
-  auto pending =
-      lease.expect({"XPENDING", keys::kCalls, kGroup, "-", "+", "100"}, {REDIS_REPLY_ARRAY});
+  auto consumers = lease.expect({"XINFO", "CONSUMERS", keys::kCalls, kGroup}, {REDIS_REPLY_ARRAY});
+  std::vector<std::string> dead;
+  for (size_t i = 0; i < consumers->elements; ++i) {
+    const redisReply& c = *consumers->element[i];  // name, pending, idle, ... as pairs
+    std::string name;
+    uint64_t pending = 0;
+    for (size_t f = 0; c.type == REDIS_REPLY_ARRAY && f + 1 < c.elements; f += 2) {
+      std::string field = state::reply_text(*c.element[f]);
+      if (field == "name") name = state::reply_text(*c.element[f + 1]);
+      if (field == "pending" && c.element[f + 1]->type == REDIS_REPLY_INTEGER) {
+        pending = static_cast<uint64_t>(c.element[f + 1]->integer);
+      }
+    }
+    if (name.empty() || live.contains(name)) continue;
+    if (pending == 0) {
+      lease.expect({"XGROUP", "DELCONSUMER", keys::kCalls, kGroup, name}, {REDIS_REPLY_INTEGER});
+    } else {
+      dead.push_back(std::move(name));
+    }
+  }
+  std::string idle = std::to_string(min_idle.count());
   std::vector<std::string> ids;
-  for (size_t i = 0; i < pending->elements && ids.size() < max; ++i) {
-    const redisReply& p = *pending->element[i];  // [id, consumer, idle ms, deliveries]
-    if (p.type != REDIS_REPLY_ARRAY || p.elements < 2) continue;
-    if (live.contains(state::reply_text(*p.element[1]))) continue;
-    ids.push_back(state::reply_text(*p.element[0]));
+  for (const auto& name : dead) {
+    if (ids.size() >= max) break;
+    auto pending = lease.expect({"XPENDING", keys::kCalls, kGroup, "IDLE", idle, "-", "+",
+                                 std::to_string(max - ids.size()), name},
+                                {REDIS_REPLY_ARRAY});
+    for (size_t i = 0; i < pending->elements; ++i) {
+      const redisReply& p = *pending->element[i];  // [id, consumer, idle ms, deliveries]
+      if (p.type == REDIS_REPLY_ARRAY && p.elements >= 1) {
+        ids.push_back(state::reply_text(*p.element[0]));
+      }
+    }
   }
   if (ids.empty()) return {};
-  // min-idle 0 is safe: its consumer is gone, so nobody else works on it. Two hosts claiming at
-  // once each get only the entries they won.
-  std::vector<std::string_view> argv{"XCLAIM", keys::kCalls, kGroup, host_id_, "0"};
+  std::vector<std::string_view> argv{"XCLAIM", keys::kCalls, kGroup, host_id_, idle};
   argv.insert(argv.end(), ids.begin(), ids.end());
   auto claimed = lease.expect(argv, {REDIS_REPLY_ARRAY});
   return entries_of(lease, *claimed);
@@ -177,8 +205,13 @@ std::vector<QueuedEntry> CallQueue::claim_orphans(const std::set<std::string>& l
 
 void CallQueue::started(const QueuedEntry& entry) {
   auto lease = redis_.lease();
-  lease.expect({"HSET", keys::call(entry.call_id), "status", "running", "host", host_id_},
-               {REDIS_REPLY_INTEGER});
+  std::string key = keys::call(entry.call_id);
+  // The whole record again, with a fresh expiry: a call queued longer than the retention
+  // would otherwise start with its record gone.
+  lease.expect(
+      {"HSET", key, "function", entry.function.str(), "status", "running", "host", host_id_},
+      {REDIS_REPLY_INTEGER});
+  lease.expect({"EXPIRE", key, std::to_string(retention_.count())}, {REDIS_REPLY_INTEGER});
 }
 
 void CallQueue::finish(const QueuedEntry& entry, const runtime::CallRecord& r) {

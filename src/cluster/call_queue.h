@@ -37,6 +37,7 @@ struct QueuedEntry {
   runtime::FunctionId function;
   std::string input;
   faaslet::EntryPoint entry;  // a chained call's may be a table index or a Python function
+  uint32_t depth = 0;         // a chained call's depth in its tree; 0: a call from outside
 };
 
 class CallQueue {
@@ -48,13 +49,17 @@ class CallQueue {
   void ensure_group();
   // Throws ClusterQueueFull, state::StateUnavailable.
   uint64_t enqueue(const runtime::FunctionId& function, std::string_view input,
-                   const faaslet::EntryPoint& entry = faaslet::EntryPoint::main());
+                   const faaslet::EntryPoint& entry = faaslet::EntryPoint::main(),
+                   uint32_t depth = 0);
   // Up to `max` calls no host has taken yet, waiting up to `block` for one.
   std::vector<QueuedEntry> take(size_t max, std::chrono::milliseconds block);
   // Up to `max` calls this host took in an earlier life (under the same id) and never finished.
   std::vector<QueuedEntry> take_own_pending(size_t max);
-  // Up to `max` calls taken by hosts that are not in `live`, now this host's.
-  std::vector<QueuedEntry> claim_orphans(const std::set<std::string>& live, size_t max);
+  // Up to `max` calls taken by hosts that are not in `live` and left alone for `min_idle`, now
+  // this host's. A claim resets that time, so two hosts claiming at once cannot both get one.
+  // Consumers that left nothing pending are forgotten (hosts come and go under new names).
+  std::vector<QueuedEntry> claim_orphans(const std::set<std::string>& live, size_t max,
+                                         std::chrono::milliseconds min_idle);
   void started(const QueuedEntry& entry);
   // Stores the result (kept for the retention time) and acknowledges the call.
   void finish(const QueuedEntry& entry, const runtime::CallRecord& record);

@@ -63,6 +63,11 @@ ClusterNode::ClusterNode(ClusterConfig config, runtime::Runtime& runtime,
 ClusterNode::~ClusterNode() {
   runtime_.set_spillover(nullptr);
   {
+    // A call that took the pointer before it was cleared may be in spill() still.
+    util::UniqueLock lock(spill_mutex_);
+    while (spill_callers_ > 0) spill_added_.wait(lock);
+  }
+  {
     util::MutexLock lock(wake_mutex_);
     stopping_ = true;
   }
@@ -83,7 +88,15 @@ ClusterNode::~ClusterNode() {
   }
   runtime_.set_function_observer(nullptr);
   if (workflows_ != nullptr) workflows_->set_observer(nullptr);
-  if (!draining_) drain();
+  // Last: until its calls are done this host stays a member, so nobody runs them again.
+  try {
+    membership_.leave(config_.host_id);
+  } catch (const std::exception& e) {
+    spdlog::warn(
+        "cluster: leaving without Redis ({}): peers drop this host when its record "
+        "expires",
+        e.what());
+  }
 }
 
 std::vector<HostInfo> ClusterNode::hosts() const {
@@ -130,7 +143,7 @@ void ClusterNode::queue_loop() {
         // Calls this host took before it restarted: nobody else will run them.
         queue_.ensure_group();
         entries = queue_.take_own_pending(free);
-        own_checked = true;
+        own_checked = entries.size() < free;  // a full batch may have more behind it
       }
       auto now = std::chrono::steady_clock::now();
       if (entries.empty() && now - last_orphan_check >= config_.orphan_check) {
@@ -138,13 +151,15 @@ void ClusterNode::queue_loop() {
         std::set<std::string> live;
         for (const auto& host : hosts()) live.insert(host.id);
         live.insert(config_.host_id);
-        entries = queue_.claim_orphans(live, free);
+        entries = queue_.claim_orphans(live, free, config_.host_ttl);
         if (!entries.empty()) {
           spdlog::warn("cluster: running {} calls that a host which left had taken",
                        entries.size());
         }
       }
       if (entries.empty()) entries = queue_.take(free, std::chrono::milliseconds(200));
+      // Taken while the drain began: left pending, for a peer to claim once this host is gone.
+      if (draining_) continue;
       for (auto& entry : entries) run_queued(std::move(entry));
       failing = false;
     } catch (const std::exception& e) {
@@ -175,8 +190,21 @@ void ClusterNode::run_queued(QueuedEntry entry) {
     util::MutexLock lock(in_flight_mutex_);
     if (--in_flight_ == 0) in_flight_done_.notify_all();
   };
+  runtime::Invocation invocation{entry.function, std::move(entry.input), entry.entry};
+  if (entry.depth > 0) {
+    // A chained call from another host: what is left of its tree's depth, and no spilling on,
+    // so that one tree cannot spread over the cluster without bound.
+    runtime::CallBudget budget = runtime_.config().call_budget;
+    budget.max_depth = budget.max_depth > entry.depth ? budget.max_depth - entry.depth : 0;
+    budget.may_spill = false;
+    invocation.budget = budget;
+  }
   try {
-    runtime_.submit({entry.function, std::move(entry.input), entry.entry}, finish);
+    runtime_.submit(std::move(invocation), finish);
+  } catch (const runtime::ShuttingDown&) {
+    // Not run and not acknowledged: a peer claims it once this host has left.
+    util::MutexLock lock(in_flight_mutex_);
+    if (--in_flight_ == 0) in_flight_done_.notify_all();
   } catch (const std::exception& e) {
     runtime::CallRecord failed;
     failed.id = entry.call_id;
@@ -193,11 +221,23 @@ bool ClusterNode::spill(runtime::Invocation& invocation, runtime::Completion& do
   {
     util::MutexLock lock(spill_mutex_);
     if (spilled_.size() >= kMaxSpilled) return false;
+    ++spill_callers_;
   }
+  struct Caller {
+    ClusterNode& node;
+    ~Caller() {
+      {
+        util::MutexLock lock(node.spill_mutex_);
+        --node.spill_callers_;
+      }
+      node.spill_added_.notify_all();
+    }
+  } caller{*this};
   if (!peer_for(invocation.function.str())) return false;
   uint64_t id = 0;
   try {
-    id = queue_.enqueue(invocation.function, invocation.input, invocation.entry);
+    id = queue_.enqueue(invocation.function, invocation.input, invocation.entry,
+                        invocation.node->depth());
   } catch (const std::exception& e) {
     spdlog::warn("cluster: running a chained call of {} here: the queue refused it: {}",
                  invocation.function.str(), e.what());
@@ -209,7 +249,7 @@ bool ClusterNode::spill(runtime::Invocation& invocation, runtime::Completion& do
     util::MutexLock lock(spill_mutex_);
     spilled_.emplace(id, Spilled{std::move(done), std::chrono::steady_clock::now() + limit});
   }
-  spill_added_.notify_one();
+  spill_added_.notify_all();  // the spill thread, not only a leaving destructor
   return true;
 }
 
@@ -297,7 +337,8 @@ HostInfo ClusterNode::self() const {
   host.id = config_.host_id;
   host.address = config_.advertise;
   host.started_at = started_at_;
-  host.executors = runtime_.config().executor_threads;
+  // A draining host takes no new calls: peers see no free executor on it.
+  host.executors = draining_ ? 0 : runtime_.config().executor_threads;
   runtime::MetricsSnapshot m = runtime_.metrics();
   host.running = m.running;
   host.queued = m.queue_depth;
@@ -316,21 +357,10 @@ bool ClusterNode::pause(std::chrono::milliseconds period) {
   return !stopping_;
 }
 
-void ClusterNode::drain() {
-  draining_ = true;
-  try {
-    membership_.leave(config_.host_id);
-  } catch (const std::exception& e) {
-    spdlog::warn(
-        "cluster: leaving without Redis ({}): peers drop this host when its record "
-        "expires",
-        e.what());
-  }
-}
+void ClusterNode::drain() { draining_ = true; }
 
 void ClusterNode::beat_loop() {
   while (pause(config_.heartbeat)) {
-    if (draining_) continue;
     try {
       membership_.announce(self(), config_.host_ttl);
       auto hosts = membership_.hosts();

@@ -41,8 +41,9 @@ class ClusterNode final : public runtime::Spillover {
   const ClusterConfig& config() const { return config_; }
   // The hosts seen at the last heartbeat (this one included), by id.
   std::vector<HostInfo> hosts() const;
-  // Leaves the cluster before this host stops: peers stop sending it calls and it takes no more
-  // from the queue; calls it already has run to the end.
+  // Before this host stops: it tells peers it has no free executor (they stop sending it
+  // calls) and takes no more from the queue; calls it already has run to the end, and it leaves
+  // the cluster when destroyed, once they have.
   void drain();
 
   // Redis answered the last heartbeat.
@@ -117,6 +118,7 @@ class ClusterNode final : public runtime::Spillover {
   util::Mutex spill_mutex_;
   util::CondVar spill_added_;
   std::map<uint64_t, Spilled> spilled_ GUARDED_BY(spill_mutex_);
+  size_t spill_callers_ GUARDED_BY(spill_mutex_) = 0;  // inside spill() now
   std::atomic<bool> connected_{false};
   std::atomic<bool> draining_{false};
 

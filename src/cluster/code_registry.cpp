@@ -8,12 +8,25 @@
 namespace wasmlet::cluster {
 namespace {
 
-// MULTI ... EXEC: peers see the bytes, the index and the epoch change together.
+// MULTI ... EXEC: peers see the bytes, the index and the epoch change together. A command
+// refused while queueing (e.g. out of memory) discards the transaction, so the connection goes
+// back to its pool out of MULTI; a command that failed inside EXEC is an error too.
 void transaction(state::RedisClient::Lease& lease,
                  std::initializer_list<std::initializer_list<std::string_view>> commands) {
   lease.expect({"MULTI"}, {REDIS_REPLY_STATUS});
-  for (auto command : commands) lease.expect(command, {REDIS_REPLY_STATUS});  // QUEUED
-  lease.expect({"EXEC"}, {REDIS_REPLY_ARRAY});
+  try {
+    for (auto command : commands) lease.expect(command, {REDIS_REPLY_STATUS});  // QUEUED
+  } catch (const state::StateUnavailable&) {
+    lease.call({"DISCARD"});
+    throw;
+  }
+  auto results = lease.expect({"EXEC"}, {REDIS_REPLY_ARRAY});
+  for (size_t i = 0; i < results->elements; ++i) {
+    if (results->element[i]->type == REDIS_REPLY_ERROR) {
+      throw state::StateUnavailable("the cluster's code registry: a write failed in Redis: " +
+                                    state::reply_text(*results->element[i]));
+    }
+  }
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ std::shared_ptr<CallNode> CallNode::root(const CallBudget& budget) {
   return std::make_shared<CallNode>(std::make_shared<Tree>(budget), 0);
 }
 
+const CallBudget& CallNode::budget() const { return tree_->budget; }
+
 std::shared_ptr<CallNode> CallNode::start_child() {
   const CallBudget& budget = tree_->budget;
   util::MutexLock lock(tree_->mutex);

@@ -24,6 +24,9 @@ struct CallBudget {
   size_t max_fanout = 4096;  // calls one call may start
   // Wall time from the root's start to the end of its last descendant; zero: unlimited.
   std::chrono::nanoseconds wall_time{0};
+  // Its chained calls may go to other hosts (runtime::Spillover). Off for a tree that is itself
+  // a chained call sent here by another host, so a tree cannot spread without bound.
+  bool may_spill = true;
 };
 
 // A chained call refused by the tree's budget; the message names the limit.
@@ -46,6 +49,7 @@ class CallNode {
   std::shared_ptr<CallNode> start_child();
 
   uint32_t depth() const { return depth_; }
+  const CallBudget& budget() const;
   // The tree's wall-time deadline, fixed when the root starts running; nullopt: none (yet).
   std::optional<Clock::time_point> deadline() const;
   // The root calls this when it starts running: the tree's wall time counts from here.

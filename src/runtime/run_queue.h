@@ -36,6 +36,9 @@ struct Invocation {
   std::vector<std::string> args;
   // A wall-time limit of this call's own, below the function's and the tree's; zero: none.
   std::chrono::nanoseconds timeout{0};
+  // A call from outside: its tree's budget when not the runtime's own (a chained call another
+  // host sent here gets what is left of its tree's).
+  std::optional<CallBudget> budget;
 };
 
 // Called on the thread that ran the call when it finishes (successfully or not). It owns the

@@ -268,8 +268,8 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     return id;
   }
   uint64_t id = 0;
-  if (Spillover* spill = spillover_.load();
-      spill != nullptr && !from_outside && !composite && saturated()) {
+  if (Spillover* spill = spillover_.load(); spill != nullptr && !from_outside && !composite &&
+                                            invocation.node->budget().may_spill && saturated()) {
     // Listed here like any call, so its caller's await and status queries find it.
     {
       util::MutexLock lock(queue_mutex_);
@@ -286,7 +286,9 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     if (spill->spill(invocation, finish)) return id;
     done = std::move(*caller);  // not taken: it queues here, under the id it has
   }
-  if (from_outside) invocation.node = CallNode::root(config_.call_budget);
+  if (from_outside) {
+    invocation.node = CallNode::root(invocation.budget.value_or(config_.call_budget));
+  }
   std::weak_ptr<CallNode> node = invocation.node;
   FunctionId function = invocation.function;
   {
