@@ -121,19 +121,12 @@ std::optional<runtime::CallRecord> ClusterNode::call_record(uint64_t id) {
   return queue_.record(id);
 }
 
-size_t ClusterNode::free_executors() const {
-  runtime::MetricsSnapshot m = runtime_.metrics();
-  size_t busy = m.running + m.queue_depth;
-  size_t executors = runtime_.config().executor_threads;
-  return busy >= executors ? 0 : executors - busy;
-}
-
 void ClusterNode::queue_loop() {
   bool own_checked = false, failing = false;
   auto last_orphan_check = std::chrono::steady_clock::time_point{};
   while (pause(std::chrono::milliseconds(0))) {
     try {
-      size_t free = draining_ ? 0 : free_executors();
+      size_t free = draining_ ? 0 : runtime_.free_executors();
       if (free == 0) {
         pause(std::chrono::milliseconds(5));
         continue;

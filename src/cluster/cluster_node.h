@@ -80,7 +80,6 @@ class ClusterNode final : public runtime::Spillover {
   void spill_loop();
   // Runs one call from the queue here; its result goes back to Redis when it ends.
   void run_queued(QueuedEntry entry);
-  size_t free_executors() const;
   // Sleeps up to `period`; false once the node is stopping.
   bool pause(std::chrono::milliseconds period);
 

@@ -420,10 +420,11 @@ Runtime::TenantLoad Runtime::tenant_load(const std::string& tenant) const {
   return {queued, running};
 }
 
-bool Runtime::saturated() const {
+size_t Runtime::free_executors() const {
   util::MutexLock lock(queue_mutex_);
   // Calls already queued take the free slots first (and waiters back from an await before them).
-  return free_slots_ <= slot_waiters_ + queue_.size();
+  const size_t taken = slot_waiters_ + queue_.size();
+  return free_slots_ > taken ? free_slots_ - taken : 0;
 }
 
 void Runtime::shutdown() {

@@ -194,8 +194,11 @@ class Runtime {
   };
   // A tenant's calls waiting for an executor and running on one.
   TenantLoad tenant_load(const std::string& tenant) const;
+  // Executors a call submitted now would find free (calls already waiting take them first).
+  // One lock, no snapshot: cheap enough to poll.
+  size_t free_executors() const;
   // Every executor is taken (or work already waits for one): a call submitted now would queue.
-  bool saturated() const;
+  bool saturated() const { return free_executors() == 0; }
   const RuntimeConfig& config() const { return config_; }
 
   // Stops taking calls, finishes the queued and running ones, joins the executors.

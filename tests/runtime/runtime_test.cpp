@@ -203,6 +203,22 @@ TEST_F(RuntimeTest, FullQueueRefusesAndRecovers) {
   EXPECT_THROW(rt->submit({{"f", "echo"}, ""}), runtime::ShuttingDown);
 }
 
+TEST_F(RuntimeTest, FreeExecutorsCountsWhatANewCallWouldFind) {
+  runtime::RuntimeConfig config;
+  config.executor_threads = 2;
+  config.limits.timeout = 2s;
+  auto rt = make(config);
+  upload(*rt, {"f", "spin"}, "spin");
+  EXPECT_EQ(rt->free_executors(), 2u);
+  EXPECT_FALSE(rt->saturated());
+  for (int i = 0; i < 3; ++i) rt->submit({{"f", "spin"}, ""});
+  // Two run and one waits: none is free, whether the third is still queued or not.
+  EXPECT_EQ(rt->free_executors(), 0u);
+  EXPECT_TRUE(rt->saturated());
+  rt->shutdown();
+  EXPECT_EQ(rt->free_executors(), 2u);
+}
+
 TEST_F(RuntimeTest, ACallWhoseFunctionIsDeletedBeforeItRunsFailsAsUnknown) {
   runtime::RuntimeConfig config;
   config.executor_threads = 1;
