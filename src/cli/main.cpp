@@ -122,11 +122,25 @@ void raise_fd_limit() {
   }
 }
 
-int compile_cmd(const std::string& file, const std::string& time_limit) {
+struct CompileArgs {
+  std::string file;
+  std::string time_limit = "10m";
+  bool profile_generate = false;
+  std::string profile_use;
+};
+
+int compile_cmd(const CompileArgs& a) {
   engine::CompilerConfig config;
-  config.compile_limits.wall_time =
-      std::max(std::chrono::seconds(1),
-               std::chrono::duration_cast<std::chrono::seconds>(util::parse_duration(time_limit)));
+  // The operator's own module: the time limit bounds each compiler process's CPU time too.
+  config.compile_limits.wall_time = config.compile_limits.cpu_time = std::max(
+      std::chrono::seconds(1),
+      std::chrono::duration_cast<std::chrono::seconds>(util::parse_duration(a.time_limit)));
+  if (a.profile_generate) {
+    config.profile = {engine::CompileProfile::Mode::generate, {}};
+  } else if (!a.profile_use.empty()) {
+    config.profile = {engine::CompileProfile::Mode::use, a.profile_use};
+  }
+  const std::string& file = a.file;
   engine::Engine engine(std::move(config));
   auto bytes = util::read_file(file);
   auto m = engine.load(bytes, faaslet::load_options());
@@ -185,14 +199,23 @@ int main(int argc, char** argv) {
   cc_sub->footer(cli::kGuestCcHelp);
   cc_sub->allow_extras();  // sources and any clang flags
 
-  std::string compile_file, compile_time_limit = "10m";
+  CompileArgs compile;
   auto* compile_sub =
       app.add_subcommand("compile", "Compile a module into the cache and report the time");
-  compile_sub->add_option("wasm", compile_file, "Module")->required()->check(CLI::ExistingFile);
+  compile_sub->add_option("wasm", compile.file, "Module")->required()->check(CLI::ExistingFile);
   compile_sub
-      ->add_option("--compile-time-limit", compile_time_limit,
+      ->add_option("--compile-time-limit", compile.time_limit,
                    "Wall time the compile may take (wasm2c and clang, killed as a group)")
       ->capture_default_str();
+  auto* generate = compile_sub->add_flag(
+      "--profile-generate", compile.profile_generate,
+      "Instrument the code: it writes a profile ($LLVM_PROFILE_FILE) when unloaded");
+  compile_sub
+      ->add_option(
+          "--profile-use", compile.profile_use,
+          "Optimise with this profile (llvm-profdata merge of what --profile-generate wrote)")
+      ->check(CLI::ExistingFile)
+      ->excludes(generate);
 
   cli::ServeOptions serve;
   auto* serve_sub = app.add_subcommand("serve", "Run the Wasmlet server (HTTP API)");
@@ -225,7 +248,7 @@ int main(int argc, char** argv) {
     if (handled) return bench_rc;
     if (*run_sub) return run_cmd(run);
     if (*cc_sub) return cc_cmd(*cc_sub, cc, stack_size);
-    if (*compile_sub) return compile_cmd(compile_file, compile_time_limit);
+    if (*compile_sub) return compile_cmd(compile);
   } catch (const std::exception& e) {
     std::cerr << "wasmlet: error: " << e.what() << "\n";
     return 1;

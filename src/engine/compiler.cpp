@@ -38,9 +38,10 @@ constexpr const char* kCFlags[] = {
 // What decides a compile's result, hashed: a cached library is reused only when all of it is
 // the same.
 std::string cache_key(const std::vector<std::string>& module_names, const CodegenOptions& options,
-                      const std::string& cc, const std::string& opt_level) {
-  std::string material = fmt::format("{}|{}|{}|{}|{}|", kAbiVersion, WASMLET_CODEGEN_ID,
-                                     WASMLET_WASM2C_VERSION, cc, opt_level);
+                      const std::string& cc, const std::string& opt_level,
+                      const std::string& profile_key) {
+  std::string material = fmt::format("{}|{}|{}|{}|{}|{}|", kAbiVersion, WASMLET_CODEGEN_ID,
+                                     WASMLET_WASM2C_VERSION, cc, opt_level, profile_key);
   for (const char* f : kCFlags) material += std::string(f) + " ";
   for (const auto& m : options.linked_import_modules) material += m + ",";
   material += options.hoist_memory_base ? "hoist|" : "reload|";
@@ -61,12 +62,14 @@ void check_tool(const util::ProcessResult& r, std::string_view what, const std::
 // Compiles each source to an object, `jobs` at a time. The first failure stops the others
 // (through `failed`, which `run` watches) and is what is thrown.
 std::vector<fs::path> compile_objects(const std::vector<fs::path>& sources, const CompileRun& run,
-                                      const std::string& opt_level, unsigned jobs,
+                                      const std::string& opt_level,
+                                      const std::vector<std::string>& extra_flags, unsigned jobs,
                                       const fs::path& work, std::stop_source& failed) {
   auto compile_one = [&](const fs::path& src) {
     fs::path obj = fs::path(src).replace_extension(".o");
     std::vector<std::string> argv = {run.cc_program(), opt_level};
     argv.insert(argv.end(), std::begin(kCFlags), std::end(kCFlags));
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     argv.insert(argv.end(), {"-c", "-I", work.string(), src.string(), "-o", obj.string()});
     try {
       check_tool(run_compiler(argv, run), fmt::format("C compiler on {}", src.filename().string()),
@@ -118,6 +121,33 @@ Compiler::Compiler(CompilerConfig config) : config_(std::move(config)) {
   fs::path root = config_.cache_dir.empty() ? default_cache_dir() : config_.cache_dir;
   dir_ = root / fmt::format("abi{}", kAbiVersion);
   fs::create_directories(dir_);
+  // A static function's counts are filed under its source file's name, by default with the
+  // directory, which for the generated C is a fresh temporary one per compile: only the name
+  // (the module's, from its content) must count, or no profile would ever match its code.
+  const std::vector<std::string> pgo_names = {"-mllvm", "-static-func-full-module-prefix=false"};
+  switch (config_.profile.mode) {
+    case CompileProfile::Mode::none:
+      break;
+    case CompileProfile::Mode::generate:
+      profile_key_ = "profile-generate";
+      pgo_cc_ = pgo_link_ = {"-fprofile-generate"};
+      pgo_cc_.insert(pgo_cc_.end(), pgo_names.begin(), pgo_names.end());
+      break;
+    case CompileProfile::Mode::use: {
+      // Keyed by content: a new profile is a new library, never a stale one reused.
+      const fs::path data = fs::absolute(config_.profile.data);
+      std::vector<unsigned char> bytes;
+      try {
+        bytes = util::read_file(data);
+      } catch (const std::exception& e) {
+        throw Error(fmt::format("cannot read the compile profile {}: {}", data.string(), e.what()));
+      }
+      profile_key_ = "profile-use:" + util::sha256_hex(bytes);
+      pgo_cc_ = {"-fprofile-use=" + data.string()};
+      pgo_cc_.insert(pgo_cc_.end(), pgo_names.begin(), pgo_names.end());
+      break;
+    }
+  }
 }
 
 Artifact Compiler::compile(const std::vector<CompileUnit>& units, const CodegenOptions& options,
@@ -131,7 +161,7 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units, const CodegenO
   Artifact artifact;
   for (const auto& u : units) artifact.module_names.push_back(module_name_for(u.wasm));
   const std::string key =
-      cache_key(artifact.module_names, options, run.cc_program(), config_.opt_level);
+      cache_key(artifact.module_names, options, run.cc_program(), config_.opt_level, profile_key_);
   artifact.library = dir_ / (key + ".so");
 
   if (fs::exists(artifact.library)) {
@@ -157,9 +187,10 @@ Artifact Compiler::compile(const std::vector<CompileUnit>& units, const CodegenO
   }
 
   std::vector<fs::path> objects =
-      compile_objects(sources, run, config_.opt_level, config_.jobs, work.path(), failed);
+      compile_objects(sources, run, config_.opt_level, pgo_cc_, config_.jobs, work.path(), failed);
   fs::path tmp_so = work.path() / "out.so";
   std::vector<std::string> link = {run.cc_program(), "-shared", "-o", tmp_so.string()};
+  link.insert(link.end(), pgo_link_.begin(), pgo_link_.end());
   for (const auto& o : objects) link.push_back(o.string());
   check_tool(run_compiler(link, run), "linking the compiled module", work.path().string());
   {

@@ -15,9 +15,20 @@
 
 namespace wasmlet::engine {
 
+// Profile-guided optimisation of the generated C with clang's instrumentation profiles: a
+// `generate` build counts what runs and writes a .profraw when the library is unloaded (where
+// $LLVM_PROFILE_FILE says); `use` compiles with a merged .profdata (llvm-profdata merge), so
+// clang lays out and inlines for the hot paths. For a large trusted module such as CPython.
+struct CompileProfile {
+  enum class Mode { none, generate, use };
+  Mode mode = Mode::none;
+  std::filesystem::path data;  // `use`: the .profdata
+};
+
 struct CompilerConfig {
   std::filesystem::path cache_dir;  // empty: default_cache_dir()
   std::string opt_level = "-O2";
+  CompileProfile profile;        // part of the cache key (a profile's content too)
   unsigned jobs = 2;             // parallel C compiler processes for a batch
   ModuleLimits module_limits;    // checked by Engine right after parsing
   CompileLimits compile_limits;  // on wasm2c and the C compiler
@@ -58,6 +69,9 @@ class Compiler {
  private:
   CompilerConfig config_;
   std::filesystem::path dir_;
+  std::string profile_key_;            // what the profile adds to the cache key
+  std::vector<std::string> pgo_cc_;    // its flags for each C compile
+  std::vector<std::string> pgo_link_;  // and for the link
 };
 
 }  // namespace wasmlet::engine
