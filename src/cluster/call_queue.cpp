@@ -14,6 +14,40 @@ namespace {
 
 constexpr std::string_view kGroup = "hosts";
 
+// Checks both limits and queues the call, its record and its tenant's count in one step, so
+// that concurrent hosts cannot overfill the queue between a check and an add.
+// KEYS: stream, record, tenant counter. ARGV: limit, tenant limit, retention s, id, function,
+// submitted ms, input, entry, depth. Returns 0, or -1 (queue full) / -2 (tenant full).
+state::RedisScript enqueue_script{"enqueue",
+                                  R"lua(
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return -1 end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2]) then return -2 end
+redis.call('HSET', KEYS[2], 'function', ARGV[5], 'status', 'queued', 'submitted_ms', ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('XADD', KEYS[1], '*', 'id', ARGV[4], 'function', ARGV[5], 'input', ARGV[7],
+           'entry', ARGV[8], 'depth', ARGV[9])
+redis.call('INCR', KEYS[3])
+-- A count that lost its calls some other way (a stream deleted by hand) heals in time.
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+return 0
+)lua",
+                                  {},
+                                  {}};
+
+// Acknowledges and deletes a finished call; only the first to delete it lowers its tenant's
+// count (a call claimed and finished twice counts once). KEYS: stream, tenant counter.
+// ARGV: group, entry id.
+state::RedisScript done_script{"done",
+                               R"lua(
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('XDEL', KEYS[1], ARGV[2]) == 1 and redis.call('DECR', KEYS[2]) <= 0 then
+  redis.call('DEL', KEYS[2])
+end
+return 0
+)lua",
+                               {},
+                               {}};
+
 uint64_t number(std::string_view text) {
   uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -65,7 +99,7 @@ faaslet::EntryPoint entry_of(std::string_view text) {
 
 }  // namespace
 
-CallQueue::CallQueue(state::RedisClient& redis, std::string host_id, size_t capacity,
+CallQueue::CallQueue(state::RedisClient& redis, std::string host_id, QueueCapacity capacity,
                      std::chrono::seconds retention)
     : redis_(redis), host_id_(std::move(host_id)), capacity_(capacity), retention_(retention) {}
 
@@ -80,22 +114,27 @@ void CallQueue::ensure_group() {
 uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_view input,
                             const faaslet::EntryPoint& entry, uint32_t depth) {
   auto lease = redis_.lease();
-  auto length = lease.expect({"XLEN", keys::kCalls}, {REDIS_REPLY_INTEGER});
-  if (static_cast<size_t>(length->integer) >= capacity_) {
-    throw ClusterQueueFull(fmt::format("the cluster's queue holds {} calls, its limit", capacity_));
-  }
   auto next = lease.expect({"INCR", keys::kCallIds}, {REDIS_REPLY_INTEGER});
   uint64_t id = kClusterCallIdBase + static_cast<uint64_t>(next->integer);
-  std::string id_text = std::to_string(id), name = function.str();
-  // Its record first, so the id answers a status query as soon as the client has it.
-  lease.expect({"HSET", keys::call(id), "function", name, "status", "queued", "submitted_ms",
-                std::to_string(now_ms())},
-               {REDIS_REPLY_INTEGER});
-  lease.expect({"EXPIRE", keys::call(id), std::to_string(retention_.count())},
-               {REDIS_REPLY_INTEGER});
-  lease.expect({"XADD", keys::kCalls, "*", "id", id_text, "function", name, "input", input, "entry",
-                entry_text(entry), "depth", std::to_string(depth)},
-               {REDIS_REPLY_STRING});
+  const std::string id_text = std::to_string(id), name = function.str(),
+                    limit = std::to_string(capacity_.total),
+                    tenant_limit = std::to_string(capacity_.per_tenant),
+                    retention = std::to_string(retention_.count()),
+                    submitted = std::to_string(now_ms()), entry_name = entry_text(entry),
+                    depth_text = std::to_string(depth);
+  // The record goes in with the call, so the id answers a status query as soon as the client
+  // has it.
+  auto added = lease.eval(
+      enqueue_script, {keys::kCalls, keys::call(id), keys::tenant_queued(function.user)},
+      {limit, tenant_limit, retention, id_text, name, submitted, input, entry_name, depth_text});
+  if (added->integer == -1) {
+    throw ClusterQueueFull(
+        fmt::format("the cluster's queue holds {} calls, its limit", capacity_.total));
+  }
+  if (added->integer == -2) {
+    throw ClusterQueueFull(fmt::format("tenant {} has {} calls in the cluster's queue, its limit",
+                                       function.user, capacity_.per_tenant));
+  }
   return id;
 }
 
@@ -242,8 +281,8 @@ void CallQueue::finish(const QueuedEntry& entry, const runtime::CallRecord& r) {
        host_id_},
       {REDIS_REPLY_INTEGER});
   lease.expect({"EXPIRE", key, std::to_string(retention_.count())}, {REDIS_REPLY_INTEGER});
-  lease.expect({"XACK", keys::kCalls, kGroup, entry.entry_id}, {REDIS_REPLY_INTEGER});
-  lease.expect({"XDEL", keys::kCalls, entry.entry_id}, {REDIS_REPLY_INTEGER});
+  lease.eval(done_script, {keys::kCalls, keys::tenant_queued(entry.function.user)},
+             {kGroup, entry.entry_id});
 }
 
 std::vector<uint64_t> CallQueue::finished(const std::vector<uint64_t>& ids) {

@@ -40,14 +40,21 @@ struct QueuedEntry {
   uint32_t depth = 0;         // a chained call's depth in its tree; 0: a call from outside
 };
 
+// Calls the queue holds that have not finished: in all, and of one tenant.
+struct QueueCapacity {
+  size_t total = 100000;
+  size_t per_tenant = 10000;
+};
+
 class CallQueue {
  public:
-  CallQueue(state::RedisClient& redis, std::string host_id, size_t capacity,
+  CallQueue(state::RedisClient& redis, std::string host_id, QueueCapacity capacity,
             std::chrono::seconds retention);
 
   // Creates the stream and the group when missing (idempotent; also after Redis lost them).
   void ensure_group();
-  // Throws ClusterQueueFull, state::StateUnavailable.
+  // Throws ClusterQueueFull (the queue, or the function's tenant, holds its limit),
+  // state::StateUnavailable.
   uint64_t enqueue(const runtime::FunctionId& function, std::string_view input,
                    const faaslet::EntryPoint& entry = faaslet::EntryPoint::main(),
                    uint32_t depth = 0);
@@ -73,7 +80,7 @@ class CallQueue {
 
   state::RedisClient& redis_;
   std::string host_id_;
-  size_t capacity_;
+  QueueCapacity capacity_;
   std::chrono::seconds retention_;
 };
 

@@ -18,9 +18,11 @@ struct ClusterConfig {
   // of it even when nothing announced a change (a Redis that lost its data is refilled).
   std::chrono::milliseconds code_poll{250};
   std::chrono::milliseconds full_sync{10000};
-  // Async calls the cluster's queue holds before refusing more, and how long a finished call's
-  // result stays readable.
+  // Async calls the cluster's queue holds before refusing more (in all, and of one tenant, so
+  // that a tenant who fills it is the one refused), and how long a finished call's result
+  // stays readable.
   size_t queue_capacity = 100000;
+  size_t queue_tenant_capacity = 10000;
   std::chrono::seconds result_retention{3600};
   // How often a host looks for calls that dead hosts took and did not finish.
   std::chrono::milliseconds orphan_check{250};

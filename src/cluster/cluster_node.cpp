@@ -32,7 +32,8 @@ ClusterNode::ClusterNode(ClusterConfig config, runtime::Runtime& runtime,
       peers_(
           std::chrono::duration_cast<std::chrono::milliseconds>(runtime.config().limits.timeout) +
           std::chrono::seconds(10)),
-      queue_(redis_, config_.host_id, config_.queue_capacity, config_.result_retention) {
+      queue_(redis_, config_.host_id, {config_.queue_capacity, config_.queue_tenant_capacity},
+             config_.result_retention) {
   if (config_.host_id.empty()) throw Error("a cluster host needs an id (--host-id)");
   if (config_.advertise.empty()) {
     throw Error("a cluster host needs the address its peers reach it at (--advertise HOST:PORT)");

@@ -25,5 +25,9 @@ inline std::string epoch(std::string_view space) {
 }
 
 inline std::string call(uint64_t id) { return "wasmlet:cluster:call:" + std::to_string(id); }
+// Counter: a tenant's calls in the queue (taken or not) that have not finished.
+inline std::string tenant_queued(std::string_view tenant) {
+  return "wasmlet:cluster:queued:" + std::string(tenant);
+}
 
 }  // namespace wasmlet::cluster::keys

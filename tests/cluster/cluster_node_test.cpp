@@ -238,7 +238,7 @@ TEST_F(ClusterTest, CallsADeadHostTookRunElsewhere) {
   // "ghost" takes two calls and dies without finishing them. It never joined, so no live host
   // has its name; and it took them before any other host was there to.
   state::RedisClient redis(redis_.url());
-  CallQueue ghost(redis, "ghost", 100, 60s);
+  CallQueue ghost(redis, "ghost", {100, 100}, 60s);
   ghost.ensure_group();
   uint64_t first = ghost.enqueue(echo, "one");
   uint64_t second = ghost.enqueue(echo, "two");
@@ -259,10 +259,38 @@ TEST_F(ClusterTest, CallsADeadHostTookRunElsewhere) {
 
 TEST_F(ClusterTest, TheQueueIsBounded) {
   state::RedisClient redis(redis_.url());
-  CallQueue queue(redis, "nobody", 3, 60s);
+  CallQueue queue(redis, "nobody", {3, 10}, 60s);
   queue.ensure_group();
   for (int i = 0; i < 3; ++i) queue.enqueue({"alice", "echo"}, "x");
-  EXPECT_THROW(queue.enqueue({"alice", "echo"}, "x"), ClusterQueueFull);
+  EXPECT_THROW(queue.enqueue({"bob", "echo"}, "x"), ClusterQueueFull);
+}
+
+TEST_F(ClusterTest, ATenantThatFillsItsShareIsTheOneRefused) {
+  state::RedisClient redis(redis_.url());
+  CallQueue queue(redis, "h", {10, 2}, 60s);
+  queue.ensure_group();
+  const FunctionId alice{"alice", "echo"};
+  queue.enqueue(alice, "1");
+  queue.enqueue(alice, "2");
+  try {
+    queue.enqueue(alice, "3");
+    FAIL() << "alice's third call was queued";
+  } catch (const ClusterQueueFull& e) {
+    EXPECT_NE(std::string(e.what()).find("tenant alice"), std::string::npos) << e.what();
+  }
+  const uint64_t bobs = queue.enqueue({"bob", "echo"}, "b");  // another tenant is not refused
+  EXPECT_TRUE(queue.record(bobs).has_value());
+
+  // A finished call frees its place, once, even when finished twice (run again after a claim).
+  auto taken = queue.take(3, 1ms);
+  ASSERT_EQ(taken.size(), 3u);
+  const QueuedEntry& first = taken[0].function == alice ? taken[0] : taken[1];
+  CallRecord done;
+  done.status = CallStatus::Succeeded;
+  queue.finish(first, done);
+  queue.finish(first, done);
+  queue.enqueue(alice, "4");
+  EXPECT_THROW(queue.enqueue(alice, "5"), ClusterQueueFull);
 }
 
 }  // namespace
