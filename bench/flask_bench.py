@@ -131,13 +131,13 @@ def run_wrk(url, script, conns, seconds, log):
 class Systems:
     """The three servers of the app, started once."""
 
-    def __init__(self, build, work, workers):
+    def __init__(self, build, work, workers, python_home):
         self.procs = []
         wasmlet = str(build / "src" / "cli" / "wasmlet")
         port = free_port()
         self.wasmlet = self._start(
             [wasmlet, "serve", "--port", str(port), "--data-dir", str(work / "data"),
-             "--python-home", str(build / "python"), "--log-level", "warn",
+             "--python-home", str(python_home), "--log-level", "warn",
              "--timeout", "120s"], "wasmlet", "http://127.0.0.1:%d/healthz" % port)
         server = "127.0.0.1:%d" % port
         deploy = subprocess.run([wasmlet, "flask", "deploy", "bmapi.app:app", "--server", server],
@@ -283,6 +283,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--only", default="", help="endpoints, e.g. echo,chaos")
     ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    ap.add_argument("--python-home", type=pathlib.Path,
+                    help="the Python home Wasmlet serves from (default: BUILD/python)")
     ap.add_argument("--json", type=pathlib.Path)
     ap.add_argument("--plot", type=pathlib.Path)
     args = ap.parse_args()
@@ -292,7 +294,8 @@ def main():
     only = set(filter(None, args.only.split(",")))
     with tempfile.TemporaryDirectory(prefix="wasmlet-flask-bench-") as tmp:
         work = pathlib.Path(tmp)
-        systems = Systems(args.build.resolve(), work, args.workers)
+        home = (args.python_home or args.build / "python").resolve()
+        systems = Systems(args.build.resolve(), work, args.workers, home)
         try:
             print("native: gunicorn, %d workers, preloaded; direct: %s; proxy: gunicorn, %d "
                   "workers, views in Wasmlet" % (args.workers, systems.base["direct"],

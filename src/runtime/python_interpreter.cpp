@@ -11,10 +11,23 @@ namespace wasmlet::runtime {
 
 namespace fs = std::filesystem;
 
-PythonInterpreter::PythonInterpreter(fs::path home) : home_(std::move(home)) {
-  if (!home_.empty()) {
-    engine_ = std::make_unique<engine::Engine>(engine::CompilerConfig{home_ / "native"});
+namespace {
+engine::CompilerConfig compiler_config(const fs::path& home) {
+  engine::CompilerConfig config{home / "native"};
+  // The operator's own interpreter, not an upload: a profile-guided compile of its 61 MB of C
+  // takes clang several minutes, more than an upload may.
+  config.compile_limits.wall_time = config.compile_limits.cpu_time = std::chrono::minutes(60);
+  if (fs::exists(home / "profile-generate")) {
+    config.profile = {engine::CompileProfile::Mode::generate, {}};
+  } else if (fs::exists(home / "python.profdata")) {
+    config.profile = {engine::CompileProfile::Mode::use, home / "python.profdata"};
   }
+  return config;
+}
+}  // namespace
+
+PythonInterpreter::PythonInterpreter(fs::path home) : home_(std::move(home)) {
+  if (!home_.empty()) engine_ = std::make_unique<engine::Engine>(compiler_config(home_));
 }
 
 std::shared_ptr<const engine::Module> PythonInterpreter::module(

@@ -7,6 +7,9 @@
 //   lib/wasmlet/        Wasmlet's guest modules (wasmlet, pyfaasm)
 //   lib/site-packages/  pure Python libraries functions may import (Flask and its needs)
 //   native/             the compiled interpreter (created on first use)
+//   python.profdata     optional: the profile the interpreter's C is optimised with (the build
+//                       trains one, toolchain/python/host/train_profile.py)
+//   profile-generate    optional, for that training only: compile an instrumented interpreter
 #include <filesystem>
 #include <memory>
 #include <mutex>
