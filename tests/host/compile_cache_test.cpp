@@ -1,5 +1,6 @@
 // Compilation and its cache: validation and import errors before anything is cached, cache
-// hits, and concurrent or interrupted compiles that never leave a broken entry.
+// hits, concurrent or interrupted compiles that never leave a broken entry, and profile-guided
+// compiles.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -7,6 +8,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <thread>
 
 #include "engine/engine.h"
@@ -162,6 +166,82 @@ TEST_F(CompileCacheTest, AKilledCompileLeavesNoEntry) {
   auto m = engine.load(test::guest_bytes("hello"), host_options());
   EXPECT_NE(m->find_export("_start"), nullptr);
   EXPECT_EQ(cached_objects(), 1u);
+}
+
+engine::CompilerConfig profiled(const fs::path& dir, engine::CompileProfile profile) {
+  engine::CompilerConfig c{dir};
+  c.profile = std::move(profile);
+  return c;
+}
+
+uint64_t add(const std::shared_ptr<const engine::Module>& m, uint64_t a, uint64_t b) {
+  engine::Instance inst(m, {}, {});
+  uint64_t args[2] = {a, b}, r[1] = {0};
+  EXPECT_FALSE(inst.call(*m->find_export("add"), args, r));
+  return r[0];
+}
+
+std::string command_output(const std::string& command) {
+  std::string out;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+  if (!pipe) return out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe.get())) > 0;) out.append(buf, n);
+  return out;
+}
+
+// Profile-guided compiles: an instrumented library writes its counts when unloaded, a profile
+// made from them compiles into a library of its own (the profile's content is in the key).
+TEST_F(CompileCacheTest, TrainedProfileCompilesALibraryOfItsOwn) {
+  const auto bytes = test::guest_bytes("traps");
+  const fs::path raw = dir_ / "traps.profraw";
+  ::setenv("LLVM_PROFILE_FILE", raw.c_str(), 1);
+  {
+    engine::Engine engine(profiled(dir_, {engine::CompileProfile::Mode::generate, {}}));
+    auto m = engine.load(bytes, host_options());
+    EXPECT_FALSE(m->cache_hit());
+    for (uint64_t i = 0; i < 100; ++i) EXPECT_EQ(add(m, i, 3), i + 3);
+  }  // the last reference unloads the library, which writes its counts
+  ::unsetenv("LLVM_PROFILE_FILE");
+  ASSERT_TRUE(fs::exists(raw));
+  EXPECT_GT(fs::file_size(raw), 0u);
+
+  const fs::path profile = dir_ / "traps.profdata";
+  const std::string merge =
+      std::string(WASMLET_LLVM_PROFDATA) + " merge -o " + profile.string() + " " + raw.string();
+  ASSERT_EQ(std::system(merge.c_str()), 0) << merge;
+  // The module's own (static) functions are filed under the C file's name alone, not the
+  // temporary directory it was compiled in, or no later compile could match them.
+  const std::string names = command_output(std::string(WASMLET_LLVM_PROFDATA) +
+                                           " show --all-functions " + profile.string());
+  EXPECT_NE(names.find(".c;w2c_"), std::string::npos) << names;
+  EXPECT_EQ(names.find(dir_.string()), std::string::npos) << names;
+  engine::Engine optimised(profiled(dir_, {engine::CompileProfile::Mode::use, profile}));
+  auto m = optimised.load(bytes, host_options());
+  EXPECT_FALSE(m->cache_hit()) << "the profile is part of the key";
+  EXPECT_EQ(add(m, 40, 2), 42u);
+  EXPECT_EQ(cached_objects(), 2u);
+  EXPECT_TRUE(optimised.load(bytes, host_options())->cache_hit());
+
+  // Another profile (the counts twice over), another library: never reused across profiles.
+  const std::string merge_twice = std::string(WASMLET_LLVM_PROFDATA) + " merge -o " +
+                                  (dir_ / "other.profdata").string() + " " + raw.string() + " " +
+                                  raw.string();
+  ASSERT_EQ(std::system(merge_twice.c_str()), 0) << merge_twice;
+  engine::Engine other(
+      profiled(dir_, {engine::CompileProfile::Mode::use, dir_ / "other.profdata"}));
+  EXPECT_FALSE(other.load(bytes, host_options())->cache_hit());
+  EXPECT_EQ(cached_objects(), 3u);
+}
+
+TEST_F(CompileCacheTest, MissingProfileIsNamed) {
+  try {
+    engine::Engine engine(
+        profiled(dir_, {engine::CompileProfile::Mode::use, dir_ / "none.profdata"}));
+    FAIL() << "a missing profile was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("none.profdata"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
