@@ -26,9 +26,7 @@ engine::CompilerConfig compiler_config(const fs::path& home) {
 }
 }  // namespace
 
-PythonInterpreter::PythonInterpreter(fs::path home) : home_(std::move(home)) {
-  if (!home_.empty()) engine_ = std::make_unique<engine::Engine>(compiler_config(home_));
-}
+PythonInterpreter::PythonInterpreter(fs::path home) : home_(std::move(home)) {}
 
 std::shared_ptr<const engine::Module> PythonInterpreter::module(
     const engine::LoadOptions& options) {
@@ -40,6 +38,9 @@ std::shared_ptr<const engine::Module> PythonInterpreter::module(
       throw Error(fmt::format("the Python home {} has no {}", home_.string(), part));
     }
   }
+  // Made on first use: reading and hashing the profile is no work for a server that runs no
+  // Python.
+  if (!engine_) engine_ = std::make_unique<engine::Engine>(compiler_config(home_));
   auto bytes = util::read_file(home_ / "python.wasm");
   module_ = engine_->load(bytes, options);
   if (!module_->cache_hit()) {

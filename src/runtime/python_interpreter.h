@@ -47,8 +47,8 @@ class PythonInterpreter {
 
  private:
   std::filesystem::path home_;
-  std::unique_ptr<engine::Engine> engine_;
   util::Mutex mutex_;
+  std::unique_ptr<engine::Engine> engine_ GUARDED_BY(mutex_);
   std::shared_ptr<const engine::Module> module_ GUARDED_BY(mutex_);
 };
 
