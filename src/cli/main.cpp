@@ -140,12 +140,11 @@ int compile_cmd(const CompileArgs& a) {
   } else if (!a.profile_use.empty()) {
     config.profile = {engine::CompileProfile::Mode::use, a.profile_use};
   }
-  const std::string& file = a.file;
   engine::Engine engine(std::move(config));
-  auto bytes = util::read_file(file);
+  auto bytes = util::read_file(a.file);
   auto m = engine.load(bytes, faaslet::load_options());
   std::cout << fmt::format(
-      "{}: {}\n", file,
+      "{}: {}\n", a.file,
       m->cache_hit() ? "cached" : fmt::format("compiled in {:.2f} s", m->compile_seconds()));
   return 0;
 }
