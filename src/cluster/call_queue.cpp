@@ -152,9 +152,7 @@ std::vector<QueuedEntry> CallQueue::entries_of(state::RedisClient::Lease& lease,
     entry.entry_id = state::reply_text(*e.element[0]);
     const redisReply& fields = *e.element[1];
     std::string function;
-    for (size_t f = 0; f + 1 < fields.elements; f += 2) {
-      std::string name = state::reply_text(*fields.element[f]);
-      std::string value = state::reply_text(*fields.element[f + 1]);
+    for (auto& [name, value] : lease.field_pairs(fields, "stream entry")) {
       if (name == "id") {
         entry.call_id = number(value);
       } else if (name == "function") {
@@ -314,9 +312,7 @@ std::optional<runtime::CallRecord> CallQueue::record(uint64_t call_id) {
   if (reply->elements == 0) return std::nullopt;
   runtime::CallRecord r;
   r.id = call_id;
-  for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-    std::string name = state::reply_text(*reply->element[i]);
-    std::string value = state::reply_text(*reply->element[i + 1]);
+  for (auto& [name, value] : lease.field_pairs(*reply, "HGETALL")) {
     if (name == "function") {
       size_t slash = value.find('/');
       if (slash == std::string::npos) return std::nullopt;

@@ -67,10 +67,8 @@ std::map<std::string, std::string> CodeRegistry::index() {
   auto lease = redis_.lease();
   state::RedisReply reply = lease.expect({"HGETALL", keys::index(space_)}, {REDIS_REPLY_ARRAY});
   std::map<std::string, std::string> entries;
-  for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-    lease.check(*reply->element[i], "HGETALL", {REDIS_REPLY_STRING});
-    lease.check(*reply->element[i + 1], "HGETALL", {REDIS_REPLY_STRING});
-    entries[state::reply_text(*reply->element[i])] = state::reply_text(*reply->element[i + 1]);
+  for (auto& [name, version] : lease.field_pairs(*reply, "HGETALL")) {
+    entries[std::move(name)] = std::move(version);
   }
   return entries;
 }
@@ -82,11 +80,7 @@ std::optional<CodeRecord> CodeRegistry::fetch(const std::string& name) {
   if (reply->elements == 0) return std::nullopt;
   CodeRecord record;
   bool has_kind = false;
-  for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-    lease.check(*reply->element[i], "HGETALL", {REDIS_REPLY_STRING});
-    lease.check(*reply->element[i + 1], "HGETALL", {REDIS_REPLY_STRING});
-    std::string field = state::reply_text(*reply->element[i]);
-    std::string value = state::reply_text(*reply->element[i + 1]);
+  for (auto& [field, value] : lease.field_pairs(*reply, "HGETALL")) {
     if (field == "kind") {
       record.python = value == "python";
       has_kind = true;

@@ -249,6 +249,18 @@ void RedisClient::Lease::check(const redisReply& reply, std::string_view what,
   }
 }
 
+std::vector<std::pair<std::string, std::string>> RedisClient::Lease::field_pairs(
+    const redisReply& array, std::string_view what) const {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.reserve(array.elements / 2);
+  for (size_t i = 0; i + 1 < array.elements; i += 2) {
+    check(*array.element[i], what, {REDIS_REPLY_STRING});
+    check(*array.element[i + 1], what, {REDIS_REPLY_STRING});
+    pairs.emplace_back(reply_text(*array.element[i]), reply_text(*array.element[i + 1]));
+  }
+  return pairs;
+}
+
 std::string RedisClient::Lease::failure(std::string_view command) const {
   std::string why = context_->err != 0 ? context_->errstr : "no reply";
   // A blocking socket with SO_RCVTIMEO reports a timeout as EAGAIN.

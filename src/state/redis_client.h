@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/mutex.h"
@@ -88,6 +89,10 @@ class RedisClient {
                     std::initializer_list<std::string_view> args);
     void check(const redisReply& reply, std::string_view what,
                std::initializer_list<int> types) const;
+    // The name/value pairs of a flat array reply (HGETALL, a stream entry's fields); throws
+    // StateUnavailable when an element is not a string.
+    std::vector<std::pair<std::string, std::string>> field_pairs(const redisReply& array,
+                                                                 std::string_view what) const;
 
    private:
     std::string failure(std::string_view command) const;

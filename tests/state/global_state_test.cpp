@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "redis_server.h"
+#include "state/redis_client.h"
 #include "state/redis_state.h"
 
 namespace wasmlet {
@@ -545,6 +546,25 @@ TEST_F(RedisStateTest, KeySchemeMatchesTheDocs) {
   }
   EXPECT_EQ(keys, (std::set<std::string>{"wl:v:3:u:1:k", "wl:a:3:u:1:k", "wl:r:3:u:1:k",
                                          "wl:w:3:u:1:k"}));
+}
+
+TEST_F(RedisStateTest, FieldPairsReadAHashAndRefuseAnythingButStrings) {
+  state::RedisClient redis(server_->url());
+  auto lease = redis.lease();
+  lease.expect({"HSET", "h", "a", "1", "b", std::string_view("\0x", 2)}, {REDIS_REPLY_INTEGER});
+  auto all = lease.expect({"HGETALL", "h"}, {REDIS_REPLY_ARRAY});
+  auto pairs = lease.field_pairs(*all, "HGETALL");
+  std::sort(pairs.begin(), pairs.end());
+  EXPECT_EQ(pairs, (std::vector<std::pair<std::string, std::string>>{
+                       {"a", "1"}, {"b", std::string("\0x", 2)}}));
+  auto numbers = lease.expect({"EVAL", "return {1, 2}", "0"}, {REDIS_REPLY_ARRAY});
+  try {
+    lease.field_pairs(*numbers, "a script");
+    ADD_FAILURE() << "integers were read as fields";
+  } catch (const state::StateUnavailable& e) {
+    EXPECT_NE(std::string(e.what()).find("a script gave an unexpected"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(RedisStateTest, TwoClientsShareState) {
