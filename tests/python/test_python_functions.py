@@ -110,6 +110,14 @@ def test_module_level_data_is_reset_every_call(server):
         assert server.invoke_json("counter", {}) == {"count": 1, "seen": 1, "scratch": "x"}
 
 
+def test_snapshot_objects_are_immortal_and_calls_still_collect(server):
+    assert server.upload_file("snapshot_objects", "snapshot_objects.py")[0] == 200
+    for _ in range(3):
+        assert server.invoke_json("snapshot_objects", {}) == {
+            "snapshot_immortal": True, "call_counted": True, "collected_garbage": True,
+            "atoms_intact": True, "table": [1, 2, 3, 3000]}
+
+
 def test_random_differs_between_calls(server):
     assert server.upload_file("rand", "uses_random.py")[0] == 200
     values = {server.invoke_json("rand", {})["r"] for _ in range(5)}

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build CPython 3.11 for wasm32-wasi, as a static library to embed, from Debian's own
-# python3.11 source package (upstream orig tarball; Debian's patches are not applied), with
-# zlib (Debian's zlib source package, likewise) for the zlib module: gzip, zipfile's
-# compression, and the libraries that need it (Werkzeug, itsdangerous, so Flask).
+# python3.11 source package (upstream orig tarball; Debian's patches are not applied, our own
+# in patches/ are), with zlib (Debian's zlib source package, likewise) for the zlib module:
+# gzip, zipfile's compression, and the libraries that need it (Werkzeug, itsdangerous, so Flask).
 #
 # Usage: toolchain/python/build.sh            (as root, or a user with sudo for apt-get)
 #   Env: WASMLET_CACHE_DIR  cache root (default ~/.cache/wasmlet)
@@ -19,7 +19,7 @@
 # folder (except host/) changes the key and so triggers a fresh build.
 set -euo pipefail
 
-RECIPE_VERSION=2
+RECIPE_VERSION=3
 PY_SERIES=3.11
 DEB_SRC_PKG=python${PY_SERIES}
 LLVM=19
@@ -119,7 +119,7 @@ apt_update() {
 
 # ---------------------------------------------------------------- 1. host packages
 PKGS=(clang-$LLVM lld-$LLVM llvm-$LLVM wasi-libc libclang-rt-$LLVM-dev-wasm32
-      build-essential xz-utils)
+      build-essential xz-utils patch)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -225,6 +225,10 @@ run "unpacking $(meta_get orig_name)" \
     tar -xf "$SRC_CACHE/$(meta_get orig_name)" -C "$SRC" --strip-components=1 --no-same-owner
 PY_VERSION=$(sed -nE 's/^#define PY_VERSION[[:space:]]+"([^"]+)".*/\1/p' "$SRC/Include/patchlevel.h")
 [[ $PY_VERSION == "$PY_SERIES".* ]] || die "unexpected CPython version '$PY_VERSION'"
+# Wasmlet's own changes (patches/*.patch, each says why).
+for p in "$HERE"/patches/*.patch; do
+    run "patch: $(basename "$p")" patch -d "$SRC" -p1 --forward --input="$p"
+done
 log "CPython $PY_VERSION, build tree $BUILD"
 
 # ---------------------------------------------------------------- 3. native build python

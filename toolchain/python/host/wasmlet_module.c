@@ -1,9 +1,12 @@
 // The _wasmlet built-in module: the host's imports (Faasm's guest ABI and Wasmlet's call
-// information) as Python functions. pyfaasm.core and wasmlet wrap it; users never import it.
+// information) as Python functions, and immortalize() for the snapshot (immortal.c).
+// pyfaasm.core and wasmlet wrap it; users never import it.
 #define PY_SSIZE_T_CLEAN  // sizes of "#" formats are Py_ssize_t
 #include <Python.h>
 #include <faasm/host_interface.h>
 #include <stdint.h>
+
+#include "immortal.h"
 
 // wasm32 `long` is 32 bits: every length the host sees must fit.
 static int checked_long(Py_ssize_t n, long* out) {
@@ -292,6 +295,7 @@ static PyMethodDef methods[] = {
     {"unlock_state_read", unlock_state_read, METH_VARARGS, "Releases it."},
     {"lock_state_write", lock_state_write, METH_VARARGS, "Takes a global write lock."},
     {"unlock_state_write", unlock_state_write, METH_VARARGS, "Releases it."},
+    {"immortalize", wasmlet_immortalize, METH_O, "Marks a snapshot's objects immortal."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -116,9 +116,10 @@ def load():
     finally:
         sys.stdout.flush()
     _warm_up()
-    # Everything alive now belongs to the snapshot: the collector never has to walk (and so
-    # dirty) those pages again in a call.
+    # Everything alive now belongs to the snapshot. Immortal, a call uses those objects without
+    # writing their reference counts; frozen, the collector never walks (and so dirties) them.
     gc.collect()
+    _wasmlet.immortalize(gc.get_objects())
     gc.freeze()
     return True
 
