@@ -6,6 +6,20 @@
 
 namespace wasmlet::cluster {
 
+namespace {
+
+// Removes a host from the set only if its record is still gone: a host that beat again since
+// its record was read as expired stays listed. KEYS: the host's record, the set. ARGV: its id.
+state::RedisScript prune_script{"prune",
+                                R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+return redis.call('SREM', KEYS[2], ARGV[1])
+)lua",
+                                {},
+                                {}};
+
+}  // namespace
+
 void Membership::announce(const HostInfo& host, std::chrono::milliseconds ttl) {
   auto lease = redis_.lease();
   std::string key = keys::host(host.id);
@@ -35,13 +49,24 @@ std::vector<HostInfo> Membership::hosts() {
     if (host && host->id == names[i]) {
       hosts.push_back(std::move(*host));
     } else if (r.type == REDIS_REPLY_NIL) {
-      // Its record expired: the host stopped beating. (A host that beats again re-adds itself.)
-      lease.expect({"SREM", keys::kHosts, names[i]}, {REDIS_REPLY_INTEGER});
+      prune_with(lease, names[i]);  // its record expired: the host stopped beating
     }
   }
   std::sort(hosts.begin(), hosts.end(),
             [](const HostInfo& a, const HostInfo& b) { return a.id < b.id; });
   return hosts;
+}
+
+bool Membership::prune(const std::string& host_id) {
+  auto lease = redis_.lease();
+  return prune_with(lease, host_id);
+}
+
+bool Membership::prune_with(state::RedisClient::Lease& lease, const std::string& host_id) {
+  state::RedisReply removed =
+      lease.eval(prune_script, {keys::host(host_id), keys::kHosts}, {host_id});
+  lease.check(*removed, "prune", {REDIS_REPLY_INTEGER});
+  return removed->integer == 1;
 }
 
 void Membership::leave(const std::string& host_id) {

@@ -18,9 +18,14 @@ class Membership {
   void announce(const HostInfo& host, std::chrono::milliseconds ttl);
   // The live hosts, by id. Records that expired are pruned from the set as they are found.
   std::vector<HostInfo> hosts();
+  // Removes `host_id` from the set of hosts if its record has expired, and says whether it did:
+  // a host that beat again in the meantime is kept.
+  bool prune(const std::string& host_id);
   void leave(const std::string& host_id);
 
  private:
+  static bool prune_with(state::RedisClient::Lease& lease, const std::string& host_id);
+
   state::RedisClient& redis_;
 };
 

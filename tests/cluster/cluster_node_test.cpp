@@ -93,6 +93,23 @@ TEST_F(ClusterTest, MembersExpireUnlessTheyBeat) {
   EXPECT_TRUE(members.hosts().empty());
 }
 
+// A reader that found a host's record expired removes it from the set only if the host has not
+// beaten again since.
+TEST_F(ClusterTest, AHostThatBeatAgainIsNotPruned) {
+  state::RedisClient redis(redis_.url());
+  Membership members(redis);
+  members.announce({"a", "127.0.0.1:1", "t", 2, 0, 0, {}}, 50ms);
+  members.announce({"b", "127.0.0.1:2", "t", 2, 0, 0, {}}, 50ms);
+  std::this_thread::sleep_for(200ms);
+  members.announce({"a", "127.0.0.1:1", "t", 2, 0, 0, {}}, 60s);
+  EXPECT_FALSE(members.prune("a"));
+  EXPECT_TRUE(members.prune("b"));
+  EXPECT_FALSE(members.prune("b"));
+  auto hosts = members.hosts();
+  ASSERT_EQ(hosts.size(), 1u);
+  EXPECT_EQ(hosts[0].id, "a");
+}
+
 TEST_F(ClusterTest, HostsSeeEachOtherAndLeave) {
   auto a = join("a");
   {
