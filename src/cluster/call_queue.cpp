@@ -17,7 +17,7 @@ constexpr std::string_view kGroup = "hosts";
 // Checks both limits and queues the call, its record and its tenant's count in one step, so
 // that concurrent hosts cannot overfill the queue between a check and an add.
 // KEYS: stream, record, tenant counter. ARGV: limit, tenant limit, retention s, id, function,
-// submitted ms, input, entry, depth. Returns 0, or -1 (queue full) / -2 (tenant full).
+// submitted ms, input, entry, depth, notify. Returns 0, or -1 (queue full) / -2 (tenant full).
 state::RedisScript enqueue_script{"enqueue",
                                   R"lua(
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return -1 end
@@ -25,7 +25,7 @@ if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2]) then return 
 redis.call('HSET', KEYS[2], 'function', ARGV[5], 'status', 'queued', 'submitted_ms', ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('XADD', KEYS[1], '*', 'id', ARGV[4], 'function', ARGV[5], 'input', ARGV[7],
-           'entry', ARGV[8], 'depth', ARGV[9])
+           'entry', ARGV[8], 'depth', ARGV[9], 'notify', ARGV[10])
 redis.call('INCR', KEYS[3])
 -- A count that lost its calls some other way (a stream deleted by hand) heals in time.
 redis.call('EXPIRE', KEYS[3], ARGV[3])
@@ -35,13 +35,18 @@ return 0
                                   {}};
 
 // Acknowledges and deletes a finished call; only the first to delete it lowers its tenant's
-// count (a call claimed and finished twice counts once). KEYS: stream, tenant counter.
-// ARGV: group, entry id.
+// count (a call claimed and finished twice counts once). Tells the host that awaits it, if
+// any. KEYS: stream, tenant counter, that host's list. ARGV: group, entry id, call id (""
+// when no host awaits it), retention s.
 state::RedisScript done_script{"done",
                                R"lua(
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('XDEL', KEYS[1], ARGV[2]) == 1 and redis.call('DECR', KEYS[2]) <= 0 then
   redis.call('DEL', KEYS[2])
+end
+if ARGV[3] ~= '' then
+  redis.call('RPUSH', KEYS[3], ARGV[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
 end
 return 0
 )lua",
@@ -112,10 +117,22 @@ void CallQueue::ensure_group() {
 }
 
 uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_view input,
-                            const faaslet::EntryPoint& entry, uint32_t depth) {
+                            const faaslet::EntryPoint& entry, uint32_t depth,
+                            std::string_view notify) {
+  uint64_t id = new_call_id();
+  enqueue_as(id, function, input, entry, depth, notify);
+  return id;
+}
+
+uint64_t CallQueue::new_call_id() {
+  auto next = redis_.lease().expect({"INCR", keys::kCallIds}, {REDIS_REPLY_INTEGER});
+  return kClusterCallIdBase + static_cast<uint64_t>(next->integer);
+}
+
+void CallQueue::enqueue_as(uint64_t id, const runtime::FunctionId& function, std::string_view input,
+                           const faaslet::EntryPoint& entry, uint32_t depth,
+                           std::string_view notify) {
   auto lease = redis_.lease();
-  auto next = lease.expect({"INCR", keys::kCallIds}, {REDIS_REPLY_INTEGER});
-  uint64_t id = kClusterCallIdBase + static_cast<uint64_t>(next->integer);
   const std::string id_text = std::to_string(id), name = function.str(),
                     limit = std::to_string(capacity_.total),
                     tenant_limit = std::to_string(capacity_.per_tenant),
@@ -124,9 +141,10 @@ uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_vie
                     depth_text = std::to_string(depth);
   // The record goes in with the call, so the id answers a status query as soon as the client
   // has it.
-  auto added = lease.eval(
-      enqueue_script, {keys::kCalls, keys::call(id), keys::tenant_queued(function.user)},
-      {limit, tenant_limit, retention, id_text, name, submitted, input, entry_name, depth_text});
+  auto added =
+      lease.eval(enqueue_script, {keys::kCalls, keys::call(id), keys::tenant_queued(function.user)},
+                 {limit, tenant_limit, retention, id_text, name, submitted, input, entry_name,
+                  depth_text, notify});
   if (added->integer == -1) {
     throw ClusterQueueFull(
         fmt::format("the cluster's queue holds {} calls, its limit", capacity_.total));
@@ -135,7 +153,6 @@ uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_vie
     throw ClusterQueueFull(fmt::format("tenant {} has {} calls in the cluster's queue, its limit",
                                        function.user, capacity_.per_tenant));
   }
-  return id;
 }
 
 std::vector<QueuedEntry> CallQueue::entries_of(state::RedisClient::Lease& lease,
@@ -163,6 +180,8 @@ std::vector<QueuedEntry> CallQueue::entries_of(state::RedisClient::Lease& lease,
         entry.entry = entry_of(value);
       } else if (name == "depth") {
         entry.depth = static_cast<uint32_t>(std::min<uint64_t>(number(value), UINT32_MAX));
+      } else if (name == "notify") {
+        entry.notify = std::move(value);
       }
     }
     size_t slash = function.find('/');
@@ -279,8 +298,29 @@ void CallQueue::finish(const QueuedEntry& entry, const runtime::CallRecord& r) {
        host_id_},
       {REDIS_REPLY_INTEGER});
   lease.expect({"EXPIRE", key, std::to_string(retention_.count())}, {REDIS_REPLY_INTEGER});
-  lease.eval(done_script, {keys::kCalls, keys::tenant_queued(entry.function.user)},
-             {kGroup, entry.entry_id});
+  const std::string awaited = entry.notify.empty() ? "" : std::to_string(entry.call_id);
+  lease.eval(done_script,
+             {keys::kCalls, keys::tenant_queued(entry.function.user),
+              keys::finished(entry.notify.empty() ? host_id_ : entry.notify)},
+             {kGroup, entry.entry_id, awaited, std::to_string(retention_.count())});
+}
+
+std::vector<uint64_t> CallQueue::awaited_finished(std::chrono::milliseconds block) {
+  const std::string list = keys::finished(host_id_);
+  auto lease = redis_.lease();
+  // BLPOP's timeout is in seconds; a fraction is allowed.
+  auto first = lease.expect({"BLPOP", list, fmt::format("{:.3f}", block.count() / 1000.0)},
+                            {REDIS_REPLY_ARRAY, REDIS_REPLY_NIL});
+  if (first->type == REDIS_REPLY_NIL || first->elements != 2) return {};
+  lease.check(*first->element[1], "BLPOP", {REDIS_REPLY_STRING});
+  std::vector<uint64_t> ids{number(state::reply_text(*first->element[1]))};
+  // The rest of what is there, in the same visit.
+  auto rest = lease.expect({"LPOP", list, "256"}, {REDIS_REPLY_ARRAY, REDIS_REPLY_NIL});
+  for (size_t i = 0; rest->type == REDIS_REPLY_ARRAY && i < rest->elements; ++i) {
+    lease.check(*rest->element[i], "LPOP", {REDIS_REPLY_STRING});
+    ids.push_back(number(state::reply_text(*rest->element[i])));
+  }
+  return ids;
 }
 
 std::vector<uint64_t> CallQueue::finished(const std::vector<uint64_t>& ids) {

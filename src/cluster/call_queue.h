@@ -38,6 +38,7 @@ struct QueuedEntry {
   std::string input;
   faaslet::EntryPoint entry;  // a chained call's may be a table index or a Python function
   uint32_t depth = 0;         // a chained call's depth in its tree; 0: a call from outside
+  std::string notify;         // the host that awaits its result (a spilled chained call), or ""
 };
 
 // Calls the queue holds that have not finished: in all, and of one tenant.
@@ -54,10 +55,15 @@ class CallQueue {
   // Creates the stream and the group when missing (idempotent; also after Redis lost them).
   void ensure_group();
   // Throws ClusterQueueFull (the queue, or the function's tenant, holds its limit),
-  // state::StateUnavailable.
+  // state::StateUnavailable. `notify`: a host that awaits the result, told when it is stored
+  // (see awaited_finished).
   uint64_t enqueue(const runtime::FunctionId& function, std::string_view input,
                    const faaslet::EntryPoint& entry = faaslet::EntryPoint::main(),
-                   uint32_t depth = 0);
+                   uint32_t depth = 0, std::string_view notify = {});
+  // The same in two steps, for a caller that must know the id before the call can finish.
+  uint64_t new_call_id();
+  void enqueue_as(uint64_t id, const runtime::FunctionId& function, std::string_view input,
+                  const faaslet::EntryPoint& entry, uint32_t depth, std::string_view notify);
   // Up to `max` calls no host has taken yet, waiting up to `block` for one.
   std::vector<QueuedEntry> take(size_t max, std::chrono::milliseconds block);
   // Up to `max` calls this host took in an earlier life (under the same id) and never finished.
@@ -72,6 +78,9 @@ class CallQueue {
   void finish(const QueuedEntry& entry, const runtime::CallRecord& record);
   // Which of `ids` have finished (succeeded or failed), in one round trip.
   std::vector<uint64_t> finished(const std::vector<uint64_t>& ids);
+  // Ids of the calls enqueued with this host as `notify` that finished since the last time,
+  // waiting up to `block` (under the client's command timeout) for one.
+  std::vector<uint64_t> awaited_finished(std::chrono::milliseconds block);
   // nullopt: no such call (or its result expired).
   std::optional<runtime::CallRecord> record(uint64_t call_id);
 

@@ -228,26 +228,44 @@ bool ClusterNode::spill(runtime::Invocation& invocation, runtime::Completion& do
     }
   } caller{*this};
   if (!peer_for(invocation.function.str())) return false;
-  uint64_t id = 0;
-  try {
-    id = queue_.enqueue(invocation.function, invocation.input, invocation.entry,
-                        invocation.node->depth());
-  } catch (const std::exception& e) {
+  auto refused = [&](const std::exception& e) {
     spdlog::warn("cluster: running a chained call of {} here: the queue refused it: {}",
                  invocation.function.str(), e.what());
     return false;
+  };
+  uint64_t id = 0;
+  try {
+    id = queue_.new_call_id();
+  } catch (const std::exception& e) {
+    return refused(e);
   }
-  // Its result is awaited no longer than a call may run anywhere, and a margin for the trip.
+  // Awaited before it is queued, so that a notice of a call finished at once finds it. Its
+  // result is awaited no longer than a call may run anywhere, and a margin for the trip.
   auto limit = runtime_.config().limits.timeout + std::chrono::seconds(30);
   {
     util::MutexLock lock(spill_mutex_);
     spilled_.emplace(id, Spilled{std::move(done), std::chrono::steady_clock::now() + limit});
+  }
+  try {
+    queue_.enqueue_as(id, invocation.function, invocation.input, invocation.entry,
+                      invocation.node->depth(), config_.host_id);
+  } catch (const std::exception& e) {
+    util::MutexLock lock(spill_mutex_);
+    auto awaited = spilled_.extract(id);
+    if (awaited.empty()) return true;         // answered already: this host is leaving
+    done = std::move(awaited.mapped().done);  // the runtime runs it here after all
+    return refused(e);
   }
   spill_added_.notify_all();  // the spill thread, not only a leaving destructor
   return true;
 }
 
 void ClusterNode::spill_loop() {
+  // The finishing host tells this one (awaited_finished); every so often all awaited calls are
+  // also looked up, for a notice lost with a Redis that restarted empty.
+  constexpr auto kNoticeWait = std::chrono::milliseconds(50);
+  constexpr auto kLookUpAll = std::chrono::seconds(1);
+  auto next_look_up = std::chrono::steady_clock::now() + kLookUpAll;
   for (;;) {
     std::vector<uint64_t> ids;
     {
@@ -265,8 +283,16 @@ void ClusterNode::spill_loop() {
     }
     bool stopping = !pause(std::chrono::milliseconds(0));
     std::vector<std::pair<runtime::Completion, runtime::CallRecord>> ready;
+    bool failing = false;
     try {
-      for (uint64_t id : queue_.finished(ids)) {
+      std::vector<uint64_t> done_ids;
+      if (std::chrono::steady_clock::now() >= next_look_up) {
+        done_ids = queue_.finished(ids);
+        next_look_up = std::chrono::steady_clock::now() + kLookUpAll;
+      } else {
+        done_ids = queue_.awaited_finished(kNoticeWait);
+      }
+      for (uint64_t id : done_ids) {
         auto record = queue_.record(id);
         if (!record) continue;
         util::MutexLock lock(spill_mutex_);
@@ -277,6 +303,7 @@ void ClusterNode::spill_loop() {
       }
     } catch (const std::exception& e) {
       spdlog::warn("cluster: cannot read chained calls' results: {}", e.what());
+      failing = true;
     }
     {
       // Given up on (or, when leaving, all): their callers get a failure that says why.
@@ -300,7 +327,7 @@ void ClusterNode::spill_loop() {
     }
     for (auto& [done, record] : ready) done(std::move(record));
     if (stopping) return;
-    pause(std::chrono::milliseconds(1));
+    if (failing) pause(kNoticeWait);  // Redis is away: do not spin
   }
 }
 

@@ -66,7 +66,8 @@ class ClusterNode final : public runtime::Spillover {
   std::optional<runtime::CallRecord> call_record(uint64_t id);
 
   // A chained call this host has no executor for goes through the cluster's queue when a peer
-  // has a free one (bounded: kMaxSpilled at once); its result comes back by polling Redis.
+  // has a free one (bounded: kMaxSpilled at once); the host that runs it tells this one when
+  // its result is stored (CallQueue::awaited_finished).
   bool spill(runtime::Invocation& invocation, runtime::Completion& done) override;
 
   // Runs one sync of functions, then workflows, now (tests use it to see a change at once).

@@ -25,6 +25,10 @@ inline std::string epoch(std::string_view space) {
 }
 
 inline std::string call(uint64_t id) { return "wasmlet:cluster:call:" + std::to_string(id); }
+// List: ids of the calls a host awaits (spilled chained calls) that have finished.
+inline std::string finished(std::string_view host) {
+  return "wasmlet:cluster:finished:" + std::string(host);
+}
 // Counter: a tenant's calls in the queue (taken or not) that have not finished.
 inline std::string tenant_queued(std::string_view tenant) {
   return "wasmlet:cluster:queued:" + std::string(tenant);

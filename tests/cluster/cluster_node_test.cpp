@@ -310,5 +310,26 @@ TEST_F(ClusterTest, ATenantThatFillsItsShareIsTheOneRefused) {
   EXPECT_THROW(queue.enqueue(alice, "5"), ClusterQueueFull);
 }
 
+// The host that awaits a call (a spilled chained call) is told when it finishes, by whichever
+// host ran it; calls nobody awaits tell nobody.
+TEST_F(ClusterTest, AFinishedCallTellsTheHostThatAwaitsIt) {
+  state::RedisClient redis(redis_.url());
+  CallQueue waiter(redis, "h1", {}, 60s);
+  CallQueue worker(redis, "h2", {}, 60s);
+  waiter.ensure_group();
+  const FunctionId fn{"alice", "echo"};
+  const uint64_t awaited = waiter.enqueue(fn, "a", faaslet::EntryPoint::main(), 1, "h1");
+  waiter.enqueue(fn, "b");
+  EXPECT_TRUE(waiter.awaited_finished(10ms).empty());
+  auto taken = worker.take(10, 100ms);
+  ASSERT_EQ(taken.size(), 2u);
+  CallRecord done;
+  done.status = CallStatus::Succeeded;
+  for (const auto& entry : taken) worker.finish(entry, done);
+  EXPECT_EQ(waiter.awaited_finished(1s), std::vector<uint64_t>{awaited});
+  EXPECT_TRUE(waiter.awaited_finished(10ms).empty());
+  EXPECT_TRUE(worker.awaited_finished(10ms).empty());
+}
+
 }  // namespace
 }  // namespace wasmlet::cluster
