@@ -1,7 +1,7 @@
 // Chained calls and state reads against what they replace, each baseline measured in the same
 // run and alternated with the Wasmlet figures, since the machine is a noisy shared VM.
 //   chain: a guest chains a no-op by name and awaits it (timed in the guest), against the same
-//          callee over loopback HTTP (keep-alive) and fork+exec of a native program fed through
+//          callee over loopback HTTP (keep-alive) and posix_spawn of a native program fed through
 //          a pipe; inputs of 0 B, 1 KiB and 1 MiB.
 //   state: a guest reads a state value through its mapping and by copy (timed in the guest),
 //          against a hiredis GET of the same size from the host to a real redis-server, and the
@@ -13,6 +13,7 @@
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -121,7 +122,7 @@ std::vector<double> samples_us(const std::string& output) {
 class Child {
  public:
   explicit Child(pid_t pid) : pid_(pid) {
-    if (pid_ < 0) throw_errno("fork");
+    if (pid_ < 0) throw Error("no child process");
   }
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
@@ -131,7 +132,6 @@ class Child {
       waitpid(pid_, nullptr, 0);
     }
   }
-  pid_t pid() const { return pid_; }
   // Waits for the child, which must exit 0.
   void wait() {
     int status = 0;
@@ -142,14 +142,6 @@ class Child {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       throw Error(fmt::format("baseline child ended with status {:#x}", status));
     }
-  }
-  // For a child that is killed on purpose.
-  void kill_and_reap() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
   }
 
  private:
@@ -171,19 +163,23 @@ struct PipeReader {
   PipeReader& operator=(const PipeReader&) = delete;
 };
 
-// fork + exec of the native reader, SIZE bytes written into its stdin, wait for its exit.
-Ns fork_exec_pipe(const PipeReader& program, std::string_view payload) {
+// posix_spawn of the native reader, SIZE bytes written into its stdin, wait for its exit. Not
+// fork: its copy of this process's page tables leaves every page write-protected, so whatever
+// runs next here would pay a fault per page it writes (the chained call measured after it, 50 us
+// more on its first call). glibc's posix_spawn shares the address space until the exec.
+Ns spawn_pipe(const PipeReader& program, std::string_view payload) {
   auto t0 = Clock::now();
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe2");
   util::UniqueFd reader(fds[0]), writer(fds[1]);
-  pid_t pid = fork();
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec: the parent has other threads.
-    if (dup2(fds[0], STDIN_FILENO) < 0) _exit(126);
-    execv(program.path.c_str(), program.argv.data());
-    _exit(127);
-  }
+  posix_spawn_file_actions_t actions;
+  if (posix_spawn_file_actions_init(&actions) != 0) throw Error("posix_spawn_file_actions_init");
+  int rc = posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);
+  pid_t pid = -1;
+  if (rc == 0)
+    rc = posix_spawn(&pid, program.path.c_str(), &actions, nullptr, program.argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw Error(fmt::format("posix_spawn {}: {}", program.path, std::strerror(rc)));
   Child child(pid);
   reader.reset();
   size_t sent = 0;
@@ -209,7 +205,7 @@ struct ChainSize {
   Series run{"  of which run: Faaslet from the pool, input, call, reset (`CallRecord::run_time`)",
              {}};
   Series http{"loopback HTTP, keep-alive (`POST /v1/functions/bench/noop_in:invoke`)", {}};
-  Series fork{"fork + exec of a native reader + SIZE bytes through a pipe + waitpid", {}};
+  Series spawn{"posix_spawn of a native reader + SIZE bytes through a pipe + waitpid", {}};
 };
 
 int run_chain(int rounds) {
@@ -261,7 +257,7 @@ int run_chain(int rounds) {
     call_ok(rt, chain_rt, fmt::format("50 {}", s.bytes));
     for (int i = 0; i < 20; ++i) call_ok(rt, noop_in, payload);
     for (int i = 0; i < 20; ++i) http_call(payload);
-    for (int i = 0; i < 5; ++i) fork_exec_pipe(reader, payload);
+    for (int i = 0; i < 5; ++i) spawn_pipe(reader, payload);
   }
 
   progress("measuring: {} rounds x {} samples per path and size, alternated", rounds, per_round);
@@ -284,36 +280,36 @@ int run_chain(int rounds) {
         s.run.add(record.run_time);
       }
       for (int i = 0; i < per_round; ++i) s.http.add(http_call(payload));
-      for (int i = 0; i < per_round; ++i) s.fork.add(fork_exec_pipe(reader, payload));
+      for (int i = 0; i < per_round; ++i) s.spawn.add(spawn_pipe(reader, payload));
     }
   }
 
   Report out;
-  out("## Chained calls vs loopback HTTP vs fork+exec\n\n");
+  out("## Chained calls vs loopback HTTP vs process spawn\n\n");
   out("Machine: {}. `./run bench chain`, one run: {} rounds, each taking {} samples of every "
       "path at every size in turn. Callee `bench/guests/noop_in.c` reads its whole input into a "
       "fresh buffer and returns; the chaining guest `bench/guests/chain_rt.c` times each "
       "`faasmChainNamed` + `faasmAwaitCall` with `clock_gettime(CLOCK_MONOTONIC)`. HTTP goes "
       "through an in-process `HttpServer` on loopback with one keep-alive `HttpClient`; the "
       "process baseline is `bench/guests/pipe_reader.c` built natively ({} -O2), fed SIZE bytes "
-      "through a pipe on stdin, started by fork+exec from this (multi-threaded) process. "
+      "through a pipe on stdin, started by posix_spawn (vfork + exec) from this process. "
       "Runtime: default `RuntimeConfig` (2 executors).\n\n",
       machine_line(), rounds, per_round, WASMLET_GUEST_CC);
   out("| input | path | median us | p99 us | samples | median / chain median |\n");
   out("|---|---|---:|---:|---:|---:|\n");
   for (const auto& s : sizes) {
     const double chain_median = s.chain.stats().median;
-    for (const Series* row : {&s.chain, &s.submit, &s.queue, &s.run, &s.http, &s.fork}) {
+    for (const Series* row : {&s.chain, &s.submit, &s.queue, &s.run, &s.http, &s.spawn}) {
       Stats st = row->stats();
       out("| {} | {} | {:.1f} | {:.1f} | {} | {:.1f} |\n", size_name(s.bytes), row->what, st.median,
           st.p99, st.n, st.median / chain_median);
     }
   }
-  out("\n| input | chain median / p99 us | HTTP median / p99 us | fork+exec+pipe median / p99 "
-      "us | HTTP / chain | fork / chain |\n");
+  out("\n| input | chain median / p99 us | HTTP median / p99 us | spawn+pipe median / p99 "
+      "us | HTTP / chain | spawn / chain |\n");
   out("|---|---:|---:|---:|---:|---:|\n");
   for (const auto& s : sizes) {
-    Stats c = s.chain.stats(), h = s.http.stats(), f = s.fork.stats();
+    Stats c = s.chain.stats(), h = s.http.stats(), f = s.spawn.stats();
     out("| {} | {:.1f} / {:.1f} | {:.1f} / {:.1f} | {:.1f} / {:.1f} | {:.1f}x | {:.1f}x |\n",
         size_name(s.bytes), c.median, c.p99, h.median, h.p99, f.median, f.p99, h.median / c.median,
         f.median / c.median);

@@ -157,11 +157,11 @@ def http(text):
 
 
 def chain(text):
-    """A chained call against the same callee over loopback HTTP and fork+exec+pipe."""
+    """A chained call against the same callee over loopback HTTP and a spawned process."""
     header, rows = table(text, "input")
     systems = [("chain median", "chained call (Wasmlet)", False),
                ("HTTP median", "loopback HTTP", True),
-               ("fork+exec+pipe", "fork + exec + pipe", True)]
+               ("spawn+pipe", "posix_spawn + pipe", True)]
     out = []
     for words, label, base in systems:
         i = column(header, words)

@@ -66,6 +66,8 @@ int CallChain::await_call(uint32_t call_id, std::string* output) {
     lock.unlock();
     runtime_.run_queued_here(full_id);
     lock.lock();
+  } else {
+    runtime_.announce_deferred();
   }
   if (!children_->calls[call_id]) {
     // Blocking here must not hold an executor slot, or a chain wider or deeper than the

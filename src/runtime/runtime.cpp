@@ -28,6 +28,18 @@ using Clock = std::chrono::steady_clock;
 thread_local std::optional<QueuedCall>* t_next_call = nullptr;
 thread_local bool t_completing = false;
 
+// A call chained by guest code on an executor thread is usually awaited a moment later, and
+// the awaiting caller then runs it itself (run_queued_here). Waking an idle executor for it
+// would cost the caller a futex wake (6-7 us here: an IPI to a halted virtual CPU) and, when the
+// woken thread wins the race, two more thread hand-offs. So the thread's first such call is
+// queued without a wake-up, and the watchdog, which ticks while such calls are being made, wakes
+// an executor for it if its caller keeps computing instead: at most one tick later. Set from
+// that submit until the thread next awaits, blocks or ends its call.
+thread_local bool t_deferred_wake = false;
+constexpr auto kWatchTick = std::chrono::milliseconds(1);
+// The watchdog sleeps (no ticks) once this long has passed without such a call.
+constexpr auto kWatchQuiet = std::chrono::milliseconds(200);
+
 // While it lives, the thread runs no guest code but a completion (or a composition's start):
 // what that submits may be the thread's next call.
 class Completing {
@@ -148,6 +160,7 @@ Runtime::Runtime(RuntimeConfig config)
   for (size_t i = 0; i < config_.executor_threads; ++i) {
     executors_.emplace_back([this] { executor_loop(); });
   }
+  watchdog_ = std::thread([this] { watch(); });
 }
 
 Runtime::~Runtime() { shutdown(); }
@@ -291,6 +304,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
   }
   std::weak_ptr<CallNode> node = invocation.node;
   FunctionId function = invocation.function;
+  bool deferred = false, wake_watchdog = false;
   {
     util::MutexLock lock(queue_mutex_);
     if (stopping_) throw ShuttingDown();
@@ -306,7 +320,19 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
       throw;
     }
     if (from_outside) roots_[id] = std::move(node);
-    start_thread_if_needed_locked();
+    deferred = !from_outside && t_next_call != nullptr && !t_completing && !t_deferred_wake;
+    if (deferred) {
+      t_deferred_wake = true;
+      ++deferred_;
+      // A sleeping watchdog is woken once, for every call deferred in the ticks that follow.
+      wake_watchdog = !std::exchange(watching_, true);
+    } else {
+      start_thread_if_needed_locked();
+    }
+  }
+  if (deferred) {
+    if (wake_watchdog) watch_cv_.notify_one();
+    return id;
   }
   work_cv_.notify_one();  // one job: one executor (a broadcast would wake them all for nothing)
   return id;
@@ -434,12 +460,14 @@ void Runtime::shutdown() {
   }
   work_cv_.notify_all();
   slot_cv_.notify_all();
+  watch_cv_.notify_all();
   // Threads may still be added while queued chained calls finish: join until none are left.
   for (;;) {
     std::vector<std::thread> threads;
     {
       util::MutexLock lock(queue_mutex_);
       threads.swap(executors_);
+      if (threads.empty() && watchdog_.joinable()) threads.push_back(std::move(watchdog_));
     }
     if (threads.empty()) return;
     for (auto& t : threads) t.join();
@@ -460,7 +488,34 @@ void Runtime::start_thread_if_needed_locked() {
   }
 }
 
+void Runtime::watch() {
+  util::UniqueLock lock(queue_mutex_);
+  int quiet_ticks = 0;
+  while (!stopping_) {
+    if (!watching_) {
+      watch_cv_.wait(lock);
+      continue;
+    }
+    uint64_t deferred = deferred_;
+    watch_cv_.wait_for(lock, kWatchTick);
+    // Ready work nobody has been woken for: a call queued without a wake-up whose caller has
+    // not come back for it.
+    if (work_ready_locked()) {
+      start_thread_if_needed_locked();
+      lock.unlock();
+      work_cv_.notify_one();
+      lock.lock();
+    }
+    quiet_ticks = deferred_ == deferred ? quiet_ticks + 1 : 0;
+    if (quiet_ticks * kWatchTick >= kWatchQuiet) {
+      watching_ = false;
+      quiet_ticks = 0;
+    }
+  }
+}
+
 void Runtime::release_slot() {
+  t_deferred_wake = false;  // the wake below announces this thread's queued call, if any
   bool wake_waiter = false;
   {
     util::MutexLock lock(queue_mutex_);
@@ -481,15 +536,33 @@ bool Runtime::run_queued_here(uint64_t id) {
   {
     util::MutexLock lock(queue_mutex_);
     call = queue_.take(id);
-    if (!call) return false;
-    queue_.started(call->invocation.function.user);
-    ++running_;
+    if (call) {
+      queue_.started(call->invocation.function.user);
+      ++running_;
+    }
   }
+  // Whatever else this thread queued without a wake-up now needs one.
+  announce_deferred();
+  if (!call) return false;
   run_call(*call);  // on this thread's executor slot, which it already holds
-  util::MutexLock lock(queue_mutex_);
-  queue_.finished(call->invocation.function.user);
-  --running_;
+  {
+    util::MutexLock lock(queue_mutex_);
+    queue_.finished(call->invocation.function.user);
+    --running_;
+  }
+  announce_deferred();  // what the callee queued and did not await
   return true;
+}
+
+void Runtime::announce_deferred() {
+  if (!std::exchange(t_deferred_wake, false)) return;
+  bool ready = false;
+  {
+    util::MutexLock lock(queue_mutex_);
+    ready = work_ready_locked();
+    if (ready) start_thread_if_needed_locked();
+  }
+  if (ready) work_cv_.notify_one();
 }
 
 void Runtime::acquire_slot() {
@@ -535,6 +608,8 @@ void Runtime::executor_loop() {
       if (work_ready_locked()) work_cv_.notify_one();
     }
     run_call(*call);
+    // Anything the call queued without a wake-up: this thread looks for work next itself.
+    t_deferred_wake = false;
     bool wake_waiter = false;
     {
       util::MutexLock lock(queue_mutex_);
@@ -738,6 +813,7 @@ void Runtime::run_call(QueuedCall& call) {
   std::optional<QueuedCall>* outer = std::exchange(t_next_call, &next);
   run_one(call);
   while (next) {
+    announce_deferred();  // this thread runs the next call first
     QueuedCall continuation = std::move(*next);
     next.reset();
     run_one(continuation);

@@ -209,6 +209,7 @@ class Runtime {
   friend class CallChain;
 
   void executor_loop();
+  void watch();
   void start_thread_if_needed_locked() REQUIRES(queue_mutex_);
   bool work_ready_locked() const REQUIRES(queue_mutex_);
   // An executor thread about to block (awaiting a chained call, or another call's build of
@@ -218,6 +219,8 @@ class Runtime {
   // Runs call `id` on the calling thread if no executor has started it yet; false otherwise.
   // An awaiting caller uses it to skip two thread hand-offs.
   bool run_queued_here(uint64_t id);
+  // Wakes an executor for ready work this thread queued without one (see submit).
+  void announce_deferred();
   // Runs the call, then any call its completion submitted for this thread to run next.
   void run_call(QueuedCall& call);
   void run_one(QueuedCall& call);
@@ -282,10 +285,17 @@ class Runtime {
   // Extra calls of otherwise idle tenants that may start now.
   size_t free_bursts_ GUARDED_BY(queue_mutex_) = 0;
   size_t idle_threads_ GUARDED_BY(queue_mutex_) = 0;  // executor threads waiting for work
+  // Chained calls queued without a wake-up (see submit), ever; the watchdog ticks while they
+  // are being made.
+  uint64_t deferred_ GUARDED_BY(queue_mutex_) = 0;
+  bool watching_ GUARDED_BY(queue_mutex_) = false;
+  util::CondVar watch_cv_;
   // Threads in acquire_slot(): they get freed slots first.
   size_t slot_waiters_ GUARDED_BY(queue_mutex_) = 0;
   std::atomic<size_t> inline_running_{0};  // calls in try_run_inline, also counted as running
   std::vector<std::thread> executors_ GUARDED_BY(queue_mutex_);
+  // Wakes executors for ready work nobody was woken for (see submit); ends with shutdown.
+  std::thread watchdog_ GUARDED_BY(queue_mutex_);
   // Roots of calls from outside still queued or running, for cancel().
   std::map<uint64_t, std::weak_ptr<CallNode>> roots_ GUARDED_BY(queue_mutex_);
 };

@@ -346,6 +346,22 @@ TEST_F(RuntimeTest, FanOutDeeperAndWiderThanTheExecutorsCompletes) {
   EXPECT_EQ(r.output, "85");
 }
 
+TEST_F(RuntimeTest, AChainedCallRunsWhileItsCallerKeepsRunningWithoutAwaitingIt) {
+  // The caller's chained call is queued without waking an executor (its caller usually awaits
+  // it at once and runs it itself); here the caller waits for the call's effect instead, so
+  // only the runtime's watchdog can start it. Without one this call would spin until its limit.
+  runtime::RuntimeConfig config;
+  config.executor_threads = 2;
+  config.limits.timeout = 30s;
+  auto rt = make(config);
+  upload(*rt, {"ann", "chain_unawaited"}, "chain_unawaited");
+  for (int i = 0; i < 3; ++i) {
+    auto r = call_sync(*rt, {"ann", "chain_unawaited"}, "flag" + std::to_string(i));
+    EXPECT_EQ(r.status, CallStatus::Succeeded) << r.error_kind << ": " << r.error_message;
+    EXPECT_EQ(r.output, "ok");
+  }
+}
+
 TEST_F(RuntimeTest, ChainDepthIsLimited) {
   runtime::RuntimeConfig config;
   config.call_budget.max_depth = 3;
