@@ -39,10 +39,11 @@ uint32_t CallChain::start(Invocation invocation) {
   // The completion may run after this call has finished: it holds the children, not `this`.
   std::shared_ptr<Children> children = children_;
   util::MutexLock lock(children->mutex);
-  uint64_t id = runtime_.submit(std::move(invocation), [children](const CallRecord& record) {
+  uint64_t id = runtime_.submit(std::move(invocation), [children](CallRecord record) {
     {
       util::MutexLock done_lock(children->mutex);
-      children->calls[static_cast<uint32_t>(record.id)] = record;
+      auto key = static_cast<uint32_t>(record.id);
+      children->calls[key] = std::move(record);
     }
     children->done.notify_all();
   });
