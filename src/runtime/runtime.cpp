@@ -158,6 +158,7 @@ Runtime::Runtime(RuntimeConfig config)
   }
   util::MutexLock lock(queue_mutex_);
   for (size_t i = 0; i < config_.executor_threads; ++i) {
+    ++starting_;
     executors_.emplace_back([this] { executor_loop(); });
   }
   watchdog_ = std::thread([this] { watch(); });
@@ -324,6 +325,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     if (deferred) {
       t_deferred_wake = true;
       ++deferred_;
+      ++unannounced_;
       // A sleeping watchdog is woken once, for every call deferred in the ticks that follow.
       wake_watchdog = !std::exchange(watching_, true);
     } else {
@@ -482,10 +484,18 @@ bool Runtime::work_ready_locked() const {
 }
 
 void Runtime::start_thread_if_needed_locked() {
-  if (work_ready_locked() && idle_threads_ == 0 &&
+  // A thread started a moment ago that has not reached its wait yet will look too.
+  if (work_ready_locked() && idle_threads_ == 0 && starting_ == 0 &&
       executors_.size() < config_.max_executor_threads) {
+    ++starting_;
     executors_.emplace_back([this] { executor_loop(); });
   }
+}
+
+bool Runtime::take_deferred_locked() {
+  if (!std::exchange(t_deferred_wake, false)) return false;
+  --unannounced_;
+  return true;
 }
 
 void Runtime::watch() {
@@ -498,10 +508,13 @@ void Runtime::watch() {
     }
     uint64_t deferred = deferred_;
     watch_cv_.wait_for(lock, kWatchTick);
-    // Ready work nobody has been woken for: a call queued without a wake-up whose caller has
-    // not come back for it.
-    if (work_ready_locked()) {
-      start_thread_if_needed_locked();
+    // A call queued without a wake-up whose caller has not come back for it.
+    if (unannounced_ > 0 && work_ready_locked()) {
+      try {
+        start_thread_if_needed_locked();
+      } catch (const std::exception& e) {
+        spdlog::error("cannot start an executor thread: {}", e.what());
+      }
       lock.unlock();
       work_cv_.notify_one();
       lock.lock();
@@ -515,20 +528,18 @@ void Runtime::watch() {
 }
 
 void Runtime::release_slot() {
-  t_deferred_wake = false;  // the wake below announces this thread's queued call, if any
-  bool wake_waiter = false;
+  bool wake_waiter = false, announce = false;
   {
     util::MutexLock lock(queue_mutex_);
     ++free_slots_;
     wake_waiter = slot_waiters_ > 0;
+    announce = take_deferred_locked();
     start_thread_if_needed_locked();
   }
-  // The slot goes to a caller back from its own await first, else to queued work.
-  if (wake_waiter) {
-    slot_cv_.notify_one();
-  } else {
-    work_cv_.notify_one();
-  }
+  // The slot goes to a caller back from its own await first, else to queued work; a call this
+  // thread queued without a wake-up gets one either way.
+  if (wake_waiter) slot_cv_.notify_one();
+  if (!wake_waiter || announce) work_cv_.notify_one();
 }
 
 bool Runtime::run_queued_here(uint64_t id) {
@@ -555,10 +566,11 @@ bool Runtime::run_queued_here(uint64_t id) {
 }
 
 void Runtime::announce_deferred() {
-  if (!std::exchange(t_deferred_wake, false)) return;
+  if (!t_deferred_wake) return;
   bool ready = false;
   {
     util::MutexLock lock(queue_mutex_);
+    take_deferred_locked();
     ready = work_ready_locked();
     if (ready) start_thread_if_needed_locked();
   }
@@ -578,11 +590,13 @@ void Runtime::acquire_slot() {
 }
 
 void Runtime::executor_loop() {
+  bool started = true;  // counted in starting_ until it first looks for work
   for (;;) {
     std::optional<QueuedCall> call;
     bool burst = false;
     {
       util::UniqueLock lock(queue_mutex_);
+      if (std::exchange(started, false)) --starting_;
       ++idle_threads_;
       // Threads returning from an await take freed slots before new work does, so a busy
       // queue cannot starve the calls that are waiting to finish.
@@ -608,11 +622,11 @@ void Runtime::executor_loop() {
       if (work_ready_locked()) work_cv_.notify_one();
     }
     run_call(*call);
-    // Anything the call queued without a wake-up: this thread looks for work next itself.
-    t_deferred_wake = false;
     bool wake_waiter = false;
     {
       util::MutexLock lock(queue_mutex_);
+      // Anything the call queued without a wake-up: this thread looks for work next itself.
+      take_deferred_locked();
       if (burst) {
         ++free_bursts_;
       } else {
@@ -810,7 +824,10 @@ faaslet::EntryPoint Runtime::resolve_entry(const LoadedFunction& fn,
 void Runtime::run_call(QueuedCall& call) {
   if (call.inline_call) return run_one(call);  // an I/O thread's: it takes no next call
   std::optional<QueuedCall> next;
-  std::optional<QueuedCall>* outer = std::exchange(t_next_call, &next);
+  struct Restore {
+    std::optional<QueuedCall>* outer;
+    ~Restore() { t_next_call = outer; }
+  } restore{std::exchange(t_next_call, &next)};
   run_one(call);
   while (next) {
     announce_deferred();  // this thread runs the next call first
@@ -818,7 +835,6 @@ void Runtime::run_call(QueuedCall& call) {
     next.reset();
     run_one(continuation);
   }
-  t_next_call = outer;
 }
 
 void Runtime::run_one(QueuedCall& call) {

@@ -221,6 +221,8 @@ class Runtime {
   bool run_queued_here(uint64_t id);
   // Wakes an executor for ready work this thread queued without one (see submit).
   void announce_deferred();
+  // Clears this thread's queued-without-a-wake-up mark; whether it was set.
+  bool take_deferred_locked() REQUIRES(queue_mutex_);
   // Runs the call, then any call its completion submitted for this thread to run next.
   void run_call(QueuedCall& call);
   void run_one(QueuedCall& call);
@@ -288,7 +290,10 @@ class Runtime {
   // Chained calls queued without a wake-up (see submit), ever; the watchdog ticks while they
   // are being made.
   uint64_t deferred_ GUARDED_BY(queue_mutex_) = 0;
+  size_t unannounced_ GUARDED_BY(queue_mutex_) = 0;  // threads whose mark is set
   bool watching_ GUARDED_BY(queue_mutex_) = false;
+  // Executor threads started that have not yet looked for work.
+  size_t starting_ GUARDED_BY(queue_mutex_) = 0;
   util::CondVar watch_cv_;
   // Threads in acquire_slot(): they get freed slots first.
   size_t slot_waiters_ GUARDED_BY(queue_mutex_) = 0;
