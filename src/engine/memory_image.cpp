@@ -138,6 +138,54 @@ void fill(uint8_t* p, const uint8_t* src, size_t len) {
   }
 }
 
+// Whether the page at `p` holds the image's bytes at `src`. Written pages usually differ at
+// one end (a stack's frames sit at its top, an allocator's headers at its bottom), so the ends
+// are compared first.
+bool holds_image_bytes(const uint8_t* p, const uint8_t* src) {
+  constexpr size_t kEnd = 64;
+  return std::memcmp(p + kOsPage - kEnd, src + kOsPage - kEnd, kEnd) == 0 &&
+         std::memcmp(p, src, kEnd) == 0 && std::memcmp(p, src, kOsPage - kEnd) == 0;
+}
+
+// Reverts the private pages [p, p + len) of an untracked memory from the image's bytes at
+// `src`. Found by their backing, the pages a reset keeps look written at every later reset, so
+// one call that wrote many pages would make every later call copy them all back. Instead a
+// page that holds the image's bytes already (an earlier call wrote it, this one did not) is
+// given back to the image's mapping, and so is every page past the `keep` budget; the others
+// get the image's bytes and stay private. A page given back at one reset and found holding the
+// image's bytes again at the next is one the calls rewrite with the same bytes: it stays
+// private from then on, so that it does not cost every call a fault.
+bool revert_or_give_back(uint8_t* p, const uint8_t* src, size_t len, size_t& keep,
+                         MemoryImage::GiveBacks& give_backs, size_t first_page) {
+  uint8_t* give_from = nullptr;
+  auto give_back = [&](uint8_t* to) {
+    if (give_from == nullptr) return true;
+    bool ok = madvise(give_from, static_cast<size_t>(to - give_from), MADV_DONTNEED) == 0;
+    give_from = nullptr;
+    return ok;
+  };
+  for (size_t off = 0; off < len; off += kOsPage) {
+    bool same = keep > 0 && holds_image_bytes(p + off, src + off);
+    uint32_t* last = same ? give_backs.last(first_page + off / kOsPage) : nullptr;
+    if (same && *last != MemoryImage::GiveBacks::kRewritten) {
+      if (*last + 1 != give_backs.reset) {
+        *last = give_backs.reset;
+        if (give_from == nullptr) give_from = p + off;
+        continue;
+      }
+      *last = MemoryImage::GiveBacks::kRewritten;
+    }
+    if (!give_back(p + off)) return false;
+    if (keep == 0) {
+      give_from = p + off;
+      continue;
+    }
+    if (!same) std::memcpy(p + off, src + off, kOsPage);
+    --keep;
+  }
+  return give_back(p + len);
+}
+
 // Selects present pages that are not file-backed: the copies writes made.
 PmScanArg private_copies() {
   PmScanArg arg{};
@@ -164,7 +212,8 @@ enum class Scan {
 // the copies are found from the protection bits alone. Scan::kCountingMapped adds the pages
 // mapped at all to `*mapped`. False when the kernel cannot scan.
 bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, size_t& keep,
-                          Scan scan, size_t* mapped = nullptr) {
+                          Scan scan, size_t* mapped = nullptr,
+                          MemoryImage::GiveBacks* give_backs = nullptr) {
   PmScanArg arg{};
   if (scan == Scan::kProtection) {
     // Not protected: the kernel's fast path, a bit test per page. Past the image the memory is
@@ -186,6 +235,10 @@ bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, si
   return scan_pages(begin, end, arg, [&](uint8_t* p, size_t len, uint64_t categories) {
     if (scan == Scan::kCountingMapped) *mapped += len / kOsPage;
     if ((categories & kPageIsFile) != 0) return true;
+    if (scan == Scan::kBacking && image != nullptr && give_backs != nullptr) {
+      return revert_or_give_back(p, image + (p - begin), len, keep, *give_backs,
+                                 static_cast<size_t>(p - begin) / kOsPage);
+    }
     size_t copy = std::min(len, keep * kOsPage);
     fill(p, image == nullptr ? nullptr : image + (p - begin), copy);
     keep -= copy / kOsPage;
@@ -281,8 +334,13 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
   bool deciding = state == State::kUndecided && tracking != nullptr && keep_pages > 0;
   Scan scan = tracked ? Scan::kProtection : deciding ? Scan::kCountingMapped : Scan::kBacking;
   size_t mapped_pages = 0;
+  GiveBacks* give_backs = nullptr;
+  if (scan == Scan::kBacking && tracking != nullptr) {
+    give_backs = &tracking->give_backs_;
+    ++give_backs->reset;
+  }
   bool reverted = mapped && revert_private_pages(memory.data, memory.data + image_bytes, view_.data,
-                                                 keep_pages, scan, &mapped_pages);
+                                                 keep_pages, scan, &mapped_pages, give_backs);
   // Memory grown past the image: the pages written there are zeroed (within what is left of
   // the budget) and stay resident behind PROT_NONE, so that growing again costs no faults.
   bool grown_kept = reverted && held_bytes > image_bytes && keep_pages > 0 &&

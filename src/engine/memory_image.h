@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "util/files.h"
 
@@ -21,6 +22,18 @@ class MemoryImage {
   // bits alone instead of looking up every page's backing. Its owner keeps it for as long as
   // the memory. Not every memory is worth it (see restore); where userfaultfd is unavailable (or
   // WASMLET_UFFD=0) none is tracked.
+  // For each page of an untracked memory's image: the reset that last gave it back for
+  // holding the image's bytes, or kRewritten for a page that calls rewrite with those bytes.
+  struct GiveBacks {
+    static constexpr uint32_t kRewritten = UINT32_MAX;
+    uint32_t reset = 1;  // resets so far, plus one: page entries start at 0, "never"
+    std::vector<uint32_t> at;
+    uint32_t* last(size_t page) {
+      if (page >= at.size()) at.resize(page + 1, 0);
+      return &at[page];
+    }
+  };
+
   class Tracking {
    public:
     Tracking() = default;
@@ -32,6 +45,7 @@ class MemoryImage {
     // for the private copies: armed, or declined when the kernel refuses.
     void arm(uint8_t* data, size_t protect);
     State state_ = State::kUndecided;
+    GiveBacks give_backs_;
   };
 
   // Whether this process can track writes (userfaultfd with async write-protection, allowed

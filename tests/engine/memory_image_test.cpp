@@ -170,6 +170,39 @@ TEST_P(MemoryImageTest, MemoryMostlyUnmappedIsNotTracked) {
   }
 }
 
+// Untracked, the pages a reset keeps look written at every later one. A page kept from an
+// earlier call that the last one did not write is given back to the image, so that later calls
+// do not copy it back; a page that calls rewrite with the image's bytes stays private after
+// being given back once, so that it does not cost every call a fault.
+TEST_P(MemoryImageTest, UntrackedPagesTheLastCallLeftAloneAreGivenBack) {
+  if (!GetParam()) {
+    GTEST_SKIP() << "the memory's own tracking state is needed";
+  }
+  memory_.emplace(0);
+  image_->restore(memory_->m, false, 0, tracking());
+  for (size_t p : {1, 4, 7}) write(p, 0xAB);
+  reset(100);
+  expect_image("after the large call");
+  for (size_t p : {1, 4, 7}) EXPECT_TRUE(private_copy(memory_->page(p))) << p;
+  write(1, 0xCD);
+  reset(100);
+  expect_image("after the small call");
+  EXPECT_TRUE(private_copy(memory_->page(1)));
+  EXPECT_FALSE(private_copy(memory_->page(4)));
+  EXPECT_FALSE(private_copy(memory_->page(7)));
+
+  // Page 4 written back with its own bytes, call after call.
+  for (int call = 0; call < 4; ++call) {
+    std::memcpy(memory_->page(4), &expected_[4 * kOsPage], kOsPage);
+    reset(100);
+    expect_image("rewriting call " + std::to_string(call));
+    EXPECT_TRUE(private_copy(memory_->page(4))) << call;
+  }
+  reset(100);
+  EXPECT_TRUE(private_copy(memory_->page(4))) << "kept once found rewritten";
+  EXPECT_FALSE(write_protected(memory_->page(4)));
+}
+
 // Random calls and budgets: every reset gives back the image, and private copies never
 // outnumber the budget (beyond the pages the last call wrote, which it may exceed).
 TEST_P(MemoryImageTest, RandomCallsAlwaysEndAtTheImage) {
