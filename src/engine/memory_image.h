@@ -58,7 +58,8 @@ class MemoryImage {
   // Makes `memory` hold exactly the image: same size, same bytes, nothing it held before.
   // `mapped`: the memory already maps this image (it was restored from it before), so only
   // the pages written since need reverting; up to `keep_pages` of them are reverted by copying
-  // and stay private (no page faults when written again), the rest are dropped. `tracking`:
+  // and stay private (no page faults when written again), the rest are dropped (untracked:
+  // also those that already hold the image's bytes, see GiveBacks). `tracking`:
   // the memory's own, passed to every restore, or none (every private page is scanned). Throws
   // Error when the kernel refuses the mapping.
   void restore(wasm_rt_memory_t& memory, bool mapped = false, size_t keep_pages = 0,
