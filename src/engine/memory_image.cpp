@@ -5,11 +5,13 @@
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -129,6 +131,20 @@ bool scan_pages(uint8_t* begin, uint8_t* end, PmScanArg arg, Fn&& fn) {
   return true;
 }
 
+// This thread's number, never reused (thread ids are, once a thread ends).
+uint64_t thread_serial() {
+  static std::atomic<uint64_t> next{1};
+  thread_local const uint64_t self = next.fetch_add(1, std::memory_order_relaxed);
+  return self;
+}
+
+// The page faults this thread has taken, or -1 when the kernel will not say.
+long thread_faults() {
+  rusage usage{};
+  if (getrusage(RUSAGE_THREAD, &usage) != 0) return -1;
+  return usage.ru_minflt + usage.ru_majflt;
+}
+
 // Gives `len` bytes at `p` the image's bytes at `src`, or zeros when `src` is null.
 void fill(uint8_t* p, const uint8_t* src, size_t len) {
   if (src != nullptr) {
@@ -155,8 +171,10 @@ bool holds_image_bytes(const uint8_t* p, const uint8_t* src) {
 // get the image's bytes and stay private. A page given back at one reset and found holding the
 // image's bytes again at the next is one the calls rewrite with the same bytes: it stays
 // private from then on, so that it does not cost every call a fault.
+// The pages that stay private are added to `kept`.
 bool revert_or_give_back(uint8_t* p, const uint8_t* src, size_t len, size_t& keep,
-                         MemoryImage::GiveBacks& give_backs, size_t first_page) {
+                         MemoryImage::GiveBacks& give_backs, size_t first_page,
+                         MemoryImage::KeptPages& kept) {
   uint8_t* give_from = nullptr;
   auto give_back = [&](uint8_t* to) {
     if (give_from == nullptr) return true;
@@ -182,6 +200,7 @@ bool revert_or_give_back(uint8_t* p, const uint8_t* src, size_t len, size_t& kee
     }
     if (!same) std::memcpy(p + off, src + off, kOsPage);
     --keep;
+    kept.add(static_cast<uint32_t>(first_page + off / kOsPage));
   }
   return give_back(p + len);
 }
@@ -213,7 +232,8 @@ enum class Scan {
 // mapped at all to `*mapped`. False when the kernel cannot scan.
 bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, size_t& keep,
                           Scan scan, size_t* mapped = nullptr,
-                          MemoryImage::GiveBacks* give_backs = nullptr) {
+                          MemoryImage::GiveBacks* give_backs = nullptr,
+                          MemoryImage::KeptPages* kept = nullptr) {
   PmScanArg arg{};
   if (scan == Scan::kProtection) {
     // Not protected: the kernel's fast path, a bit test per page. Past the image the memory is
@@ -237,7 +257,7 @@ bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, si
     if ((categories & kPageIsFile) != 0) return true;
     if (scan == Scan::kBacking && image != nullptr && give_backs != nullptr) {
       return revert_or_give_back(p, image + (p - begin), len, keep, *give_backs,
-                                 static_cast<size_t>(p - begin) / kOsPage);
+                                 static_cast<size_t>(p - begin) / kOsPage, *kept);
     }
     size_t copy = std::min(len, keep * kOsPage);
     fill(p, image == nullptr ? nullptr : image + (p - begin), copy);
@@ -335,12 +355,42 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
   Scan scan = tracked ? Scan::kProtection : deciding ? Scan::kCountingMapped : Scan::kBacking;
   size_t mapped_pages = 0;
   GiveBacks* give_backs = nullptr;
+  KeptPages* kept = nullptr;
+  long faults = -1;
   if (scan == Scan::kBacking && tracking != nullptr) {
     give_backs = &tracking->give_backs_;
     ++give_backs->reset;
+    kept = &tracking->kept_;
+    // Counted only on the thread that did the last reset: calls that move between threads
+    // would pay for the count and never use it.
+    if (kept->thread == thread_serial()) faults = thread_faults();
   }
-  bool reverted = mapped && revert_private_pages(memory.data, memory.data + image_bytes, view_.data,
-                                                 keep_pages, scan, &mapped_pages, give_backs);
+  bool reverted = false;
+  if (kept != nullptr && mapped && faults >= 0 && kept->faults == faults) {
+    // No page fault on this thread since the last reset began: no page of the memory became
+    // private since (a page does so only by a fault, taken by the thread that writes it, and
+    // only the thread running a call writes its memory). So the private pages are the ones
+    // that reset kept, and the kernel need not be asked.
+    reverted = true;
+    std::swap(kept->runs, kept->last_runs);
+    kept->runs.clear();
+    for (auto [first, count] : kept->last_runs) {
+      reverted = reverted &&
+                 revert_or_give_back(memory.data + size_t{first} * kOsPage,
+                                     view_.data + size_t{first} * kOsPage, size_t{count} * kOsPage,
+                                     keep_pages, *give_backs, first, *kept);
+    }
+  } else {
+    if (kept != nullptr) kept->runs.clear();
+    reverted = mapped && revert_private_pages(memory.data, memory.data + image_bytes, view_.data,
+                                              keep_pages, scan, &mapped_pages, give_backs, kept);
+  }
+  if (kept != nullptr) {
+    kept->thread = reverted ? thread_serial() : 0;
+    kept->faults = faults;
+  } else if (tracking != nullptr) {
+    tracking->kept_.thread = 0;  // found some other way: what it kept is not known
+  }
   // Memory grown past the image: the pages written there are zeroed (within what is left of
   // the budget) and stay resident behind PROT_NONE, so that growing again costs no faults.
   bool grown_kept = reverted && held_bytes > image_bytes && keep_pages > 0 &&

@@ -34,6 +34,23 @@ class MemoryImage {
     }
   };
 
+  // The pages of an untracked memory that its last reset kept private, as runs of
+  // [first page, first page + count), and the page faults its thread had taken when that reset
+  // began: while that count stands, those are still the only private pages.
+  struct KeptPages {
+    uint64_t thread = 0;  // the thread's serial; 0: unknown
+    long faults = -1;
+    std::vector<std::pair<uint32_t, uint32_t>> runs;
+    std::vector<std::pair<uint32_t, uint32_t>> last_runs;  // the reset's scratch
+    void add(uint32_t page) {
+      if (!runs.empty() && runs.back().first + runs.back().second == page) {
+        ++runs.back().second;
+      } else {
+        runs.emplace_back(page, 1);
+      }
+    }
+  };
+
   class Tracking {
    public:
     Tracking() = default;
@@ -46,6 +63,7 @@ class MemoryImage {
     void arm(uint8_t* data, size_t protect);
     State state_ = State::kUndecided;
     GiveBacks give_backs_;
+    KeptPages kept_;
   };
 
   // Whether this process can track writes (userfaultfd with async write-protection, allowed

@@ -12,6 +12,8 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "engine/memory_registry.h"
 
@@ -201,6 +203,50 @@ TEST_P(MemoryImageTest, UntrackedPagesTheLastCallLeftAloneAreGivenBack) {
   reset(100);
   EXPECT_TRUE(private_copy(memory_->page(4))) << "kept once found rewritten";
   EXPECT_FALSE(write_protected(memory_->page(4)));
+}
+
+// Untracked, a reset that follows one on the same thread, with no page fault on that thread
+// in between, reverts the pages the last one kept without scanning. Calls here write kept
+// pages only (no fault: that path), new pages, or pages with their own bytes, on the test's
+// thread or another, and every reset must still give back the image.
+TEST_P(MemoryImageTest, UntrackedCallsOnAnyThreadAlwaysEndAtTheImage) {
+  if (!GetParam()) {
+    GTEST_SKIP() << "the memory's own tracking state is needed";
+  }
+  memory_.emplace(0);
+  image_->restore(memory_->m, false, 0, tracking());
+  std::mt19937 rng(7);
+  const size_t pages = expected_.size() / kOsPage;
+  std::vector<size_t> last_written;
+  for (int call = 0; call < 200; ++call) {
+    std::vector<size_t> pick;
+    switch (rng() % 4) {
+      case 0:  // only pages the last call wrote: kept, so no fault
+        pick = last_written;
+        break;
+      case 1:  // a new page or two
+        pick = {rng() % pages, rng() % pages};
+        break;
+      case 2:  // the image's own bytes, written back
+        pick = {};
+        std::memcpy(memory_->page(5), &expected_[5 * kOsPage], kOsPage);
+        break;
+      default:
+        pick = last_written;
+        pick.push_back(rng() % pages);
+    }
+    auto run = [&] {
+      for (size_t p : pick) memory_->page(p)[rng() % kOsPage] ^= 0x5A;
+      reset(rng() % 8 == 0 ? 0 : 16);
+    };
+    if (rng() % 3 == 0) {
+      std::thread(run).join();
+    } else {
+      run();
+    }
+    expect_image("call " + std::to_string(call));
+    last_written = pick;
+  }
 }
 
 // Random calls and budgets: every reset gives back the image, and private copies never
