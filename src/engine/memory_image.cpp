@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +18,7 @@
 
 #include "engine/memory_registry.h"
 #include "util/error.h"
+#include "util/thread_serial.h"
 
 namespace wasmlet::engine {
 namespace {
@@ -129,13 +129,6 @@ bool scan_pages(uint8_t* begin, uint8_t* end, PmScanArg arg, Fn&& fn) {
     from = arg.walk_end;
   }
   return true;
-}
-
-// This thread's number, never reused (thread ids are, once a thread ends).
-uint64_t thread_serial() {
-  static std::atomic<uint64_t> next{1};
-  thread_local const uint64_t self = next.fetch_add(1, std::memory_order_relaxed);
-  return self;
 }
 
 // The page faults this thread has taken, or -1 when the kernel will not say.
@@ -363,7 +356,7 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
     kept = &tracking->kept_;
     // Counted only on the thread that did the last reset: calls that move between threads
     // would pay for the count and never use it.
-    if (kept->thread == thread_serial()) faults = thread_faults();
+    if (kept->thread == util::this_thread_serial()) faults = thread_faults();
   }
   bool reverted = false;
   if (kept != nullptr && mapped && faults >= 0 && kept->faults == faults) {
@@ -386,7 +379,7 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
                                               keep_pages, scan, &mapped_pages, give_backs, kept);
   }
   if (kept != nullptr) {
-    kept->thread = reverted ? thread_serial() : 0;
+    kept->thread = reverted ? util::this_thread_serial() : 0;
     kept->faults = faults;
   } else if (tracking != nullptr) {
     tracking->kept_.thread = 0;  // found some other way: what it kept is not known

@@ -11,6 +11,7 @@
 #include "faaslet/instance_setup.h"
 #include "host/state_binding.h"
 #include "host/wasi/wasi_state.h"
+#include "util/thread_serial.h"
 
 namespace wasmlet::faaslet {
 namespace {
@@ -40,6 +41,7 @@ CallResult Faaslet::call(std::string input, const EntryPoint& entry, const CallO
   if (!reusable_) throw Error("this Faaslet was discarded after a failed call");
   auto timeout = proto_->config().limits.timeout;
   if (options.timeout.count() > 0) timeout = std::min(timeout, options.timeout);
+  last_thread_ = util::this_thread_serial();
   host_->set_input(std::move(input));
   host_->set_chain_handler(options.chain);
   host_->set_call_args(options.args);

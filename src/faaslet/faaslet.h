@@ -3,6 +3,7 @@
 // directory, restored from a Proto-Faaslet. After every call it is reset to the snapshot, so
 // nothing a call wrote (globals, heap, stack, files in /tmp, stdout) reaches the next one.
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -31,6 +32,8 @@ class Faaslet {
   const ProtoFaaslet& proto() const { return *proto_; }
   // Time the last reset (restore from the snapshot) took.
   std::chrono::nanoseconds last_reset_time() const { return last_reset_; }
+  // The thread that ran the last call (util::this_thread_serial), 0 before any.
+  uint64_t last_thread() const { return last_thread_; }
 
  private:
   void reset();
@@ -41,6 +44,7 @@ class Faaslet {
   std::unique_ptr<engine::Instance> instance_;
   bool reusable_ = true;
   size_t calls_ = 0;
+  uint64_t last_thread_ = 0;
   std::chrono::nanoseconds last_reset_{0};
 };
 

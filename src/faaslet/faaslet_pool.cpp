@@ -1,8 +1,15 @@
 #include "faaslet/faaslet_pool.h"
 
 #include "faaslet/cgroup.h"
+#include "util/thread_serial.h"
 
 namespace wasmlet::faaslet {
+namespace {
+
+// Idle Faaslets looked at for one that last ran on the calling thread.
+constexpr std::ptrdiff_t kAffinityLookback = 4;
+
+}  // namespace
 
 FaasletPool::FaasletPool(std::shared_ptr<const ProtoFaaslet> proto, size_t max_idle,
                          TenantPlacement placement)
@@ -12,8 +19,19 @@ std::unique_ptr<Faaslet> FaasletPool::acquire(bool& fresh) {
   {
     util::MutexLock lock(mutex_);
     if (!idle_.empty()) {
-      auto f = std::move(idle_.back());
-      idle_.pop_back();
+      // The one returned last, unless one of the few returned before it last ran on this
+      // thread: resetting it after this call may skip the kernel's scan of its memory
+      // (engine::MemoryImage::KeptPages), and its pages may still be in this CPU's caches.
+      auto pick = std::prev(idle_.end());
+      uint64_t self = util::this_thread_serial();
+      for (auto it = idle_.end(); it != idle_.begin() && idle_.end() - it < kAffinityLookback;) {
+        if ((*--it)->last_thread() == self) {
+          pick = it;
+          break;
+        }
+      }
+      auto f = std::move(*pick);
+      idle_.erase(pick);
       return f;
     }
     ++created_;
@@ -45,6 +63,13 @@ CallResult FaasletPool::call(std::string input, const EntryPoint& entry,
 size_t FaasletPool::idle() const {
   util::MutexLock lock(mutex_);
   return idle_.size();
+}
+
+std::vector<uint64_t> FaasletPool::idle_threads() const {
+  util::MutexLock lock(mutex_);
+  std::vector<uint64_t> threads;
+  for (const auto& f : idle_) threads.push_back(f->last_thread());
+  return threads;
 }
 
 size_t FaasletPool::created() const {

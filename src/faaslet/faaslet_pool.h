@@ -1,7 +1,8 @@
 #pragma once
 // The ready Faaslets of one function: calls take an idle one (or make one) and give it back
-// afterwards, so restores are reused across calls and threads. At most `max_idle` wait idle;
-// the rest are destroyed when returned.
+// afterwards, so restores are reused across calls and threads. A call takes the one returned
+// last, or one of the few returned before it that last ran on the calling thread. At most
+// `max_idle` wait idle; the rest are destroyed when returned.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -32,6 +33,9 @@ class FaasletPool {
                   const CallOptions& options = {});
 
   size_t idle() const;
+  // The threads the idle Faaslets last ran on (util::this_thread_serial), in the order they
+  // were returned.
+  std::vector<uint64_t> idle_threads() const;
   size_t created() const;
   const std::shared_ptr<const ProtoFaaslet>& proto() const { return proto_; }
 

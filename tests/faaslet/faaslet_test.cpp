@@ -12,6 +12,7 @@
 #include "host/host_imports.h"
 #include "test_engine.h"
 #include "test_support.h"
+#include "util/thread_serial.h"
 
 namespace wasmlet {
 namespace {
@@ -208,6 +209,28 @@ TEST(FaasletPool, ReusesFaasletsAcrossThreads) {
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_LE(pool.created(), 4u);  // never more Faaslets than concurrent callers
   EXPECT_GE(pool.idle(), 1u);
+}
+
+// A thread gets back the Faaslet it ran last, even when another was returned after it: its
+// reset may then skip the kernel's scan (engine::MemoryImage::KeptPages).
+TEST(FaasletPool, HandsAThreadTheFaasletItRanLast) {
+  FaasletPool pool(proto_of("sleeper"), 4);
+  const uint64_t self = util::this_thread_serial();
+  uint64_t other = 0;
+  std::thread b([&] {
+    std::this_thread::sleep_for(100ms);  // so its Faaslet is returned after this thread's
+    other = util::this_thread_serial();
+    pool.call("");
+  });
+  pool.call("");
+  b.join();
+  ASSERT_EQ(pool.idle_threads(), (std::vector<uint64_t>{self, other}));
+  pool.call("");  // takes its own, not the one returned last
+  EXPECT_EQ(pool.idle_threads(), (std::vector<uint64_t>{other, self}));
+  std::thread([&] { pool.call(""); }).join();  // a stranger takes the one returned last
+  std::vector<uint64_t> after = pool.idle_threads();
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0], other);
 }
 
 TEST(Faaslet, HundredThousandCyclesReleaseEverything) {
