@@ -25,6 +25,8 @@ namespace {
 
 constexpr size_t kWasmPage = 65536;
 constexpr size_t kOsPage = 4096;
+// Untracked resets that skip the kernel's scan (KeptPages) between two that do not.
+constexpr uint32_t kShortcutsPerScan = 64;
 // Pages the tracked scan tests in the time the untracked one looks one mapped page up.
 constexpr size_t kTrackedPagesPerLookup = 16;
 
@@ -52,6 +54,7 @@ constexpr uint64_t kPmScanCheckWpAsync = 1 << 1;  // fail (EPERM) on a range not
 constexpr uint64_t kPageIsWritten = 1 << 1;       // not write-protected (userfaultfd)
 constexpr uint64_t kPageIsFile = 1 << 2;
 constexpr uint64_t kPageIsPresent = 1 << 3;
+constexpr uint64_t kPageIsSwapped = 1 << 4;  // swapped out, or being migrated
 constexpr uint64_t kPageIsPfnZero = 1 << 5;
 // Linux 6.4/6.7's userfaultfd features (likewise missing from Debian 12's headers).
 constexpr uint64_t kUffdFeatureWpUnpopulated = 1 << 14;
@@ -198,12 +201,15 @@ bool revert_or_give_back(uint8_t* p, const uint8_t* src, size_t len, size_t& kee
   return give_back(p + len);
 }
 
-// Selects present pages that are not file-backed: the copies writes made.
+// Selects the pages that are not file-backed and present, swapped out or being migrated
+// (compaction, NUMA balancing): the copies writes made. A copy caught in migration is not
+// present at that moment, yet holds the call's bytes once the migration ends.
 PmScanArg private_copies() {
   PmScanArg arg{};
   arg.category_inverted = kPageIsFile;
-  arg.category_mask = kPageIsFile | kPageIsPresent;
-  arg.return_mask = kPageIsFile | kPageIsPresent;
+  arg.category_mask = kPageIsFile;
+  arg.category_anyof_mask = kPageIsPresent | kPageIsSwapped;
+  arg.return_mask = kPageIsFile | kPageIsPresent | kPageIsSwapped;
   return arg;
 }
 
@@ -239,15 +245,19 @@ bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, si
       arg.category_inverted = kPageIsPfnZero;
     }
   } else if (scan == Scan::kCountingMapped) {
-    // Every present page, told apart by its backing (which the kernel looks up anyway).
-    arg.category_mask = kPageIsPresent;
-    arg.return_mask = kPageIsFile | kPageIsPresent;
+    // Every mapped page, told apart by its backing (which the kernel looks up anyway).
+    arg.category_anyof_mask = kPageIsPresent | kPageIsSwapped;
+    arg.return_mask = kPageIsFile | kPageIsPresent | kPageIsSwapped;
   } else {
     arg = private_copies();
   }
   return scan_pages(begin, end, arg, [&](uint8_t* p, size_t len, uint64_t categories) {
     if (scan == Scan::kCountingMapped) *mapped += len / kOsPage;
     if ((categories & kPageIsFile) != 0) return true;
+    // A copy not mapped right now (swapped out, or being migrated) is dropped, never kept.
+    if (scan != Scan::kProtection && (categories & kPageIsSwapped) != 0) {
+      return madvise(p, len, MADV_DONTNEED) == 0;
+    }
     if (scan == Scan::kBacking && image != nullptr && give_backs != nullptr) {
       return revert_or_give_back(p, image + (p - begin), len, keep, *give_backs,
                                  static_cast<size_t>(p - begin) / kOsPage, *kept);
@@ -359,7 +369,9 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
     if (kept->thread == util::this_thread_serial()) faults = thread_faults();
   }
   bool reverted = false;
-  if (kept != nullptr && mapped && faults >= 0 && kept->faults == faults) {
+  // Now and then a full scan all the same: whatever a reset could miss lasts a few calls.
+  if (kept != nullptr && mapped && faults >= 0 && kept->faults == faults &&
+      ++kept->shortcuts % kShortcutsPerScan != 0) {
     // No page fault on this thread since the last reset began: no page of the memory became
     // private since (a page does so only by a fault, taken by the thread that writes it, and
     // only the thread running a call writes its memory). So the private pages are the ones

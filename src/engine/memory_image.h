@@ -40,6 +40,7 @@ class MemoryImage {
   struct KeptPages {
     uint64_t thread = 0;  // the thread's serial; 0: unknown
     long faults = -1;
+    uint32_t shortcuts = 0;  // resets that used this record
     std::vector<std::pair<uint32_t, uint32_t>> runs;
     std::vector<std::pair<uint32_t, uint32_t>> last_runs;  // the reset's scratch
     void add(uint32_t page) {
