@@ -15,18 +15,13 @@ namespace wasmlet::engine {
 
 class MemoryImage {
  public:
-  // Whether a memory restored from an image has its writes tracked: its reservation is
-  // registered with the process's userfaultfd in asynchronous write-protect mode (a write clears
-  // a page's protection in the kernel, nothing waits), and every page but the private copies
-  // a reset keeps is protected, so that a reset finds the pages to revert from the protection
-  // bits alone instead of looking up every page's backing. Its owner keeps it for as long as
-  // the memory. Not every memory is worth it (see restore); where userfaultfd is unavailable (or
-  // WASMLET_UFFD=0) none is tracked.
   // For each page of an untracked memory's image: the reset that last gave it back for
   // holding the image's bytes, or kRewritten for a page that calls rewrite with those bytes.
   struct GiveBacks {
     static constexpr uint32_t kRewritten = UINT32_MAX;
-    uint32_t reset = 1;  // resets so far, plus one: page entries start at 0, "never"
+    // Resets so far, plus one: page entries start at 0, "never". Wrapping after 2^32 resets
+    // costs at most a page kept or given back once more.
+    uint32_t reset = 1;
     std::vector<uint32_t> at;
     uint32_t* last(size_t page) {
       if (page >= at.size()) at.resize(page + 1, 0);
@@ -52,6 +47,13 @@ class MemoryImage {
     }
   };
 
+  // Whether a memory restored from an image has its writes tracked: its reservation is
+  // registered with the process's userfaultfd in asynchronous write-protect mode (a write clears
+  // a page's protection in the kernel, nothing waits), and every page but the private copies
+  // a reset keeps is protected, so that a reset finds the pages to revert from the protection
+  // bits alone instead of looking up every page's backing. Its owner keeps it for as long as
+  // the memory. Not every memory is worth it (see restore); where userfaultfd is unavailable (or
+  // WASMLET_UFFD=0) none is tracked.
   class Tracking {
    public:
     Tracking() = default;
