@@ -213,6 +213,17 @@ PmScanArg private_copies() {
   return arg;
 }
 
+// The private copies that are present. In a write-protected range a page never mapped carries
+// a userfaultfd marker, which the kernel reports as swapped: the scan above would list every
+// such page.
+PmScanArg present_private_copies() {
+  PmScanArg arg{};
+  arg.category_inverted = kPageIsFile;
+  arg.category_mask = kPageIsFile | kPageIsPresent;
+  arg.return_mask = kPageIsFile | kPageIsPresent;
+  return arg;
+}
+
 // How a reset finds the private copies among a memory's pages.
 enum class Scan {
   kBacking,         // by each mapped page's backing: anonymous or the image's
@@ -334,12 +345,13 @@ void MemoryImage::Tracking::arm(uint8_t* data, size_t protect) {
     return ioctl(fd, UFFDIO_WRITEPROTECT, &wp) == 0;
   };
   // Everything but the private copies the last reset kept: those are what every reset
-  // reverts, and left writable they cost the calls that write them again no faults.
-  if (protect > 0 &&
-      (!set_protection(data, protect, true) ||
-       !scan_pages(data, data + protect, private_copies(), [&](uint8_t* p, size_t len, uint64_t) {
-         return set_protection(p, len, false);
-       }))) {
+  // reverts, and left writable they cost the calls that write them again no faults. A copy
+  // not present (being migrated) stays protected: a reset finds it when it is written.
+  if (protect > 0 && (!set_protection(data, protect, true) ||
+                      !scan_pages(data, data + protect, present_private_copies(),
+                                  [&](uint8_t* p, size_t len, uint64_t) {
+                                    return set_protection(p, len, false);
+                                  }))) {
     return;
   }
   state_ = State::kArmed;

@@ -175,6 +175,30 @@ TEST_P(MemoryImageTest, MemoryMostlyUnmappedIsNotTracked) {
   }
 }
 
+// Tracking starts at a reset after calls mapped only part of the image. A page no call had
+// mapped then (in a protected range the kernel marks it, and reports the mark as swapped) must
+// be protected all the same: once a later call reads it in, an unprotected page would look
+// written, and every reset would copy it back and keep it private.
+TEST_P(MemoryImageTest, PagesMappedAfterTrackingStartsAreProtected) {
+  if (!GetParam()) GTEST_SKIP() << "tracking only";
+  memory_.emplace(0);
+  image_->restore(memory_->m, false, 0, tracking());
+  volatile uint8_t sink = 0;
+  for (size_t p = 0; p < 32; ++p) sink = sink + memory_->page(p)[9];  // half the image
+  write(1, 0xA1);
+  reset(100);  // decides: worth tracking
+  ASSERT_TRUE(write_protected(memory_->page(40))) << "not mapped yet, yet protected";
+  for (size_t p = 32; p < 64; ++p) sink = sink + memory_->page(p)[9];
+  write(2, 0xA2);
+  reset(100);
+  reset(100);
+  expect_image("after the calls");
+  for (size_t p = 32; p < 64; ++p) {
+    EXPECT_FALSE(private_copy(memory_->page(p))) << "page " << p << " only read";
+    EXPECT_TRUE(write_protected(memory_->page(p))) << p;
+  }
+}
+
 // Untracked, the pages a reset keeps look written at every later one. A page kept from an
 // earlier call that the last one did not write is given back to the image, so that later calls
 // do not copy it back; a page that calls rewrite with the image's bytes stays private after
