@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -234,8 +235,9 @@ TEST_P(MemoryImageTest, UntrackedPagesTheLastCallLeftAloneAreGivenBack) {
 
 // Untracked, a reset that follows one on the same thread, with no page fault on that thread
 // in between, reverts the pages the last one kept without scanning. Calls here write kept
-// pages only (no fault: that path), new pages, or pages with their own bytes, on the test's
-// thread or another, and every reset must still give back the image.
+// pages only (no fault: that path), new pages, or pages with their own bytes, grow the memory
+// less, as much or more than the last call and write there, on the test's thread or another;
+// every reset must still give back the image, and grown memory zeros.
 TEST_P(MemoryImageTest, UntrackedCallsOnAnyThreadAlwaysEndAtTheImage) {
   if (!GetParam()) {
     GTEST_SKIP() << "the memory's own tracking state is needed";
@@ -244,9 +246,25 @@ TEST_P(MemoryImageTest, UntrackedCallsOnAnyThreadAlwaysEndAtTheImage) {
   image_->restore(memory_->m, false, 0, tracking());
   std::mt19937 rng(7);
   const size_t pages = expected_.size() / kOsPage;
-  std::vector<size_t> last_written;
-  for (int call = 0; call < 200; ++call) {
+  std::vector<size_t> last_written, last_grown;
+  for (int call = 0; call < 300; ++call) {
     std::vector<size_t> pick;
+    // Grown pages (numbered from the image's end) the call writes; the memory grows to hold
+    // them, by as little or as much as the last call or more.
+    std::vector<size_t> grown_pick;
+    switch (rng() % 4) {
+      case 0:
+        grown_pick = last_grown;
+        break;
+      case 1:
+        grown_pick = {rng() % 16, rng() % 48};
+        break;
+      case 2:
+        grown_pick = {rng() % 8};
+        break;
+      default:
+        break;
+    }
     switch (rng() % 4) {
       case 0:  // only pages the last call wrote: kept, so no fault
         pick = last_written;
@@ -263,8 +281,21 @@ TEST_P(MemoryImageTest, UntrackedCallsOnAnyThreadAlwaysEndAtTheImage) {
         pick.push_back(rng() % pages);
     }
     auto run = [&] {
+      if (!grown_pick.empty()) {
+        size_t top = *std::max_element(grown_pick.begin(), grown_pick.end());
+        memory_->grow(static_cast<uint32_t>(top / (kWasmPage / kOsPage) + 1));
+        // Only pages present are read (the others read as zeros), so that checking takes no
+        // fault and leaves the resets that skip the scan their chance.
+        for (size_t g = 0; g < memory_->m.size / kOsPage - pages; ++g) {
+          const uint8_t* page = memory_->page(pages + g);
+          if ((pagemap_entry(page) >> 63 & 1) == 0) continue;
+          ASSERT_TRUE(page[0] == 0 && std::memcmp(page, page + 1, kOsPage - 1) == 0)
+              << "call " << call << ": grown page " << g << " is not zero";
+        }
+        for (size_t g : grown_pick) memory_->page(pages + g)[rng() % kOsPage] = 0x77;
+      }
       for (size_t p : pick) memory_->page(p)[rng() % kOsPage] ^= 0x5A;
-      reset(rng() % 8 == 0 ? 0 : 16);
+      reset(rng() % 8 == 0 ? 0 : 16 + rng() % 3 * 8);
     };
     if (rng() % 3 == 0) {
       std::thread(run).join();
@@ -273,6 +304,7 @@ TEST_P(MemoryImageTest, UntrackedCallsOnAnyThreadAlwaysEndAtTheImage) {
     }
     expect_image("call " + std::to_string(call));
     last_written = pick;
+    last_grown = grown_pick;
   }
 }
 
