@@ -13,6 +13,7 @@ over the light ones; then requests per second at the highest concurrency for the
 Writes the figures as JSON (--json) and a plot (--plot, SVG) of relative latency per endpoint.
 """
 import argparse
+import importlib.util
 import json
 import os
 import pathlib
@@ -133,6 +134,13 @@ class Systems:
 
     def __init__(self, build, work, workers, python_home):
         self.procs = []
+        try:
+            self._start_all(build, work, workers, python_home)
+        except BaseException:
+            self.close()  # what did start, when a later one fails
+            raise
+
+    def _start_all(self, build, work, workers, python_home):
         wasmlet = str(build / "src" / "cli" / "wasmlet")
         port = free_port()
         self.wasmlet = self._start(
@@ -290,6 +298,10 @@ def main():
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("flask_bench: wrk is not installed")
+    for module in ("flask", "gunicorn"):
+        if importlib.util.find_spec(module) is None:
+            sys.exit("flask_bench: %s cannot import %s (run it with Debian's /usr/bin/python3, "
+                     "as ./run bench flask does)" % (sys.executable, module))
     concurrency = [int(c) for c in args.concurrency.split(",")]
     only = set(filter(None, args.only.split(",")))
     with tempfile.TemporaryDirectory(prefix="wasmlet-flask-bench-") as tmp:
