@@ -1,5 +1,5 @@
 """The adapter's parts without a server: the frame codec (also on random and mutated bytes),
-function naming, and the analysis of what each view needs."""
+the runner's warm-up, function naming, and the analysis of what each view needs."""
 import random
 import sys
 
@@ -10,7 +10,7 @@ from conftest import APPS, SDK
 sys.path[:0] = [str(SDK / "host"), str(SDK / "guest")]
 
 from wasmlet_flask import analysis, package  # noqa: E402
-from wasmlet_web import frame  # noqa: E402
+from wasmlet_web import flask_runner, frame  # noqa: E402
 
 GUEST = analysis.GuestPython(frozenset({"_sqlite3", "_ssl"}),
                              frozenset({"flask", "werkzeug", "jinja2", "markupsafe",
@@ -24,6 +24,12 @@ def test_request_round_trip():
     req, headers = frame.decode_request(data)
     assert req["method"] == b"POST" and req["path"] == b"/x%20y" and req["body"] == b"\x00body"
     assert headers == [("X-A", "1"), ("X-A", "2")]
+
+
+def test_the_library_warm_up_takes_the_paths_it_is_for():
+    # Its failures are swallowed at load (a Flask it was not written for is just not warmed):
+    # here each request must get the answer its route gives.
+    flask_runner._run_library_warm_up(flask_runner._library_warm_up_app())
 
 
 def test_response_round_trip():
