@@ -96,19 +96,20 @@ def _warm_up():
 def _run_library_warm_up(app):
     """Raises RuntimeError when a request does not get the answer it should: then the warm-up
     ran some other path than the one it is for."""
+    requests = []
+    for method, path, query, body, content_type, expected in _LIBRARY_WARM_UP_REQUESTS:
+        headers = [("Host", "localhost"), ("User-Agent", "wasmlet-warm-up"), ("Accept", "*/*")]
+        if content_type:
+            headers += [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        requests.append((frame.encode_request(b"app", method, "http", "localhost", "", path,
+                                              query, "127.0.0.1", "", body, headers),
+                         expected, "%s %r" % (method, path)))
     for _ in range(_WARM_UP_REQUESTS):
-        for method, path, query, body, content_type, expected in _LIBRARY_WARM_UP_REQUESTS:
-            headers = [("Host", "localhost"), ("User-Agent", "wasmlet-warm-up"),
-                       ("Accept", "*/*")]
-            if content_type:
-                headers += [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-            request = frame.encode_request(b"app", method, "http", "localhost", "", path, query,
-                                           "127.0.0.1", "", body, headers)
-            req, req_headers = frame.decode_request(request)
-            status = frame.decode_response(_run_app(app, _environ(req, req_headers)))[1]
+        for request, expected, name in requests:
+            status = frame.decode_response(_handle(app, request))[1]
             if status != expected:
-                raise RuntimeError("warm-up request %s %r answered %d, not %d"
-                                   % (method, path, status, expected))
+                raise RuntimeError("warm-up request %s answered %d, not %d"
+                                   % (name, status, expected))
 
 
 # method, path, query, body, content type, the status it must get
@@ -208,7 +209,11 @@ def _run_app(app, environ):
     return frame.encode_response(b"response", int(status.split(" ", 1)[0]), body, headers)
 
 
+def _handle(app, data):
+    req, headers = frame.decode_request(data)
+    return _run_app(app, _environ(req, headers))
+
+
 def handle(data):
     """One request frame in, one response frame out."""
-    req, headers = frame.decode_request(data)
-    return _run_app(_app, _environ(req, headers))
+    return _handle(_app, data)
