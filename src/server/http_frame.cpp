@@ -2,24 +2,23 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <unordered_map>
 
 namespace wasmlet::server {
 
 namespace {
 
 constexpr std::string_view kMagic = "WSF1";
+constexpr std::string_view kRequestMagic = "WSR1";
 constexpr size_t kResponseFields = 3;  // kind, status, body
 
 void put_u32(std::string& out, size_t value) {
   auto v = static_cast<uint32_t>(value);
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-void put_item(std::string& out, std::string_view item) {
-  put_u32(out, item.size());
-  out.append(item);
 }
 
 uint32_t get_u32(std::string_view in, size_t pos) {
@@ -77,25 +76,57 @@ void check_header(std::string_view name, std::string_view value) {
 
 }  // namespace
 
-std::string encode_web_request(const WebRequest& r) {
-  size_t size = 8 + 4 * (10 + 2 * r.headers.size());
-  for (auto f : {r.kind, r.method, r.scheme, r.host, r.script_name, r.path, r.query,
-                 r.remote_address, r.endpoint, r.body}) {
-    size += f.size();
+std::vector<std::pair<std::string, std::string>> environ_headers(
+    const std::vector<std::pair<std::string_view, std::string_view>>& headers) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(headers.size());
+  std::unordered_map<std::string, size_t> at;
+  for (const auto& [name, value] : headers) {
+    std::string key;
+    key.reserve(5 + name.size());
+    for (char c : name) {
+      key.push_back(c == '-' ? '_'
+                             : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+    if (key == "CONTENT_LENGTH") continue;
+    if (key != "CONTENT_TYPE") key.insert(0, "HTTP_");
+    auto [it, inserted] = at.try_emplace(key, out.size());
+    if (inserted) {
+      out.emplace_back(std::move(key), std::string(value));
+    } else {
+      std::string& joined = out[it->second].second;
+      joined.push_back(',');
+      joined.append(value);
+    }
   }
-  for (const auto& [name, value] : r.headers) size += name.size() + value.size();
+  return out;
+}
+
+std::string encode_web_request(const WebRequest& r) {
+  const auto headers = environ_headers(r.headers);
+  const std::array<std::string_view, 9> fields = {r.kind,  r.method,         r.scheme,
+                                                  r.host,  r.script_name,    r.path,
+                                                  r.query, r.remote_address, r.endpoint};
+  const size_t count = fields.size() + 2 * headers.size() + 1;
+  size_t size = 8 + 4 * count + r.body.size();
+  for (auto f : fields) size += f.size();
+  for (const auto& [name, value] : headers) size += name.size() + value.size();
   std::string out;
   out.reserve(size);
-  out.append(kMagic);
-  put_u32(out, 10 + 2 * r.headers.size());
-  for (auto f : {r.kind, r.method, r.scheme, r.host, r.script_name, r.path, r.query,
-                 r.remote_address, r.endpoint, r.body}) {
-    put_item(out, f);
+  out.append(kRequestMagic);
+  put_u32(out, count);
+  for (auto f : fields) put_u32(out, f.size());
+  for (const auto& [name, value] : headers) {
+    put_u32(out, name.size());
+    put_u32(out, value.size());
   }
-  for (const auto& [name, value] : r.headers) {
-    put_item(out, name);
-    put_item(out, value);
+  put_u32(out, r.body.size());
+  for (auto f : fields) out.append(f);
+  for (const auto& [name, value] : headers) {
+    out.append(name);
+    out.append(value);
   }
+  out.append(r.body);
   return out;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // The binary framing between Wasmlet and a web app's Faaslet (sdk/python/guest/wasmlet_web/
-// frame.py is the same format in Python): the magic "WSF1", a little-endian u32 count of
-// items, then each item as a little-endian u32 length and its bytes. Bodies travel as they
-// are: no base64, no JSON.
+// frame.py is the same format in Python, and describes it). Bodies travel as they are: no
+// base64, no JSON. A request: the magic "WSR1", a little-endian u32 count of items, every
+// item's u32 length, then the items, the body last (the guest reads it with one unpack and
+// one decode). A response: the magic "WSF1", a u32 count, then each item as a u32 length and
+// its bytes.
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +37,13 @@ struct WebResponse {
 
 inline constexpr size_t kMaxFrameItems = 1 << 16;
 
+// The headers as a WSGI environ holds them (PEP 3333): HTTP_ and the name in upper case with
+// '-' as '_', repeated names joined with ','; Content-Type as CONTENT_TYPE; Content-Length
+// left out (the body's own length stands).
+std::vector<std::pair<std::string, std::string>> environ_headers(
+    const std::vector<std::pair<std::string_view, std::string_view>>& headers);
+
+// The request's items in frame order, its headers as environ_headers() gives them.
 std::string encode_web_request(const WebRequest& request);
 
 // Throws FrameError for anything but a well-formed response: a bad magic, counts or lengths

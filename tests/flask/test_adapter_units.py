@@ -19,11 +19,53 @@ GUEST = analysis.GuestPython(frozenset({"_sqlite3", "_ssl"}),
 
 
 def test_request_round_trip():
-    data = frame.encode_request(b"app", "POST", "http", "h:1", "/apps/u/a", b"/x%20y", "a=1",
-                                "127.0.0.1", "ep", b"\x00body", [("X-A", "1"), ("X-A", "2")])
-    req, headers = frame.decode_request(data)
-    assert req["method"] == b"POST" and req["path"] == b"/x%20y" and req["body"] == b"\x00body"
-    assert headers == [("X-A", "1"), ("X-A", "2")]
+    data = frame.encode_request(b"app", "POST", "http", "h:1", "/apps/u/a", b"/x%20y\xe9", "a=1",
+                                "127.0.0.1", "ep", b"\x00body", [("HTTP_X_A", "1,2")])
+    items, body = frame.decode_request(data)
+    assert items == ["app", "POST", "http", "h:1", "/apps/u/a", "/x%20y\xe9", "a=1", "127.0.0.1",
+                     "ep", "HTTP_X_A", "1,2"]
+    assert body == b"\x00body"
+    assert frame.decode_request(bytearray(data)) == (items, body)
+
+
+def test_the_environ_is_the_requests_and_headers_cannot_override_it():
+    data = frame.encode_request(b"app", "POST", "https", "h:8443", "/apps/u/a", b"/x%20y%E9",
+                                "a=1", "10.0.0.1", "ep", b"body",
+                                [("HTTP_X_A", "1,2"), ("CONTENT_TYPE", "text/plain"),
+                                 ("REQUEST_METHOD", "GET"), ("wsgi.input", "forged")])
+    environ = flask_runner._environ(*frame.decode_request(data))
+    assert environ["REQUEST_METHOD"] == "POST" and environ["wsgi.input"].read() == b"body"
+    assert environ["PATH_INFO"] == "/x y\xe9"  # the raw bytes, as latin-1 (PEP 3333)
+    assert environ["REQUEST_URI"] == "/x%20y%E9?a=1"
+    assert environ["HTTP_X_A"] == "1,2" and environ["CONTENT_TYPE"] == "text/plain"
+    assert environ["CONTENT_LENGTH"] == "4"
+    assert (environ["SERVER_NAME"], environ["SERVER_PORT"]) == ("h", "8443")
+    assert environ["wsgi.url_scheme"] == "https" and environ["REMOTE_ADDR"] == "10.0.0.1"
+
+
+@pytest.mark.parametrize("bad", [
+    b"", b"WSR1", b"WSF1\x0b\x00\x00\x00", b"WSR1\x0b\x00\x00\x00",
+    b"WSR1\xff\xff\xff\xff", b"WSR1\x09\x00\x00\x00" + b"\x00" * 36,
+    b"WSR1\x0b\x00\x00\x00" + b"\x00" * 40 + b"\x01\x00\x00\x00",
+    b"WSR1\x0a\x00\x00\x00" + b"\x00" * 40 + b"!"])
+def test_malformed_request_frames_raise_frame_error(bad):
+    with pytest.raises(frame.FrameError):
+        frame.decode_request(bad)
+
+
+def test_mutated_request_frames_raise_only_frame_error():
+    rng = random.Random(11)
+    seed = frame.encode_request(b"app", "GET", "http", "h", "", b"/", "", "", "", b"x",
+                                [("HTTP_A", "b")])
+    for _ in range(5000):
+        data = bytearray(seed)
+        for _ in range(rng.randrange(1, 4)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        try:
+            items, body = frame.decode_request(bytes(data))
+        except frame.FrameError:
+            continue
+        assert len(items) >= len(frame.REQUEST_FIELDS) and isinstance(body, bytes)
 
 
 def test_the_library_warm_up_takes_the_paths_it_is_for():

@@ -68,17 +68,30 @@ TEST(HttpFrame, RefusesMalformedReplies) {
   }
 }
 
-TEST(HttpFrame, EncodesARequestInFieldOrder) {
+TEST(HttpFrame, EncodesARequestWithLengthsFirstAndTheBodyLast) {
   WebRequest r;
   r.method = "POST";
   r.path = "/a%20b";
   r.body = "xyz";
   r.headers = {{"Host", "h"}};
   std::string out = encode_web_request(r);
-  EXPECT_EQ(out.substr(0, 8), "WSF1" + u32(12));
-  EXPECT_EQ(out.substr(8, 7), u32(3) + "app");
-  EXPECT_NE(out.find(u32(6) + "/a%20b"), std::string::npos);
-  EXPECT_EQ(out.substr(out.size() - 20), u32(3) + "xyz" + u32(4) + "Host" + u32(1) + "h");
+  // kind, method, scheme, host, script_name, path, query, remote address, endpoint, one
+  // header's name and value, the body.
+  EXPECT_EQ(out.substr(0, 8), "WSR1" + u32(12));
+  EXPECT_EQ(out.substr(8, 48), u32(3) + u32(4) + u32(0) + u32(0) + u32(0) + u32(6) + u32(0) +
+                                   u32(0) + u32(0) + u32(9) + u32(1) + u32(3));
+  EXPECT_EQ(out.substr(56), "appPOST/a%20bHTTP_HOSThxyz");
+}
+
+TEST(HttpFrame, HeadersTakeTheirWsgiEnvironNames) {
+  const auto got = environ_headers({{"Content-Type", "text/plain"},
+                                    {"Content-Length", "3"},
+                                    {"x-forwarded-for", "a"},
+                                    {"Accept", "b"},
+                                    {"X-Forwarded-For", "c"}});
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"CONTENT_TYPE", "text/plain"}, {"HTTP_X_FORWARDED_FOR", "a,c"}, {"HTTP_ACCEPT", "b"}};
+  EXPECT_EQ(got, want);
 }
 
 TEST(UrlRule, MatchesWerkzeugConverters) {

@@ -77,7 +77,7 @@ def _warm_up():
     deployed app runs: a deploy cannot know a valid request for each route, and a view may
     have side effects."""
     probe = frame.encode_request(b"app", "GET", "http", "localhost", "", b"/.wasmlet-warm-up",
-                                 "", "127.0.0.1", "", b"", [("Host", "localhost")])
+                                 "", "127.0.0.1", "", b"", [("HTTP_HOST", "localhost")])
     try:
         for _ in range(_WARM_UP_REQUESTS):
             handle(probe)
@@ -98,9 +98,10 @@ def _run_library_warm_up(app):
     ran some other path than the one it is for."""
     requests = []
     for method, path, query, body, content_type, expected in _LIBRARY_WARM_UP_REQUESTS:
-        headers = [("Host", "localhost"), ("User-Agent", "wasmlet-warm-up"), ("Accept", "*/*")]
+        headers = [("HTTP_HOST", "localhost"), ("HTTP_USER_AGENT", "wasmlet-warm-up"),
+                   ("HTTP_ACCEPT", "*/*")]
         if content_type:
-            headers += [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+            headers.append(("CONTENT_TYPE", content_type))
         requests.append((frame.encode_request(b"app", method, "http", "localhost", "", path,
                                               query, "127.0.0.1", "", body, headers),
                          expected, "%s %r" % (method, path)))
@@ -155,40 +156,40 @@ def _library_warm_up_app():
     return app
 
 
-def _environ(req, headers):
-    path = req["path"]
-    environ = {
-        "REQUEST_METHOD": req["method"].decode("latin-1"),
-        "SCRIPT_NAME": req["script_name"].decode("latin-1"),
-        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
-        "QUERY_STRING": req["query"].decode("latin-1"),
-        "REQUEST_URI": (path + (b"?" + req["query"] if req["query"] else b"")).decode("latin-1"),
-        "REMOTE_ADDR": req["remote_addr"].decode("latin-1"),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": req["scheme"].decode("latin-1") or "http",
-        "wsgi.input": io.BytesIO(req["body"]),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "CONTENT_LENGTH": str(len(req["body"])),
-    }
-    host = req["host"].decode("latin-1")
+# What every request's environ holds besides the request's own.
+_ENVIRON_BASE = {
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "wsgi.version": (1, 0),
+    "wsgi.errors": sys.stderr,
+    "wsgi.multithread": False,
+    "wsgi.multiprocess": True,
+    "wsgi.run_once": False,
+}
+
+
+def _environ(items, body):
+    _kind, method, scheme, host, script_name, path, query, remote_addr, _endpoint = items[:9]
+    headers = iter(items[9:])
+    environ = dict(zip(headers, headers))
+    # After the headers, so that no name in a frame overrides what is not a header.
+    environ.update(_ENVIRON_BASE)
+    environ["REQUEST_METHOD"] = method
+    environ["SCRIPT_NAME"] = script_name
+    if "%" in path:  # the bytes, as latin-1 (PEP 3333), not str's UTF-8
+        environ["PATH_INFO"] = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
+    else:
+        environ["PATH_INFO"] = path
+    environ["QUERY_STRING"] = query
+    environ["REQUEST_URI"] = path + "?" + query if query else path
+    environ["REMOTE_ADDR"] = remote_addr
+    environ["wsgi.url_scheme"] = scheme = scheme or "http"
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
     name, _, port = host.rpartition(":")
     if not port.isdigit():
         name, port = host, ""
     environ["SERVER_NAME"] = name or "localhost"
-    environ["SERVER_PORT"] = port or ("443" if environ["wsgi.url_scheme"] == "https" else "80")
-    for key, value in headers:
-        key = key.upper().replace("-", "_")
-        if key == "CONTENT_TYPE":
-            environ["CONTENT_TYPE"] = value
-        elif key == "CONTENT_LENGTH":
-            continue
-        else:
-            key = "HTTP_" + key
-            environ[key] = environ[key] + "," + value if key in environ else value
+    environ["SERVER_PORT"] = port or ("443" if scheme == "https" else "80")
     return environ
 
 
@@ -210,8 +211,7 @@ def _run_app(app, environ):
 
 
 def _handle(app, data):
-    req, headers = frame.decode_request(data)
-    return _run_app(app, _environ(req, headers))
+    return _run_app(app, _environ(*frame.decode_request(data)))
 
 
 def handle(data):

@@ -27,6 +27,13 @@ def _raw_path(environ):
     return urllib.parse.quote(environ.get("PATH_INFO", ""), safe="/;=,@:!$&'()*+~")
 
 
+def _environ_headers(environ):
+    """The request's headers as its WSGI server put them in the environ, which is how the
+    frame carries them."""
+    return [(name, value) for name, value in environ.items()
+            if name.startswith("HTTP_") or name == "CONTENT_TYPE"]
+
+
 def _forwarder(client, user, function, endpoint):
     def forward(**_view_args):
         request = flask.request
@@ -35,7 +42,7 @@ def _forwarder(client, user, function, endpoint):
             b"app", request.method, environ.get("wsgi.url_scheme", "http"), request.host,
             environ.get("SCRIPT_NAME", ""), _raw_path(environ), environ.get("QUERY_STRING", ""),
             request.remote_addr or "", endpoint, request.get_data(cache=True),
-            list(request.headers.items()))
+            _environ_headers(environ))
         try:
             status, body = client.invoke(user, function, data)
         except OSError as exc:
