@@ -111,6 +111,15 @@ TEST(Faaslet, ResetShrinksGrownMemoryWhetherItsPagesAreKeptOrDropped) {
   }
 }
 
+TEST(Faaslet, ResetRevertsATableTheCallChanged) {
+  Faaslet f(proto_of("table_reset"));
+  for (int i = 0; i < 3; ++i) {
+    auto r = f.call("", EntryPoint::exported("call_and_swap"));
+    ASSERT_FALSE(r.trap) << r.trap->describe();
+    EXPECT_EQ(r.return_code, 1) << "call " << i;
+  }
+}
+
 TEST(Faaslet, NamedExportsRun) {
   Faaslet f(proto_of("faaslet_state"));
   auto r = f.call("", EntryPoint::exported("bump"));
