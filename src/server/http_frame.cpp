@@ -79,8 +79,8 @@ void check_header(std::string_view name, std::string_view value) {
 std::vector<std::pair<std::string, std::string>> environ_headers(
     const std::vector<std::pair<std::string_view, std::string_view>>& headers) {
   std::vector<std::pair<std::string, std::string>> out;
-  out.reserve(headers.size());
-  std::unordered_map<std::string, size_t> at;
+  out.reserve(headers.size());  // never exceeded: the names `at` views stay where they are
+  std::unordered_map<std::string_view, size_t> at;
   for (const auto& [name, value] : headers) {
     std::string key;
     key.reserve(5 + name.size());
@@ -90,14 +90,14 @@ std::vector<std::pair<std::string, std::string>> environ_headers(
     }
     if (key == "CONTENT_LENGTH") continue;
     if (key != "CONTENT_TYPE") key.insert(0, "HTTP_");
-    auto [it, inserted] = at.try_emplace(key, out.size());
-    if (inserted) {
-      out.emplace_back(std::move(key), std::string(value));
-    } else {
+    if (auto it = at.find(key); it != at.end()) {
       std::string& joined = out[it->second].second;
       joined.push_back(',');
       joined.append(value);
+      continue;
     }
+    out.emplace_back(std::move(key), std::string(value));
+    at.emplace(out.back().first, out.size() - 1);
   }
   return out;
 }
