@@ -205,7 +205,20 @@ fetch_source() {   # [PACKAGE]: Debian source package (default python3.11)
         || log "apt-get source --download-only failed (expected when the .dsc is gone)"
     if [[ ! -f "$dl/$name" ]]; then
         run "fetching $name directly from the pool" \
-            /usr/lib/apt/apt-helper download-file "$uri" "$dl/$name" "$hash"
+            /usr/lib/apt/apt-helper download-file "$uri" "$dl/$name" "$hash" || true
+    fi
+    # A security update's pool may lack the upstream tarball it shares with the release (same
+    # name, same hash): any other version's copy of it will do.
+    if [[ ! -f "$dl/$name" ]]; then
+        local ver other
+        for ver in $(apt-cache showsrc "$DEB_SRC_PKG" 2>>"$LOG" | sed -n 's/^Version: //p' | sort -u); do
+            other=$(cd "$dl" && apt-get source --print-uris "$DEB_SRC_PKG=$ver" 2>>"$LOG" \
+                        | grep -F "' $name " | grep -F "$hash" | head -n1) || continue
+            other=$(cut -d' ' -f1 <<<"$other"); other=${other//\'/}
+            [[ -n $other && $other != "$uri" ]] || continue
+            run "fetching $name from the pool of $DEB_SRC_PKG $ver" \
+                /usr/lib/apt/apt-helper download-file "$other" "$dl/$name" "$hash" && break
+        done
     fi
     [[ -f "$dl/$name" ]] || die "could not download $name"
     verify_hash "$dl/$name" "$hash" || die "$name: checksum mismatch (want $hash)"
