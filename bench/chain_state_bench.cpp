@@ -200,6 +200,9 @@ struct ChainSize {
       "**Wasmlet chain + await** (`faasmChainNamed` + `faasmAwaitCall`, timed in the "
       "guest)",
       {}};
+  Series chain_here{
+      "chain + await, every reset on its call's thread (`RuntimeConfig::hand_over_resets` off)",
+      {}};
   Series submit{"host `Runtime::submit` + completion of the callee (no chaining)", {}};
   Series queue{"  of which queued (`CallRecord::queue_time`)", {}};
   Series run{"  of which run: Faaslet from the pool, input, call, reset (`CallRecord::run_time`)",
@@ -225,10 +228,17 @@ int run_chain(int rounds) {
   runtime::RuntimeConfig config;
   config.data_dir = work.path() / "data";
   runtime::Runtime rt(config);
+  // The same chains with no reset handed to an idle executor, for the comparison.
+  runtime::RuntimeConfig here_config = config;
+  here_config.data_dir = work.path() / "data-here";
+  here_config.hand_over_resets = false;
+  runtime::Runtime rt_here(here_config);
   const runtime::FunctionId noop_in{kUser, "noop_in"}, chain_rt{kUser, "chain_rt"};
   progress("uploading (this compiles both modules)");
-  rt.upload_wasm(noop_in, noop_in_wasm);
-  rt.upload_wasm(chain_rt, chain_rt_wasm);
+  for (runtime::Runtime* r : {&rt, &rt_here}) {
+    r->upload_wasm(noop_in, noop_in_wasm);
+    r->upload_wasm(chain_rt, chain_rt_wasm);
+  }
 
   server::ServerConfig server_config;
   server_config.address = "127.0.0.1";
@@ -255,6 +265,7 @@ int run_chain(int rounds) {
     const std::string payload(s.bytes, 'x');
     PipeReader reader(reader_exe, s.bytes);
     call_ok(rt, chain_rt, fmt::format("50 {}", s.bytes));
+    call_ok(rt_here, chain_rt, fmt::format("50 {}", s.bytes));
     for (int i = 0; i < 20; ++i) call_ok(rt, noop_in, payload);
     for (int i = 0; i < 20; ++i) http_call(payload);
     for (int i = 0; i < 5; ++i) spawn_pipe(reader, payload);
@@ -271,6 +282,9 @@ int run_chain(int rounds) {
         throw Error(fmt::format("chain_rt gave {} samples, not {}", chained.size(), per_round));
       }
       s.chain.us.insert(s.chain.us.end(), chained.begin(), chained.end());
+      auto here =
+          samples_us(call_ok(rt_here, chain_rt, fmt::format("{} {}", per_round, s.bytes)).output);
+      s.chain_here.us.insert(s.chain_here.us.end(), here.begin(), here.end());
       for (int i = 0; i < per_round; ++i) {
         std::string input = payload;  // copied before the clock starts: submit takes it
         auto t0 = Clock::now();
@@ -299,7 +313,8 @@ int run_chain(int rounds) {
   out("|---|---|---:|---:|---:|---:|\n");
   for (const auto& s : sizes) {
     const double chain_median = s.chain.stats().median;
-    for (const Series* row : {&s.chain, &s.submit, &s.queue, &s.run, &s.http, &s.spawn}) {
+    for (const Series* row :
+         {&s.chain, &s.chain_here, &s.submit, &s.queue, &s.run, &s.http, &s.spawn}) {
       Stats st = row->stats();
       out("| {} | {} | {:.1f} | {:.1f} | {} | {:.1f} |\n", size_name(s.bytes), row->what, st.median,
           st.p99, st.n, st.median / chain_median);

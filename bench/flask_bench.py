@@ -132,21 +132,21 @@ def run_wrk(url, script, conns, seconds, log):
 class Systems:
     """The three servers of the app, started once."""
 
-    def __init__(self, build, work, workers, python_home):
+    def __init__(self, build, work, workers, python_home, serve_args=()):
         self.procs = []
         try:
-            self._start_all(build, work, workers, python_home)
+            self._start_all(build, work, workers, python_home, list(serve_args))
         except BaseException:
             self.close()  # what did start, when a later one fails
             raise
 
-    def _start_all(self, build, work, workers, python_home):
+    def _start_all(self, build, work, workers, python_home, serve_args):
         wasmlet = str(build / "src" / "cli" / "wasmlet")
         port = free_port()
         self.wasmlet = self._start(
             [wasmlet, "serve", "--port", str(port), "--data-dir", str(work / "data"),
              "--python-home", str(python_home), "--log-level", "warn",
-             "--timeout", "120s"], "wasmlet", "http://127.0.0.1:%d/healthz" % port)
+             "--timeout", "120s"] + serve_args, "wasmlet", "http://127.0.0.1:%d/healthz" % port)
         server = "127.0.0.1:%d" % port
         deploy = subprocess.run([wasmlet, "flask", "deploy", "bmapi.app:app", "--server", server],
                                 cwd=APP_DIR, capture_output=True, text=True,
@@ -293,6 +293,8 @@ def main():
     ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     ap.add_argument("--python-home", type=pathlib.Path,
                     help="the Python home Wasmlet serves from (default: BUILD/python)")
+    ap.add_argument("--serve-arg", action="append", default=[],
+                    help="an argument for wasmlet serve, e.g. --serve-arg=--hand-over-resets=off")
     ap.add_argument("--json", type=pathlib.Path)
     ap.add_argument("--plot", type=pathlib.Path)
     args = ap.parse_args()
@@ -307,7 +309,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="wasmlet-flask-bench-") as tmp:
         work = pathlib.Path(tmp)
         home = (args.python_home or args.build / "python").resolve()
-        systems = Systems(args.build.resolve(), work, args.workers, home)
+        systems = Systems(args.build.resolve(), work, args.workers, home, args.serve_arg)
         try:
             print("native: gunicorn, %d workers, preloaded; direct: %s; proxy: gunicorn, %d "
                   "workers, views in Wasmlet" % (args.workers, systems.base["direct"],

@@ -202,6 +202,12 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
          "Faasm API: put what a call printed before its output (on, off)")
       ->check(CLI::IsMember({"on", "off"}))
       ->default_str("on");
+  sub.add_option_function<std::string>(
+         "--hand-over-resets", [&o](const std::string& s) { o.hand_over_resets = s == "on"; },
+         "Reset a Faaslet whose reset takes 20 us or more after its call's result is sent, on "
+         "an idle executor when a core is free (on, off)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->default_str("on");
   sub.add_flag("--allow-open", o.allow_open,
                "Serve with no API keys on an address other than loopback: anyone who reaches it "
                "may do anything (without keys, the server refuses such an address)");
@@ -254,6 +260,7 @@ int serve_main(const ServeOptions& o) {
   rc.queue.capacity = o.queue_capacity;
   rc.queue.per_tenant = o.tenant_queue_capacity;
   rc.burst_slots = o.burst_slots;
+  rc.hand_over_resets = o.hand_over_resets;
   rc.call_budget.max_calls = o.max_tree_calls;
   rc.limits.timeout = o.timeout;
   rc.module_limits.bytes = o.max_module_bytes;

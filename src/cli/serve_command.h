@@ -34,6 +34,7 @@ struct ServeOptions {
   std::string state_url;              // global state tier: empty = in process; redis://HOST:PORT
   std::filesystem::path python_home;  // empty: default_python_home()
   bool capture_stdout = true;         // Faasm API: stdout before the output
+  bool hand_over_resets = true;       // RuntimeConfig::hand_over_resets
   std::filesystem::path tls_cert, tls_key;  // HTTPS: certificate chain and key (PEM), or neither
   // A cluster to join (redis://HOST:PORT; empty: none), this host's id in it (empty: the
   // hostname and port) and the HOST:PORT its peers reach it at (empty: --address and --port).

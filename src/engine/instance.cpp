@@ -62,14 +62,15 @@ std::vector<void*> Instance::contexts_for(
 }
 
 void Instance::restore(const Instance& source, const MemoryImage* image, bool again,
-                       size_t keep_pages) {
+                       size_t keep_pages, bool writes_here) {
   const AbiModule& abi = module_->abi();
   // Tables of another size are allocated again; `source` held them under the same limit.
   MemoryLimitScope memory_limit(*budget_);
   auto trap = host_section([&] { abi.copy_state(storage_.get(), source.storage_.get()); });
   if (trap) throw TrapError(std::move(*trap));
   wasm_rt_memory_t* m = memory();
-  if (m != nullptr && image != nullptr) image->restore(*m, again, keep_pages, &memory_tracking_);
+  if (m != nullptr && image != nullptr)
+    image->restore(*m, again, keep_pages, &memory_tracking_, writes_here);
 }
 
 std::optional<Trap> Instance::call_table_entry(uint32_t index, int32_t& result,

@@ -56,10 +56,10 @@ class Instance {
   // memory was captured in `image`: globals and tables copied, memory mapped copy-on-write.
   // A module without memory passes no image. `again`: this instance was restored from the
   // same source and image before, and keeps up to `keep_pages` written pages private (see
-  // MemoryImage::restore). Throws TrapError (MemoryLimit) when tables that must be allocated
-  // again do not fit; the instance is then not usable.
+  // MemoryImage::restore; `writes_here` likewise). Throws TrapError (MemoryLimit) when tables
+  // that must be allocated again do not fit; the instance is then not usable.
   void restore(const Instance& source, const MemoryImage* image, bool again = false,
-               size_t keep_pages = 0);
+               size_t keep_pages = 0, bool writes_here = true);
 
   // Calls entry `index` of the function table if it has type () -> i32 or () -> (); the
   // i32 result (0 for none) goes to `result`.

@@ -358,7 +358,7 @@ void MemoryImage::Tracking::arm(uint8_t* data, size_t protect) {
 }
 
 void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pages,
-                          Tracking* tracking) const {
+                          Tracking* tracking, bool writes_here) const {
   size_t image_bytes = size_t{pages_} * kWasmPage;
   size_t held_bytes = size_t{memory.pages} * kWasmPage;
   using State = Tracking::State;
@@ -376,9 +376,10 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
     give_backs = &tracking->give_backs_;
     ++give_backs->reset;
     kept = &tracking->kept_;
-    // Counted only on the thread that did the last reset: calls that move between threads
-    // would pay for the count and never use it.
-    if (kept->thread == util::this_thread_serial()) faults = thread_faults();
+    // Counted only on the thread that did the last reset and ran the calls since: calls that
+    // move between threads would pay for the count and never use it, and a count taken on
+    // another thread than the writer's says nothing of the writes.
+    if (writes_here && kept->thread == util::this_thread_serial()) faults = thread_faults();
   }
   bool reverted = false;
   // Now and then a full scan all the same: whatever a reset could miss lasts a few calls.

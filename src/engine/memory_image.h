@@ -81,10 +81,12 @@ class MemoryImage {
   // the pages written since need reverting; up to `keep_pages` of them are reverted by copying
   // and stay private (no page faults when written again), the rest are dropped (untracked:
   // also those that already hold the image's bytes, see GiveBacks). `tracking`:
-  // the memory's own, passed to every restore, or none (every private page is scanned). Throws
-  // Error when the kernel refuses the mapping.
+  // the memory's own, passed to every restore, or none (every private page is scanned).
+  // `writes_here`: the calls since the last restore ran on the calling thread; a restore on
+  // another thread cannot read their page faults from its own (KeptPages). Throws Error when
+  // the kernel refuses the mapping.
   void restore(wasm_rt_memory_t& memory, bool mapped = false, size_t keep_pages = 0,
-               Tracking* tracking = nullptr) const;
+               Tracking* tracking = nullptr, bool writes_here = true) const;
 
   uint32_t pages() const { return pages_; }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <system_error>
+#include <utility>
 
 #include "faaslet/entry_call.h"
 #include "faaslet/instance_setup.h"
@@ -38,7 +39,14 @@ Faaslet::~Faaslet() {
 }
 
 CallResult Faaslet::call(std::string input, const EntryPoint& entry, const CallOptions& options) {
+  CallResult result = run(std::move(input), entry, options);
+  reset();
+  return result;
+}
+
+CallResult Faaslet::run(std::string input, const EntryPoint& entry, const CallOptions& options) {
   if (!reusable_) throw Error("this Faaslet was discarded after a failed call");
+  if (unreset_) throw Error("this Faaslet was not reset after its last call");
   auto timeout = proto_->config().limits.timeout;
   if (options.timeout.count() > 0) timeout = std::min(timeout, options.timeout);
   last_thread_ = util::this_thread_serial();
@@ -53,21 +61,26 @@ CallResult Faaslet::call(std::string input, const EntryPoint& entry, const CallO
   // should not. Either way it is not worth trusting again.
   if (result.trap) {
     reusable_ = false;
-    return result;
+  } else {
+    unreset_ = true;
   }
+  return result;
+}
+
+void Faaslet::reset() {
+  if (!std::exchange(unreset_, false) || !reusable_) return;
   // The call's result stands even when the Faaslet cannot be made ready for another.
   try {
-    reset();
+    restore_snapshot();
   } catch (const std::exception& e) {
     const host::FunctionIdentity& fn = proto_->config().host.identity;
     spdlog::warn("discarding a Faaslet of {}/{} whose reset failed: {}", fn.user, fn.name,
                  e.what());
     reusable_ = false;
   }
-  return result;
 }
 
-void Faaslet::reset() {
+void Faaslet::restore_snapshot() {
   auto start = std::chrono::steady_clock::now();
   // A Faaslet used again is likely to be used again (pools hand out the one returned last):
   // from its second call on it keeps its working set, before that it gives every page back.
@@ -76,7 +89,7 @@ void Faaslet::reset() {
   // private pages: such a reset keeps nothing.
   bool shared_mappings = host_->state() != nullptr && host_->state()->mapped_any();
   size_t keep = calls_ >= 2 && !shared_mappings ? proto_->config().limits.kept_pages : 0;
-  proto_->reset(*instance_, keep);
+  proto_->reset(*instance_, keep, last_thread_ == util::this_thread_serial());
   host_->reset_call_state();
   host::WasiState& wasi = host_->wasi();
   if (wasi.changed_files()) {

@@ -27,6 +27,12 @@ class Faaslet {
   // longer reusable and must be discarded.
   CallResult call(std::string input, const EntryPoint& entry = EntryPoint::main(),
                   const CallOptions& options = {});
+  // Runs one call and leaves the reset to reset(), so that the result can be handed on first.
+  CallResult run(std::string input, const EntryPoint& entry = EntryPoint::main(),
+                 const CallOptions& options = {});
+  // After run(), on any thread: makes the Faaslet ready for its next call, or leaves it not
+  // reusable when that fails. Nothing to do after a call that left it not reusable.
+  void reset();
   bool reusable() const { return reusable_; }
 
   const ProtoFaaslet& proto() const { return *proto_; }
@@ -36,13 +42,14 @@ class Faaslet {
   uint64_t last_thread() const { return last_thread_; }
 
  private:
-  void reset();
+  void restore_snapshot();
 
   std::shared_ptr<const ProtoFaaslet> proto_;
   std::filesystem::path scratch_;
   std::unique_ptr<host::HostContext> host_;
   std::unique_ptr<engine::Instance> instance_;
   bool reusable_ = true;
+  bool unreset_ = false;  // a call ran since the last reset
   size_t calls_ = 0;
   uint64_t last_thread_ = 0;
   std::chrono::nanoseconds last_reset_{0};

@@ -1,5 +1,7 @@
 #include "faaslet/faaslet_pool.h"
 
+#include <spdlog/spdlog.h>
+
 #include "faaslet/cgroup.h"
 #include "util/thread_serial.h"
 
@@ -46,18 +48,56 @@ void FaasletPool::release(std::unique_ptr<Faaslet> faaslet) {
   if (idle_.size() < max_idle_) idle_.push_back(std::move(faaslet));
 }
 
-CallResult FaasletPool::call(std::string input, const EntryPoint& entry,
-                             const CallOptions& options) {
-  // The calling thread runs this tenant's code: it takes the tenant's CPU weight (a no-op when
-  // it already has it, or when cgroups cannot be managed here).
-  if (options.tenant_placement && placement_.cgroups != nullptr)
+void FaasletPool::place_thread() const {
+  // A no-op when the thread has the tenant's weight already, or when cgroups cannot be managed
+  // here.
+  if (placement_.cgroups != nullptr)
     placement_.cgroups->enter(placement_.tenant, placement_.cpu_weight);
+}
+
+CallResult FaasletPool::call(std::string input, const EntryPoint& entry, const CallOptions& options,
+                             PendingReset* later) {
+  // The calling thread runs this tenant's code: it takes the tenant's CPU weight.
+  if (options.tenant_placement) place_thread();
   bool fresh = false;
   auto faaslet = acquire(fresh);
-  CallResult result = faaslet->call(std::move(input), entry, options);
+  CallResult result = faaslet->run(std::move(input), entry, options);
   result.fresh = fresh;
-  release(std::move(faaslet));
+  auto self = later != nullptr ? weak_from_this().lock() : nullptr;
+  if (self && faaslet->reusable()) {
+    *later = PendingReset(std::move(self), std::move(faaslet));
+  } else {
+    faaslet->reset();
+    release(std::move(faaslet));
+  }
   return result;
+}
+
+PendingReset& PendingReset::operator=(PendingReset&& other) noexcept {
+  if (this != &other) {
+    finish();
+    pool_ = std::move(other.pool_);
+    faaslet_ = std::move(other.faaslet_);
+  }
+  return *this;
+}
+
+std::chrono::nanoseconds PendingReset::expected_time() const {
+  return faaslet_ ? faaslet_->last_reset_time() : std::chrono::nanoseconds{0};
+}
+
+void PendingReset::finish(bool placed) noexcept {
+  if (!faaslet_) return;
+  std::shared_ptr<FaasletPool> pool = std::move(pool_);
+  std::unique_ptr<Faaslet> faaslet = std::move(faaslet_);
+  try {
+    if (placed) pool->place_thread();
+    faaslet->reset();  // failures are its own: it is then not reusable
+    pool->release(std::move(faaslet));
+  } catch (const std::exception& e) {
+    // Placing the thread or keeping the Faaslet failed (no memory): it is dropped.
+    spdlog::warn("dropping a Faaslet after its reset: {}", e.what());
+  }
 }
 
 size_t FaasletPool::idle() const {

@@ -59,8 +59,8 @@ void ProtoFaaslet::restore_into(engine::Instance& target) const {
   target.restore(*template_, image_ ? &*image_ : nullptr);
 }
 
-void ProtoFaaslet::reset(engine::Instance& target, size_t keep_pages) const {
-  target.restore(*template_, image_ ? &*image_ : nullptr, true, keep_pages);
+void ProtoFaaslet::reset(engine::Instance& target, size_t keep_pages, bool writes_here) const {
+  target.restore(*template_, image_ ? &*image_ : nullptr, true, keep_pages, writes_here);
 }
 
 }  // namespace wasmlet::faaslet

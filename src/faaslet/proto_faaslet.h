@@ -39,8 +39,9 @@ class ProtoFaaslet {
   // Makes `target` (a blank instance of the same module) a copy of the snapshot.
   void restore_into(engine::Instance& target) const;
   // Makes `target`, restored from this snapshot before, a copy of it again, keeping up to
-  // `keep_pages` of the pages its calls wrote private (see engine::MemoryImage::restore).
-  void reset(engine::Instance& target, size_t keep_pages) const;
+  // `keep_pages` of the pages its calls wrote private (see engine::MemoryImage::restore;
+  // `writes_here`: the calls since ran on this thread).
+  void reset(engine::Instance& target, size_t keep_pages, bool writes_here) const;
 
   // Scratch directories for this function's Faaslets.
   ScratchPool& scratch() const { return *scratch_; }

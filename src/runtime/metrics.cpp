@@ -122,6 +122,7 @@ MetricsSnapshot Metrics::snapshot() const {
   s.snapshots = snapshots_.load(std::memory_order_relaxed);
   s.rejected = rejected_.load(std::memory_order_relaxed);
   s.inline_calls = inline_.load(std::memory_order_relaxed);
+  s.handed_resets = handed_resets_.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -83,10 +83,11 @@ struct MetricsSnapshot {
   std::map<std::pair<std::string, std::string>, uint64_t> invocations;
   std::map<std::string, Histogram> latency;  // per function, end to end
   Histogram compile_seconds;
-  uint64_t restores = 0;      // Faaslets created from a Proto-Faaslet
-  uint64_t snapshots = 0;     // Proto-Faaslets created
-  uint64_t rejected = 0;      // calls refused because the queue was full
-  uint64_t inline_calls = 0;  // calls run on their caller's thread (Runtime::try_run_inline)
+  uint64_t restores = 0;       // Faaslets created from a Proto-Faaslet
+  uint64_t snapshots = 0;      // Proto-Faaslets created
+  uint64_t rejected = 0;       // calls refused because the queue was full
+  uint64_t inline_calls = 0;   // calls run on their caller's thread (Runtime::try_run_inline)
+  uint64_t handed_resets = 0;  // Faaslet resets handed to an idle executor (finish_reset)
   uint64_t queue_depth = 0;
   uint64_t running = 0;
   uint64_t live_faaslets = 0;  // idle in pools plus running
@@ -115,6 +116,7 @@ class Metrics {
   void record_snapshot() { snapshots_.fetch_add(1, std::memory_order_relaxed); }
   void record_rejected() { rejected_.fetch_add(1, std::memory_order_relaxed); }
   void record_inline() { inline_.fetch_add(1, std::memory_order_relaxed); }
+  void record_handed_reset() { handed_resets_.fetch_add(1, std::memory_order_relaxed); }
   // Gauges are sampled by the runtime when a snapshot is taken.
   MetricsSnapshot snapshot() const;
   // The functions `include` accepts that have run or are running.
@@ -125,7 +127,7 @@ class Metrics {
   mutable util::Mutex mutex_;
   std::map<FunctionId, FunctionMetrics> functions_ GUARDED_BY(mutex_);  // nodes never move
   Histogram compile_ GUARDED_BY(mutex_);
-  std::atomic<uint64_t> restores_{0}, snapshots_{0}, rejected_{0}, inline_{0};
+  std::atomic<uint64_t> restores_{0}, snapshots_{0}, rejected_{0}, inline_{0}, handed_resets_{0};
 };
 
 }  // namespace wasmlet::runtime

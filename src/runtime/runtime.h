@@ -18,6 +18,7 @@
 
 #include "engine/engine.h"
 #include "faaslet/call.h"
+#include "faaslet/faaslet_pool.h"
 #include "faaslet/function_config.h"
 #include "runtime/call_record.h"
 #include "runtime/call_tree.h"
@@ -33,7 +34,6 @@
 #include "util/mutex.h"
 
 namespace wasmlet::faaslet {
-class FaasletPool;
 class CgroupManager;
 }  // namespace wasmlet::faaslet
 
@@ -61,6 +61,10 @@ struct RuntimeConfig {
   size_t max_inline_calls = 0;
   // A function runs inline only while its last kInlineStreak calls each took less than this.
   std::chrono::nanoseconds inline_call_limit = std::chrono::milliseconds(1);
+  // A Faaslet reset expected to take 20 us or more waits until its call's result has been
+  // handed on, then goes to an idle executor when a core is free (see docs/scheduling.md).
+  // Off: every reset is done on its call's thread, before the result is handed on.
+  bool hand_over_resets = true;
   // What one call from outside and everything it chains may use. A zero wall time means the
   // function time limit (limits.timeout).
   CallBudget call_budget;
@@ -229,10 +233,19 @@ class Runtime {
   // Starts a composite call on this executor (its first states may take a while); it
   // completes when its runner says so, on whichever thread that is.
   void start_composite(QueuedCall& call);
-  // Runs the call and records its outcome, whatever it is.
-  CallRecord execute(QueuedCall& call);
+  // Runs the call and records its outcome, whatever it is; its Faaslet's reset is left to
+  // `reset` (see finish_reset).
+  CallRecord execute(QueuedCall& call, faaslet::PendingReset& reset);
   // The call through its function's pool: loads the function and builds the pool if needed.
-  faaslet::CallResult run_in_pool(QueuedCall& call);
+  faaslet::CallResult run_in_pool(QueuedCall& call, faaslet::PendingReset& reset);
+  // Resets a Faaslet whose call has been completed, a long reset (run_in_pool does short ones
+  // at once): on an idle executor when a core is free, so that this thread goes on at once,
+  // else here.
+  void finish_reset(faaslet::PendingReset reset);
+  // Queues `reset` for an idle executor (moving from it) if one is idle and a core is free.
+  bool hand_over(faaslet::PendingReset& reset);
+  // Threads running calls now (executors' and inline ones).
+  size_t busy_threads_locked() const REQUIRES(queue_mutex_);
   // Throws UploadError when a composition has the name.
   void check_not_composite(const FunctionId& id) const;
   // Fails the queued calls of cancelled trees without running them.
@@ -287,6 +300,9 @@ class Runtime {
   // Extra calls of otherwise idle tenants that may start now.
   size_t free_bursts_ GUARDED_BY(queue_mutex_) = 0;
   size_t idle_threads_ GUARDED_BY(queue_mutex_) = 0;  // executor threads waiting for work
+  // Resets handed to idle executors (finish_reset), which take them before calls.
+  std::deque<faaslet::PendingReset> resets_ GUARDED_BY(queue_mutex_);
+  const size_t cores_;
   // Chained calls queued without a wake-up (see submit), ever; the watchdog ticks while they
   // are being made.
   uint64_t deferred_ GUARDED_BY(queue_mutex_) = 0;

@@ -84,6 +84,9 @@ std::string render_metrics(const runtime::MetricsSnapshot& m) {
          "Calls refused because the run queue was full.", m.rejected);
   scalar(out, "wasmlet_inline_calls_total", "counter",
          "Short calls of warm functions run on the I/O thread that received them.", m.inline_calls);
+  scalar(out, "wasmlet_handed_resets_total", "counter",
+         "Faaslet resets handed to an idle executor after their call's result went out.",
+         m.handed_resets);
   scalar(out, "wasmlet_queue_depth", "gauge", "Calls waiting for an executor.", m.queue_depth);
   scalar(out, "wasmlet_running_calls", "gauge", "Calls running now.", m.running);
   scalar(out, "wasmlet_live_faaslets", "gauge", "Faaslets alive: idle in pools plus running.",

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/memory_registry.h"
+#include "test_support.h"
 #include "util/files.h"
 
 namespace wasmlet {
@@ -305,6 +306,30 @@ TEST_P(MemoryImageTest, UntrackedCallsOnAnyThreadAlwaysEndAtTheImage) {
     expect_image("call " + std::to_string(call));
     last_written = pick;
     last_grown = grown_pick;
+  }
+}
+
+// Resets done by a thread of their own while the calls write on another (a runtime hands slow
+// resets to an idle thread): that thread's page faults say nothing of the calls' writes, so
+// every reset must still find them.
+TEST_P(MemoryImageTest, ResetsOnAnotherThreadThanTheWritesEndAtTheImage) {
+  if (!GetParam()) GTEST_SKIP() << "the memory's own tracking state is needed";
+  memory_.emplace(0);
+  image_->restore(memory_->m, false, 0, tracking());
+  test::OtherThread resetter;  // long-lived: it takes no page fault between two resets
+  std::mt19937 rng(11);
+  const size_t pages = expected_.size() / kOsPage;
+  for (int call = 0; call < 200; ++call) {
+    // A page not written before by this call's predecessor: new private pages, found only by
+    // a look at the memory.
+    for (int i = 0; i < 2; ++i) memory_->page(rng() % pages)[rng() % kOsPage] ^= 0x3C;
+    if (rng() % 4 == 0) {
+      memory_->grow(1);
+      memory_->page(pages + rng() % (kWasmPage / kOsPage))[7] = 0x11;
+    }
+    size_t keep = rng() % 8 == 0 ? 0 : 24;
+    resetter.run([&] { image_->restore(memory_->m, true, keep, tracking(), false); });
+    expect_image("call " + std::to_string(call));
   }
 }
 

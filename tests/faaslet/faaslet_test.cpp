@@ -242,6 +242,58 @@ TEST(FaasletPool, HandsAThreadTheFaasletItRanLast) {
   EXPECT_EQ(after[0], other);
 }
 
+// run() leaves the reset to its caller, who may do it on another thread: a long-lived one that
+// takes no page fault between resets, while the calls write new pages on this one. Each call
+// must still find the snapshot; a second run() before the reset is refused.
+TEST(Faaslet, RunThenResetOnAnotherThreadStillGivesEveryCallTheSnapshot) {
+  FunctionConfig config;
+  config.limits.kept_pages = 4096;
+  Faaslet f(proto_of("heavy_reset", config));
+  test::OtherThread resetter;
+  for (int i = 0; i < 100; ++i) {
+    auto r = f.run(std::to_string(i));
+    ASSERT_TRUE(r.ok()) << (r.trap ? r.trap->describe() : r.stderr_text);
+    EXPECT_EQ(r.output, "counter=0 grown=zero statics=zero") << "call " << i;
+    if (i == 0) {
+      EXPECT_THROW(f.run("again"), Error);
+    }
+    resetter.run([&] { f.reset(); });
+  }
+  EXPECT_TRUE(f.reusable());
+}
+
+// With somewhere to leave it, a pool's call leaves its Faaslet's reset for later: the Faaslet
+// returns to the pool when that is finished (or dropped), and the next call reuses it. A pool
+// not owned by a shared_ptr, or a call that left its Faaslet unusable, leaves nothing.
+TEST(FaasletPool, APendingResetReturnsItsFaasletWhenFinished) {
+  auto pool = std::make_shared<FaasletPool>(proto_of("traps"), 4);
+  faaslet::PendingReset later;
+  auto r = pool->call("", EntryPoint::exported("bump"), {}, &later);
+  EXPECT_EQ(r.return_code, 1);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(pool->idle(), 0u);
+  later.finish();
+  EXPECT_FALSE(later);
+  EXPECT_EQ(pool->idle(), 1u);
+  {
+    faaslet::PendingReset dropped;
+    EXPECT_EQ(pool->call("", EntryPoint::exported("bump"), {}, &dropped).return_code, 1);
+    EXPECT_EQ(pool->idle(), 0u);
+  }
+  EXPECT_EQ(pool->idle(), 1u);
+  EXPECT_EQ(pool->created(), 1u);
+  faaslet::PendingReset after_trap;
+  EXPECT_TRUE(pool->call("", EntryPoint::exported("oob"), {}, &after_trap).trap);
+  EXPECT_FALSE(after_trap);
+  EXPECT_EQ(pool->idle(), 0u);  // the trapped Faaslet was discarded
+
+  FaasletPool unshared(proto_of("traps"), 4);
+  faaslet::PendingReset nothing;
+  EXPECT_EQ(unshared.call("", EntryPoint::exported("bump"), {}, &nothing).return_code, 1);
+  EXPECT_FALSE(nothing);
+  EXPECT_EQ(unshared.idle(), 1u);
+}
+
 TEST(Faaslet, HundredThousandCyclesReleaseEverything) {
   auto proto = proto_of("echo");
   {
