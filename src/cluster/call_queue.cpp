@@ -53,6 +53,18 @@ return 0
                                {},
                                {}};
 
+// Marks a call running on this host, with the whole record again and a fresh expiry (a call
+// queued longer than the retention would otherwise start with its record gone), and returns
+// why its caller asked for it to stop, or "". KEYS: record. ARGV: function, host, retention s.
+state::RedisScript started_script{"started",
+                                  R"lua(
+redis.call('HSET', KEYS[1], 'function', ARGV[1], 'status', 'running', 'host', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return redis.call('HGET', KEYS[1], 'cancel') or ''
+)lua",
+                                  {},
+                                  {}};
+
 uint64_t number(std::string_view text) {
   uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -259,15 +271,12 @@ std::vector<QueuedEntry> CallQueue::claim_orphans(const std::set<std::string>& l
   return entries_of(lease, *claimed);
 }
 
-void CallQueue::started(const QueuedEntry& entry) {
+std::string CallQueue::started(const QueuedEntry& entry) {
   auto lease = redis_.lease();
-  std::string key = keys::call(entry.call_id);
-  // The whole record again, with a fresh expiry: a call queued longer than the retention
-  // would otherwise start with its record gone.
-  lease.expect(
-      {"HSET", key, "function", entry.function.str(), "status", "running", "host", host_id_},
-      {REDIS_REPLY_INTEGER});
-  lease.expect({"EXPIRE", key, std::to_string(retention_.count())}, {REDIS_REPLY_INTEGER});
+  auto reply = lease.eval(started_script, {keys::call(entry.call_id)},
+                          {entry.function.str(), host_id_, std::to_string(retention_.count())},
+                          {REDIS_REPLY_STRING});
+  return state::reply_text(*reply);
 }
 
 void CallQueue::finish(const QueuedEntry& entry, const runtime::CallRecord& r) {
@@ -323,7 +332,8 @@ std::vector<uint64_t> CallQueue::awaited_finished(std::chrono::milliseconds bloc
   return ids;
 }
 
-std::vector<uint64_t> CallQueue::finished(const std::vector<uint64_t>& ids) {
+std::vector<std::string> CallQueue::field_of_each(const std::vector<uint64_t>& ids,
+                                                  std::string_view field) {
   if (ids.empty()) return {};
   std::vector<std::string> names;
   names.reserve(ids.size());
@@ -332,18 +342,46 @@ std::vector<uint64_t> CallQueue::finished(const std::vector<uint64_t>& ids) {
   std::vector<std::string_view> argv{
       "EVAL",
       "local r = {}\n"
-      "for i, k in ipairs(KEYS) do r[i] = redis.call('HGET', k, 'status') or '' end\n"
+      "for i, k in ipairs(KEYS) do r[i] = redis.call('HGET', k, ARGV[1]) or '' end\n"
       "return r\n",
       count};
   argv.insert(argv.end(), names.begin(), names.end());
+  argv.push_back(field);
   auto lease = redis_.lease();
   auto reply = lease.expect(argv, {REDIS_REPLY_ARRAY});
-  std::vector<uint64_t> done;
+  std::vector<std::string> values;
+  values.reserve(ids.size());
   for (size_t i = 0; i < reply->elements && i < ids.size(); ++i) {
-    std::string status = state::reply_text(*reply->element[i]);
-    if (status == "succeeded" || status == "failed") done.push_back(ids[i]);
+    values.push_back(state::reply_text(*reply->element[i]));
+  }
+  return values;
+}
+
+std::vector<uint64_t> CallQueue::finished(const std::vector<uint64_t>& ids) {
+  auto statuses = field_of_each(ids, "status");
+  std::vector<uint64_t> done;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (statuses[i] == "succeeded" || statuses[i] == "failed") done.push_back(ids[i]);
   }
   return done;
+}
+
+void CallQueue::cancel(uint64_t call_id, std::string_view reason) {
+  auto lease = redis_.lease();
+  std::string key = keys::call(call_id);
+  lease.expect({"HSET", key, "cancel", reason.empty() ? "cancelled" : reason},
+               {REDIS_REPLY_INTEGER});
+  lease.expect({"EXPIRE", key, std::to_string(retention_.count())}, {REDIS_REPLY_INTEGER});
+}
+
+std::vector<std::pair<uint64_t, std::string>> CallQueue::cancelled(
+    const std::vector<uint64_t>& ids) {
+  auto reasons = field_of_each(ids, "cancel");
+  std::vector<std::pair<uint64_t, std::string>> stop;
+  for (size_t i = 0; i < reasons.size(); ++i) {
+    if (!reasons[i].empty()) stop.emplace_back(ids[i], std::move(reasons[i]));
+  }
+  return stop;
 }
 
 std::optional<runtime::CallRecord> CallQueue::record(uint64_t call_id) {

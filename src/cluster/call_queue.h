@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "faaslet/call.h"
@@ -73,7 +74,9 @@ class CallQueue {
   // Consumers that left nothing pending are forgotten (hosts come and go under new names).
   std::vector<QueuedEntry> claim_orphans(const std::set<std::string>& live, size_t max,
                                          std::chrono::milliseconds min_idle);
-  void started(const QueuedEntry& entry);
+  // Marks the call running here. Returns the reason its caller asked for it to stop (see
+  // cancel), or "" to run it.
+  std::string started(const QueuedEntry& entry);
   // Stores the result (kept for the retention time) and acknowledges the call.
   void finish(const QueuedEntry& entry, const runtime::CallRecord& record);
   // Which of `ids` have finished (succeeded or failed), in one round trip.
@@ -83,8 +86,16 @@ class CallQueue {
   std::vector<uint64_t> awaited_finished(std::chrono::milliseconds block);
   // nullopt: no such call (or its result expired).
   std::optional<runtime::CallRecord> record(uint64_t call_id);
+  // Asks whichever host runs a call to stop it (a spilled chained call whose caller stopped
+  // waiting): its record keeps the reason until it expires, and a host that has not started it
+  // yet never does.
+  void cancel(uint64_t call_id, std::string_view reason);
+  // Those of `ids` asked to stop, with the reason, in one round trip.
+  std::vector<std::pair<uint64_t, std::string>> cancelled(const std::vector<uint64_t>& ids);
 
  private:
+  // One field of each call's record ("" where it has none), in one round trip.
+  std::vector<std::string> field_of_each(const std::vector<uint64_t>& ids, std::string_view field);
   std::vector<QueuedEntry> entries_of(state::RedisClient::Lease& lease, const redisReply& list);
 
   state::RedisClient& redis_;

@@ -125,8 +125,14 @@ std::optional<runtime::CallRecord> ClusterNode::call_record(uint64_t id) {
 void ClusterNode::queue_loop() {
   bool own_checked = false, failing = false;
   auto last_orphan_check = std::chrono::steady_clock::time_point{};
+  auto last_cancel_check = std::chrono::steady_clock::time_point{};
   while (pause(std::chrono::milliseconds(0))) {
     try {
+      // Also while every executor is taken: those spilled calls may be what takes them.
+      if (std::chrono::steady_clock::now() - last_cancel_check >= kCancelCheck) {
+        last_cancel_check = std::chrono::steady_clock::now();
+        stop_cancelled();
+      }
       size_t free = draining_ ? 0 : runtime_.free_executors();
       if (free == 0) {
         pause(std::chrono::milliseconds(5));
@@ -151,7 +157,15 @@ void ClusterNode::queue_loop() {
                        entries.size());
         }
       }
-      if (entries.empty()) entries = queue_.take(free, std::chrono::milliseconds(200));
+      if (entries.empty()) {
+        // Not so long that a spilled call running here misses its check for cancellation.
+        bool awaited_here = false;
+        {
+          util::MutexLock lock(awaited_mutex_);
+          awaited_here = !awaited_here_.empty();
+        }
+        entries = queue_.take(free, awaited_here ? kCancelCheck : std::chrono::milliseconds(200));
+      }
       // Taken while the drain began: left pending, for a peer to claim once this host is gone.
       if (draining_) continue;
       for (auto& entry : entries) run_queued(std::move(entry));
@@ -166,14 +180,24 @@ void ClusterNode::queue_loop() {
 }
 
 void ClusterNode::run_queued(QueuedEntry entry) {
-  queue_.started(entry);
+  // A spilled chained call's caller may have stopped waiting for it already.
+  const std::string cancelled = queue_.started(entry);
+  const bool awaited = !entry.notify.empty();
   // Uploaded on another host a moment ago: its code may not be here yet.
-  if (!runtime_.function(entry.function)) sync_now();
+  if (cancelled.empty() && !runtime_.function(entry.function)) sync_now();
   {
     util::MutexLock lock(in_flight_mutex_);
     ++in_flight_;
   }
-  auto finish = [this, entry](const runtime::CallRecord& record) {
+  if (awaited) {
+    util::MutexLock lock(awaited_mutex_);
+    awaited_here_[entry.call_id] = 0;
+  }
+  auto finish = [this, entry, awaited](const runtime::CallRecord& record) {
+    if (awaited) {
+      util::MutexLock lock(awaited_mutex_);
+      awaited_here_.erase(entry.call_id);
+    }
     try {
       queue_.finish(entry, record);
     } catch (const std::exception& e) {
@@ -184,6 +208,16 @@ void ClusterNode::run_queued(QueuedEntry entry) {
     util::MutexLock lock(in_flight_mutex_);
     if (--in_flight_ == 0) in_flight_done_.notify_all();
   };
+  if (!cancelled.empty()) {
+    runtime::CallRecord dropped;
+    dropped.id = entry.call_id;
+    dropped.function = entry.function;
+    dropped.status = runtime::CallStatus::Failed;
+    dropped.error_kind = "cancelled";
+    dropped.error_message = "cancelled before it started: " + cancelled;
+    finish(dropped);
+    return;
+  }
   runtime::Invocation invocation{entry.function, std::move(entry.input), entry.entry};
   if (entry.depth > 0) {
     // A chained call from another host: what is left of its tree's depth, and no spilling on,
@@ -194,9 +228,17 @@ void ClusterNode::run_queued(QueuedEntry entry) {
     invocation.budget = budget;
   }
   try {
-    runtime_.submit(std::move(invocation), finish);
+    uint64_t id = runtime_.submit(std::move(invocation), finish);
+    if (awaited) {
+      util::MutexLock lock(awaited_mutex_);
+      if (auto it = awaited_here_.find(entry.call_id); it != awaited_here_.end()) it->second = id;
+    }
   } catch (const runtime::ShuttingDown&) {
     // Not run and not acknowledged: a peer claims it once this host has left.
+    {
+      util::MutexLock lock(awaited_mutex_);
+      awaited_here_.erase(entry.call_id);
+    }
     util::MutexLock lock(in_flight_mutex_);
     if (--in_flight_ == 0) in_flight_done_.notify_all();
   } catch (const std::exception& e) {
@@ -208,6 +250,27 @@ void ClusterNode::run_queued(QueuedEntry entry) {
         dynamic_cast<const runtime::UnknownFunction*>(&e) != nullptr ? "unknown_function" : "error";
     failed.error_message = e.what();
     finish(failed);
+  }
+}
+
+void ClusterNode::stop_cancelled() {
+  std::vector<uint64_t> ids;
+  {
+    util::MutexLock lock(awaited_mutex_);
+    for (const auto& [call, local] : awaited_here_) {
+      if (local != 0) ids.push_back(call);
+    }
+  }
+  if (ids.empty()) return;
+  for (auto& [call, reason] : queue_.cancelled(ids)) {
+    uint64_t local = 0;
+    {
+      util::MutexLock lock(awaited_mutex_);
+      auto it = awaited_here_.find(call);
+      if (it == awaited_here_.end()) continue;  // finished meanwhile
+      local = it->second;
+    }
+    runtime_.cancel(local, reason);
   }
 }
 
@@ -244,7 +307,8 @@ bool ClusterNode::spill(runtime::Invocation& invocation, runtime::Completion& do
   auto limit = runtime_.config().limits.timeout + std::chrono::seconds(30);
   {
     util::MutexLock lock(spill_mutex_);
-    spilled_.emplace(id, Spilled{std::move(done), std::chrono::steady_clock::now() + limit});
+    spilled_.emplace(
+        id, Spilled{std::move(done), std::chrono::steady_clock::now() + limit, invocation.node});
   }
   try {
     queue_.enqueue_as(id, invocation.function, invocation.input, invocation.entry,
@@ -305,27 +369,43 @@ void ClusterNode::spill_loop() {
       spdlog::warn("cluster: cannot read chained calls' results: {}", e.what());
       failing = true;
     }
+    // Cancelled with their trees, given up on (or, when leaving, all): their callers get a
+    // failure that says why, and their hosts are asked to stop them.
+    std::vector<std::pair<uint64_t, std::string>> to_stop;
     {
-      // Given up on (or, when leaving, all): their callers get a failure that says why.
       util::MutexLock lock(spill_mutex_);
       auto now = std::chrono::steady_clock::now();
       for (auto it = spilled_.begin(); it != spilled_.end();) {
-        if (!stopping && now < it->second.given_up_at) {
+        const bool cancelled = it->second.node != nullptr && it->second.node->cancelled();
+        if (!cancelled && !stopping && now < it->second.given_up_at) {
           ++it;
           continue;
         }
         runtime::CallRecord failed;
         failed.status = runtime::CallStatus::Failed;
-        failed.error_kind = "error";
-        failed.error_message =
-            fmt::format("cluster call {} {}", it->first,
-                        stopping ? "was still running on a peer when this host left"
-                                 : "gave no result within its time limit (its host may have died)");
+        if (cancelled) {
+          failed.error_kind = "cancelled";
+          failed.error_message = it->second.node->cancel_reason();
+        } else {
+          failed.error_kind = "error";
+          failed.error_message = fmt::format(
+              "cluster call {} {}", it->first,
+              stopping ? "was still running on a peer when this host left"
+                       : "gave no result within its time limit (its host may have died)");
+        }
+        to_stop.emplace_back(it->first, failed.error_message);
         ready.emplace_back(std::move(it->second.done), std::move(failed));
         it = spilled_.erase(it);
       }
     }
     for (auto& [done, record] : ready) done(std::move(record));
+    for (const auto& [id, reason] : to_stop) {
+      try {
+        queue_.cancel(id, reason);
+      } catch (const std::exception& e) {
+        spdlog::warn("cluster: cannot ask the host of call {} to stop it: {}", id, e.what());
+      }
+    }
     if (stopping) return;
     if (failing) pause(kNoticeWait);  // Redis is away: do not spin
   }

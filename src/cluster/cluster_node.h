@@ -67,7 +67,9 @@ class ClusterNode final : public runtime::Spillover {
 
   // A chained call this host has no executor for goes through the cluster's queue when a peer
   // has a free one (bounded: kMaxSpilled at once); the host that runs it tells this one when
-  // its result is stored (CallQueue::awaited_finished).
+  // its result is stored (CallQueue::awaited_finished). It lives and dies with its caller's
+  // tree: once that is cancelled (or this host stops awaiting it), the host running it is asked
+  // to stop it (CallQueue::cancel), which it does within kCancelCheck.
   bool spill(runtime::Invocation& invocation, runtime::Completion& done) override;
 
   // Runs one sync of functions, then workflows, now (tests use it to see a change at once).
@@ -81,6 +83,8 @@ class ClusterNode final : public runtime::Spillover {
   void spill_loop();
   // Runs one call from the queue here; its result goes back to Redis when it ends.
   void run_queued(QueuedEntry entry);
+  // Cancels the spilled calls running here whose callers asked for it.
+  void stop_cancelled();
   // Sleeps up to `period`; false once the node is stopping.
   bool pause(std::chrono::milliseconds period);
 
@@ -108,11 +112,17 @@ class ClusterNode final : public runtime::Spillover {
   util::Mutex in_flight_mutex_;
   util::CondVar in_flight_done_;
   size_t in_flight_ GUARDED_BY(in_flight_mutex_) = 0;
+  // Spilled chained calls from other hosts running here: cluster id -> this runtime's id (0
+  // until submitted). Their callers may ask for them to be stopped.
+  static constexpr auto kCancelCheck = std::chrono::milliseconds(100);
+  util::Mutex awaited_mutex_;
+  std::map<uint64_t, uint64_t> awaited_here_ GUARDED_BY(awaited_mutex_);
 
   // Chained calls sent to the queue, by cluster id, waiting for their results.
   struct Spilled {
     runtime::Completion done;
     std::chrono::steady_clock::time_point given_up_at;
+    std::shared_ptr<runtime::CallNode> node;  // the call's own, cancelled with its tree
   };
   static constexpr size_t kMaxSpilled = 256;
   util::Mutex spill_mutex_;

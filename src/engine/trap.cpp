@@ -492,6 +492,9 @@ bool leave_host() {
 
 void record_host_trap(TrapKind kind, std::string_view message, int exit_code) {
   if (t_pending) return;  // the first reason wins
+  // A host function that fails once its call is out of time or cancelled failed because of
+  // that (its waits end early then): the call reports the stop, which leave_host records.
+  if (kind == TrapKind::HostError && (t_deadline_expired != 0 || t_cancelled != 0)) return;
   t_kind = kind;
   t_message.assign(message);
   t_exit_code = exit_code;

@@ -96,7 +96,8 @@ bool enter_host();
 bool leave_host();
 // Whether the current thread runs host code (between enter_host and leave_host).
 bool in_host();
-// Records a trap to raise once the host function has unwound its C++ objects.
+// Records a trap to raise once the host function has unwound its C++ objects. A HostError
+// recorded after the call's deadline passed or it was cancelled gives way to that stop.
 void record_host_trap(TrapKind kind, std::string_view message = {}, int exit_code = 0);
 // Longjmps to the innermost trap boundary with the recorded trap. Call only from a frame with
 // no live C++ objects that need destruction.

@@ -207,7 +207,8 @@ RedisReply RedisClient::Lease::expect(std::span<const std::string_view> argv,
 
 RedisReply RedisClient::Lease::eval(RedisScript& script,
                                     std::initializer_list<std::string_view> keys,
-                                    std::initializer_list<std::string_view> args) {
+                                    std::initializer_list<std::string_view> args,
+                                    std::initializer_list<int> types) {
   std::string sha;
   {
     util::MutexLock lock(script.mutex);
@@ -233,7 +234,7 @@ RedisReply RedisClient::Lease::eval(RedisScript& script,
     throw StateUnavailable(client_.prefix() + std::string(script.name) +
                            " script answered an error: " + reply_text(*reply));
   }
-  check(*reply, script.name, {REDIS_REPLY_INTEGER});
+  check(*reply, script.name, types);
   return reply;
 }
 

@@ -84,9 +84,10 @@ class RedisClient {
                       std::initializer_list<int> types) {
       return expect(std::span<const std::string_view>(argv.begin(), argv.size()), types);
     }
-    // Runs `script`; its reply must be an integer.
+    // Runs `script`; its reply must be of one of `types`.
     RedisReply eval(RedisScript& script, std::initializer_list<std::string_view> keys,
-                    std::initializer_list<std::string_view> args);
+                    std::initializer_list<std::string_view> args,
+                    std::initializer_list<int> types = {REDIS_REPLY_INTEGER});
     void check(const redisReply& reply, std::string_view what,
                std::initializer_list<int> types) const;
     // The name/value pairs of a flat array reply (HGETALL, a stream entry's fields); throws

@@ -40,8 +40,8 @@ class ClusterTest : public ::testing::Test {
     }
   };
 
-  std::unique_ptr<runtime::Runtime> make_runtime(const std::string& name) {
-    runtime::RuntimeConfig config;
+  std::unique_ptr<runtime::Runtime> make_runtime(const std::string& name,
+                                                 runtime::RuntimeConfig config = {}) {
     config.data_dir = dir_ / name;
     test::share_compile_cache(config.data_dir);
     return std::make_unique<runtime::Runtime>(std::move(config));
@@ -58,9 +58,9 @@ class ClusterTest : public ::testing::Test {
     return c;
   }
 
-  Host join(const std::string& name) {
+  Host join(const std::string& name, runtime::RuntimeConfig runtime_config = {}) {
     Host h;
-    h.runtime = make_runtime(name);
+    h.runtime = make_runtime(name, std::move(runtime_config));
     h.workflows = std::make_unique<workflow::WorkflowRegistry>(*h.runtime, dir_ / name / "wf");
     h.node = std::make_unique<ClusterNode>(config(name), *h.runtime, h.workflows.get());
     return h;
@@ -329,6 +329,60 @@ TEST_F(ClusterTest, AFinishedCallTellsTheHostThatAwaitsIt) {
   EXPECT_EQ(waiter.awaited_finished(1s), std::vector<uint64_t>{awaited});
   EXPECT_TRUE(waiter.awaited_finished(10ms).empty());
   EXPECT_TRUE(worker.awaited_finished(10ms).empty());
+}
+
+// A chained call spilled to another host lives and dies with its caller: when the caller's
+// 300 ms limit ends it, the child, spinning on the other host under a 60 s limit, is stopped
+// there too, and the awaiting host does not wait for it.
+TEST_F(ClusterTest, ASpilledCallIsStoppedWithItsCaller) {
+  runtime::RuntimeConfig small;
+  small.executor_threads = 1;
+  small.burst_slots = 0;
+  small.limits.timeout = 300ms;
+  auto a = join("a", small);
+  runtime::RuntimeConfig big;
+  big.limits.timeout = 60s;
+  auto b = join("b", big);
+  const FunctionId fn{"alice", "chain_spin"};
+  a.runtime->upload_wasm(fn, test::guest_bytes("chain_spin"));
+  b.node->sync_now();
+  for (int i = 0; i < 300 && a.node->hosts().size() < 2; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(a.node->hosts().size(), 2u) << "a never saw b";
+
+  auto r = call(*a.runtime, fn, "");
+  EXPECT_EQ(r.status, CallStatus::Failed);
+  EXPECT_EQ(r.error_kind, "timeout") << r.error_message;
+  // The child ran on b (a's only executor was the caller's) until it was stopped.
+  runtime::MetricsSnapshot m;
+  for (int i = 0; i < 1000; ++i) {
+    m = b.runtime->metrics();
+    if (m.invocations[{fn.str(), "cancelled"}] == 1 && m.running == 0) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ((m.invocations[{fn.str(), "cancelled"}]), 1u);
+  EXPECT_EQ(m.running, 0u);
+  EXPECT_EQ(a.runtime->metrics().running, 0u);
+}
+
+// A spilled call whose caller stopped waiting before any host took it never starts.
+TEST_F(ClusterTest, ACancelledCallThatNoHostTookNeverStarts) {
+  state::RedisClient redis(redis_.url());
+  CallQueue caller(redis, "h1", {}, 60s);
+  caller.ensure_group();
+  const FunctionId echo{"alice", "echo"};
+  const uint64_t id = caller.enqueue(echo, "x", faaslet::EntryPoint::main(), 1, "h1");
+  caller.cancel(id, "its caller failed");
+  EXPECT_EQ(caller.cancelled({id, id + 1}),
+            (std::vector<std::pair<uint64_t, std::string>>{{id, "its caller failed"}}));
+
+  auto b = join("b");
+  b.runtime->upload_wasm(echo, test::guest_bytes("echo"));
+  auto r = wait_finished(*b.node, id);
+  EXPECT_EQ(r.status, CallStatus::Failed);
+  EXPECT_EQ(r.error_kind, "cancelled");
+  EXPECT_NE(r.error_message.find("its caller failed"), std::string::npos) << r.error_message;
+  auto m = b.runtime->metrics();
+  EXPECT_EQ((m.invocations[{echo.str(), "success"}]), 0u);
 }
 
 }  // namespace

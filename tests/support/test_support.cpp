@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "util/files.h"
 
@@ -54,6 +55,34 @@ size_t virtual_size_kib() {
     if (line.starts_with("VmSize:")) return std::stoul(line.substr(7));
   }
   return 0;
+}
+
+OtherThread::OtherThread()
+    : thread_([this] {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+          cv_.wait(lock, [this] { return job_ || stop_; });
+          if (stop_) return;
+          job_();
+          job_ = nullptr;
+          cv_.notify_all();
+        }
+      }) {}
+
+OtherThread::~OtherThread() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void OtherThread::run(std::function<void()> job) {
+  std::unique_lock lock(mutex_);
+  job_ = std::move(job);
+  cv_.notify_all();
+  cv_.wait(lock, [this] { return !job_; });
 }
 
 }  // namespace wasmlet::test

@@ -2,9 +2,13 @@
 // Shared helpers for the tests of every layer: locating guest modules built by the project's
 // toolchain, per-test directories, and what the process holds. Loading guests needs the engine:
 // test_engine.h.
+#include <condition_variable>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace wasmlet::test {
@@ -23,5 +27,24 @@ void share_compile_cache(const std::filesystem::path& data_dir);
 size_t open_fd_count();
 size_t mapping_count();
 size_t virtual_size_kib();
+
+// One long-lived thread that runs the jobs it is given, one at a time, while the giver waits:
+// work done on another thread than the test's, by a thread that stays the same across jobs.
+class OtherThread {
+ public:
+  OtherThread();
+  OtherThread(const OtherThread&) = delete;
+  OtherThread& operator=(const OtherThread&) = delete;
+  ~OtherThread();
+
+  void run(std::function<void()> job);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::function<void()> job_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the rest is ready
+};
 
 }  // namespace wasmlet::test
