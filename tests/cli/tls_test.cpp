@@ -230,8 +230,9 @@ TEST_F(TlsTest, InlineCallsStandbyAndHangUpsWorkOverTls) {
   auto c = client();
   upload(c, "maybe_spin");
   upload(c, "spin");
-  for (int i = 0; i < 12; ++i) {
-    EXPECT_EQ(c.request("POST", "/v1/functions/alice/maybe_spin:invoke", "hi").body, "hi");
+  // A streak of short calls makes calls run inline; on a loaded machine some may not be short.
+  for (int i = 0; i < 200 && runtime_->metrics().inline_calls < 4; ++i) {
+    ASSERT_EQ(c.request("POST", "/v1/functions/alice/maybe_spin:invoke", "hi").body, "hi");
   }
   EXPECT_GE(runtime_->metrics().inline_calls, 4u);
 
