@@ -28,10 +28,6 @@ ClusterNode::ClusterNode(ClusterConfig config, runtime::Runtime& runtime,
       workflows_(workflows),
       workflow_registry_(redis_, "workflows"),
       rng_(std::random_device{}()),
-      // A forwarded call may take as long as a call here, and then some for the trip.
-      peers_(
-          std::chrono::duration_cast<std::chrono::milliseconds>(runtime.config().limits.timeout) +
-          std::chrono::seconds(10)),
       queue_(redis_, config_.host_id, {config_.queue_capacity, config_.queue_tenant_capacity},
              config_.result_retention) {
   if (config_.host_id.empty()) throw Error("a cluster host needs an id (--host-id)");

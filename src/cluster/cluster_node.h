@@ -18,7 +18,6 @@
 #include "cluster/function_catalog.h"
 #include "cluster/host_info.h"
 #include "cluster/membership.h"
-#include "cluster/peer_connections.h"
 #include "cluster/replicator.h"
 #include "cluster/workflow_catalog.h"
 #include "runtime/runtime.h"
@@ -52,9 +51,8 @@ class ClusterNode final : public runtime::Spillover {
   // (cluster/placement.h); nullopt when none can either. The call counts against the peer's
   // free executors until its next heartbeat, so a burst is spread rather than piled on one.
   std::optional<HostInfo> peer_for(std::string_view function);
-  PeerConnections& peers() { return peers_; }
-  // A place for one more forwarded call in flight (each holds a thread and a connection while
-  // its peer runs it); false when kMaxForwarding are. end_forward() gives it back.
+  // A place for one more forwarded call in flight (each holds a connection while its peer runs
+  // it); false when kMaxForwarding are. end_forward() gives it back.
   bool begin_forward();
   void end_forward() { forwarding_.fetch_sub(1); }
   static constexpr size_t kMaxForwarding = 64;
@@ -105,7 +103,6 @@ class ClusterNode final : public runtime::Spillover {
   mutable util::Mutex hosts_mutex_;
   std::vector<HostInfo> hosts_ GUARDED_BY(hosts_mutex_);
   std::mt19937_64 rng_ GUARDED_BY(hosts_mutex_);
-  PeerConnections peers_;
   std::atomic<size_t> forwarding_{0};
   CallQueue queue_;
   // Calls this host took from the queue and has not finished: it waits for them when leaving.

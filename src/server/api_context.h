@@ -10,6 +10,7 @@
 #include "server/access_gate.h"
 #include "server/http_types.h"
 #include "server/inline_standby.h"
+#include "server/peer_relay.h"
 #include "server/replies.h"
 
 namespace wasmlet::server {
@@ -27,10 +28,10 @@ struct ApiContext {
   // Decides who may do what (see Router); handlers ask it again where the body names the
   // object. Never null.
   const AccessGate* gate = nullptr;
-  // The cluster this host belongs to, if any: calls it cannot start go to a peer, each
-  // waiting for its answer on a thread of run_forward's (ClusterNode::kMaxForwarding of them).
+  // The cluster this host belongs to, if any: calls it cannot start go to a peer through
+  // `relay` (ClusterNode::kMaxForwarding of them at once).
   cluster::ClusterNode* cluster = nullptr;
-  Runner run_forward;
+  PeerRelay* relay = nullptr;
 };
 
 // Runs `work` through `run` and answers with its reply, or with its exception's.

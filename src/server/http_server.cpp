@@ -61,7 +61,7 @@ struct HttpServer::Impl {
   std::unique_ptr<WebApps> web_apps;
   asio::thread_pool blocking;
   asio::thread_pool compile;
-  std::unique_ptr<asio::thread_pool> forward;  // in a cluster only
+  std::unique_ptr<PeerRelay> relay;  // in a cluster only
   std::shared_ptr<ServerCore> core;
   std::shared_ptr<Listener> listener;
   std::vector<std::thread> threads;
@@ -94,10 +94,13 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
       cluster,
       {}};
   if (cluster != nullptr) {
-    impl_->forward = std::make_unique<asio::thread_pool>(cluster::ClusterNode::kMaxForwarding);
-    ctx.run_forward = [pool = impl_->forward.get()](std::function<void()> task) {
-      asio::post(*pool, std::move(task));
-    };
+    PeerRelay::Options relay;
+    // A forwarded call may take as long as a call here, and then some for the trip.
+    relay.exchange_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(runtime.config().limits.timeout) +
+        std::chrono::seconds(10);
+    impl_->relay = std::make_unique<PeerRelay>(impl_->ioc, relay);
+    ctx.relay = impl_->relay.get();
   }
   impl_->web_apps = std::make_unique<WebApps>(runtime.config().data_dir / "apps");
   Router router;
@@ -157,7 +160,6 @@ void HttpServer::stop() {
   impl_->core->wait_for_sessions();
   impl_->blocking.join();
   impl_->compile.join();
-  if (impl_->forward) impl_->forward->join();
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();

@@ -8,7 +8,6 @@
 #include "server/invoke.h"
 #include "server/json_codec.h"
 #include "server/request_args.h"
-#include "util/http_client.h"
 
 namespace wasmlet::server {
 
@@ -43,46 +42,53 @@ Reply render_call(runtime::CallRecord&& record) {
 
 constexpr std::string_view kForwardedHeader = "X-Wasmlet-Forwarded";
 
-// Runs the call on `peer` over HTTP, on a blocking thread, and answers with the peer's reply;
-// when the peer cannot be reached at all, it runs here after all.
+// Runs the call on `peer` over HTTP (PeerRelay: no thread waits for it) and answers with the
+// peer's reply; when the peer cannot be reached at all, it runs here after all.
 void forward_call(const ApiContext& ctx, const cluster::HostInfo& peer,
                   runtime::Invocation invocation, const Forwarding& forwarding, const RouteMatch& m,
                   const Respond& respond) {
-  ctx.run_forward([ctx, peer, invocation = std::move(invocation), forwarding, respond,
-                   abandoned = m.abandoned, permit = m.grant.permit]() mutable {
-    struct Slot {
-      cluster::ClusterNode& node;
-      ~Slot() { node.end_forward(); }
-    } slot{*ctx.cluster};
-    std::string target = fmt::format("/v1/functions/{}/{}:invoke", invocation.function.user,
-                                     invocation.function.name);
-    util::HttpHeaders headers{{std::string(kForwardedHeader), ctx.cluster->config().host_id},
-                              {"Content-Type", "application/octet-stream"}};
-    if (!forwarding.authorization.empty()) {
-      headers.emplace_back("Authorization", forwarding.authorization);
-    }
-    try {
-      util::HttpResponse r =
-          ctx.cluster->peers().request(peer.address, "POST", target, invocation.input, headers);
-      Reply reply = binary_reply(static_cast<status>(r.status), std::move(r.body));
-      for (const auto& [name, value] : r.headers) {
-        if (name.starts_with("X-Wasmlet-") || name == "Content-Type") {
-          reply.response.set(name, value);
+  PeerRelay::Request request{
+      http::verb::post,
+      fmt::format("/v1/functions/{}/{}:invoke", invocation.function.user, invocation.function.name),
+      11};
+  request.set(kForwardedHeader, ctx.cluster->config().host_id);
+  request.set(http::field::content_type, "application/octet-stream");
+  if (!forwarding.authorization.empty()) {
+    request.set(http::field::authorization, forwarding.authorization);
+  }
+  request.body() = invocation.input;
+  ctx.relay->send(
+      peer.address, std::move(request),
+      [ctx, peer, invocation = std::move(invocation), respond, abandoned = m.abandoned,
+       permit = m.grant.permit](PeerRelay::Result result) mutable {
+        ctx.cluster->end_forward();
+        switch (result.outcome) {
+          case PeerRelay::Outcome::kAnswered: {
+            Reply reply = binary_reply(result.response.result(), std::move(result.response.body()));
+            for (const auto& field : result.response) {
+              auto name = field.name_string();
+              if (name.starts_with("X-Wasmlet-") || field.name() == http::field::content_type) {
+                reply.response.set(name, field.value());
+              }
+            }
+            reply.response.set("X-Wasmlet-Forwarded-To", peer.id);
+            respond(std::move(reply));
+            return;
+          }
+          case PeerRelay::Outcome::kUnreachable:
+            spdlog::warn("cluster: peer {} ({}) unreachable, running {} here: {}", peer.id,
+                         peer.address, invocation.function.str(), result.error);
+            invoke_sync(ctx.runtime, nullptr, std::move(invocation), respond, render_call,
+                        abandoned, std::move(permit));
+            return;
+          case PeerRelay::Outcome::kBroken:
+            respond(error_reply(
+                ErrorStyle::Json, status::bad_gateway, "peer_failed",
+                fmt::format("the call was sent to peer {} ({}), which did not answer: {}", peer.id,
+                            peer.address, result.error)));
+            return;
         }
-      }
-      reply.response.set("X-Wasmlet-Forwarded-To", peer.id);
-      respond(std::move(reply));
-    } catch (const util::ConnectError& e) {
-      spdlog::warn("cluster: peer {} ({}) unreachable, running {} here: {}", peer.id, peer.address,
-                   invocation.function.str(), e.what());
-      invoke_sync(ctx.runtime, nullptr, std::move(invocation), respond, render_call, abandoned,
-                  std::move(permit));
-    } catch (const std::exception& e) {
-      respond(error_reply(ErrorStyle::Json, status::bad_gateway, "peer_failed",
-                          fmt::format("the call was sent to peer {} ({}), which did not answer: {}",
-                                      peer.id, peer.address, e.what())));
-    }
-  });
+      });
 }
 
 }  // namespace
