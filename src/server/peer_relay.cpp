@@ -65,35 +65,63 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
   Exchange(asio::io_context& ioc, const Options& options, std::shared_ptr<Pool> pool,
            std::string address, Request request, Done done)
       : ioc_(ioc),
+        strand_(asio::make_strand(ioc)),
         options_(options),
         pool_(std::move(pool)),
         address_(std::move(address)),
         request_(std::move(request)),
         done_(std::move(done)) {}
 
-  void start() {
+  // Everything after this runs on one strand: the kept connection's, or a new one.
+  void start(std::stop_token abandoned) {
+    if (auto kept = take_idle()) {
+      stream_.emplace(std::move(*kept));
+      strand_ = stream_->get_executor();
+      reused_ = true;
+    }
+    // Before anything runs on the strand, which may reset it; it only posts to the strand.
+    on_abandon_.emplace(std::move(abandoned), Abandon{weak_from_this()});
+    // Not from within send(): its caller may hold what `done` needs.
+    asio::post(strand_, [self = shared_from_this()] { self->begin(); });
+  }
+
+ private:
+  // Closes the connection on the exchange's strand: the operation in flight ends with an error.
+  struct Abandon {
+    std::weak_ptr<Exchange> exchange;
+    void operator()() const {
+      if (auto self = exchange.lock()) {
+        asio::post(self->strand_, [self] {
+          self->abandoned_ = true;
+          beast::error_code ignored;
+          if (self->resolver_) self->resolver_->cancel();
+          if (self->stream_) self->stream_->socket().close(ignored);
+        });
+      }
+    }
+  };
+
+  void begin() {
+    if (abandoned_) {
+      finish(Outcome::kBroken, "the client hung up");
+      return;
+    }
     auto target = split_address(address_);
     if (!target) {
-      // Not from within send(): its caller may hold what `done` needs.
-      asio::post(ioc_, [self = shared_from_this()] {
-        self->finish(Outcome::kUnreachable, "a peer's address is not HOST:PORT: " + self->address_);
-      });
+      finish(Outcome::kUnreachable, "a peer's address is not HOST:PORT: " + address_);
       return;
     }
     target_ = std::move(*target);
     request_.set(http::field::host, target_.host);
     request_.keep_alive(true);
     request_.prepare_payload();
-    if (auto kept = take_idle()) {
-      stream_.emplace(std::move(*kept));
-      reused_ = true;
+    if (stream_) {
       send();
     } else {
       connect();
     }
   }
 
- private:
   std::optional<beast::tcp_stream> take_idle() {
     util::MutexLock lock(pool_->mutex);
     auto it = pool_->idle.find(address_);
@@ -112,9 +140,8 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
 
   void connect() {
     reused_ = false;
-    auto strand = asio::make_strand(ioc_);
-    stream_.emplace(strand);
-    resolver_.emplace(strand);
+    stream_.emplace(strand_);
+    resolver_.emplace(strand_);
     resolver_->async_resolve(
         target_.host, target_.port,
         [self = shared_from_this()](beast::error_code ec, const tcp::resolver::results_type& r) {
@@ -167,6 +194,10 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void on_failure(const beast::error_code& ec, bool got_some) {
+    if (abandoned_) {
+      finish(Outcome::kBroken, "the client hung up");
+      return;
+    }
     if (reused_ && !got_some && closed_while_idle(ec)) {
       stream_.reset();
       buffer_.clear();
@@ -179,9 +210,10 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void on_response() {
+    on_abandon_.reset();
     Result result;
     result.response = parser_->release();
-    if (result.response.keep_alive() && buffer_.size() == 0) {
+    if (result.response.keep_alive() && buffer_.size() == 0 && !abandoned_) {
       stream_->expires_never();
       keep_idle();
     }
@@ -190,6 +222,7 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void finish(Outcome outcome, std::string error) {
+    on_abandon_.reset();
     stream_.reset();
     Result result;
     result.outcome = outcome;
@@ -198,6 +231,7 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   asio::io_context& ioc_;
+  asio::any_io_executor strand_;
   const Options options_;
   std::shared_ptr<Pool> pool_;
   std::string address_;
@@ -209,6 +243,8 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
   bool reused_ = false;
+  bool abandoned_ = false;  // on strand_
+  std::optional<std::stop_callback<Abandon>> on_abandon_;
 };
 
 PeerRelay::PeerRelay(asio::io_context& ioc, Options options)
@@ -216,9 +252,10 @@ PeerRelay::PeerRelay(asio::io_context& ioc, Options options)
 
 PeerRelay::~PeerRelay() = default;
 
-void PeerRelay::send(const std::string& address, Request request, Done done) {
+void PeerRelay::send(const std::string& address, Request request, Done done,
+                     std::stop_token abandoned) {
   std::make_shared<Exchange>(ioc_, options_, pool_, address, std::move(request), std::move(done))
-      ->start();
+      ->start(std::move(abandoned));
 }
 
 }  // namespace wasmlet::server

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 namespace wasmlet::server {
@@ -45,8 +46,10 @@ class PeerRelay {
 
   // Sends `request` to `address` (HOST:PORT) and calls `done` once, on an I/O thread, with the
   // outcome. Sets Host and Content-Length. A kept connection the peer has closed meanwhile is
-  // replaced and the request sent again on a new one (nothing of it was read there).
-  void send(const std::string& address, Request request, Done done);
+  // replaced and the request sent again on a new one (nothing of it was read there). When
+  // `abandoned` is requested (the client hung up) before the reply is in, the connection is
+  // closed, which tells the peer to stop the call, and the outcome is kBroken.
+  void send(const std::string& address, Request request, Done done, std::stop_token abandoned = {});
 
  private:
   class Exchange;

@@ -43,7 +43,8 @@ Reply render_call(runtime::CallRecord&& record) {
 constexpr std::string_view kForwardedHeader = "X-Wasmlet-Forwarded";
 
 // Runs the call on `peer` over HTTP (PeerRelay: no thread waits for it) and answers with the
-// peer's reply; when the peer cannot be reached at all, it runs here after all.
+// peer's reply; when the peer cannot be reached at all, it runs here after all. A client that
+// hangs up closes the connection to the peer, which stops the call there.
 void forward_call(const ApiContext& ctx, const cluster::HostInfo& peer,
                   runtime::Invocation invocation, const Forwarding& forwarding, const RouteMatch& m,
                   const Respond& respond) {
@@ -88,7 +89,8 @@ void forward_call(const ApiContext& ctx, const cluster::HostInfo& peer,
                             peer.address, result.error)));
             return;
         }
-      });
+      },
+      m.abandoned);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <future>
+#include <stop_token>
 #include <string>
 #include <thread>
 
@@ -48,6 +49,8 @@ class ScriptedPeer {
     return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
   }
   int accepted() const { return accepted_.load(); }
+  // Silent: the client closed the connection it sent its request on.
+  bool closed_by_client() const { return closed_by_client_.load(); }
 
  private:
   void serve() {
@@ -63,7 +66,9 @@ class ScriptedPeer {
         http::read(socket, buffer, request, ec);
         if (ec) break;
         if (mode_ == Mode::kSilent) {
-          while (!stopping_) std::this_thread::sleep_for(5ms);
+          char byte = 0;
+          socket.read_some(asio::buffer(&byte, 1), ec);  // until the other side closes
+          closed_by_client_ = true;
           break;
         }
         http::response<http::string_body> response{http::status::ok, 11};
@@ -83,6 +88,7 @@ class ScriptedPeer {
   tcp::acceptor acceptor_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> accepted_{0};
+  std::atomic<bool> closed_by_client_{false};
   std::thread thread_;
 };
 
@@ -94,13 +100,15 @@ class PeerRelayTest : public ::testing::Test {
     thread_.join();
   }
 
-  PeerRelay::Result send(PeerRelay& relay, const std::string& address, const std::string& body) {
+  PeerRelay::Result send(PeerRelay& relay, const std::string& address, const std::string& body,
+                         std::stop_token abandoned = {}) {
     PeerRelay::Request request{http::verb::post, "/v1/functions/alice/echo:invoke", 11};
     request.body() = body;
     std::promise<PeerRelay::Result> promise;
     auto future = promise.get_future();
-    relay.send(address, std::move(request),
-               [&promise](PeerRelay::Result r) { promise.set_value(std::move(r)); });
+    relay.send(
+        address, std::move(request),
+        [&promise](PeerRelay::Result r) { promise.set_value(std::move(r)); }, std::move(abandoned));
     EXPECT_EQ(future.wait_for(10s), std::future_status::ready);
     return future.get();
   }
@@ -160,6 +168,33 @@ TEST_F(PeerRelayTest, APeerThatNeverAnswersTimesOut) {
   EXPECT_EQ(r.outcome, PeerRelay::Outcome::kBroken);
   EXPECT_NE(r.error.find("in time"), std::string::npos) << r.error;
   EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+  for (int i = 0; i < 1000 && !peer.closed_by_client(); ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(peer.closed_by_client());
+}
+
+// A client that hangs up during a forwarded call: the connection to the peer is closed (a
+// Wasmlet peer then stops the call), long before the exchange's time limit.
+TEST_F(PeerRelayTest, AnAbandonedExchangeClosesItsConnection) {
+  ScriptedPeer peer(ScriptedPeer::Mode::kSilent);
+  PeerRelay relay(ioc_, {.exchange_timeout = 60s});
+  std::stop_source hang_up;
+  std::thread client([&] {
+    std::this_thread::sleep_for(100ms);
+    hang_up.request_stop();
+  });
+  auto r = send(relay, peer.address(), "x", hang_up.get_token());
+  client.join();
+  EXPECT_EQ(r.outcome, PeerRelay::Outcome::kBroken);
+  EXPECT_NE(r.error.find("hung up"), std::string::npos) << r.error;
+  for (int i = 0; i < 1000 && !peer.closed_by_client(); ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(peer.closed_by_client());
+
+  // One that had hung up before: nothing is sent.
+  std::stop_source gone;
+  gone.request_stop();
+  auto g = send(relay, peer.address(), "x", gone.get_token());
+  EXPECT_EQ(g.outcome, PeerRelay::Outcome::kBroken);
+  EXPECT_EQ(peer.accepted(), 1);
 }
 
 }  // namespace
