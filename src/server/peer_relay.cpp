@@ -150,6 +150,10 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
+    if (abandoned_) {
+      finish(Outcome::kBroken, "the client hung up");
+      return;
+    }
     if (ec) {
       finish(Outcome::kUnreachable, "cannot resolve " + address_ + ": " + ec.message());
       return;
@@ -157,6 +161,10 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
     stream_->expires_after(options_.connect_timeout);
     stream_->async_connect(
         results, [self = shared_from_this()](beast::error_code error, const tcp::endpoint&) {
+          if (self->abandoned_) {
+            self->finish(Outcome::kBroken, "the client hung up");
+            return;
+          }
           if (error) {
             self->finish(Outcome::kUnreachable,
                          "cannot connect to " + self->address_ + ": " + error.message());
