@@ -8,13 +8,13 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <charconv>
 #include <limits>
 #include <map>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "util/http_client.h"
 #include "util/mutex.h"
 
 namespace wasmlet::server {
@@ -25,25 +25,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-struct HostPort {
-  std::string host;
-  std::string port;
-};
-
-std::optional<HostPort> split_address(const std::string& address) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0) return std::nullopt;
-  uint16_t port = 0;
-  const char* end = address.data() + address.size();
-  auto [ptr, ec] = std::from_chars(address.data() + colon + 1, end, port);
-  if (ec != std::errc() || ptr != end || port == 0) return std::nullopt;
-  std::string host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return HostPort{std::move(host), std::to_string(port)};
-}
 
 // A kept connection the peer closed while it sat idle fails this way before any byte of a
 // response arrives.
@@ -64,8 +45,7 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(asio::io_context& ioc, const Options& options, std::shared_ptr<Pool> pool,
            std::string address, Request request, Done done)
-      : ioc_(ioc),
-        strand_(asio::make_strand(ioc)),
+      : strand_(asio::make_strand(ioc)),
         options_(options),
         pool_(std::move(pool)),
         address_(std::move(address)),
@@ -106,12 +86,12 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
       finish(Outcome::kBroken, "the client hung up");
       return;
     }
-    auto target = split_address(address_);
-    if (!target) {
-      finish(Outcome::kUnreachable, "a peer's address is not HOST:PORT: " + address_);
+    try {
+      target_ = util::parse_server_address(address_);
+    } catch (const Error& e) {
+      finish(Outcome::kUnreachable, e.what());
       return;
     }
-    target_ = std::move(*target);
     request_.set(http::field::host, target_.host);
     request_.keep_alive(true);
     request_.prepare_payload();
@@ -143,7 +123,7 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
     stream_.emplace(strand_);
     resolver_.emplace(strand_);
     resolver_->async_resolve(
-        target_.host, target_.port,
+        target_.host, std::to_string(target_.port),
         [self = shared_from_this()](beast::error_code ec, const tcp::resolver::results_type& r) {
           self->on_resolve(ec, r);
         });
@@ -238,12 +218,11 @@ class PeerRelay::Exchange : public std::enable_shared_from_this<Exchange> {
     done_(std::move(result));
   }
 
-  asio::io_context& ioc_;
   asio::any_io_executor strand_;
   const Options options_;
   std::shared_ptr<Pool> pool_;
   std::string address_;
-  HostPort target_;
+  util::ServerAddress target_;
   Request request_;
   Done done_;
   std::optional<tcp::resolver> resolver_;
