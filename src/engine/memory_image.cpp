@@ -16,6 +16,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "engine/grown_stash.h"
 #include "engine/memory_registry.h"
 #include "util/error.h"
 #include "util/thread_serial.h"
@@ -239,11 +240,12 @@ enum class Scan {
 // Untouched pages stay mapped throughout. Scan::kProtection: the range is registered with
 // the write tracking descriptor and everything but the private copies is write-protected, so
 // the copies are found from the protection bits alone. Scan::kCountingMapped adds the pages
-// mapped at all to `*mapped`. False when the kernel cannot scan.
+// mapped at all to `*mapped`. `*run_end`, when given, moves past each kept page that continues
+// the run of kept pages ending there. False when the kernel cannot scan.
 bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, size_t& keep,
                           Scan scan, size_t* mapped = nullptr,
                           MemoryImage::GiveBacks* give_backs = nullptr,
-                          MemoryImage::KeptPages* kept = nullptr) {
+                          MemoryImage::KeptPages* kept = nullptr, uint8_t** run_end = nullptr) {
   PmScanArg arg{};
   if (scan == Scan::kProtection) {
     // Not protected: the kernel's fast path, a bit test per page. Past the image the memory is
@@ -276,6 +278,7 @@ bool revert_private_pages(uint8_t* begin, uint8_t* end, const uint8_t* image, si
     size_t copy = std::min(len, keep * kOsPage);
     fill(p, image == nullptr ? nullptr : image + (p - begin), copy);
     keep -= copy / kOsPage;
+    if (run_end != nullptr && *run_end == p) *run_end = p + copy;
     if (copy == len) return true;
     if (madvise(p + copy, len - copy, MADV_DONTNEED) != 0) return false;
     if (scan != Scan::kProtection) return true;
@@ -411,10 +414,38 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
   }
   // Memory grown past the image: the pages written there are zeroed (within what is left of
   // the budget) and stay resident behind PROT_NONE, so that growing again costs no faults.
-  bool grown_kept = reverted && held_bytes > image_bytes && keep_pages > 0 &&
-                    revert_private_pages(memory.data + image_bytes, memory.data + held_bytes,
-                                         nullptr, keep_pages, tracked ? scan : Scan::kBacking) &&
-                    mprotect(memory.data + image_bytes, held_bytes - image_bytes, PROT_NONE) == 0;
+  bool grown_kept = false;
+  if (reverted && held_bytes > image_bytes && keep_pages > 0) {
+    uint8_t* grown = memory.data + image_bytes;
+    uint8_t* held = memory.data + held_bytes;
+    // The run of pages from the image's end that earlier resets kept there is resident still
+    // (untracked, each of them is private): zeroed outright, without the kernel's scan. Were
+    // one reclaimed since, the store would only map it again.
+    size_t known = 0;
+    if (tracking != nullptr && !tracked) {
+      known = std::min({tracking->grown_run_, held_bytes - image_bytes, keep_pages * kOsPage});
+    }
+    std::memset(grown, 0, known);
+    keep_pages -= known / kOsPage;
+    uint8_t* run_end = grown + known;
+    grown_kept =
+        revert_private_pages(grown + known, held, nullptr, keep_pages,
+                             tracked ? scan : Scan::kBacking, nullptr, nullptr, nullptr, &run_end);
+    size_t run = static_cast<size_t>(run_end - grown);
+    // Untracked, the run goes to the stash (grown_stash.h); a tracked memory's writes are
+    // tracked by its reservation's registration, which pages moved out and back would lose.
+    if (grown_kept && state == State::kDeclined) {
+      grown_kept = stash_grown(memory, image_bytes, run);
+    }
+    grown_kept = grown_kept && mprotect(grown, held_bytes - image_bytes, PROT_NONE) == 0;
+    if (tracking != nullptr) {
+      // Pages past `held` this call never reached: those the run held are as the last reset
+      // left them.
+      tracking->grown_run_ = !grown_kept || tracked ? 0
+                             : run_end == held      ? std::max(tracking->grown_run_, run)
+                                                    : run;
+    }
+  }
   bool remap_image = !reverted && image_bytes > 0;
   if (remap_image && mmap(memory.data, image_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
                           fd_.get(), 0) == MAP_FAILED) {
@@ -427,6 +458,7 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
     throw Error(fmt::format("cannot release grown memory: {}", std::strerror(errno)));
   }
   if (tracking != nullptr) {
+    if (!mapped || remap_grown) tracking->grown_run_ = 0;
     if (!mapped || remap_image) {
       tracking->state_ = State::kUndecided;  // a fresh mapping is not registered
     } else if (tracked && remap_grown) {
@@ -441,6 +473,7 @@ void MemoryImage::restore(wasm_rt_memory_t& memory, bool mapped, size_t keep_pag
         tracking->state_ = State::kDeclined;
       }
     }
+    if (tracking->state_ != State::kDeclined) drop_stash(memory);
   }
   memory.pages = pages_;
   memory.size = static_cast<uint32_t>(image_bytes);

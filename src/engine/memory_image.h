@@ -67,6 +67,8 @@ class MemoryImage {
     State state_ = State::kUndecided;
     GiveBacks give_backs_;
     KeptPages kept_;
+    // Bytes from the image's end that the resets kept resident and zeroed, untracked.
+    size_t grown_run_ = 0;
   };
 
   // Whether this process can track writes (userfaultfd with async write-protection, allowed

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/grown_stash.h"
 #include "engine/memory_registry.h"
 #include "engine/runtime_limits.h"
 #include "engine/trap.h"
@@ -72,17 +73,6 @@ bool allocation_fits(const InstanceBudget* budget, uint64_t memory_bytes, uint64
   return false;
 }
 
-// Whether growing memory `object` by `bytes` stays within its budget. The registry's lock is taken
-// as host code, so a deadline cannot longjmp out of it; the host itself grows memory from inside a
-// host call (state mappings), when the thread is host code already.
-bool memory_grow_fits(const void* object, uint64_t bytes) {
-  if (in_host()) return has_room(budget_of(object), bytes, 0);
-  bool fits = false;
-  if (enter_host()) fits = has_room(budget_of(object), bytes, 0);
-  if (leave_host()) raise_recorded_trap();
-  return fits;
-}
-
 TrapKind from_wasm_rt(wasm_rt_trap_t t) {
   switch (t) {
     case WASM_RT_TRAP_OOB:
@@ -127,7 +117,6 @@ MemoryLimitScope::~MemoryLimitScope() { t_budget = saved_; }
 
 }  // namespace wasmlet::engine
 
-using wasmlet::engine::kMemoryReservation;
 using wasmlet::engine::TrapKind;
 
 extern "C" {
@@ -190,12 +179,12 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, u
   void* base = MAP_FAILED;
   uint64_t bytes = initial_pages * wasmlet::engine::kPageSize;
   if (wasmlet::engine::enter_host() && wasmlet::engine::allocation_fits(budget, bytes, 0)) {
-    base = mmap(nullptr, kMemoryReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                -1, 0);
+    uint8_t* mapped = wasmlet::engine::map_memory_reservation();
+    base = mapped != nullptr ? mapped : MAP_FAILED;
     if (base != MAP_FAILED &&
         ((bytes != 0 && mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0) ||
          !wasmlet::engine::memory_registry_add(reinterpret_cast<uintptr_t>(base)))) {
-      munmap(base, kMemoryReservation);
+      wasmlet::engine::unmap_memory_reservation(mapped);
       base = MAP_FAILED;
     }
     if (base != MAP_FAILED) {
@@ -213,25 +202,30 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, u
 }
 
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* memory, uint32_t delta) {
+  using wasmlet::engine::kPageSize;
   uint32_t old_pages = memory->pages;
   uint64_t new_pages = uint64_t{old_pages} + delta;
   if (new_pages > memory->max_pages || new_pages > wasmlet::engine::kMaxPages) return UINT32_MAX;
-  if (delta != 0 && !wasmlet::engine::memory_grow_fits(memory, delta * wasmlet::engine::kPageSize))
-    return UINT32_MAX;
-  if (delta != 0 && mprotect(memory->data + old_pages * wasmlet::engine::kPageSize,
-                             delta * wasmlet::engine::kPageSize, PROT_READ | PROT_WRITE) != 0) {
-    return UINT32_MAX;
+  if (delta == 0) return old_pages;
+  // Host code throughout: a deadline must not leave pages open past the memory's size, nor
+  // the stash's record half-updated. The host grows memory from inside host calls too.
+  bool grown = false;
+  if (wasmlet::engine::enter_host() &&
+      wasmlet::engine::has_room(wasmlet::engine::budget_of(memory), delta * kPageSize, 0) &&
+      wasmlet::engine::open_grown(*memory, old_pages * kPageSize, new_pages * kPageSize)) {
+    memory->pages = static_cast<uint32_t>(new_pages);
+    memory->size = static_cast<uint32_t>(new_pages * kPageSize);
+    grown = true;
   }
-  memory->pages = static_cast<uint32_t>(new_pages);
-  memory->size = static_cast<uint32_t>(new_pages * wasmlet::engine::kPageSize);
-  return old_pages;
+  if (wasmlet::engine::leave_host()) wasmlet::engine::raise_recorded_trap();
+  return grown ? old_pages : UINT32_MAX;
 }
 
 void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
   if (memory->data == nullptr) return;
   if (auto* budget = wasmlet::engine::uncharge(memory)) budget->remove_memory(memory);
   wasmlet::engine::memory_registry_remove(reinterpret_cast<uintptr_t>(memory->data));
-  munmap(memory->data, kMemoryReservation);
+  wasmlet::engine::unmap_memory_reservation(memory->data);
   memory->data = nullptr;
   memory->pages = memory->size = 0;
 }

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/grown_stash.h"
 #include "engine/memory_registry.h"
 #include "test_support.h"
 #include "util/files.h"
@@ -33,18 +34,16 @@ constexpr size_t kOsPage = 4096;
 struct Memory {
   wasm_rt_memory_t m{};
   explicit Memory(uint32_t pages) {
-    void* base = mmap(nullptr, engine::kMemoryReservation, PROT_NONE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    EXPECT_NE(base, MAP_FAILED);
-    m.data = static_cast<uint8_t*>(base);
+    m.data = engine::map_memory_reservation();
+    EXPECT_NE(m.data, nullptr);
     m.max_pages = 65536;
     grow(pages);
   }
   Memory(const Memory&) = delete;
   Memory& operator=(const Memory&) = delete;
-  ~Memory() { munmap(m.data, engine::kMemoryReservation); }
+  ~Memory() { engine::unmap_memory_reservation(m.data); }
   void grow(uint32_t delta) {
-    EXPECT_EQ(mprotect(m.data + m.pages * kWasmPage, delta * kWasmPage, PROT_READ | PROT_WRITE), 0);
+    EXPECT_TRUE(engine::open_grown(m, m.pages * kWasmPage, (m.pages + delta) * kWasmPage));
     m.pages += delta;
     m.size = static_cast<uint32_t>(m.pages * kWasmPage);
   }
@@ -412,6 +411,60 @@ TEST(MemoryImageMigration, UntrackedResetsRacingCompactionEndAtTheImage) {
   stop = true;
   compactor.join();
   checker.join();
+}
+
+// An untracked memory's grown pages go to the stash at a reset and come back where the next
+// call grows: zero, and present before anything touches them (no page fault to map them).
+TEST(MemoryImageStash, GrownPagesWaitInTheStashBetweenCalls) {
+  Memory source(8);
+  source.page(0)[0] = 1;
+  MemoryImage image = MemoryImage::capture(source.m);
+  Memory memory(0);
+  MemoryImage::Tracking tracking;
+  image.restore(memory.m, false, 0, &tracking);
+  const size_t image_bytes = 8 * kWasmPage;
+  const size_t first = image_bytes / kOsPage;
+  auto call = [&](uint32_t grow, size_t keep, const std::string& name) {
+    memory.grow(grow);
+    for (size_t i = first; i < first + grow * kWasmPage / kOsPage; ++i) {
+      ASSERT_EQ(memory.page(i)[0], 0) << name << ": page " << i;
+      ASSERT_EQ(memory.page(i)[kOsPage - 1], 0) << name << ": page " << i;
+      std::memset(memory.page(i), 0xAB, kOsPage);
+    }
+    image.restore(memory.m, true, keep, &tracking);
+    ASSERT_EQ(memory.m.pages, 8u) << name;
+  };
+  // The first reset that keeps pages decides against tracking (the calls map 1 of 128 image
+  // pages) and keeps the grown pages in place; from the next on they go to the stash.
+  call(2, 1000, "call 1");
+  call(2, 1000, "call 2");
+  auto stashed = engine::stashed_range(memory.m);
+  EXPECT_EQ(stashed.first, image_bytes);
+  EXPECT_EQ(stashed.second, image_bytes + 2 * kWasmPage);
+  EXPECT_FALSE(private_copy(memory.page(first)));  // moved out, nothing in place
+
+  memory.grow(1);
+  EXPECT_TRUE(private_copy(memory.page(first)));  // back, before any access
+  EXPECT_TRUE(private_copy(memory.page(first + 15)));
+  EXPECT_EQ(engine::stashed_range(memory.m).first, image_bytes + kWasmPage);
+  for (size_t i = first; i < first + 16; ++i) ASSERT_EQ(memory.page(i)[9], 0) << i;
+  std::memset(memory.page(first + 3), 0xCD, kOsPage);
+  image.restore(memory.m, true, 1000, &tracking);
+  stashed = engine::stashed_range(memory.m);  // the run kept joins what stayed stashed
+  EXPECT_EQ(stashed.first, image_bytes);
+  EXPECT_EQ(stashed.second, image_bytes + 2 * kWasmPage);
+
+  call(3, 1000, "call 4: past the stash");
+  EXPECT_EQ(engine::stashed_range(memory.m).second, image_bytes + 3 * kWasmPage);
+  call(3, 20, "call 5: a budget shorter than the run");
+  stashed = engine::stashed_range(memory.m);
+  EXPECT_EQ(stashed.first, image_bytes);
+  EXPECT_LE(stashed.second, image_bytes + 20 * kOsPage);
+  call(4, 1000, "call 6");
+  call(1, 0, "call 7: nothing kept");
+  call(2, 1000, "call 8");
+  call(2, 1000, "call 9");
+  EXPECT_EQ(std::memcmp(memory.page(0), source.page(0), kOsPage), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(, MemoryImageTest, ::testing::Bool(),

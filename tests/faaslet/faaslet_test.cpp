@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <iterator>
 #include <thread>
 
 #include "faaslet/faaslet_pool.h"
@@ -108,6 +109,29 @@ TEST(Faaslet, ResetShrinksGrownMemoryWhetherItsPagesAreKeptOrDropped) {
     auto past = f.call("", EntryPoint::exported("read_past_first_page"));
     ASSERT_TRUE(past.trap) << "kept " << kept;
     EXPECT_EQ(past.trap->kind, engine::TrapKind::OutOfBounds);
+  }
+}
+
+// The same for a memory whose writes are not tracked, whose grown pages wait in the stash
+// between calls: calls growing less, as much and more than the last, and in steps.
+TEST(Faaslet, GrownPagesComeBackZeroAndOnlyWhereTheMemoryGrows) {
+  for (size_t kept : {size_t{0}, size_t{40}, size_t{4096}}) {
+    FunctionConfig config;
+    config.limits.kept_pages = kept;
+    auto proto = proto_of("grow_stash", config);
+    const char* entries[] = {"grow4", "grow4", "grow4",         "grow2", "grow8", "grow_in_steps",
+                             "grow4", "grow2", "grow_in_steps", "grow8", "grow8", "grow2"};
+    for (size_t run = 1; run <= std::size(entries); run += 5) {
+      Faaslet f(proto);  // a call that traps ends its Faaslet
+      for (size_t i = 0; i < run; ++i) {
+        auto r = f.call("", EntryPoint::exported(entries[i]));
+        ASSERT_FALSE(r.trap) << r.trap->describe();
+        EXPECT_EQ(r.return_code, 0) << "kept " << kept << ", call " << i << ", " << entries[i];
+      }
+      auto past = f.call("", EntryPoint::exported("read_past"));
+      ASSERT_TRUE(past.trap) << "kept " << kept << ", after " << run << " calls";
+      EXPECT_EQ(past.trap->kind, engine::TrapKind::OutOfBounds);
+    }
   }
 }
 
