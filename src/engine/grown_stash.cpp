@@ -34,8 +34,11 @@ bool move_pages(uint8_t* from, size_t len, uint8_t* to) {
   return mremap(from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to) != MAP_FAILED;
 }
 
+// Writes nothing when the stash is empty: every reset of a memory that never stashes (tracked)
+// calls this, and its bookkeeping page stays the shared zero page.
 void drop(const wasm_rt_memory_t& memory, StashRecord& r) {
-  if (r.lo < r.hi) madvise(stash_of(memory) + (r.lo - r.origin), r.hi - r.lo, MADV_DONTNEED);
+  if (r.lo == r.hi) return;
+  madvise(stash_of(memory) + (r.lo - r.origin), r.hi - r.lo, MADV_DONTNEED);
   r = StashRecord{};
 }
 
