@@ -6,7 +6,8 @@
 //   lib/python3.11/     the standard library, compiled to .pyc
 //   lib/wasmlet/        Wasmlet's guest modules (wasmlet, pyfaasm)
 //   lib/site-packages/  pure Python libraries functions may import (Flask and its needs)
-//   native/             the compiled interpreter (created on first use)
+//   native/             the compiled interpreter (created on first use; the build's home links
+//                       it to the user's cache: toolchain/python/host/compile_native.sh)
 //   python.profdata     optional: the profile the interpreter's C is optimised with (the build
 //                       trains one, toolchain/python/host/train_profile.py)
 //   profile-generate    optional, for that training only: compile an instrumented interpreter
