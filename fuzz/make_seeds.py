@@ -5,10 +5,14 @@ hostile modules of issue 9, built byte by byte. The request, key and path target
 paths as clients and guests send them, escapes included. Needs wat2wasm and wast2json (wabt).
 Run it from anywhere."""
 import base64
+import gzip
+import io
 import pathlib
 import shutil
 import subprocess
+import tarfile
 import tempfile
+import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "fuzz" / "corpus"
@@ -125,6 +129,57 @@ QUOTAS_JSON = {
 }
 
 
+def tar(members, compress=False):
+    """A tar archive of (name, bytes-or-None-for-a-directory-or-a-str-for-a-symlink-target)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            if data is None:
+                info.type = tarfile.DIRTYPE
+                t.addfile(info)
+            elif isinstance(data, str):
+                info.type = tarfile.SYMTYPE
+                info.linkname = data
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+    raw = out.getvalue()
+    return gzip.compress(raw, mtime=0) if compress else raw
+
+
+def zip_of(members):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            z.writestr(info, data)
+    return out.getvalue()
+
+
+# Python uploads (the first byte picks the entry named beside them): packages in each archive
+# format, and what the unpacker must refuse: paths that climb out, absolute paths, links,
+# members twice, a file where a directory is, over-long names.
+PKG = [("main.py", b"def main(event):\n    return event\n"), ("lib/", None),
+       ("lib/__init__.py", b""), ("lib/helper.py", b"X = 1\n"), ("lib/data.json", b"{}")]
+PYTHON_PACKAGES = {
+    "source": b"\x00def main(event):\n    return event\n",
+    "tar": b"\x01" + tar(PKG), "tar_gz": b"\x00" + tar(PKG, compress=True),
+    "zip": b"\x01" + zip_of([(n, d or b"") for n, d in PKG if d is not None]),
+    "nested": b"\x03" + tar([("pkg/__init__.py", b""), ("pkg/mod.py", b"def handle(): pass\n")]),
+    "climb": b"\x00" + tar([("../evil.py", b"x")]), "absolute": b"\x00" + tar([("/tmp/evil.py", b"x")]),
+    "dot_dot_inside": b"\x00" + zip_of([("a/../../b.py", b"x")]),
+    "symlink": b"\x00" + tar([("main.py", "/etc/passwd")]),
+    "link_then_write": b"\x00" + tar([("lib", "/tmp"), ("lib/x.py", b"x")]),
+    "twice": b"\x00" + tar([("main.py", b"a"), ("./main.py", b"b")]),
+    "file_then_dir": b"\x00" + tar([("a", b"x"), ("a/b.py", b"y")]),
+    "long_component": b"\x00" + zip_of([("a" * 300 + ".py", b"x")]),
+    "many_tops": b"\x00" + zip_of([("a.py", b""), ("b.py", b"")]),
+    "not_an_archive": b"\x01PK\x03\x04garbage", "gzip_garbage": b"\x00\x1f\x8b\x08garbage",
+}
+
+
 BENCH_PLANS = {
     "full": b'{"title": "all", "duration_s": 2, "warmup_s": 0.5, "max_total_s": 300, "client_threads": 2, "targets": [{"name": "f", "function": "demo/echo", "file": "echo.wasm"}, {"name": "wf", "workflow": "demo/flow"}, {"name": "app", "app": "demo/site", "path": "/hello", "method": "GET"}, {"name": "gunicorn", "url": "http://127.0.0.1:8000/x", "method": "POST"}, {"name": "client", "steps": ["demo/a", "demo/b"]}], "matrix": {"concurrency": [1, 10, 50], "input_bytes": [64, 4096], "trigger": ["sync", "async"], "start": ["warm", "cold"]}}',
     "minimal": b'{"targets": [{"name": "w", "function": "demo/echo"}]}',
@@ -168,6 +223,7 @@ def main():
     write_corpus("auth_header", AUTH_HEADERS)
     write_corpus("quotas_json", QUOTAS_JSON)
     write_corpus("bench_plan", BENCH_PLANS)
+    write_corpus("python_package", PYTHON_PACKAGES)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,9 @@ Format sniff(std::string_view body) {
   return Format::Source;
 }
 
+// NAME_MAX of Linux file systems: a longer component would fail at open(), as our fault.
+constexpr size_t kMaxNameComponent = 255;
+
 // An archive member's path made relative and checked: no absolute paths, no "..", no empty
 // or "." components left. Empty result: the archive's root itself.
 std::string clean_member_path(std::string_view raw, size_t max_path) {
@@ -67,6 +70,10 @@ std::string clean_member_path(std::string_view raw, size_t max_path) {
     std::string_view part = raw.substr(start, slash - start);
     if (part == "..") {
       throw PackageError(fmt::format("archive member '{}' climbs out of the package", raw));
+    }
+    if (part.size() > kMaxNameComponent) {
+      throw PackageError(fmt::format("archive member '{}' has a name longer than {} bytes", raw,
+                                     kMaxNameComponent));
     }
     if (!part.empty() && part != ".") {
       if (!out.empty()) out += '/';
@@ -153,6 +160,12 @@ class Unpacker {
   size_t files_ = 0, bytes_ = 0;
 };
 
+// libarchive has no message for some failures (a null string, which fmt refuses to format).
+std::string_view error_text(archive* a) {
+  const char* text = archive_error_string(a);
+  return text != nullptr ? text : "unreadable data";
+}
+
 void unpack_archive(std::string_view body, Unpacker& out, const PackageLimits& limits) {
   std::unique_ptr<archive, ArchiveDeleter> a(archive_read_new());
   if (!a) throw Error("cannot allocate an archive reader");
@@ -160,14 +173,14 @@ void unpack_archive(std::string_view body, Unpacker& out, const PackageLimits& l
   archive_read_support_format_zip(a.get());
   archive_read_support_filter_gzip(a.get());
   if (archive_read_open_memory(a.get(), body.data(), body.size()) != ARCHIVE_OK) {
-    throw PackageError(fmt::format("not a readable archive: {}", archive_error_string(a.get())));
+    throw PackageError(fmt::format("not a readable archive: {}", error_text(a.get())));
   }
   archive_entry* entry = nullptr;
   for (;;) {
     int rc = archive_read_next_header(a.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      throw PackageError(fmt::format("corrupt archive: {}", archive_error_string(a.get())));
+      throw PackageError(fmt::format("corrupt archive: {}", error_text(a.get())));
     }
     const char* raw = archive_entry_pathname(entry);
     if (raw == nullptr) throw PackageError("archive member without a name");
@@ -188,7 +201,7 @@ void unpack_archive(std::string_view body, Unpacker& out, const PackageLimits& l
         la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
         if (n == 0) break;
         if (n < 0) {
-          throw PackageError(fmt::format("corrupt archive: {}", archive_error_string(a.get())));
+          throw PackageError(fmt::format("corrupt archive: {}", error_text(a.get())));
         }
         sink(buf.data(), static_cast<size_t>(n));
       }
