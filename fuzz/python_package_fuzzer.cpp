@@ -42,7 +42,7 @@ struct Base {
   }
 };
 
-constexpr PackageLimits kLimits{.max_files = 64, .max_bytes = 1u << 20, .max_path = 256};
+constexpr PackageLimits kLimits{.max_entries = 64, .max_bytes = 1u << 20, .max_path = 256};
 
 // The entry a client may name beside its upload, chosen by the input's first byte.
 constexpr std::string_view kEntries[] = {"", "main", "function", "pkg.mod:handle", ":main"};
@@ -57,6 +57,7 @@ bool module_present(const fs::path& root, std::string module) {
 
 void check_tree(const fs::path& root, const UnpackedPackage& result) {
   size_t files = 0;
+  size_t directories = 0;
   size_t bytes = 0;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     auto status = e.symlink_status();
@@ -66,10 +67,12 @@ void check_tree(const fs::path& root, const UnpackedPackage& result) {
     if (fs::is_regular_file(status)) {
       ++files;
       bytes += fs::file_size(e.path());
+    } else {
+      ++directories;
     }
   }
-  check(files == result.files && bytes == result.bytes);
-  check(files <= kLimits.max_files && bytes <= kLimits.max_bytes);
+  check(files == result.files && directories == result.directories && bytes == result.bytes);
+  check(files + directories <= kLimits.max_entries && bytes <= kLimits.max_bytes);
   check(!result.entry.module.empty() && module_present(root, result.entry.module));
 }
 

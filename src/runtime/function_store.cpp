@@ -174,8 +174,8 @@ FunctionInfo FunctionStore::put_wasm(const FunctionId& id, std::span<const unsig
 }
 
 StagedPython FunctionStore::stage_python(const FunctionId& id, std::string_view body,
-                                         const PythonEntry& requested,
-                                         PythonConvention convention) {
+                                         const PythonEntry& requested, PythonConvention convention,
+                                         size_t quota_bytes) {
   StagedPython staged;
   FunctionInfo& info = staged.info;
   info.id = id;
@@ -192,8 +192,12 @@ StagedPython FunctionStore::stage_python(const FunctionId& id, std::string_view 
   // Unpacked under a temporary name and renamed into place whole: a package directory is
   // either complete or absent.
   util::TempDir tmp(dir, kStagingPrefix);
-  UnpackedPackage unpacked = unpack_python_package(body, tmp.path(), requested);
+  PackageLimits limits;
+  limits.quota_bytes = quota_bytes;
+  UnpackedPackage unpacked = unpack_python_package(body, tmp.path(), requested, limits);
   info.python_entry = unpacked.entry;
+  // Quotas count what the package takes on disk, not only what its compressed upload took.
+  info.size_bytes = std::max(body.size(), unpacked.bytes);
   staged.package_dir = dir / info.package;
   util::MutexLock lock(mutex_);
   std::error_code ec;

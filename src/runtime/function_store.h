@@ -3,6 +3,7 @@
 // source) and metadata, plus the compiled-artifact cache. It survives restarts: uploaded
 // functions load again without recompiling. An upload compiles before anything is stored;
 // a module that fails to compile stores nothing.
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -26,7 +27,7 @@ enum class FunctionKind { Wasm, Python };
 struct FunctionInfo {
   FunctionId id;
   FunctionKind kind = FunctionKind::Wasm;
-  size_t size_bytes = 0;
+  size_t size_bytes = 0;  // a Python package: the larger of the upload and what it unpacks to
   std::string sha256;
   double compile_seconds = 0;
   std::string uploaded_at;  // RFC 3339, UTC
@@ -58,6 +59,12 @@ class UploadError : public Error {
   using Error::Error;
 };
 
+// The upload would take the tenant past its storage quota.
+class UploadQuotaExceeded : public UploadError {
+ public:
+  using UploadError::UploadError;
+};
+
 class FunctionStore {
  public:
   // Creates the directory layout if missing and reads what is already stored.
@@ -67,9 +74,10 @@ class FunctionStore {
   FunctionInfo put_wasm(const FunctionId& id, std::span<const unsigned char> wasm,
                         std::stop_token stop = {});
   // Unpacks a Python source file or package archive (see python_package.h). Throws
-  // PackageError when the upload is unusable.
+  // PackageError when the upload is unusable, PackageQuotaExceeded past `quota_bytes`.
   StagedPython stage_python(const FunctionId& id, std::string_view body,
-                            const PythonEntry& requested, PythonConvention convention);
+                            const PythonEntry& requested, PythonConvention convention,
+                            size_t quota_bytes = SIZE_MAX);
   // Lists the staged function, replacing any function of that name.
   FunctionInfo commit_python(const StagedPython& staged);
   void discard(const StagedPython& staged);

@@ -94,9 +94,8 @@ class Unpacker {
   Unpacker(const fs::path& dir, const PackageLimits& limits) : dir_(dir), limits_(limits) {}
 
   void write_file(const std::string& rel, const auto& fill) {
-    if (++files_ > limits_.max_files) {
-      throw PackageError(fmt::format("package has more than {} files", limits_.max_files));
-    }
+    ++files_;
+    count_entry();
     if (!seen_.insert(rel).second) {
       throw PackageError(fmt::format("archive member '{}' appears twice", rel));
     }
@@ -116,6 +115,11 @@ class Unpacker {
       if (bytes_ > limits_.max_bytes) {
         throw PackageError(fmt::format("package unpacks to more than {} bytes", limits_.max_bytes));
       }
+      if (bytes_ > limits_.quota_bytes) {
+        throw PackageQuotaExceeded(
+            fmt::format("package unpacks to more than the {} bytes the tenant's quota has left",
+                        limits_.quota_bytes));
+      }
       const char* p = static_cast<const char*>(data);
       while (size > 0) {
         ssize_t n = ::write(fd.get(), p, size);
@@ -130,13 +134,17 @@ class Unpacker {
   void make_dir(const std::string& rel) {
     make_parents(rel + "/");
     std::error_code ec;
-    fs::create_directory(dir_ / rel, ec);
+    if (fs::create_directory(dir_ / rel, ec)) {
+      ++directories_;
+      count_entry();
+    }
     if (ec || !fs::is_directory(fs::symlink_status(dir_ / rel))) {
       throw PackageError(fmt::format("archive member '{}/' clashes with another", rel));
     }
   }
 
   size_t files() const { return files_; }
+  size_t directories() const { return directories_; }
   size_t bytes() const { return bytes_; }
 
  private:
@@ -145,7 +153,10 @@ class Unpacker {
     for (size_t slash = rel.find('/'); slash != std::string::npos;
          slash = rel.find('/', slash + 1)) {
       fs::path p = dir_ / rel.substr(0, slash);
-      if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST) {
+      if (::mkdir(p.c_str(), 0755) == 0) {
+        ++directories_;
+        count_entry();
+      } else if (errno != EEXIST) {
         throw PackageError(fmt::format("cannot create directory for '{}'", rel));
       }
       if (!fs::is_directory(fs::symlink_status(p))) {
@@ -154,10 +165,17 @@ class Unpacker {
     }
   }
 
+  void count_entry() {
+    if (files_ + directories_ > limits_.max_entries) {
+      throw PackageError(
+          fmt::format("package has more than {} files and directories", limits_.max_entries));
+    }
+  }
+
   const fs::path& dir_;
   const PackageLimits& limits_;
   std::set<std::string> seen_;
-  size_t files_ = 0, bytes_ = 0;
+  size_t files_ = 0, directories_ = 0, bytes_ = 0;
 };
 
 // libarchive has no message for some failures (a null string, which fmt refuses to format).
@@ -302,6 +320,7 @@ UnpackedPackage unpack_python_package(std::string_view body, const fs::path& dir
     }
   }
   result.files = out.files();
+  result.directories = out.directories();
   result.bytes = out.bytes();
   return result;
 }

@@ -3,6 +3,7 @@
 // archive of modules, sub-packages and data files). Unpacking is confined to one directory and
 // bounded; anything else in an archive (links, devices, paths that climb out) is refused.
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -15,6 +16,12 @@ namespace wasmlet::runtime {
 class PackageError : public Error {
  public:
   using Error::Error;
+};
+
+// The package unpacks to more than the uploading tenant may still store.
+class PackageQuotaExceeded : public PackageError {
+ public:
+  using PackageError::PackageError;
 };
 
 // How a Python function is called.
@@ -41,15 +48,18 @@ struct PythonEntry {
 PythonEntry parse_entry(std::string_view text);
 
 struct PackageLimits {
-  size_t max_files = 10000;
+  size_t max_entries = 10000;     // files and directories (each directory is an inode too)
   size_t max_bytes = 256u << 20;  // unpacked, all files together
   size_t max_path = 1024;
+  // What the tenant's storage quota has left (PackageQuotaExceeded past it).
+  size_t quota_bytes = SIZE_MAX;
 };
 
 // Where the call's code stands once unpacked.
 struct UnpackedPackage {
   PythonEntry entry;  // module always set
   size_t files = 0;
+  size_t directories = 0;  // made by unpacking, the package's own directory not counted
   size_t bytes = 0;
 };
 

@@ -225,7 +225,10 @@ FunctionInfo Runtime::upload_python(const FunctionId& id, std::string_view body,
   StagedPython staged;
   try {
     PythonEntry requested = how.entry.empty() ? PythonEntry{} : parse_entry(how.entry);
-    staged = store_.stage_python(id, body, requested, parse_convention(how.convention));
+    staged =
+        store_.stage_python(id, body, requested, parse_convention(how.convention), how.quota_bytes);
+  } catch (const PackageQuotaExceeded& e) {
+    throw UploadQuotaExceeded(e.what());
   } catch (const PackageError& e) {
     throw UploadError(e.what());
   }

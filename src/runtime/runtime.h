@@ -89,6 +89,8 @@ struct RuntimeConfig {
 struct PythonUpload {
   std::string entry;       // "module:function", "module", ":function"; empty: detect
   std::string convention;  // detect (or empty), faasm, openwhisk, lambda
+  // What the tenant may still store; a package unpacking to more is UploadQuotaExceeded.
+  size_t quota_bytes = SIZE_MAX;
 };
 
 // Told of each change to the function registry once it is made, on the thread that made it,

@@ -129,8 +129,9 @@ void add_upload_routes(Router& router, const ApiContext& ctx) {
              {.access = Access::Owner, .action = "upload", .audited = true},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
-               check_upload_quota(ctx, id, request.body().size());
+               size_t quota_bytes = check_upload_quota(ctx, id, request.body().size());
                auto how = python_upload_args(m.query);
+               how.quota_bytes = quota_bytes;
                reply_compiling(ctx, kStyle, respond,
                                [ctx, id, how, body = std::move(request.body())] {
                                  ctx.runtime.upload_python(id, body, how);

@@ -59,6 +59,8 @@ Reply reply_for_current_exception(ErrorStyle style) {
     return reply;
   } catch (const runtime::UnknownFunction& e) {
     return error_reply(style, http::status::not_found, "unknown_function", e.what());
+  } catch (const runtime::UploadQuotaExceeded& e) {
+    return error_reply(style, http::status::forbidden, "quota_exceeded", e.what());
   } catch (const runtime::UploadError& e) {
     return error_reply(style, http::status::bad_request, "upload_failed", e.what());
   } catch (const engine::CompilerUnavailable& e) {

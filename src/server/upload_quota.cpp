@@ -4,9 +4,9 @@
 
 namespace wasmlet::server {
 
-void check_upload_quota(const ApiContext& ctx, const runtime::FunctionId& id, size_t bytes) {
+size_t check_upload_quota(const ApiContext& ctx, const runtime::FunctionId& id, size_t bytes) {
   const auth::TenantStore* store = ctx.gate->store();
-  if (ctx.gate->open() || store == nullptr) return;
+  if (ctx.gate->open() || store == nullptr) return SIZE_MAX;
   const auth::Quotas q = store->quotas(id.user);
   uint64_t count = 1, total = bytes;
   for (const auto& info : ctx.runtime.functions()) {
@@ -25,6 +25,7 @@ void check_upload_quota(const ApiContext& ctx, const runtime::FunctionId& id, si
                                 "would make {}",
                                 id.user, q.max_function_bytes, total));
   }
+  return q.max_function_bytes - (total - bytes);
 }
 
 }  // namespace wasmlet::server

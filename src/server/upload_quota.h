@@ -3,6 +3,7 @@
 // before an upload compiles; two uploads racing may pass one quota by one function between
 // them (uploads are few and each is bounded by the body limit).
 #include <cstddef>
+#include <cstdint>
 
 #include "runtime/function_id.h"
 #include "server/api_context.h"
@@ -10,7 +11,9 @@
 namespace wasmlet::server {
 
 // Throws HttpError 403 "quota_exceeded" naming the quota. Replacing a function counts its new
-// size instead of its old one. Nothing is checked on an open server.
-void check_upload_quota(const ApiContext& ctx, const runtime::FunctionId& id, size_t bytes);
+// size instead of its old one. Nothing is checked on an open server. Returns the bytes the
+// upload may take once stored (a package may unpack to more than its body): SIZE_MAX when
+// nothing is checked.
+size_t check_upload_quota(const ApiContext& ctx, const runtime::FunctionId& id, size_t bytes);
 
 }  // namespace wasmlet::server

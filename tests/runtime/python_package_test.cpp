@@ -159,10 +159,25 @@ TEST_F(PythonPackageTest, HostileArchivesAreRefusedAndWriteNothingOutside) {
 
 TEST_F(PythonPackageTest, SizeAndCountLimits) {
   runtime::PackageLimits limits;
-  limits.max_files = 2;
+  limits.max_entries = 2;
   EXPECT_NE(error_of(make_archive({{"a.py", ""}, {"b.py", ""}, {"c.py", ""}}), {}, limits)
-                .find("more than 2 files"),
+                .find("more than 2 files and directories"),
             std::string::npos);
+  // Directories are inodes too, whether listed or made as parents on the way.
+  for (const auto& members :
+       std::vector<std::vector<Member>>{{{"a.py", ""}, {"d/", "", AE_IFDIR}, {"e/", "", AE_IFDIR}},
+                                        {{"a.py", ""}, {"d/e/f.py", ""}}}) {
+    fs::remove_all(target_);
+    fs::create_directories(target_);
+    EXPECT_NE(error_of(make_archive(members), {}, limits).find("more than 2 files and directories"),
+              std::string::npos);
+  }
+  fs::remove_all(target_);
+  fs::create_directories(target_);
+  limits.max_entries = 3;
+  auto counted = unpack(make_archive({{"a.py", ""}, {"d/e.py", ""}}), {}, limits);
+  EXPECT_EQ(counted.files, 2u);
+  EXPECT_EQ(counted.directories, 1u);
   fs::remove_all(target_);
   fs::create_directories(target_);
   limits = {};
@@ -173,6 +188,16 @@ TEST_F(PythonPackageTest, SizeAndCountLimits) {
   // A gzip bomb is cut off at the same limit, however small its compressed size.
   EXPECT_NE(error_of(std::string(10000, 'x'), {}, limits).find("more than 1000 bytes"),
             std::string::npos);
+  // The tenant's quota, when it has less left, is a limit of its own type.
+  fs::remove_all(target_);
+  fs::create_directories(target_);
+  limits = {};
+  limits.quota_bytes = 500;
+  EXPECT_THROW(unpack(make_archive({{"a.py", std::string(501, 'x')}}), {}, limits),
+               runtime::PackageQuotaExceeded);
+  fs::remove_all(target_);
+  fs::create_directories(target_);
+  EXPECT_EQ(unpack(make_archive({{"a.py", std::string(500, 'x')}}), {}, limits).bytes, 500u);
 }
 
 TEST_F(PythonPackageTest, CorruptArchivesAreClientErrors) {
