@@ -1,7 +1,7 @@
 // libFuzzer target: what a web app's Faaslet answers (server::decode_web_response), URL rules
 // with paths (server::UrlRule), and requests framed for a Faaslet from a client's headers
 // (server::encode_web_request), all from untrusted bytes. A bad frame is FrameError and
-// nothing else; an accepted one has a status in 100-599 and headers that cannot split a
+// nothing else; an accepted one has a status in 200-599 and headers that cannot split a
 // response. A request frame's lengths add up to its size and its header names are environ
 // names. The first input byte picks the target; a rule is the text up to a newline, the path
 // the rest; request headers are lines, name and value alternating, the last line the body.
@@ -28,7 +28,7 @@ void fuzz_frame(std::string_view input) {
   } catch (const wasmlet::server::FrameError&) {
     return;
   }
-  check(response.status >= 100 && response.status <= 599);
+  check(response.status >= 200 && response.status <= 599);
   for (const auto& [name, value] : response.headers) {
     check(!name.empty());
     check(name.find_first_of("\r\n: ") == std::string_view::npos);

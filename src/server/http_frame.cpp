@@ -142,7 +142,9 @@ WebResponse decode_web_response(std::string_view frame) {
   out.kind = std::string(items[0]);
   auto status = items[1];
   auto [end, ec] = std::from_chars(status.data(), status.data() + status.size(), out.status);
-  if (ec != std::errc() || end != status.data() + status.size() || out.status < 100 ||
+  // A final reply only: an informational status (1xx) is followed by another reply on the same
+  // connection, so one carrying the app's body would let the app write replies of its own.
+  if (ec != std::errc() || end != status.data() + status.size() || out.status < 200 ||
       out.status > 599) {
     throw FrameError(fmt::format("the app's reply has an invalid status '{}'", status));
   }

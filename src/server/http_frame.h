@@ -47,7 +47,7 @@ std::vector<std::pair<std::string, std::string>> environ_headers(
 std::string encode_web_request(const WebRequest& request);
 
 // Throws FrameError for anything but a well-formed response: a bad magic, counts or lengths
-// that overrun, trailing bytes, a status outside 100-599, a header name that is not an HTTP
+// that overrun, trailing bytes, a status outside 200-599, a header name that is not an HTTP
 // token or a value with a control character (no response splitting through a guest).
 WebResponse decode_web_response(std::string_view frame);
 

@@ -54,7 +54,8 @@ Reply render_app_call(runtime::CallRecord&& record) {
   for (auto& [name, value] : web.headers) {
     if (!is_framing_header(name)) reply.response.insert(name, value);
   }
-  reply.response.body() = std::move(web.body);
+  // 204 and 304 have no body in HTTP (RFC 9110 15.3.5, 15.4.5): what the app gave is dropped.
+  if (web.status != 204 && web.status != 304) reply.response.body() = std::move(web.body);
   reply.response.prepare_payload();
   reply.response.set("X-Wasmlet-Call-Id", std::to_string(record.id));
   return reply;

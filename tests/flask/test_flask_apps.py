@@ -81,6 +81,17 @@ def test_return_types(app_url):
     assert requests.get(app_url + "/stream").text == "chunk0;chunk1;chunk2;"
 
 
+def test_replies_http_forbids_are_not_sent_as_given(app_url):
+    if "/apps/" not in app_url:
+        return  # proxy mode: the app's own Flask and gunicorn answer
+    r = requests.get(app_url + "/no-content")
+    assert (r.status_code, r.content) == (204, b"")
+    # An informational status followed by the app's bytes would be a second reply the app wrote
+    # on a connection Wasmlet shares with other clients' requests behind a proxy.
+    r = requests.get(app_url + "/informational")
+    assert r.status_code == 502 and r.json()["error"] == "bad_app_reply"
+
+
 def test_abort_and_http_exceptions(app_url):
     assert requests.get(app_url + "/abort").status_code == 403
     r = requests.get(app_url + "/teapot")

@@ -54,6 +54,8 @@ TEST(HttpFrame, RefusesMalformedReplies) {
       frame({"response", "200", "", "X-Odd"}),         // a header without a value
       frame({"response", "abc", ""}),                  // status
       frame({"response", "99", ""}),
+      frame({"response", "100", ""}),  // informational: another reply would follow
+      frame({"response", "199", ""}),
       frame({"response", "600", ""}),
       frame({"response", "", ""}),
       frame({"response", "200 ", ""}),

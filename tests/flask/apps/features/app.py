@@ -84,6 +84,16 @@ def custom_status():
     return "created", 201, {"X-Custom": "custom"}
 
 
+@app.route("/no-content")
+def no_content():
+    return "a body HTTP does not allow", 204
+
+
+@app.route("/informational")
+def informational():
+    return "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged", 100
+
+
 @app.route("/bytes")
 def raw_bytes():
     return b"\x00\x01binary"
