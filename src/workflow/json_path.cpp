@@ -183,6 +183,40 @@ std::string dump_json(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+size_t json_size_at_most(const Json& value, size_t limit) {
+  size_t total = 0;
+  std::vector<const Json*> todo{&value};
+  while (!todo.empty() && total <= limit) {
+    const Json* v = todo.back();
+    todo.pop_back();
+    switch (v->type()) {
+      case Json::value_t::object:
+        total += 2;
+        for (auto it = v->begin(); it != v->end(); ++it) {
+          total += it.key().size() + 4;  // quotes, colon, comma
+          todo.push_back(&it.value());
+        }
+        break;
+      case Json::value_t::array:
+        total += 2;
+        for (const auto& child : *v) {
+          total += 1;
+          todo.push_back(&child);
+        }
+        break;
+      case Json::value_t::string:
+        total += v->get_ref<const std::string&>().size() + 2;
+        break;
+      case Json::value_t::binary:
+        total += v->get_binary().size();
+        break;
+      default:
+        total += 8;
+    }
+  }
+  return total;
+}
+
 JsonPath JsonPath::parse(std::string_view text) {
   JsonPath path;
   path.text_ = std::string(text);
@@ -200,12 +234,28 @@ std::optional<Json> JsonPath::select(const Json& doc) const {
   std::vector<const Json*> next;
   for (const auto& segment : segments_) {
     next.clear();
-    for (const Json* node : current) step(segment, *node, next);
+    for (const Json* node : current) {
+      step(segment, *node, next);
+      if (next.size() > kMaxSelected) {
+        throw DataError(fmt::format("'{}' selects more than {} values", text_, kMaxSelected));
+      }
+    }
     current.swap(next);
   }
   if (reference_) {
     if (current.empty()) return std::nullopt;
     return *current.front();
+  }
+  // Matches may nest (`..*` selects a value and its descendants): the copies can be far larger
+  // than the document.
+  size_t left = kMaxValueBytes;
+  for (const Json* node : current) {
+    size_t n = json_size_at_most(*node, left) + 1;
+    if (n > left) {
+      throw DataError(
+          fmt::format("'{}' selects more than {} bytes of values", text_, kMaxValueBytes));
+    }
+    left -= n;
   }
   Json all = Json::array();
   for (const Json* node : current) all.push_back(*node);

@@ -18,6 +18,14 @@ using Json = nlohmann::json;
 
 // How deep JSON a definition or a step's data may nest.
 inline constexpr size_t kMaxJsonDepth = 512;
+// The largest value a path, template or ResultPath may make, as compact JSON text (about): a
+// definition of a few states that copy their input twice each would otherwise double it at
+// every state, to terabytes. Parsed JSON takes several times its text in memory; AWS Step
+// Functions allows 256 KiB per payload.
+inline constexpr size_t kMaxValueBytes = size_t{16} << 20;
+// How many values one path may select (descent from every match of an earlier descent
+// multiplies them).
+inline constexpr size_t kMaxSelected = size_t{1} << 20;
 
 // A field of a definition that is invalid; what() is the problem (the definition's parser
 // adds the state).
@@ -37,6 +45,10 @@ class DataError : public Error {
 Json parse_json(std::string_view text);
 // Compact JSON text; invalid UTF-8 in strings is replaced rather than thrown on.
 std::string dump_json(const Json& value);
+// About the length of `value` as compact JSON text (strings without their escapes, every
+// number or literal as 8 bytes); counting stops once past `limit`, so it costs no more than
+// `limit` bytes' worth of the value.
+size_t json_size_at_most(const Json& value, size_t limit);
 
 class JsonPath {
  public:
@@ -57,7 +69,8 @@ class JsonPath {
   bool is_reference() const { return reference_; }
 
   // What the path selects in `doc`. A reference path: the value, or nullopt when absent. A path
-  // with wildcards or descent: an array of every match (possibly empty).
+  // with wildcards or descent: an array of every match (possibly empty). Throws DataError
+  // past kMaxSelected matches, or when the array of them would pass kMaxValueBytes.
   std::optional<Json> select(const Json& doc) const;
   // Writes `value` at this reference path in `doc`, creating the objects on the way (ResultPath).
   // Throws DataError where a step meets a value it cannot go into.

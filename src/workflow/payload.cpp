@@ -54,7 +54,8 @@ Node parse_node(const Json& spec, bool& uses_context) {
   return node;
 }
 
-Json evaluate(const Node& node, const Json& input, const Json* context) {
+// `left`: what the paths' values may still add (kMaxValueBytes for the whole payload).
+Json evaluate(const Node& node, const Json& input, const Json* context, size_t& left) {
   switch (node.kind) {
     case Node::Kind::Literal:
       return node.literal;
@@ -67,18 +68,24 @@ Json evaluate(const Node& node, const Json& input, const Json* context) {
         throw DataError(fmt::format("'{}{}' selects nothing in the {}", in_context ? "$" : "",
                                     node.path.text(), in_context ? "context" : "input"));
       }
+      size_t n = json_size_at_most(*value, left);
+      if (n > left) {
+        throw DataError(
+            fmt::format("the payload's paths select more than {} bytes of values", kMaxValueBytes));
+      }
+      left -= n;
       return std::move(*value);
     }
     case Node::Kind::Object: {
       Json out = Json::object();
       for (size_t i = 0; i < node.keys.size(); ++i) {
-        out[node.keys[i]] = evaluate(node.items[i], input, context);
+        out[node.keys[i]] = evaluate(node.items[i], input, context, left);
       }
       return out;
     }
     case Node::Kind::Array: {
       Json out = Json::array();
-      for (const auto& child : node.items) out.push_back(evaluate(child, input, context));
+      for (const auto& child : node.items) out.push_back(evaluate(child, input, context, left));
       return out;
     }
   }
@@ -94,7 +101,8 @@ PayloadTemplate PayloadTemplate::parse(const Json& spec) {
 }
 
 Json PayloadTemplate::apply(const Json& input, const Json* context) const {
-  return evaluate(root_, input, context);
+  size_t left = kMaxValueBytes;
+  return evaluate(root_, input, context, left);
 }
 
 }  // namespace wasmlet::workflow

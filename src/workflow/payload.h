@@ -17,7 +17,8 @@ class PayloadTemplate {
   static PayloadTemplate parse(const Json& spec);
 
   // The payload for `input`; `context` is the context object, built only when
-  // uses_context(). Throws DataError when a path selects nothing.
+  // uses_context(). Throws DataError when a path selects nothing, or when the values the
+  // paths select come to more than kMaxValueBytes (a template may copy its input many times).
   Json apply(const Json& input, const Json* context) const;
   bool uses_context() const { return uses_context_; }
 

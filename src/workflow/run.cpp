@@ -524,6 +524,13 @@ Continue complete(const std::shared_ptr<Step>& step, Value result) {
       } catch (const DataError& e) {
         return fail_state(step, {"States.ResultPathMatchFailure", e.what(), ""});
       }
+      // The input with the result inside: a Pass whose result is its input doubles it.
+      if (json_size_at_most(out, kMaxValueBytes) > kMaxValueBytes) {
+        throw DataError(
+            fmt::format("the state's output (its input with the result at '{}') "
+                        "comes to more than {} bytes",
+                        s.result_path->text(), kMaxValueBytes));
+      }
     }
     return go(*step, s.next, output_path(s, Value::doc(std::move(out))));
   } catch (const DataError& e) {

@@ -2,6 +2,7 @@
 // timestamps, validation and its bounds.
 #include "workflow/definition.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -106,6 +107,37 @@ TEST(Payload, FillsPathsAndContextAtAnyDepth) {
   EXPECT_THROW(PayloadTemplate::parse(Json::parse(R"({"x.$": "$.missing"})")).apply(input, nullptr),
                DataError);
   EXPECT_FALSE(PayloadTemplate::parse(Json::parse(R"({"x.$": "$.a"})")).uses_context());
+}
+
+TEST(Payload, TheValuesPathsSelectAreBounded) {
+  // 300 copies of a 300 KB input: 90 MB, past the bound, refused before it is all built.
+  std::string spec = "{";
+  for (int i = 0; i < 300; ++i) spec += (i ? "," : "") + fmt::format(R"("k{}.$": "$")", i);
+  auto t = PayloadTemplate::parse(Json::parse(spec + "}"));
+  Json big = Json::array();
+  for (int i = 0; i < 3000; ++i) big.push_back(std::string(100, 'x'));
+  try {
+    t.apply(big, nullptr);
+    ADD_FAILURE() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 16777216 bytes"), std::string::npos)
+        << e.what();
+  }
+  // Under the bound the same template works.
+  EXPECT_EQ(t.apply(Json::array({1}), nullptr)["k299"], Json::array({1}));
+}
+
+TEST(JsonPath, SelectionsAreBoundedInCountAndBytes) {
+  // Each descent selects every value below every value the last one selected.
+  Json deep = "leaf";
+  for (int i = 0; i < 400; ++i) deep = Json::array({std::move(deep)});  // 400 nested arrays
+  EXPECT_THROW(JsonPath::parse("$..*..*..*").select(deep), DataError);
+  Json wide = Json::array();
+  for (int i = 0; i < 1000; ++i) wide.push_back(std::string(100000, 'x'));  // 100 MB
+  EXPECT_THROW(JsonPath::parse("$[*]").select(wide), DataError);
+  EXPECT_EQ(JsonPath::parse("$[*]").select(Json::parse("[1,[2]]")), Json::parse("[1,[2]]"));
+  EXPECT_EQ(json_size_at_most(Json::parse(R"({"ab":[1,"xy"]})"), 1000), 2u + 6 + 2 + 1 + 8 + 1 + 4);
+  EXPECT_LE(json_size_at_most(wide, 1000), 1000u + 100002);
 }
 
 TEST(Payload, RejectsNonPathsAndIntrinsics) {

@@ -3,6 +3,7 @@
 // and the execution history.
 #include "workflow/run.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <future>
@@ -431,6 +432,29 @@ TEST_F(WorkflowRunTest, DataAPathCannotApplyToFailsTheState) {
   EXPECT_EQ(r.error_kind, "States.Runtime");
   EXPECT_NE(r.error_message.find("state 'P': InputPath '$.missing'"), std::string::npos)
       << r.error_message;
+}
+
+TEST_F(WorkflowRunTest, StatesThatCopyTheirInputCannotGrowItWithoutBound) {
+  // Each state doubles its input: 40 of them would make terabytes from a few bytes. `fields`
+  // holds "{0}" where the state's number goes.
+  auto doubling = [](std::string_view fields) {
+    std::string states;
+    for (int i = 0; i < 40; ++i) {
+      std::string next = i + 1 == 40 ? R"("End": true)" : fmt::format(R"("Next": "S{}")", i + 1);
+      states += (i ? "," : "") + fmt::format(R"("S{}": {{"Type": "Pass", {}, {}}})", i,
+                                             fmt::format(fmt::runtime(fields), i), next);
+    }
+    return R"({"StartAt": "S0", "States": {)" + states + "}}";
+  };
+  // Both copies made by a template, or the input kept with itself as the result beside it.
+  for (std::string_view fields :
+       {R"("Parameters": {{"a.$": "$", "b.$": "$"}})", R"("ResultPath": "$.copy{0}")"}) {
+    auto r = run(doubling(fields), R"({"x": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]})");
+    EXPECT_EQ(r.status, CallStatus::Failed) << fields;
+    EXPECT_EQ(r.error_kind, "States.Runtime") << fields;
+    EXPECT_NE(r.error_message.find("more than 16777216 bytes"), std::string::npos)
+        << r.error_message;
+  }
 }
 
 TEST_F(WorkflowRunTest, TaskErrorsMapToStatesLanguageNames) {
