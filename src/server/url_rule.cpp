@@ -2,14 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace wasmlet::server {
 
 namespace {
 
-// A pathological rule (several path converters) could backtrack for long: past this many steps
-// the rule does not match, and the fallback function (real Werkzeug) routes the request.
+// A pathological rule (several path converters, long any() lists) could backtrack for long: past
+// this many steps the rule does not match, and the fallback function (real Werkzeug) routes
+// the request.
 constexpr size_t kMatchBudget = 4096;
 
 std::string_view trim(std::string_view s) {
@@ -32,6 +34,9 @@ bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; 
 }  // namespace
 
 UrlRule::UrlRule(std::string_view rule) : text_(rule) {
+  if (rule.size() > kMaxRuleBytes) {
+    throw RuleError(fmt::format("a rule is longer than {} bytes", kMaxRuleBytes));
+  }
   if (!rule.starts_with('/')) throw RuleError(fmt::format("rule '{}' does not start with /", rule));
   size_t pos = 0;
   while (pos < rule.size()) {
@@ -72,6 +77,10 @@ UrlRule::UrlRule(std::string_view rule) : text_(rule) {
       while (!args.empty()) {
         size_t comma = args.find(',');
         part.choices.push_back(unquote(args.substr(0, comma)));
+        if (part.choices.size() > kMaxAnyChoices) {
+          throw RuleError(
+              fmt::format("rule '{}': any() has more than {} choices", rule, kMaxAnyChoices));
+        }
         if (comma == std::string_view::npos) break;
         args.remove_prefix(comma + 1);
       }
@@ -129,6 +138,8 @@ bool UrlRule::match_from(size_t part, std::string_view path, size_t pos, size_t&
     }
     case Converter::Any:
       for (const auto& choice : p.choices) {
+        if (budget == 0) return false;
+        --budget;
         if (!choice.empty() && rest.starts_with(choice) &&
             match_from(part + 1, path, pos + choice.size(), budget)) {
           return true;
@@ -154,9 +165,17 @@ bool UrlRule::match_from(size_t part, std::string_view path, size_t pos, size_t&
   return false;
 }
 
+bool UrlRule::matches(std::string_view path, size_t& budget) const {
+  size_t own = std::min(budget, kMatchBudget);
+  size_t given = own;
+  bool matched = match_from(0, path, 0, own);
+  budget -= given - own;
+  return matched;
+}
+
 bool UrlRule::matches(std::string_view path) const {
   size_t budget = kMatchBudget;
-  return match_from(0, path, 0, budget);
+  return matches(path, budget);
 }
 
 }  // namespace wasmlet::server

@@ -4,6 +4,7 @@
 // Flask routes the request again with the real rule, so a match here only chooses which
 // endpoint's Faaslet serves it; what Werkzeug answers for anything unmatched (404, 405, a
 // trailing-slash redirect) comes from the app's fallback function.
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,12 +18,21 @@ class RuleError : public Error {
   using Error::Error;
 };
 
+// Bounds on what an app's manifest may hold per rule.
+inline constexpr size_t kMaxRuleBytes = 4096;
+inline constexpr size_t kMaxAnyChoices = 1024;
+
 class UrlRule {
  public:
-  // Throws RuleError for a rule that is not a path with <converter(args):name> parts.
+  // Throws RuleError for a rule that is not a path with <converter(args):name> parts, or past
+  // the bounds above.
   explicit UrlRule(std::string_view rule);
 
-  // Whether the percent-decoded path (without the app's prefix) matches.
+  // Whether the percent-decoded path (without the app's prefix) matches. Each step of the match
+  // (a converter tried at a place, an any() choice compared) takes one from `budget`, which the
+  // rules of one request share; a rule that runs out of it does not match.
+  bool matches(std::string_view path, size_t& budget) const;
+  // The same with a budget of its own.
   bool matches(std::string_view path) const;
   bool is_static() const { return parts_.size() <= 1 && (parts_.empty() || parts_[0].literal); }
   const std::string& text() const { return text_; }

@@ -183,6 +183,10 @@ void add_web_app_routes(Router& router, const ApiContext& ctx, WebApps& apps) {
        .audited = true},
       [ctx, &apps](Request&& request, RouteMatch&& m, const Respond& respond) {
         auto id = function_id_arg(m.params[0], m.params[1]);
+        if (request.body().size() > 4 * kMaxManifestBytes) {  // room for indentation
+          throw HttpError(status::payload_too_large, "manifest_too_large",
+                          fmt::format("the manifest is larger than {} bytes", kMaxManifestBytes));
+        }
         reply_blocking(ctx, kStyle, respond, [&apps, id, body = std::move(request.body())] {
           json manifest = json::parse(body, nullptr, false);
           if (manifest.is_discarded()) {

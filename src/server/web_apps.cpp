@@ -36,6 +36,12 @@ std::string function_name(const json& object, const char* key) {
   return name;
 }
 
+// A field the server only shows (in listings): empty when absent or not a string.
+std::string optional_string(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace
 
 WebApps::WebApps(fs::path dir) : dir_(std::move(dir)) {
@@ -47,7 +53,9 @@ WebApps::WebApps(fs::path dir) : dir_(std::move(dir)) {
       if (file.path().extension() != ".json") continue;
       Key key{user_dir.path().filename().string(), file.path().stem().string()};
       try {
-        apps_[key] = compile(json::parse(util::read_text_file(file.path())));
+        std::string text = util::read_text_file(file.path());
+        json manifest = json::parse(text);
+        apps_[key] = compile(manifest, std::move(text));
       } catch (const std::exception& e) {
         spdlog::error("skipping the web app {}/{}: {}", key.first, key.second, e.what());
       }
@@ -55,13 +63,18 @@ WebApps::WebApps(fs::path dir) : dir_(std::move(dir)) {
   }
 }
 
-std::shared_ptr<const WebApps::App> WebApps::compile(const json& manifest) {
+std::shared_ptr<const WebApps::App> WebApps::compile(const json& manifest,
+                                                     std::string manifest_text) {
   if (!manifest.is_object()) refuse("the manifest is not a JSON object");
   auto app = std::make_shared<App>();
-  app->manifest = manifest;
+  app->manifest_text = std::move(manifest_text);
+  app->module = optional_string(manifest, "module");
+  app->mode = optional_string(manifest, "mode");
   app->fallback = function_name(manifest, "fallback");
   std::vector<Route> static_routes, dynamic_routes;
-  for (const auto& endpoint : member(manifest, "endpoints", json::value_t::array)) {
+  const json& endpoints = member(manifest, "endpoints", json::value_t::array);
+  app->endpoints = endpoints.size();
+  for (const auto& endpoint : endpoints) {
     if (!endpoint.is_object()) refuse("an endpoint is not a JSON object");
     WebAppTarget target;
     target.endpoint = member(endpoint, "endpoint", json::value_t::string).get<std::string>();
@@ -97,24 +110,59 @@ fs::path WebApps::file_of(const Key& key) const {
 }
 
 void WebApps::put(const std::string& user, const std::string& name, const json& manifest) {
+  std::string text = manifest.dump();
+  if (text.size() > kMaxManifestBytes) {
+    throw HttpError(http::status::payload_too_large, "manifest_too_large",
+                    fmt::format("the manifest is larger than {} bytes", kMaxManifestBytes));
+  }
   std::shared_ptr<const App> app;
   try {
-    app = compile(manifest);
+    app = compile(manifest, text);
   } catch (const RuleError& e) {
     refuse(e.what());
   }
   Key key{user, name};
+  {
+    util::MutexLock lock(mutex_);
+    check_count_locked(key);
+  }
   fs::create_directories(dir_ / user);
-  util::write_file_atomic(file_of(key), manifest.dump());
+  util::write_file_atomic(file_of(key), text);
   util::MutexLock lock(mutex_);
+  try {
+    check_count_locked(key);  // again: another upload may have taken the last place meanwhile
+  } catch (const HttpError&) {
+    std::error_code ec;
+    fs::remove(file_of(key), ec);
+    throw;
+  }
   apps_[key] = std::move(app);
 }
 
+void WebApps::check_count_locked(const Key& key) const {
+  if (apps_.contains(key)) return;
+  const std::string& user = key.first;
+  size_t count = 0;
+  for (auto it = apps_.lower_bound({user, ""}); it != apps_.end() && it->first.first == user;
+       ++it) {
+    ++count;
+  }
+  if (count >= kMaxWebAppsPerUser) {
+    throw HttpError(
+        http::status::forbidden, "quota_exceeded",
+        fmt::format("user '{}' may have at most {} web apps", user, kMaxWebAppsPerUser));
+  }
+}
+
 std::optional<json> WebApps::get(const std::string& user, const std::string& name) const {
-  util::MutexLock lock(mutex_);
-  auto it = apps_.find({user, name});
-  if (it == apps_.end()) return std::nullopt;
-  return it->second->manifest;
+  std::shared_ptr<const App> app;
+  {
+    util::MutexLock lock(mutex_);
+    auto it = apps_.find({user, name});
+    if (it == apps_.end()) return std::nullopt;
+    app = it->second;
+  }
+  return json::parse(app->manifest_text);
 }
 
 json WebApps::list() const {
@@ -123,9 +171,9 @@ json WebApps::list() const {
   for (const auto& [key, app] : apps_) {
     out.push_back({{"user", key.first},
                    {"name", key.second},
-                   {"module", app->manifest.value("module", "")},
-                   {"mode", app->manifest.value("mode", "")},
-                   {"endpoints", app->manifest["endpoints"].size()}});
+                   {"module", app->module},
+                   {"mode", app->mode},
+                   {"endpoints", app->endpoints}});
   }
   return out;
 }
@@ -148,11 +196,13 @@ std::optional<WebAppTarget> WebApps::route(const std::string& user, const std::s
     if (it == apps_.end()) return std::nullopt;
     app = it->second;
   }
+  size_t budget = kRouteBudget;
   for (const auto& route : app->routes) {
     if (std::find(route.methods.begin(), route.methods.end(), method) == route.methods.end()) {
       continue;
     }
-    if (route.rule.matches(path)) return route.target;
+    if (route.rule.matches(path, budget)) return route.target;
+    if (budget == 0) break;
   }
   return WebAppTarget{app->fallback, {}, {}};
 }

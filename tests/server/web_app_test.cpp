@@ -155,6 +155,24 @@ TEST(UrlRule, BacktrackingIsBounded) {
   EXPECT_FALSE(UrlRule(rule).matches(path));
 }
 
+// An any() with many choices costs a step per choice compared, against the same budget.
+TEST(UrlRule, AnyChoicesTakeFromTheBudgetAndAreBounded) {
+  std::string choices;
+  for (int i = 0; i < 1000; ++i) choices += (i ? ",z" : "z");
+  UrlRule rule("/<path:p><any(" + choices + "):x>");
+  std::string path = "/" + std::string(4000, 'a');
+  size_t budget = 5000;
+  EXPECT_FALSE(rule.matches(path, budget));
+  EXPECT_EQ(budget, 5000u - 4096u);  // one rule's own bound, taken from the shared budget
+  EXPECT_THROW(
+      UrlRule("/<any(" + choices + ",y,y,y,y,y,y,y,y,y,y,y,y,y,y,y,y,y,y,y,y,y,y,y,y,y):x>"),
+      RuleError);
+  EXPECT_THROW(UrlRule("/" + std::string(kMaxRuleBytes, 'a')), RuleError);
+  size_t little = 3;
+  EXPECT_FALSE(UrlRule("/<any(a,b,c,d):x>").matches("/d", little));
+  EXPECT_EQ(little, 0u);
+}
+
 json manifest() {
   return {{"module", "shop.app:app"},
           {"mode", "direct"},
@@ -204,6 +222,49 @@ TEST(WebApps, ManifestsSurviveARestartAndCanBeRemoved) {
   EXPECT_TRUE(again.remove("al", "shop"));
   EXPECT_FALSE(again.remove("al", "shop"));
   EXPECT_FALSE(WebApps(dir).get("al", "shop"));
+}
+
+TEST(WebApps, OneRequestsRoutingIsBoundedAcrossRules) {
+  // Rules that each spend their whole own budget: after 16 of them the request's is spent too,
+  // and it goes to the fallback (whose Werkzeug would route it) rather than on through them all.
+  json m = manifest();
+  std::string slow;
+  for (int i = 0; i < 12; ++i) slow += "/<path:p" + std::to_string(i) + ">";
+  json rules = json::array();
+  for (int i = 0; i < 40; ++i) rules.push_back({{"rule", slow + "/end"}, {"methods", {"GET"}}});
+  rules.push_back({{"rule", "/<path:all>"}, {"methods", {"GET"}}});
+  m["endpoints"][0]["rules"] = rules;
+  WebApps apps(test::fresh_test_dir("web_apps"));
+  apps.put("al", "shop", m);
+  std::string path;
+  for (int i = 0; i < 64; ++i) path += "/x";
+  EXPECT_EQ(apps.route("al", "shop", "GET", path)->function, "shop");
+  EXPECT_EQ(apps.route("al", "shop", "GET", "/short")->function, "shop.item");
+}
+
+TEST(WebApps, ManifestsAndAppsPerUserAreBounded) {
+  WebApps apps(test::fresh_test_dir("web_apps"));
+  json big = manifest();
+  big["padding"] = std::string(kMaxManifestBytes, 'x');
+  try {
+    apps.put("al", "big", big);
+    ADD_FAILURE() << "accepted";
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.status(), http::status::payload_too_large);
+  }
+  for (size_t i = 0; i < kMaxWebAppsPerUser; ++i)
+    apps.put("al", "app" + std::to_string(i), manifest());
+  try {
+    apps.put("al", "one-more", manifest());
+    ADD_FAILURE() << "accepted";
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.status(), http::status::forbidden);
+    EXPECT_EQ(e.code(), "quota_exceeded");
+  }
+  apps.put("al", "app0", manifest());   // replacing one is no new app
+  apps.put("bob", "app0", manifest());  // another user's are his own
+  EXPECT_FALSE(apps.get("al", "one-more"));
+  EXPECT_EQ(apps.list().size(), kMaxWebAppsPerUser + 1);
 }
 
 TEST(WebApps, ABadManifestIsRefusedAndTheOldOneKept) {
