@@ -6,8 +6,12 @@
 
 namespace wasmlet::runtime {
 
-CallChain::CallChain(Runtime& runtime, FunctionId caller, std::shared_ptr<CallNode> node)
-    : runtime_(runtime), caller_(std::move(caller)), node_(std::move(node)) {}
+CallChain::CallChain(Runtime& runtime, FunctionId caller, std::string tenant,
+                     std::shared_ptr<CallNode> node)
+    : runtime_(runtime),
+      caller_(std::move(caller)),
+      tenant_(std::move(tenant)),
+      node_(std::move(node)) {}
 
 uint32_t CallChain::chain_by_name(const std::string& function, std::string input) {
   // "owner/function" names another user's function: allowed when that user shared it.
@@ -35,6 +39,7 @@ uint32_t CallChain::chain_python_entry(const std::string& entry, std::string inp
 
 uint32_t CallChain::start(Invocation invocation) {
   invocation.node = node_->start_child();  // the tree's budget decides first
+  invocation.tenant = tenant_;
   if (!children_) children_ = std::make_shared<Children>();
   // The completion may run after this call has finished: it holds the children, not `this`.
   std::shared_ptr<Children> children = children_;

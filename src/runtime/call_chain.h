@@ -21,8 +21,10 @@ struct Invocation;
 
 class CallChain final : public host::ChainHandler {
  public:
-  // `node` is the calling call's place in its tree.
-  CallChain(Runtime& runtime, FunctionId caller, std::shared_ptr<CallNode> node);
+  // `node` is the calling call's place in its tree; `tenant` the tenant whose call it is (the
+  // calls it chains are that tenant's too).
+  CallChain(Runtime& runtime, FunctionId caller, std::string tenant,
+            std::shared_ptr<CallNode> node);
 
   uint32_t chain_by_name(const std::string& function, std::string input) override;
   uint32_t chain_by_table_index(uint32_t table_index, std::string input) override;
@@ -42,6 +44,7 @@ class CallChain final : public host::ChainHandler {
 
   Runtime& runtime_;
   FunctionId caller_;
+  std::string tenant_;
   std::shared_ptr<CallNode> node_;
   std::shared_ptr<Children> children_;  // made by the first chained call: most calls chain none
 };

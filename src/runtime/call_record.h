@@ -16,6 +16,10 @@ std::string_view call_status_name(CallStatus s);  // "queued", "running", "succe
 struct CallRecord {
   uint64_t id = 0;
   FunctionId function;
+  // The tenant whose call it is (who asked for it, or whose call chained it): the record is kept
+  // against that tenant's limits and shown to it only. Empty: the function's owner.
+  std::string tenant;
+  const std::string& owner() const { return tenant.empty() ? function.user : tenant; }
   CallStatus status = CallStatus::Queued;
   int return_code = 0;
   std::string output;
@@ -33,9 +37,9 @@ struct CallRecord {
 
   // Host memory the record holds, as the runtime's budget for kept records counts it.
   size_t bytes() const {
-    return sizeof(CallRecord) + function.user.size() + function.name.size() + output.size() +
-           stdout_text.size() + stderr_text.size() + error_kind.size() + error_message.size() +
-           history.size();
+    return sizeof(CallRecord) + function.user.size() + function.name.size() + tenant.size() +
+           output.size() + stdout_text.size() + stderr_text.size() + error_kind.size() +
+           error_message.size() + history.size();
   }
 };
 

@@ -6,19 +6,21 @@
 
 namespace wasmlet::runtime {
 
-uint64_t ResultStore::add(const FunctionId& function) {
+uint64_t ResultStore::add(const FunctionId& function, const std::string& tenant) {
   uint64_t id = reserve_id();
   // The record is allocated before the lock is taken, and evicted ones freed after it.
   Records staged;
   CallRecord& record = staged[id];
   record.id = id;
   record.function = function;
+  record.tenant = tenant;
   record.submitted_at = std::chrono::system_clock::now();
+  std::string owner = record.owner();
   Evicted evicted;
   util::MutexLock lock(mutex_);
   account(record, true);
   records_.insert(staged.extract(id));
-  prune_locked(function.user, evicted);
+  prune_locked(owner, evicted);
   return id;
 }
 
@@ -67,6 +69,7 @@ void ResultStore::store(uint64_t id, CallRecord record, bool listed) {
     auto it = records_.find(id);
     if (it == records_.end()) return;  // an id that was never listed: nothing to replace
     record.submitted_at = it->second.submitted_at;
+    record.tenant = it->second.tenant;
     account(it->second, false);
     std::swap(it->second, record);
     account(it->second, true);
@@ -87,9 +90,9 @@ void ResultStore::store(uint64_t id, CallRecord record, bool listed) {
 
 void ResultStore::finish_locked(Records::iterator it, std::set<uint64_t>& staged_id,
                                 Evicted& evicted) {
-  std::set<uint64_t>& finished = tenants_[it->second.function.user].finished;
+  std::set<uint64_t>& finished = tenants_[it->second.owner()].finished;
   finished.insert(finished.end(), staged_id.extract(it->first));
-  prune_locked(it->second.function.user, evicted);
+  prune_locked(it->second.owner(), evicted);
 }
 
 std::optional<CallRecord> ResultStore::get(uint64_t id) const {
@@ -105,7 +108,7 @@ size_t ResultStore::size() const {
 }
 
 void ResultStore::account(const CallRecord& record, bool add) {
-  Usage& usage = tenants_[record.function.user];
+  Usage& usage = tenants_[record.owner()];
   size_t bytes = record.bytes();
   if (add) {
     ++usage.records;
@@ -120,7 +123,7 @@ void ResultStore::account(const CallRecord& record, bool add) {
 
 void ResultStore::evict(Records::iterator it, Evicted& evicted) {
   account(it->second, false);
-  auto usage = tenants_.find(it->second.function.user);
+  auto usage = tenants_.find(it->second.owner());
   usage->second.finished.erase(it->first);
   if (usage->second.records == 0) tenants_.erase(usage);
   evicted.push_back(records_.extract(it));
@@ -130,7 +133,7 @@ void ResultStore::prune_locked(const std::string& tenant, Evicted& evicted) {
   // Past their age, oldest first, whoever they belong to.
   auto cutoff = std::chrono::system_clock::now() - limits_.ttl;
   for (auto it = records_.begin(); it != records_.end() && it->second.submitted_at < cutoff;) {
-    bool finished = tenants_[it->second.function.user].finished.contains(it->first);
+    bool finished = tenants_[it->second.owner()].finished.contains(it->first);
     auto next = std::next(it);
     if (finished) evict(it, evicted);
     it = next;
@@ -160,16 +163,16 @@ void ResultStore::prune_locked(const std::string& tenant, Evicted& evicted) {
   }
 }
 
-std::vector<CallRecord> ResultStore::recent(const std::function<bool(const FunctionId&)>& include,
-                                            size_t limit) const {
+std::vector<CallRecord> ResultStore::recent(const Filter& include, size_t limit) const {
   std::vector<CallRecord> out;
   util::MutexLock lock(mutex_);
   for (auto it = records_.rbegin(); it != records_.rend() && out.size() < limit; ++it) {
     const CallRecord& r = it->second;
-    if (!include(r.function)) continue;
+    if (!include(r.function, r.owner())) continue;
     CallRecord summary;
     summary.id = r.id;
     summary.function = r.function;
+    summary.tenant = r.tenant;
     summary.status = r.status;
     summary.return_code = r.return_code;
     summary.error_kind = r.error_kind;

@@ -33,8 +33,8 @@ class ResultStore {
  public:
   explicit ResultStore(ResultLimits limits) : limits_(limits) {}
 
-  // A new queued record; returns its id.
-  uint64_t add(const FunctionId& function);
+  // A new queued record of `tenant`'s call (empty: the function's owner's); returns its id.
+  uint64_t add(const FunctionId& function, const std::string& tenant = {});
   // An id for a call that is listed only when it finishes (finish with listed = false): one
   // run at once for a caller that learns its id with the result.
   uint64_t reserve_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
@@ -45,10 +45,11 @@ class ResultStore {
   // The same for a record whose output is elsewhere: it is copied in only if it is kept.
   void finish(uint64_t id, CallRecord record, std::string_view output, bool listed = true);
   std::optional<CallRecord> get(uint64_t id) const;
+  // Which records a listing takes: by function and by the tenant whose call it is.
+  using Filter = std::function<bool(const FunctionId& function, const std::string& owner)>;
   // Up to `limit` records that `include` accepts, newest first, without their output, streams
   // or history (a listing's summaries).
-  std::vector<CallRecord> recent(const std::function<bool(const FunctionId&)>& include,
-                                 size_t limit) const;
+  std::vector<CallRecord> recent(const Filter& include, size_t limit) const;
   size_t size() const;
 
  private:

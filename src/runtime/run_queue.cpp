@@ -7,7 +7,7 @@
 namespace wasmlet::runtime {
 
 void RunQueue::push(QueuedCall call) {
-  const std::string& tenant = call.invocation.function.user;
+  const std::string& tenant = call.invocation.owner();
   auto it = tenants_.find(tenant);
   size_t queued = it == tenants_.end() ? 0 : it->second.calls.size();
   if (queued >= limits_.per_tenant) {

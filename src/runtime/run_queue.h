@@ -32,6 +32,9 @@ struct Invocation {
   faaslet::EntryPoint entry = faaslet::EntryPoint::main();
   // The call that chained this one; null for calls from outside (a new tree).
   std::shared_ptr<CallNode> node;
+  // The tenant whose call it is (see CallRecord::tenant): its fair share runs it and its
+  // record is kept as that tenant's. Empty: the function's owner.
+  std::string tenant;
   // argv[1..] for the call (Faasm's cmdline); empty for chained calls.
   std::vector<std::string> args;
   // A wall-time limit of this call's own, below the function's and the tree's; zero: none.
@@ -39,6 +42,8 @@ struct Invocation {
   // A call from outside: its tree's budget when not the runtime's own (a chained call another
   // host sent here gets what is left of its tree's).
   std::optional<CallBudget> budget;
+
+  const std::string& owner() const { return tenant.empty() ? function.user : tenant; }
 };
 
 // Called on the thread that ran the call when it finishes (successfully or not). It owns the

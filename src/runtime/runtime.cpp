@@ -292,7 +292,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
       queued_hint() == 0) {
     util::MutexLock lock(queue_mutex_);
     if (stopping_) throw ShuttingDown();
-    uint64_t id = results_.add(invocation.function);
+    uint64_t id = results_.add(invocation.function, invocation.tenant);
     t_next_call->emplace(QueuedCall{id, std::move(invocation), std::move(done), submitted, false,
                                     nullptr, composite});
     return id;
@@ -304,12 +304,14 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
     {
       util::MutexLock lock(queue_mutex_);
       if (stopping_) throw ShuttingDown();
-      id = results_.add(invocation.function);
+      id = results_.add(invocation.function, invocation.tenant);
     }
     auto caller = std::make_shared<Completion>(std::move(done));
-    Completion finish = [this, id, function = invocation.function, caller](CallRecord record) {
+    Completion finish = [this, id, function = invocation.function, tenant = invocation.tenant,
+                         caller](CallRecord record) {
       record.id = id;
       record.function = function;
+      record.tenant = tenant;
       results_.finish(id, CallRecord(record));
       if (*caller) (*caller)(std::move(record));
     };
@@ -325,7 +327,7 @@ uint64_t Runtime::submit(Invocation invocation, Completion done) {
   {
     util::MutexLock lock(queue_mutex_);
     if (stopping_) throw ShuttingDown();
-    if (id == 0) id = results_.add(function);
+    if (id == 0) id = results_.add(function, invocation.tenant);
     try {
       queue_.push(
           {id, std::move(invocation), std::move(done), submitted, false, nullptr, composite});
@@ -573,7 +575,7 @@ bool Runtime::run_queued_here(uint64_t id) {
     util::MutexLock lock(queue_mutex_);
     call = queue_.take(id);
     if (call) {
-      queue_.started(call->invocation.function.user);
+      queue_.started(call->invocation.owner());
       ++running_;
     }
   }
@@ -589,7 +591,7 @@ bool Runtime::run_queued_here(uint64_t id) {
   }
   {
     util::MutexLock lock(queue_mutex_);
-    queue_.finished(call->invocation.function.user);
+    queue_.finished(call->invocation.owner());
     --running_;
   }
   announce_deferred();  // what the callee queued and did not await
@@ -653,7 +655,7 @@ void Runtime::executor_loop() {
           --free_bursts_;
           burst = true;
         }
-        queue_.started(call->invocation.function.user);
+        queue_.started(call->invocation.owner());
         ++running_;
       }
       // More may be ready (another idle tenant's burst): let a sleeping thread look.
@@ -674,7 +676,7 @@ void Runtime::executor_loop() {
       } else {
         ++free_slots_;
       }
-      queue_.finished(call->invocation.function.user);
+      queue_.finished(call->invocation.owner());
       --running_;
       wake_waiter = slot_waiters_ > 0;
     }
@@ -964,7 +966,7 @@ faaslet::CallResult Runtime::run_in_pool(QueuedCall& call, faaslet::PendingReset
   call.metrics = fn->metrics;
   faaslet::EntryPoint call_entry = resolve_entry(*fn, call.invocation.entry);
   std::shared_ptr<faaslet::FaasletPool> pool = pool_for(*fn);
-  CallChain chain(*this, call.invocation.function, call.invocation.node);
+  CallChain chain(*this, call.invocation.function, call.invocation.owner(), call.invocation.node);
   faaslet::CallOptions options;
   options.chain = &chain;
   options.call_id = call.id;
@@ -1024,6 +1026,7 @@ CallRecord Runtime::execute(QueuedCall& call, faaslet::PendingReset& reset) {
   } catch (const std::exception& e) {
     record = failed_record("error", e.what());
   }
+  record.tenant = call.invocation.tenant;
   record.queue_time = started - call.queued_at;
   record.run_time = Clock::now() - started;
   return record;

@@ -182,8 +182,7 @@ class Runtime {
   // The call's record while it is queued, running, or kept after it finished.
   std::optional<CallRecord> call_record(uint64_t id) const;
   // Summaries of the latest calls `include` accepts, newest first (ResultStore::recent).
-  std::vector<CallRecord> recent_calls(const std::function<bool(const FunctionId&)>& include,
-                                       size_t limit) const {
+  std::vector<CallRecord> recent_calls(const ResultStore::Filter& include, size_t limit) const {
     return results_.recent(include, limit);
   }
 

@@ -69,6 +69,11 @@ class AccessGate {
   static bool may_see(const Grant& grant, std::string_view owner) {
     return !grant.anonymous && grant.principal.may_act_for(owner);
   }
+  // The tenant a call made with `grant` belongs to (runtime::Invocation::tenant): the key's;
+  // empty for an anonymous caller of a public object (its owner's call, then).
+  static std::string tenant_of(const Grant& grant) {
+    return grant.anonymous ? std::string() : grant.principal.tenant;
+  }
 
  private:
   // `foreign_ok`: credentials that are not a Wasmlet key at all (a web app's own Basic

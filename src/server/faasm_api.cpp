@@ -53,7 +53,7 @@ std::string faasm_status(const runtime::CallRecord& record, bool capture_stdout)
 void status_query(const ApiContext& ctx, uint64_t id, const RouteMatch& m, const Respond& respond) {
   auto record = ctx.runtime.call_record(id);
   // Another tenant's call is not there for this one: the same answer as none.
-  if (record && !AccessGate::may_see(m.grant, record->function.user)) record.reset();
+  if (record && !AccessGate::may_see(m.grant, record->owner())) record.reset();
   Reply reply = record
                     ? text_reply(status::ok, faasm_status(*record, ctx.capture_stdout))
                     // "FAILED" so that a client polling for a final answer stops.
@@ -76,6 +76,7 @@ void invoke(const ApiContext& ctx, Request&& request, const RouteMatch& m, const
   auto permit = ctx.gate->admit(m.grant, id.user, m.remote_address);
   runtime::Invocation invocation;
   invocation.function = std::move(id);
+  invocation.tenant = AccessGate::tenant_of(m.grant);
   invocation.input = std::move(msg.input);
   invocation.args = std::move(msg.args);
 

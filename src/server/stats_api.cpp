@@ -124,8 +124,8 @@ void add_stats_routes(Router& router, const ApiContext& ctx) {
              [ctx](Request&&, RouteMatch&& m, const Respond& respond) {
                size_t limit = limit_arg(m.query);
                auto only = function_arg(m.query);
-               auto include = [&m, &only](const runtime::FunctionId& id) {
-                 return AccessGate::may_see(m.grant, id.user) && (!only || id == *only);
+               auto include = [&m, &only](const runtime::FunctionId& id, const std::string& owner) {
+                 return AccessGate::may_see(m.grant, owner) && (!only || id == *only);
                };
                json calls = json::array();
                for (const auto& r : ctx.runtime.recent_calls(include, limit)) {

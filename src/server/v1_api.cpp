@@ -116,7 +116,7 @@ void add_call_routes(Router& router, const ApiContext& ctx) {
                }
                auto record = ctx.runtime.call_record(*id);
                // Another tenant's call is not there for this one: the same 404 as none.
-               if (record && !AccessGate::may_see(m.grant, record->function.user)) {
+               if (record && !AccessGate::may_see(m.grant, record->owner())) {
                  record.reset();
                }
                Reply reply =

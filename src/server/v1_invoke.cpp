@@ -102,6 +102,7 @@ Forwarding forwarding_of(const Request& request) {
 
 void invoke_v1(const ApiContext& ctx, runtime::Invocation invocation, const RouteMatch& m,
                const Respond& respond, const Forwarding& forwarding) {
+  invocation.tenant = AccessGate::tenant_of(m.grant);
   if (!query_flag(m.query, "async")) {
     // Cannot start here at once (nor inline): a peer with a free executor (and the function
     // warm) can.

@@ -102,6 +102,7 @@ void serve(const ApiContext& ctx, const WebApps& apps, Request&& request, RouteM
 
   runtime::Invocation invocation;
   invocation.function = function_id_arg(user, target->function);
+  invocation.tenant = AccessGate::tenant_of(m.grant);
   invocation.input = encode_web_request(web);
   invoke_sync(ctx.runtime, ctx.standby, std::move(invocation), respond, render_app_call,
               m.abandoned, m.grant.permit);

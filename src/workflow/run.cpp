@@ -627,6 +627,7 @@ Continue submit_task(const std::shared_ptr<Step>& step, std::string input) {
     invocation.function = {run.request.workflow.user, s.resource};
     invocation.input = std::move(input);
     invocation.node = node;
+    invocation.tenant = run.request.tenant;
     invocation.timeout = timeout.value_or(std::chrono::nanoseconds(0));
     auto submitted = Clock::now();
     run.runtime.submit(std::move(invocation),

@@ -18,6 +18,7 @@ struct RunRequest {
   uint64_t call_id = 0;          // the run's call id ($$.Execution.Id)
   std::string input;             // the run's input (JSON text; empty means {})
   std::shared_ptr<runtime::CallNode> node;  // the run's node; its Tasks are its children
+  std::string tenant;  // whose run it is: its Tasks are that tenant's calls (Invocation::tenant)
   // The run's wall-time limit, lowered to the definition's TimeoutSeconds when that is smaller;
   // zero: the definition's, else none.
   std::chrono::nanoseconds time_limit{0};

@@ -141,6 +141,7 @@ void WorkflowRegistry::start(uint64_t call_id, runtime::Invocation invocation,
   request.call_id = call_id;
   request.input = std::move(invocation.input);
   request.node = std::move(invocation.node);
+  request.tenant = std::move(invocation.tenant);
   // Within the call tree's wall time (the server's time limit) as well as the definition's.
   if (auto deadline = request.node->deadline()) {
     request.time_limit =

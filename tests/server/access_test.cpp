@@ -416,6 +416,61 @@ TEST_F(AccessTest, SharedFunctionsCanBeCalledAndChainedByTheirGrantee) {
   EXPECT_EQ(call(verb::delete_, "/v1/functions/alice/echo", "", bearer(bob_)).result_int(), 403);
 }
 
+// A call belongs to the tenant that made it, not to the owner of the function it ran: bob's
+// calls of alice's shared function are bob's to see, count against bob's kept records, and
+// cannot push alice's own results out.
+TEST_F(AccessTest, AGranteesCallsAreItsOwnNotTheFunctionOwners) {
+  upload(alice_, "alice", "echo", "echo");
+  upload(bob_, "bob", "chain", "chain_input");
+  ASSERT_EQ(
+      call(verb::put, "/v1/functions/alice/echo/shares/bob", R"({"shared":true})", bearer(alice_))
+          .result_int(),
+      204);
+  auto finished = [&](const std::string& key, uint64_t id) {
+    std::string target = "/v1/calls/" + std::to_string(id);
+    for (int i = 0; i < 400; ++i) {
+      auto r = call(verb::get, target, "", bearer(key));
+      if (r.result_int() != 200 || json::parse(r.body())["status"] == "succeeded") return r;
+      std::this_thread::sleep_for(10ms);
+    }
+    return call(verb::get, target, "", bearer(key));
+  };
+  auto async = [&](const std::string& key, const std::string& function) {
+    auto r = call(verb::post, "/v1/functions/" + function + ":invoke?async=1", "x", bearer(key));
+    EXPECT_EQ(r.result_int(), 202) << r.body();
+    return json::parse(r.body())["id"].get<uint64_t>();
+  };
+  uint64_t alices = async(alice_, "alice/echo");
+  ASSERT_EQ(finished(alice_, alices).result_int(), 200);
+  uint64_t bobs = async(bob_, "alice/echo");
+  auto seen = finished(bob_, bobs);
+  ASSERT_EQ(seen.result_int(), 200) << seen.body();
+  EXPECT_EQ(json::parse(seen.body())["output"], "x");
+  EXPECT_EQ(call(verb::get, "/v1/calls/" + std::to_string(bobs), "", bearer(alice_)).result_int(),
+            404);
+  auto listed = [&](const std::string& key) {
+    std::set<uint64_t> ids;
+    json list = json::parse(call(verb::get, "/v1/calls", "", bearer(key)).body());
+    for (const auto& c : list["calls"]) {
+      ids.insert(c["id"].get<uint64_t>());
+    }
+    return ids;
+  };
+  EXPECT_TRUE(listed(bob_).contains(bobs));
+  EXPECT_FALSE(listed(alice_).contains(bobs));
+  EXPECT_TRUE(listed(alice_).contains(alices));
+  // What bob's function chains to alice's is bob's call too.
+  ASSERT_EQ(invoke(bob_, "bob/chain", "alice/echo:hello").body(), "rc=0;out=hello");
+  for (uint64_t id : listed(alice_)) EXPECT_EQ(id, alices);
+
+  // More calls than a tenant keeps records of (2,000): bob's own records go, not alice's.
+  for (int i = 0; i < 2100; ++i) ASSERT_EQ(invoke(bob_, "alice/echo", "y").result_int(), 200);
+  EXPECT_EQ(call(verb::get, "/v1/calls/" + std::to_string(alices), "", bearer(alice_)).result_int(),
+            200);
+  EXPECT_EQ(call(verb::get, "/v1/calls/" + std::to_string(bobs), "", bearer(bob_)).result_int(),
+            404);
+}
+
 TEST_F(AccessTest, EachTenantSeesOnlyItsOwnThings) {
   upload(alice_, "alice", "echo", "echo");
   upload(bob_, "bob", "echo", "echo");
