@@ -17,15 +17,17 @@ constexpr std::string_view kGroup = "hosts";
 // Checks both limits and queues the call, its record and its tenant's count in one step, so
 // that concurrent hosts cannot overfill the queue between a check and an add.
 // KEYS: stream, record, tenant counter. ARGV: limit, tenant limit, retention s, id, function,
-// submitted ms, input, entry, depth, notify. Returns 0, or -1 (queue full) / -2 (tenant full).
+// submitted ms, input, entry, depth, notify, tenant. Returns 0, or -1 (queue full) / -2 (tenant
+// full).
 state::RedisScript enqueue_script{"enqueue",
                                   R"lua(
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return -1 end
 if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2]) then return -2 end
-redis.call('HSET', KEYS[2], 'function', ARGV[5], 'status', 'queued', 'submitted_ms', ARGV[6])
+redis.call('HSET', KEYS[2], 'function', ARGV[5], 'status', 'queued', 'submitted_ms', ARGV[6],
+           'tenant', ARGV[11])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('XADD', KEYS[1], '*', 'id', ARGV[4], 'function', ARGV[5], 'input', ARGV[7],
-           'entry', ARGV[8], 'depth', ARGV[9], 'notify', ARGV[10])
+           'entry', ARGV[8], 'depth', ARGV[9], 'notify', ARGV[10], 'tenant', ARGV[11])
 redis.call('INCR', KEYS[3])
 -- A count that lost its calls some other way (a stream deleted by hand) heals in time.
 redis.call('EXPIRE', KEYS[3], ARGV[3])
@@ -55,10 +57,12 @@ return 0
 
 // Marks a call running on this host, with the whole record again and a fresh expiry (a call
 // queued longer than the retention would otherwise start with its record gone), and returns
-// why its caller asked for it to stop, or "". KEYS: record. ARGV: function, host, retention s.
+// why its caller asked for it to stop, or "". KEYS: record. ARGV: function, host, retention s,
+// tenant.
 state::RedisScript started_script{"started",
                                   R"lua(
-redis.call('HSET', KEYS[1], 'function', ARGV[1], 'status', 'running', 'host', ARGV[2])
+redis.call('HSET', KEYS[1], 'function', ARGV[1], 'status', 'running', 'host', ARGV[2],
+           'tenant', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return redis.call('HGET', KEYS[1], 'cancel') or ''
 )lua",
@@ -128,11 +132,11 @@ void CallQueue::ensure_group() {
   }
 }
 
-uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_view input,
-                            const faaslet::EntryPoint& entry, uint32_t depth,
-                            std::string_view notify) {
+uint64_t CallQueue::enqueue(const runtime::FunctionId& function, std::string_view tenant,
+                            std::string_view input, const faaslet::EntryPoint& entry,
+                            uint32_t depth, std::string_view notify) {
   uint64_t id = new_call_id();
-  enqueue_as(id, function, input, entry, depth, notify);
+  enqueue_as(id, function, tenant, input, entry, depth, notify);
   return id;
 }
 
@@ -141,10 +145,12 @@ uint64_t CallQueue::new_call_id() {
   return kClusterCallIdBase + static_cast<uint64_t>(next->integer);
 }
 
-void CallQueue::enqueue_as(uint64_t id, const runtime::FunctionId& function, std::string_view input,
+void CallQueue::enqueue_as(uint64_t id, const runtime::FunctionId& function,
+                           std::string_view tenant, std::string_view input,
                            const faaslet::EntryPoint& entry, uint32_t depth,
                            std::string_view notify) {
   auto lease = redis_.lease();
+  const std::string owner(tenant.empty() ? std::string_view(function.user) : tenant);
   const std::string id_text = std::to_string(id), name = function.str(),
                     limit = std::to_string(capacity_.total),
                     tenant_limit = std::to_string(capacity_.per_tenant),
@@ -154,16 +160,16 @@ void CallQueue::enqueue_as(uint64_t id, const runtime::FunctionId& function, std
   // The record goes in with the call, so the id answers a status query as soon as the client
   // has it.
   auto added =
-      lease.eval(enqueue_script, {keys::kCalls, keys::call(id), keys::tenant_queued(function.user)},
+      lease.eval(enqueue_script, {keys::kCalls, keys::call(id), keys::tenant_queued(owner)},
                  {limit, tenant_limit, retention, id_text, name, submitted, input, entry_name,
-                  depth_text, notify});
+                  depth_text, notify, tenant});
   if (added->integer == -1) {
     throw ClusterQueueFull(
         fmt::format("the cluster's queue holds {} calls, its limit", capacity_.total));
   }
   if (added->integer == -2) {
     throw ClusterQueueFull(fmt::format("tenant {} has {} calls in the cluster's queue, its limit",
-                                       function.user, capacity_.per_tenant));
+                                       owner, capacity_.per_tenant));
   }
 }
 
@@ -194,6 +200,8 @@ std::vector<QueuedEntry> CallQueue::entries_of(state::RedisClient::Lease& lease,
         entry.depth = static_cast<uint32_t>(std::min<uint64_t>(number(value), UINT32_MAX));
       } else if (name == "notify") {
         entry.notify = std::move(value);
+      } else if (name == "tenant") {
+        entry.tenant = std::move(value);
       }
     }
     size_t slash = function.find('/');
@@ -273,9 +281,10 @@ std::vector<QueuedEntry> CallQueue::claim_orphans(const std::set<std::string>& l
 
 std::string CallQueue::started(const QueuedEntry& entry) {
   auto lease = redis_.lease();
-  auto reply = lease.eval(started_script, {keys::call(entry.call_id)},
-                          {entry.function.str(), host_id_, std::to_string(retention_.count())},
-                          {REDIS_REPLY_STRING});
+  auto reply =
+      lease.eval(started_script, {keys::call(entry.call_id)},
+                 {entry.function.str(), host_id_, std::to_string(retention_.count()), entry.tenant},
+                 {REDIS_REPLY_STRING});
   return state::reply_text(*reply);
 }
 
@@ -309,7 +318,7 @@ void CallQueue::finish(const QueuedEntry& entry, const runtime::CallRecord& r) {
   lease.expect({"EXPIRE", key, std::to_string(retention_.count())}, {REDIS_REPLY_INTEGER});
   const std::string awaited = entry.notify.empty() ? "" : std::to_string(entry.call_id);
   lease.eval(done_script,
-             {keys::kCalls, keys::tenant_queued(entry.function.user),
+             {keys::kCalls, keys::tenant_queued(entry.owner()),
               keys::finished(entry.notify.empty() ? host_id_ : entry.notify)},
              {kGroup, entry.entry_id, awaited, std::to_string(retention_.count())});
 }
@@ -396,6 +405,8 @@ std::optional<runtime::CallRecord> CallQueue::record(uint64_t call_id) {
       if (slash == std::string::npos) return std::nullopt;
       r.function = runtime::make_function_id(std::string_view(value).substr(0, slash),
                                              std::string_view(value).substr(slash + 1));
+    } else if (name == "tenant") {
+      r.tenant = std::move(value);
     } else if (name == "status") {
       r.status = status_of(value);
     } else if (name == "return_code") {

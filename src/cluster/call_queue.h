@@ -40,6 +40,9 @@ struct QueuedEntry {
   faaslet::EntryPoint entry;  // a chained call's may be a table index or a Python function
   uint32_t depth = 0;         // a chained call's depth in its tree; 0: a call from outside
   std::string notify;         // the host that awaits its result (a spilled chained call), or ""
+  std::string tenant;         // whose call it is (runtime::Invocation::tenant); "": the owner's
+
+  const std::string& owner() const { return tenant.empty() ? function.user : tenant; }
 };
 
 // Calls the queue holds that have not finished: in all, and of one tenant.
@@ -55,16 +58,18 @@ class CallQueue {
 
   // Creates the stream and the group when missing (idempotent; also after Redis lost them).
   void ensure_group();
-  // Throws ClusterQueueFull (the queue, or the function's tenant, holds its limit),
-  // state::StateUnavailable. `notify`: a host that awaits the result, told when it is stored
-  // (see awaited_finished).
-  uint64_t enqueue(const runtime::FunctionId& function, std::string_view input,
+  // Throws ClusterQueueFull (the queue, or the call's tenant, holds its limit),
+  // state::StateUnavailable. `tenant`: whose call it is ("": the function owner's). `notify`: a
+  // host that awaits the result, told when it is stored (see awaited_finished).
+  uint64_t enqueue(const runtime::FunctionId& function, std::string_view tenant,
+                   std::string_view input,
                    const faaslet::EntryPoint& entry = faaslet::EntryPoint::main(),
                    uint32_t depth = 0, std::string_view notify = {});
   // The same in two steps, for a caller that must know the id before the call can finish.
   uint64_t new_call_id();
-  void enqueue_as(uint64_t id, const runtime::FunctionId& function, std::string_view input,
-                  const faaslet::EntryPoint& entry, uint32_t depth, std::string_view notify);
+  void enqueue_as(uint64_t id, const runtime::FunctionId& function, std::string_view tenant,
+                  std::string_view input, const faaslet::EntryPoint& entry, uint32_t depth,
+                  std::string_view notify);
   // Up to `max` calls no host has taken yet, waiting up to `block` for one.
   std::vector<QueuedEntry> take(size_t max, std::chrono::milliseconds block);
   // Up to `max` calls this host took in an earlier life (under the same id) and never finished.

@@ -110,8 +110,9 @@ std::optional<HostInfo> ClusterNode::peer_for(std::string_view function) {
   return peer;
 }
 
-uint64_t ClusterNode::enqueue(const runtime::FunctionId& function, std::string_view input) {
-  return queue_.enqueue(function, input);
+uint64_t ClusterNode::enqueue(const runtime::FunctionId& function, std::string_view tenant,
+                              std::string_view input) {
+  return queue_.enqueue(function, tenant, input);
 }
 
 std::optional<runtime::CallRecord> ClusterNode::call_record(uint64_t id) {
@@ -208,6 +209,7 @@ void ClusterNode::run_queued(QueuedEntry entry) {
     runtime::CallRecord dropped;
     dropped.id = entry.call_id;
     dropped.function = entry.function;
+    dropped.tenant = entry.tenant;
     dropped.status = runtime::CallStatus::Failed;
     dropped.error_kind = "cancelled";
     dropped.error_message = "cancelled before it started: " + cancelled;
@@ -215,6 +217,7 @@ void ClusterNode::run_queued(QueuedEntry entry) {
     return;
   }
   runtime::Invocation invocation{entry.function, std::move(entry.input), entry.entry};
+  invocation.tenant = entry.tenant;
   if (entry.depth > 0) {
     // A chained call from another host: what is left of its tree's depth, and no spilling on,
     // so that one tree cannot spread over the cluster without bound.
@@ -307,8 +310,8 @@ bool ClusterNode::spill(runtime::Invocation& invocation, runtime::Completion& do
         id, Spilled{std::move(done), std::chrono::steady_clock::now() + limit, invocation.node});
   }
   try {
-    queue_.enqueue_as(id, invocation.function, invocation.input, invocation.entry,
-                      invocation.node->depth(), config_.host_id);
+    queue_.enqueue_as(id, invocation.function, invocation.tenant, invocation.input,
+                      invocation.entry, invocation.node->depth(), config_.host_id);
   } catch (const std::exception& e) {
     util::MutexLock lock(spill_mutex_);
     auto awaited = spilled_.extract(id);

@@ -59,7 +59,8 @@ class ClusterNode final : public runtime::Spillover {
 
   // An async call through the cluster's durable queue: any host with a free executor runs it.
   // Returns its cluster-wide id. Throws ClusterQueueFull, state::StateUnavailable.
-  uint64_t enqueue(const runtime::FunctionId& function, std::string_view input);
+  uint64_t enqueue(const runtime::FunctionId& function, std::string_view tenant,
+                   std::string_view input);
   // A queued call's status and result, from any host (nullopt: unknown or expired).
   std::optional<runtime::CallRecord> call_record(uint64_t id);
 

@@ -101,7 +101,7 @@ void add_call_routes(Router& router, const ApiContext& ctx) {
                  // The cluster's queue keeps it in Redis, whichever host ran it.
                  reply_blocking(ctx, kStyle, respond, [ctx, id = *id, grant = m.grant] {
                    auto record = ctx.cluster->call_record(id);
-                   if (record && !AccessGate::may_see(grant, record->function.user)) {
+                   if (record && !AccessGate::may_see(grant, record->owner())) {
                      record.reset();
                    }
                    Reply reply =

@@ -136,10 +136,11 @@ void invoke_v1(const ApiContext& ctx, runtime::Invocation invocation, const Rout
     if (!ctx.runtime.function(invocation.function)) {
       throw runtime::UnknownFunction(invocation.function);
     }
-    reply_blocking(ctx, ErrorStyle::Json, respond,
-                   [ctx, accepted, invocation = std::move(invocation)] {
-                     return accepted(ctx.cluster->enqueue(invocation.function, invocation.input));
-                   });
+    reply_blocking(
+        ctx, ErrorStyle::Json, respond, [ctx, accepted, invocation = std::move(invocation)] {
+          return accepted(
+              ctx.cluster->enqueue(invocation.function, invocation.tenant, invocation.input));
+        });
     return;
   }
   respond(accepted(invoke_async(ctx.runtime, std::move(invocation), m.grant.permit)));

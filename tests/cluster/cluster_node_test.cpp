@@ -235,7 +235,8 @@ TEST_F(ClusterTest, AsyncCallsRunFromTheQueueAndAnyHostReadsTheirResult) {
   a.runtime->upload_wasm(echo, test::guest_bytes("echo"));
   b.node->sync_now();
   std::vector<uint64_t> ids;
-  for (int i = 0; i < 20; ++i) ids.push_back(a.node->enqueue(echo, "call " + std::to_string(i)));
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(a.node->enqueue(echo, "", "call " + std::to_string(i)));
   for (int i = 0; i < 20; ++i) {
     EXPECT_TRUE(is_cluster_call(ids[i]));
     auto r = wait_finished(*b.node, ids[i]);
@@ -245,7 +246,7 @@ TEST_F(ClusterTest, AsyncCallsRunFromTheQueueAndAnyHostReadsTheirResult) {
   }
   EXPECT_FALSE(a.node->call_record(kClusterCallIdBase + 999999));
   // A function no host has fails, with the reason.
-  auto missing = wait_finished(*a.node, a.node->enqueue({"alice", "nope"}, ""));
+  auto missing = wait_finished(*a.node, a.node->enqueue({"alice", "nope"}, "", ""));
   EXPECT_EQ(missing.status, CallStatus::Failed);
   EXPECT_EQ(missing.error_kind, "unknown_function");
 }
@@ -257,8 +258,8 @@ TEST_F(ClusterTest, CallsADeadHostTookRunElsewhere) {
   state::RedisClient redis(redis_.url());
   CallQueue ghost(redis, "ghost", {100, 100}, 60s);
   ghost.ensure_group();
-  uint64_t first = ghost.enqueue(echo, "one");
-  uint64_t second = ghost.enqueue(echo, "two");
+  uint64_t first = ghost.enqueue(echo, "", "one");
+  uint64_t second = ghost.enqueue(echo, "", "two");
   ASSERT_EQ(ghost.take(2, 1ms).size(), 2u);
   ghost.started({"", first, echo, ""});
   EXPECT_EQ(ghost.record(first)->status, CallStatus::Running);
@@ -278,8 +279,8 @@ TEST_F(ClusterTest, TheQueueIsBounded) {
   state::RedisClient redis(redis_.url());
   CallQueue queue(redis, "nobody", {3, 10}, 60s);
   queue.ensure_group();
-  for (int i = 0; i < 3; ++i) queue.enqueue({"alice", "echo"}, "x");
-  EXPECT_THROW(queue.enqueue({"bob", "echo"}, "x"), ClusterQueueFull);
+  for (int i = 0; i < 3; ++i) queue.enqueue({"alice", "echo"}, "", "x");
+  EXPECT_THROW(queue.enqueue({"bob", "echo"}, "", "x"), ClusterQueueFull);
 }
 
 TEST_F(ClusterTest, ATenantThatFillsItsShareIsTheOneRefused) {
@@ -287,15 +288,15 @@ TEST_F(ClusterTest, ATenantThatFillsItsShareIsTheOneRefused) {
   CallQueue queue(redis, "h", {10, 2}, 60s);
   queue.ensure_group();
   const FunctionId alice{"alice", "echo"};
-  queue.enqueue(alice, "1");
-  queue.enqueue(alice, "2");
+  queue.enqueue(alice, "", "1");
+  queue.enqueue(alice, "", "2");
   try {
-    queue.enqueue(alice, "3");
+    queue.enqueue(alice, "", "3");
     FAIL() << "alice's third call was queued";
   } catch (const ClusterQueueFull& e) {
     EXPECT_NE(std::string(e.what()).find("tenant alice"), std::string::npos) << e.what();
   }
-  const uint64_t bobs = queue.enqueue({"bob", "echo"}, "b");  // another tenant is not refused
+  const uint64_t bobs = queue.enqueue({"bob", "echo"}, "", "b");  // another tenant is not refused
   EXPECT_TRUE(queue.record(bobs).has_value());
 
   // A finished call frees its place, once, even when finished twice (run again after a claim).
@@ -306,8 +307,25 @@ TEST_F(ClusterTest, ATenantThatFillsItsShareIsTheOneRefused) {
   done.status = CallStatus::Succeeded;
   queue.finish(first, done);
   queue.finish(first, done);
-  queue.enqueue(alice, "4");
-  EXPECT_THROW(queue.enqueue(alice, "5"), ClusterQueueFull);
+  queue.enqueue(alice, "", "4");
+  EXPECT_THROW(queue.enqueue(alice, "", "5"), ClusterQueueFull);
+
+  // Bob's call of alice's (shared) function is bob's: his share, his record.
+  const uint64_t bobs_of_alices = queue.enqueue(alice, "bob", "6");
+  ASSERT_TRUE(queue.record(bobs_of_alices).has_value());
+  EXPECT_EQ(queue.record(bobs_of_alices)->owner(), "bob");
+  EXPECT_EQ(queue.record(bobs)->owner(), "bob");
+  try {
+    queue.enqueue(alice, "bob", "7");
+    FAIL() << "bob's third call was queued";
+  } catch (const ClusterQueueFull& e) {
+    EXPECT_NE(std::string(e.what()).find("tenant bob"), std::string::npos) << e.what();
+  }
+  bool seen = false;
+  for (const auto& entry : queue.take(10, 1ms)) {
+    if (entry.call_id == bobs_of_alices) seen = entry.tenant == "bob" && entry.function == alice;
+  }
+  EXPECT_TRUE(seen);
 }
 
 // The host that awaits a call (a spilled chained call) is told when it finishes, by whichever
@@ -318,8 +336,8 @@ TEST_F(ClusterTest, AFinishedCallTellsTheHostThatAwaitsIt) {
   CallQueue worker(redis, "h2", {}, 60s);
   waiter.ensure_group();
   const FunctionId fn{"alice", "echo"};
-  const uint64_t awaited = waiter.enqueue(fn, "a", faaslet::EntryPoint::main(), 1, "h1");
-  waiter.enqueue(fn, "b");
+  const uint64_t awaited = waiter.enqueue(fn, "", "a", faaslet::EntryPoint::main(), 1, "h1");
+  waiter.enqueue(fn, "", "b");
   EXPECT_TRUE(waiter.awaited_finished(10ms).empty());
   auto taken = worker.take(10, 100ms);
   ASSERT_EQ(taken.size(), 2u);
@@ -386,7 +404,7 @@ TEST_F(ClusterTest, ACancelledCallThatNoHostTookNeverStarts) {
   CallQueue caller(redis, "h1", {}, 60s);
   caller.ensure_group();
   const FunctionId echo{"alice", "echo"};
-  const uint64_t id = caller.enqueue(echo, "x", faaslet::EntryPoint::main(), 1, "h1");
+  const uint64_t id = caller.enqueue(echo, "", "x", faaslet::EntryPoint::main(), 1, "h1");
   caller.cancel(id, "its caller failed");
   EXPECT_EQ(caller.cancelled({id, id + 1}),
             (std::vector<std::pair<uint64_t, std::string>>{{id, "its caller failed"}}));
