@@ -249,7 +249,12 @@ void Session<Stream>::watch_for_hang_up() {
     // Encrypted bytes say nothing from outside (a TLS 1.3 close_notify looks like data): read
     // through TLS instead. What arrives is the client's next request, kept in buffer_ where the
     // next read looks first; an error (close_notify, or a FIN without it) is the hang-up.
-    stream_.async_read_some(buffer_.prepare(kTlsWatchBytes),
+    size_t room = buffer_.max_size() - buffer_.size();
+    if (room == 0) {  // the client's next requests fill the buffer: nothing to watch with
+      watching_ = false;
+      return;
+    }
+    stream_.async_read_some(buffer_.prepare(std::min(kTlsWatchBytes, room)),
                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               self->on_tls_watch(ec, n);
                             });

@@ -26,6 +26,10 @@ namespace wasmlet::server {
 using PlainStream = boost::beast::tcp_stream;
 using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
+// What a connection's read buffer may hold: a request head (Beast's header limit is 8 KiB), a
+// chunk header or trailer, the start of a pipelined request. Past it the request is a 400.
+inline constexpr size_t kMaxBufferedBytes = size_t{64} << 10;
+
 template <class Stream>
 class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
@@ -86,7 +90,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   boost::asio::steady_timer watchdog_;
   Clock::time_point deadline_ = Clock::time_point::max();  // max: none (a request is handled)
   bool watchdog_armed_ = false;
-  boost::beast::flat_buffer buffer_;
+  // Bounded: Beast keeps a chunk's header line and the trailer whole in it, which the body and
+  // header limits do not count (a chunk extension of 400 MiB was read into memory).
+  boost::beast::flat_buffer buffer_{kMaxBufferedBytes};
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> continue_;
   std::optional<Response> response_;

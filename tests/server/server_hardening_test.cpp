@@ -18,6 +18,7 @@
 #include "http_test_client.h"
 #include "runtime/runtime.h"
 #include "server/http_server.h"
+#include "server/session.h"
 #include "test_support.h"
 #include "util/base64.h"
 #include "util/files.h"
@@ -234,6 +235,22 @@ TEST_F(ServerHardeningTest, TransferEncodingOtherThanChunkedIsRefused) {
       raw_exchange(port(),
                    "PUT /v1/state/demo/te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
                    "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  EXPECT_TRUE(ok.starts_with("HTTP/1.1 204")) << ok;
+}
+
+// Beast keeps a chunk's header line (with its extensions) whole in the connection's buffer, and
+// neither the header nor the body limit counts it: a 400 MiB extension went into memory. The
+// request fills the bounded buffer exactly, so the server has read all of it when it answers.
+TEST_F(ServerHardeningTest, AChunkHeaderLongerThanTheReadBufferIsRefused) {
+  std::string head =
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  std::string chunk = "1;" + std::string(server::kMaxBufferedBytes - 2, 'a');
+  std::string answer = raw_exchange(port(), head + chunk);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer.substr(0, 200);
+  // An ordinary chunked request still goes through.
+  std::string ok = raw_exchange(port(),
+                                "PUT /v1/state/demo/c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                                "chunked\r\nConnection: close\r\n\r\n3;ext=1\r\nabc\r\n0\r\n\r\n");
   EXPECT_TRUE(ok.starts_with("HTTP/1.1 204")) << ok;
 }
 
