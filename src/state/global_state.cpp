@@ -2,11 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <numeric>
 
 namespace wasmlet::state {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// What a value of `bytes` under `key` counts against its user's limit.
+size_t value_cost(const std::string& key, size_t bytes) {
+  return InMemoryState::kValueOverhead + key.size() + bytes;
+}
+
+}  // namespace
 
 InMemoryState::InMemoryState(UserLimit limit) : limit_(std::move(limit)) {
   if (!limit_) limit_ = [](const std::string&) { return kDefaultMaxBytesPerUser; };
@@ -42,7 +52,8 @@ std::optional<std::string> InMemoryState::get(const std::string& user, const std
 void InMemoryState::put(const std::string& user, const std::string& key, std::string value) {
   util::MutexLock lock(mutex_);
   auto it = values_.find({user, key});
-  resize_locked(user, it == values_.end() ? 0 : it->second.size(), value.size());
+  resize_locked(user, it == values_.end() ? 0 : value_cost(key, it->second.size()),
+                value_cost(key, value.size()));
   values_[{user, key}] = std::move(value);
 }
 
@@ -67,7 +78,7 @@ void InMemoryState::remove(const std::string& user, const std::string& key) {
   clear_appended_locked(user, key);
   auto it = values_.find({user, key});
   if (it == values_.end()) return;
-  resize_locked(user, it->second.size(), 0);
+  resize_locked(user, value_cost(key, it->second.size()), 0);
   values_.erase(it);
 }
 
@@ -83,8 +94,10 @@ void InMemoryState::put_range(const std::string& user, const std::string& key, s
                               std::string_view data) {
   util::MutexLock lock(mutex_);
   auto it = values_.find({user, key});
-  const size_t before = it == values_.end() ? 0 : it->second.size();
-  if (before < offset + data.size()) resize_locked(user, before, offset + data.size());
+  const size_t before = it == values_.end() ? 0 : value_cost(key, it->second.size());
+  const size_t after =
+      value_cost(key, std::max(offset + data.size(), it == values_.end() ? 0 : it->second.size()));
+  if (before < after) resize_locked(user, before, after);
   std::string& value = values_[{user, key}];
   if (value.size() < offset + data.size()) value.resize(offset + data.size(), '\0');
   value.replace(offset, data.size(), data);
@@ -93,7 +106,7 @@ void InMemoryState::put_range(const std::string& user, const std::string& key, s
 void InMemoryState::append(const std::string& user, const std::string& key,
                            std::string_view element) {
   util::MutexLock lock(mutex_);
-  resize_locked(user, 0, element.size());
+  resize_locked(user, 0, kElementOverhead + element.size());
   appended_[{user, key}].emplace_back(element);
 }
 
@@ -114,8 +127,9 @@ void InMemoryState::clear_appended(const std::string& user, const std::string& k
 void InMemoryState::clear_appended_locked(const std::string& user, const std::string& key) {
   auto it = appended_.find({user, key});
   if (it == appended_.end()) return;
-  size_t bytes = std::accumulate(it->second.begin(), it->second.end(), size_t{0},
-                                 [](size_t n, const std::string& e) { return n + e.size(); });
+  size_t bytes = std::accumulate(
+      it->second.begin(), it->second.end(), size_t{0},
+      [](size_t n, const std::string& e) { return n + kElementOverhead + e.size(); });
   resize_locked(user, bytes, 0);
   appended_.erase(it);
 }

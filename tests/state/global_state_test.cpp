@@ -481,24 +481,49 @@ void expect_unavailable(const std::string& what, const std::string& address,
 }
 
 TEST(InMemoryStateQuota, EachUserHasItsOwnLimitAndFreedBytesCountAgain) {
-  state::InMemoryState s([](const std::string& user) { return user == "small" ? 100u : 1000u; });
+  using state::InMemoryState;
+  const size_t a = InMemoryState::kValueOverhead + 1;  // a value under key "a", before its bytes
+  const size_t limit = a + 100;
+  InMemoryState s([&](const std::string& user) { return user == "small" ? limit : 10000u; });
   s.put("small", "a", std::string(60, 'a'));
-  EXPECT_THROW(s.put("small", "b", std::string(41, 'b')), state::StateQuotaExceeded);
+  EXPECT_THROW(s.put("small", "b", std::string(1, 'b')), state::StateQuotaExceeded);
   EXPECT_FALSE(s.get("small", "b"));           // nothing written
   s.put("other", "b", std::string(900, 'b'));  // another user's limit
   // Growing in place, appending and ranged writes count; replacing counts the difference.
   s.put("small", "a", std::string(100, 'a'));
-  EXPECT_THROW(s.append("small", "list", "x"), state::StateQuotaExceeded);
+  EXPECT_THROW(s.append("small", "list", ""), state::StateQuotaExceeded);
   EXPECT_THROW(s.put_range("small", "a", 100, "x"), state::StateQuotaExceeded);
-  EXPECT_EQ(s.bytes_used("small"), 100u);
+  EXPECT_EQ(s.bytes_used("small"), limit);
   s.put("small", "a", std::string(10, 'a'));
-  s.append("small", "list", std::string(50, 'x'));
-  s.put_range("small", "c", 0, std::string(40, 'c'));
-  EXPECT_EQ(s.bytes_used("small"), 100u);
+  s.append("small", "list", std::string(90 - InMemoryState::kElementOverhead, 'x'));
+  EXPECT_EQ(s.bytes_used("small"), limit);
   s.clear_appended("small", "list");
-  s.remove("small", "c");
-  EXPECT_EQ(s.bytes_used("small"), 10u);
-  EXPECT_EQ(s.bytes_used("other"), 900u);
+  EXPECT_EQ(s.bytes_used("small"), a + 10);
+  s.remove("small", "a");
+  EXPECT_EQ(s.bytes_used("small"), 0u);
+  EXPECT_EQ(s.bytes_used("other"), InMemoryState::kValueOverhead + 1 + 900);
+}
+
+// Empty values and elements take memory too: they count, so that a loop of empty appends or
+// empty values under new keys meets the limit instead of taking the host's memory.
+TEST(InMemoryStateQuota, EmptyValuesAndElementsAreNotFree) {
+  using state::InMemoryState;
+  InMemoryState s([](const std::string&) { return 10000u; });
+  size_t appended = 0;
+  try {
+    for (; appended < 1000000; ++appended) s.append("u", "list", "");
+  } catch (const state::StateQuotaExceeded&) {
+  }
+  EXPECT_EQ(appended, 10000 / InMemoryState::kElementOverhead);
+  s.clear_appended("u", "list");
+  EXPECT_EQ(s.bytes_used("u"), 0u);
+  size_t keys = 0;
+  try {
+    for (; keys < 1000000; ++keys) s.put("u", "k" + std::to_string(keys), "");
+  } catch (const state::StateQuotaExceeded&) {
+  }
+  EXPECT_LE(keys, 10000 / InMemoryState::kValueOverhead);
+  EXPECT_GT(keys, 0u);
 }
 
 TEST(RedisStateUrl, RejectsMalformedUrls) {
