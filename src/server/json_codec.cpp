@@ -10,6 +10,7 @@
 #include "server/replies.h"
 #include "server/request_args.h"
 #include "util/base64.h"
+#include "util/json_nesting.h"
 
 namespace wasmlet::server {
 
@@ -131,8 +132,15 @@ json call_record_json(const runtime::CallRecord& record) {
   return j;
 }
 
+json parse_body_json(std::string_view body) {
+  if (util::json_nesting_depth(body, kMaxBodyJsonDepth) > kMaxBodyJsonDepth) {
+    bad_message(fmt::format("the body's JSON nests deeper than {} levels", kMaxBodyJsonDepth));
+  }
+  return json::parse(body, nullptr, /*allow_exceptions=*/false);
+}
+
 FaasmMessage parse_faasm_message(std::string_view body) {
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  json j = parse_body_json(body);
   if (j.is_discarded()) bad_message("the body is not valid JSON");
   if (!j.is_object()) bad_message("the body must be a JSON object");
 

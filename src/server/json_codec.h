@@ -14,6 +14,12 @@
 namespace wasmlet::server {
 
 bool valid_utf8(std::string_view bytes);
+
+// The deepest a request body's JSON may nest: the API's own bodies nest a few levels.
+inline constexpr size_t kMaxBodyJsonDepth = 64;
+// A request body parsed as JSON: discarded (is_discarded()) when it is not JSON; HttpError 400
+// when it nests deeper than kMaxBodyJsonDepth, found before anything is parsed.
+nlohmann::json parse_body_json(std::string_view body);
 int64_t to_micros(std::chrono::nanoseconds d);
 std::string rfc3339(std::chrono::system_clock::time_point t);  // UTC, microseconds
 

@@ -189,7 +189,7 @@ void add_web_app_routes(Router& router, const ApiContext& ctx, WebApps& apps) {
                           fmt::format("the manifest is larger than {} bytes", kMaxManifestBytes));
         }
         reply_blocking(ctx, kStyle, respond, [&apps, id, body = std::move(request.body())] {
-          json manifest = json::parse(body, nullptr, false);
+          json manifest = parse_body_json(body);
           if (manifest.is_discarded()) {
             throw HttpError(status::bad_request, "bad_manifest", "the manifest is not JSON");
           }

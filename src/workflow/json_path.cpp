@@ -5,35 +5,10 @@
 #include <charconv>
 #include <utility>
 
+#include "util/json_nesting.h"
+
 namespace wasmlet::workflow {
 namespace {
-
-// The deepest nesting in `text`, counted outside strings, stopping once past `limit`.
-size_t nesting_depth(std::string_view text, size_t limit) {
-  size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) return deepest;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
 
 bool is_name_char(char c) { return c != '.' && c != '[' && c != ']'; }
 
@@ -169,7 +144,7 @@ void step(const JsonPath::Segment& segment, const Json& node, std::vector<const 
 }  // namespace
 
 Json parse_json(std::string_view text) {
-  if (nesting_depth(text, kMaxJsonDepth) > kMaxJsonDepth) {
+  if (util::json_nesting_depth(text, kMaxJsonDepth) > kMaxJsonDepth) {
     throw DataError(fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
   }
   try {
