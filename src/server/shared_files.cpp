@@ -52,10 +52,26 @@ fs::path resolve_shared_path(const fs::path& shared_dir, std::string_view file_p
 }
 
 void write_shared_file(const fs::path& shared_dir, const fs::path& path, std::string_view bytes) {
+  // A file and a directory of the same name cannot both be: the client asked for both.
+  const std::string name = path.lexically_relative(shared_dir).string();
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw HttpError(http::status::conflict, "path_conflict",
+                    fmt::format("file path '{}' is a directory of shared files", name));
+  }
+  const fs::path top = shared_dir.lexically_normal();
+  for (fs::path dir = path.parent_path(); is_within(top, dir) && dir != top;
+       dir = dir.parent_path()) {
+    if (fs::exists(fs::symlink_status(dir, ec)) && !fs::is_directory(dir, ec)) {
+      throw HttpError(http::status::conflict, "path_conflict",
+                      fmt::format("file path '{}' goes through the shared file '{}'", name,
+                                  dir.lexically_relative(shared_dir).string()));
+    }
+  }
   fs::create_directories(path.parent_path());
   // Re-check now the directories exist: one of them may be a link placed there meanwhile.
   // Named relative to the shared directory: error messages go to clients.
-  check_real_location(shared_dir, path.parent_path(), path.lexically_relative(shared_dir).string());
+  check_real_location(shared_dir, path.parent_path(), name);
   util::write_file_atomic(path, bytes);
 }
 

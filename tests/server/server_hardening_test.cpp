@@ -265,13 +265,24 @@ TEST_F(ServerHardeningTest, StorageFaultsAre5xxWithoutServerPaths) {
     EXPECT_GE(r.result_int(), 500) << target << ": " << r.body();
     EXPECT_EQ(r.body().find(data_dir()), std::string::npos) << r.body();
   }
-  // A shared file over a directory.
-  ASSERT_EQ(
-      http_request(port(), http::verb::put, "/file", "x", {{"FilePath", "d/inner"}}).result_int(),
-      200);
-  auto r = http_request(port(), http::verb::put, "/file", "x", {{"FilePath", "d"}});
-  EXPECT_GE(r.result_int(), 500) << r.body();
-  EXPECT_EQ(r.body().find(data_dir()), std::string::npos) << r.body();
+}
+
+TEST_F(ServerHardeningTest, SharedFilesOverDirectoriesAndUnderFilesAreConflicts) {
+  auto put = [&](const std::string& path) {
+    return http_request(port(), http::verb::put, "/file", "x", {{"FilePath", path}});
+  };
+  ASSERT_EQ(put("d/inner").result_int(), 200);
+  // A file where a directory of files is, and a directory where a file is: the client's clash.
+  for (std::string path : {"d", "d/inner/deeper", "d/inner/a/b"}) {
+    auto r = put(path);
+    EXPECT_EQ(r.result_int(), 409) << path << ": " << r.body();
+    EXPECT_NE(r.body().find("file path '" + path + "'"), std::string::npos) << r.body();
+    EXPECT_EQ(r.body().find(data_dir()), std::string::npos) << r.body();
+  }
+  auto r = http_request(port(), http::verb::get, "/file", "", {{"FilePath", "d/inner"}});
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "x");
+  EXPECT_EQ(put("d/other").result_int(), 200);
 }
 
 TEST_F(ServerHardeningTest, ModuleWithoutAnEntryIsRefusedAtUpload) {
