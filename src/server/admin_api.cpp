@@ -6,6 +6,7 @@
 
 #include "auth/access_json.h"
 #include "auth/quotas.h"
+#include "server/json_codec.h"
 #include "server/request_args.h"
 
 namespace wasmlet::server {
@@ -18,7 +19,7 @@ using nlohmann::json;
 
 json parse_body(const Request& request) {
   if (request.body().empty()) return json::object();
-  json j = json::parse(request.body(), nullptr, false);
+  json j = parse_body_json(request.body());
   if (j.is_discarded() || !j.is_object()) {
     throw HttpError(status::bad_request, "bad_request", "the body is not a JSON object");
   }
@@ -40,6 +41,16 @@ bool bool_field(const json& body, const char* name) {
                     fmt::format("the body needs a boolean \"{}\"", name));
   }
   return it->get<bool>();
+}
+
+std::string optional_string_field(const json& body, const char* name, std::string fallback) {
+  auto it = body.find(name);
+  if (it == body.end()) return fallback;
+  if (!it->is_string()) {
+    throw HttpError(status::bad_request, "bad_request",
+                    fmt::format("\"{}\" in the body must be a string", name));
+  }
+  return it->get<std::string>();
 }
 
 RoutePolicy admin(std::string_view action, auth::ObjectKind object) {
@@ -91,7 +102,7 @@ void add_tenant_routes(Router& router, const ApiContext& ctx, auth::TenantStore&
   router.add(http::verb::put, "/v1/admin/tenants/{}", kStyle, admin("tenant_add", kTenant),
              [ctx, &store](Request&& request, RouteMatch&& m, const Respond& respond) {
                json body = parse_body(request);
-               std::string role = body.value("role", "tenant");
+               std::string role = optional_string_field(body, "role", "tenant");
                if (role != "tenant" && role != "admin") {
                  throw HttpError(status::bad_request, "bad_request",
                                  fmt::format("unknown role '{}' (tenant or admin)", role));
@@ -148,7 +159,7 @@ void add_key_routes(Router& router, const ApiContext& ctx, auth::TenantStore& st
              admin("key_create", auth::ObjectKind::Tenant),
              [ctx, &store](Request&& request, RouteMatch&& m, const Respond& respond) {
                json body = parse_body(request);
-               std::string label = body.value("label", "");
+               std::string label = optional_string_field(body, "label", "");
                reply_blocking(ctx, kStyle, respond, [&store, tenant = m.params[0], label] {
                  auth::ApiKey key = store.create_key(tenant, label);
                  return json_reply(status::created,

@@ -596,6 +596,23 @@ TEST_F(AccessTest, StateQuotaBoundsWhatATenantHolds) {
       204);
 }
 
+TEST_F(AccessTest, AdminBodiesOfTheWrongShapeAre400) {
+  const std::string deep =
+      R"({"role":"tenant","x":)" + std::string(64, '[') + std::string(64, ']') + "}";
+  for (std::string body : {std::string(R"({"role":5})"), std::string(R"({"role":"root"})"),
+                           std::string("[1]"), std::string("{"), deep}) {
+    auto r = call(verb::put, "/v1/admin/tenants/dave", body, bearer(root_));
+    EXPECT_EQ(r.result_int(), 400) << body << ": " << r.body();
+  }
+  for (const char* body : {R"({"label":5})", R"({"label":["x"]})"}) {
+    auto r = call(verb::post, "/v1/admin/tenants/alice/keys", body, bearer(root_));
+    EXPECT_EQ(r.result_int(), 400) << body << ": " << r.body();
+  }
+  EXPECT_EQ(call(verb::post, "/v1/admin/tenants/alice/keys", R"({"label":"ci"})", bearer(root_))
+                .result_int(),
+            201);
+}
+
 TEST_F(AccessTest, ChangesAndRefusalsAreAudited) {
   auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
   auto audit = spdlog::get("audit");
