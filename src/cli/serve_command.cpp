@@ -159,6 +159,12 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
          "Largest request body, e.g. 64MiB; beyond this, 413")
       ->default_str("64MiB");
   sub.add_option_function<std::string>(
+         "--max-body-memory",
+         [&o](const std::string& s) { o.max_body_memory = quantity(util::parse_bytes, s); },
+         "What the bodies of all requests being served may take together; a body past it is "
+         "refused with 503")
+      ->default_str("1GiB");
+  sub.add_option_function<std::string>(
          "--max-module-size",
          [&o](const std::string& s) { o.max_module_bytes = quantity(util::parse_bytes, s); },
          "Largest module an upload may hold; more is refused with 400 naming the limit")
@@ -241,6 +247,10 @@ int serve_main(const ServeOptions& o) {
   boost::asio::signal_set signals(signal_ctx, SIGINT, SIGTERM);
 
   runtime::RuntimeConfig rc;
+  if (o.max_body_memory < o.max_body_bytes) {
+    throw Error(fmt::format("--max-body-memory ({} bytes) must be at least --max-body ({} bytes)",
+                            o.max_body_memory, o.max_body_bytes));
+  }
   rc.data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
   // Before the runtime, which its policy serves, and the server.
   auth::TenantStore tenants(rc.data_dir);
@@ -279,6 +289,7 @@ int serve_main(const ServeOptions& o) {
   sc.port = o.port;
   sc.io_threads = io_threads;
   sc.max_body_bytes = o.max_body_bytes;
+  sc.max_body_memory = o.max_body_memory;
   sc.max_connections = o.max_connections;
   sc.capture_stdout = o.capture_stdout;
   sc.tls_cert_file = o.tls_cert;

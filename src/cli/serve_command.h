@@ -23,6 +23,7 @@ struct ServeOptions {
   size_t burst_slots = 2;               // see runtime::RuntimeConfig::burst_slots
   size_t max_tree_calls = 10000;        // calls one request may make, chained ones included
   size_t max_body_bytes = 64ull << 20;
+  size_t max_body_memory = 1ull << 30;
   size_t max_module_bytes = 64ull << 20;                             // an uploaded module
   std::chrono::nanoseconds compile_time = std::chrono::minutes(10);  // compiling one upload
   size_t max_connections = 10000;  // beyond this, 503 (see server::ServerConfig)

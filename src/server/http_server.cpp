@@ -150,6 +150,8 @@ std::vector<Router::RouteInfo> HttpServer::routes() const { return impl_->core->
 
 bool HttpServer::tls() const { return impl_->core->tls() != nullptr; }
 
+size_t HttpServer::body_bytes_in_use() const { return impl_->core->body_budget().in_use(); }
+
 void HttpServer::stop() {
   util::MutexLock lock(impl_->stop_mutex);
   if (impl_->stopped) return;

@@ -33,6 +33,8 @@ class HttpServer {
   // Every route with its methods and access policy (tests check each one).
   std::vector<Router::RouteInfo> routes() const;
   bool tls() const;  // serving HTTPS
+  // What request bodies hold now of ServerConfig::max_body_memory.
+  size_t body_bytes_in_use() const;
 
   // Graceful shutdown: stops accepting, closes idle connections, answers the requests in
   // flight (synchronous calls included), then returns. Idempotent. Not from a request handler.

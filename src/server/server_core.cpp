@@ -6,7 +6,10 @@ namespace wasmlet::server {
 
 ServerCore::ServerCore(Router router, ServerConfig config,
                        std::unique_ptr<boost::asio::ssl::context> tls)
-    : router_(std::move(router)), config_(std::move(config)), tls_(std::move(tls)) {}
+    : router_(std::move(router)),
+      config_(std::move(config)),
+      tls_(std::move(tls)),
+      body_budget_(config_.max_body_memory) {}
 
 ServerCore::~ServerCore() = default;
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "server/body_budget.h"
 #include "server/router.h"
 #include "server/server_config.h"
 #include "util/mutex.h"
@@ -35,6 +36,7 @@ class ServerCore {
   const Router& router() const { return router_; }
   const ServerConfig& config() const { return config_; }
   boost::asio::ssl::context* tls() const { return tls_.get(); }
+  BodyBudget& body_budget() { return body_budget_; }
   bool stopping() const;
 
   // Registers a session for its whole life (see SessionTicket); attach() names the object once
@@ -54,6 +56,7 @@ class ServerCore {
   Router router_;
   ServerConfig config_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
+  BodyBudget body_budget_;
   mutable util::Mutex mutex_;
   util::CondVar idle_cv_;
   bool stopping_ GUARDED_BY(mutex_) = false;

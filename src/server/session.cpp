@@ -1,5 +1,6 @@
 #include "server/session.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -44,7 +45,8 @@ Session<Stream>::Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerCor
                          asio::ssl::context* tls)
     : ticket_(std::move(core)),
       stream_(make_stream<Stream>(std::move(socket), tls)),
-      watchdog_(stream_.get_executor()) {
+      watchdog_(stream_.get_executor()),
+      body_lease_(ticket_.core().body_budget()) {
   boost::system::error_code ec;
   auto peer = this->socket().remote_endpoint(ec);
   if (!ec) remote_address_ = peer.address().to_string();
@@ -99,6 +101,7 @@ void Session<Stream>::read_header() {
   phase_ = Phase::Reading;
   parser_.emplace();
   parser_->body_limit(ticket_.core().config().max_body_bytes);
+  body_lease_.reset();
   call_id_.reset();
   started_ = {};
   method_.clear();
@@ -159,7 +162,15 @@ void Session<Stream>::read_body() {
     if (ec && ec != http::error::need_more) return on_read_error(ec);
   }
   if (parser_->is_done()) return handle();
-  http::async_read(
+  parser_->eager(true);
+  read_more_body();
+}
+
+// The rest of the body a read at a time, each counted against the server's body budget as it
+// arrives (a declared Content-Length costs nothing until its bytes come).
+template <class Stream>
+void Session<Stream>::read_more_body() {
+  http::async_read_some(
       stream_, buffer_, *parser_,
       [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
 }
@@ -167,7 +178,15 @@ void Session<Stream>::read_body() {
 template <class Stream>
 void Session<Stream>::on_body(beast::error_code ec) {
   if (ec) return on_read_error(ec);
-  handle();
+  if (!body_lease_.grow_to(parser_->get().body().size())) {
+    const size_t budget = ticket_.core().body_budget().max_bytes();
+    return refuse(http::status::service_unavailable, "server_busy",
+                  fmt::format("the bodies of requests being served take the server's {} bytes "
+                              "for request bodies; retry later",
+                              budget));
+  }
+  if (parser_->is_done()) return handle();
+  read_more_body();
 }
 
 template <class Stream>

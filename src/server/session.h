@@ -58,6 +58,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   void read_header();
   void on_header(boost::beast::error_code ec);
   void read_body();
+  void read_more_body();
   void on_body(boost::beast::error_code ec);
   // A read failed: answer protocol errors, drop the connection quietly otherwise.
   void on_read_error(boost::beast::error_code ec);
@@ -94,6 +95,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   // header limits do not count (a chunk extension of 400 MiB was read into memory).
   boost::beast::flat_buffer buffer_{kMaxBufferedBytes};
   std::optional<http::request_parser<http::string_body>> parser_;
+  // The request's body beyond what came with its head, held until the next request is read.
+  BodyBudget::Lease body_lease_;
   http::response<http::empty_body> continue_;
   std::optional<Response> response_;
   Phase phase_ = kTls ? Phase::Handshake : Phase::Reading;

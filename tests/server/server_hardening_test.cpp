@@ -254,6 +254,54 @@ TEST_F(ServerHardeningTest, AChunkHeaderLongerThanTheReadBufferIsRefused) {
   EXPECT_TRUE(ok.starts_with("HTTP/1.1 204")) << ok;
 }
 
+// Bodies are counted as they arrive against the server's budget for them: one past it is
+// refused with 503, small requests are not, and a closed connection gives its share back.
+TEST_F(ServerHardeningTest, RequestBodiesTogetherStayWithinTheirBudget) {
+  server::ServerConfig sc;
+  sc.max_body_memory = 1 << 20;
+  start(sc);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  auto wait_for = [&](auto done) {
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    return done();
+  };
+  asio::io_context ioc;
+  auto holder = test::connect_local(ioc, port());
+  // A declared length costs nothing until its bytes come.
+  asio::write(
+      holder,
+      asio::buffer(std::string(
+          "PUT /v1/state/demo/big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")));
+  EXPECT_EQ(server_->body_bytes_in_use(), 0u);
+  asio::write(holder, asio::buffer(std::string(800'000, 'a')));
+  ASSERT_TRUE(wait_for([&] { return server_->body_bytes_in_use() >= 700'000; }))
+      << server_->body_bytes_in_use();
+
+  const std::string big = std::string(
+                              "PUT /v1/state/demo/other HTTP/1.1\r\nHost: x\r\nConnection: "
+                              "close\r\nContent-Length: 400000\r\n\r\n") +
+                          std::string(400'000, 'b');
+  std::string refused = raw_exchange(port(), big);
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 503")) << refused.substr(0, 200);
+  EXPECT_NE(refused.find("server_busy"), std::string::npos) << refused.substr(0, 400);
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused.substr(0, 400);
+  // Small bodies, which come with their request's head, and health checks go through.
+  EXPECT_EQ(http_request(port(), http::verb::put, "/v1/state/demo/small", std::string(4000, 'c'))
+                .result_int(),
+            204);
+  EXPECT_EQ(http_request(port(), http::verb::get, "/healthz").result_int(), 200);
+
+  // The holder's connection closes: its share comes back, and the large body fits.
+  holder.close();
+  ASSERT_TRUE(wait_for([&] { return server_->body_bytes_in_use() == 0; }))
+      << server_->body_bytes_in_use();
+  std::string accepted = raw_exchange(port(), big);
+  EXPECT_TRUE(accepted.starts_with("HTTP/1.1 204")) << accepted.substr(0, 200);
+  // A served request gives its share back when the next one is read or the connection ends.
+  EXPECT_TRUE(wait_for([&] { return server_->body_bytes_in_use() == 0; }))
+      << server_->body_bytes_in_use();
+}
+
 // --- Errors: typed, and nothing of the host ---
 
 TEST_F(ServerHardeningTest, StorageFaultsAre5xxWithoutServerPaths) {
