@@ -12,6 +12,7 @@
 #include "server/inline_standby.h"
 #include "server/peer_relay.h"
 #include "server/replies.h"
+#include "server/upload_quota.h"
 
 namespace wasmlet::server {
 
@@ -32,6 +33,8 @@ struct ApiContext {
   // `relay` (ClusterNode::kMaxForwarding of them at once).
   cluster::ClusterNode* cluster = nullptr;
   PeerRelay* relay = nullptr;
+  // Uploads past the quota check and not stored yet (see check_upload_quota). Never null.
+  PendingUploads* pending_uploads = nullptr;
 };
 
 // Runs `work` through `run` and answers with its reply, or with its exception's.

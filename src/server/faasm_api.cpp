@@ -118,9 +118,11 @@ void add_upload_routes(Router& router, const ApiContext& ctx) {
              {.access = Access::Owner, .action = "upload", .audited = true},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
-               check_upload_quota(ctx, id, request.body().size());
+               auto allowance =
+                   check_upload_quota(ctx, id, request.body().size(), UploadKind::Wasm);
                reply_compiling(ctx, kStyle, respond,
-                               [ctx, id, stop = m.abandoned, body = std::move(request.body())] {
+                               [ctx, id, stop = m.abandoned, pending = allowance.pending,
+                                body = std::move(request.body())] {
                                  ctx.runtime.upload_wasm(id, as_bytes(body), stop);
                                  return text_reply(status::ok, "Function upload complete");
                                });
@@ -130,14 +132,16 @@ void add_upload_routes(Router& router, const ApiContext& ctx) {
              {.access = Access::Owner, .action = "upload", .audited = true},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
-               size_t quota_bytes = check_upload_quota(ctx, id, request.body().size());
+               auto allowance =
+                   check_upload_quota(ctx, id, request.body().size(), UploadKind::Python);
                auto how = python_upload_args(m.query);
-               how.quota_bytes = quota_bytes;
-               reply_compiling(ctx, kStyle, respond,
-                               [ctx, id, how, body = std::move(request.body())] {
-                                 ctx.runtime.upload_python(id, body, how);
-                                 return text_reply(status::ok, "Python function upload complete");
-                               });
+               how.quota_bytes = allowance.quota_bytes;
+               reply_compiling(
+                   ctx, kStyle, respond,
+                   [ctx, id, how, pending = allowance.pending, body = std::move(request.body())] {
+                     ctx.runtime.upload_python(id, body, how);
+                     return text_reply(status::ok, "Python function upload complete");
+                   });
              });
 }
 

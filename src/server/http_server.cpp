@@ -55,6 +55,7 @@ struct HttpServer::Impl {
         compile(std::max<size_t>(1, config.compile_threads)) {}
 
   AccessGate gate;  // before the router (in core) that points to it
+  PendingUploads pending_uploads;
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   std::unique_ptr<InlineStandby> standby;
@@ -92,7 +93,8 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
       impl_->standby.get(),
       &impl_->gate,
       cluster,
-      {}};
+      {},
+      &impl_->pending_uploads};
   if (cluster != nullptr) {
     PeerRelay::Options relay;
     // A forwarded call may take as long as a call here, and then some for the trip.

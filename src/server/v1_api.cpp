@@ -61,17 +61,20 @@ void add_function_routes(Router& router, const ApiContext& ctx) {
              {.access = Access::Owner, .action = "upload", .audited = true},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
                auto id = function_id_arg(m.params[0], m.params[1]);
-               size_t quota_bytes = check_upload_quota(ctx, id, request.body().size());
                bool python = query_param(m.query, "kind") == "python";
+               auto allowance = check_upload_quota(ctx, id, request.body().size(),
+                                                   python ? UploadKind::Python : UploadKind::Wasm);
                auto how = python_upload_args(m.query);
-               how.quota_bytes = quota_bytes;
-               reply_compiling(
-                   ctx, kStyle, respond,
-                   [ctx, id, python, how, stop = m.abandoned, body = std::move(request.body())] {
-                     auto info = python ? ctx.runtime.upload_python(id, body, how)
-                                        : ctx.runtime.upload_wasm(id, as_bytes(body), stop);
-                     return json_reply(status::ok, function_info_json(info));
-                   });
+               how.quota_bytes = allowance.quota_bytes;
+               reply_compiling(ctx, kStyle, respond,
+                               // `pending` counts the upload against the quota until it is stored.
+                               [ctx, id, python, how, stop = m.abandoned,
+                                pending = allowance.pending, body = std::move(request.body())] {
+                                 auto info =
+                                     python ? ctx.runtime.upload_python(id, body, how)
+                                            : ctx.runtime.upload_wasm(id, as_bytes(body), stop);
+                                 return json_reply(status::ok, function_info_json(info));
+                               });
              });
 
   router.add(http::verb::delete_, "/v1/functions/{}/{}", kStyle,

@@ -2,6 +2,7 @@
 // malformed, unknown, revoked, another tenant's, the owner's, an admin's), public and shared
 // objects, what each tenant can see (lists, calls, shared files, from guests too), quotas hit
 // and recovered, and the audit log.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
@@ -573,6 +574,40 @@ TEST_F(AccessTest, UploadQuotasAndLimitCeilings) {
   std::smatch got;
   ASSERT_TRUE(std::regex_search(bomb, got, std::regex("allocated ([0-9]+) MiB"))) << bomb;
   EXPECT_LT(std::stoul(got[1]), 16u) << bomb;
+}
+
+// Uploads in progress count with what is stored: eight at once cannot pass a quota of two
+// functions, or of two functions' bytes, between them.
+TEST_F(AccessTest, UploadsAtOnceCannotPassTheQuotasBetweenThem) {
+  const std::string echo = guest("echo");
+  for (std::string quotas : {std::string(R"({"max_functions": 2})"),
+                             fmt::format(R"({{"max_functions": 100, "max_function_bytes": {}}})",
+                                         echo.size() * 5 / 2)}) {
+    ASSERT_EQ(call(verb::put, "/v1/admin/tenants/alice/quotas", quotas, bearer(root_)).result_int(),
+              200);
+    std::vector<std::thread> threads;
+    std::vector<int> statuses(8);
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&, i] {
+        statuses[i] =
+            call(verb::put, fmt::format("/v1/functions/alice/f{}", i), echo, bearer(alice_))
+                .result_int();
+      });
+    }
+    for (auto& t : threads) t.join();
+    int stored = 0;
+    for (int s : statuses) {
+      EXPECT_TRUE(s == 200 || s == 403 || s == 429) << s;
+      stored += s == 200;
+    }
+    EXPECT_GE(stored, 1) << quotas;
+    EXPECT_LE(stored, 2) << quotas;
+    auto list = json::parse(call(verb::get, "/v1/functions", "", bearer(alice_)).body());
+    EXPECT_EQ(static_cast<int>(list.size()), stored) << list.dump();
+    for (int i = 0; i < 8; ++i) {
+      call(verb::delete_, fmt::format("/v1/functions/alice/f{}", i), "", bearer(alice_));
+    }
+  }
 }
 
 TEST_F(AccessTest, StateQuotaBoundsWhatATenantHolds) {
