@@ -73,6 +73,8 @@ void apply(Quotas& q, const std::string& field, const json& v) {
     q.max_function_bytes = whole(field, v, 0, kMax64);
   } else if (field == "max_state_bytes") {
     q.max_state_bytes = whole(field, v, 0, kMax64);
+  } else if (field == "max_file_bytes") {
+    q.max_file_bytes = whole(field, v, 0, kMax64);
   } else {
     bad(field, "is not a quota");
   }
@@ -90,6 +92,7 @@ nlohmann::json quotas_to_json(const Quotas& q) {
       {"max_functions", q.max_functions},
       {"max_function_bytes", q.max_function_bytes},
       {"max_state_bytes", q.max_state_bytes},
+      {"max_file_bytes", q.max_file_bytes},
   };
 }
 

@@ -17,6 +17,7 @@ struct Quotas {
   uint32_t max_functions = 1000;                   // functions, Python packages and workflows
   uint64_t max_function_bytes = 1ull << 30;        // their uploaded bytes, in all
   uint64_t max_state_bytes = 1ull << 30;           // state values held for the tenant
+  uint64_t max_file_bytes = 1ull << 30;            // its shared files (/file), each at least 4 KiB
 
   bool operator==(const Quotas&) const = default;
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "auth/quotas.h"
 #include "server/invoke.h"
 #include "server/json_codec.h"
 #include "server/request_args.h"
@@ -181,11 +182,17 @@ void add_file_routes(Router& router, const ApiContext& ctx) {
               .action = "upload",
               .audited = true},
              [ctx](Request&& request, RouteMatch&& m, const Respond& respond) {
-               auto shared = ctx.runtime.shared_dir(m.grant.principal.tenant);
+               const std::string& tenant = m.grant.principal.tenant;
+               auto shared = ctx.runtime.shared_dir(tenant);
                auto path = resolve_shared_path(shared, file_path_header(request));
+               // An open server has no quotas: the default bounds its shared files.
+               const auth::TenantStore* store = ctx.gate->store();
+               const uint64_t max_bytes = ctx.gate->open() || store == nullptr
+                                              ? auth::Quotas{}.max_file_bytes
+                                              : store->quotas(tenant).max_file_bytes;
                reply_blocking(ctx, kStyle, respond,
-                              [shared, path, body = std::move(request.body())] {
-                                write_shared_file(shared, path, body);
+                              [ctx, shared, path, max_bytes, body = std::move(request.body())] {
+                                ctx.shared_files->write(shared, path, body, max_bytes);
                                 return text_reply(status::ok, "File upload complete");
                               });
              });

@@ -56,6 +56,7 @@ struct HttpServer::Impl {
 
   AccessGate gate;  // before the router (in core) that points to it
   PendingUploads pending_uploads;
+  SharedFileUsage shared_files;
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   std::unique_ptr<InlineStandby> standby;
@@ -94,7 +95,8 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
       &impl_->gate,
       cluster,
       {},
-      &impl_->pending_uploads};
+      &impl_->pending_uploads,
+      &impl_->shared_files};
   if (cluster != nullptr) {
     PeerRelay::Options relay;
     // A forwarded call may take as long as a call here, and then some for the trip.

@@ -24,9 +24,10 @@ TEST(Quotas, RoundTripsThroughJson) {
   q.max_functions = 0;
   q.max_function_bytes = 12345;
   q.max_state_bytes = 0;
+  q.max_file_bytes = 4096;
   json j = quotas_to_json(q);
   EXPECT_EQ(j["max_timeout_ms"], 1500);
-  EXPECT_EQ(j.size(), 8u);
+  EXPECT_EQ(j.size(), 9u);
   EXPECT_EQ(quotas_from_json(j, Quotas{}), q);
   // Through text, as the file and the HTTP API carry it.
   EXPECT_EQ(quotas_from_json(json::parse(j.dump()), Quotas{}), q);
@@ -66,6 +67,7 @@ TEST(Quotas, RejectionsNameTheField) {
       {R"({"max_functions": -1})", "max_functions"},
       {R"({"max_function_bytes": [1]})", "max_function_bytes"},
       {R"({"max_state_bytes": {}})", "max_state_bytes"},
+      {R"({"max_file_bytes": -1})", "max_file_bytes"},
   };
   for (const auto& c : cases) {
     try {
@@ -82,11 +84,15 @@ TEST(Quotas, RejectionsNameTheField) {
 }
 
 TEST(Quotas, ZeroIsAllowedWhereItMeansNone) {
-  Quotas q = quotas_from_json(
-      json{{"max_functions", 0}, {"max_function_bytes", 0}, {"max_state_bytes", 0}}, Quotas{});
+  Quotas q = quotas_from_json(json{{"max_functions", 0},
+                                   {"max_function_bytes", 0},
+                                   {"max_state_bytes", 0},
+                                   {"max_file_bytes", 0}},
+                              Quotas{});
   EXPECT_EQ(q.max_functions, 0u);
   EXPECT_EQ(q.max_function_bytes, 0u);
   EXPECT_EQ(q.max_state_bytes, 0u);
+  EXPECT_EQ(q.max_file_bytes, 0u);
 }
 
 }  // namespace

@@ -610,6 +610,27 @@ TEST_F(AccessTest, UploadsAtOnceCannotPassTheQuotasBetweenThem) {
   }
 }
 
+TEST_F(AccessTest, SharedFileQuotaBoundsWhatATenantStores) {
+  ASSERT_EQ(call(verb::put, "/v1/admin/tenants/alice/quotas", R"({"max_file_bytes": 12288})",
+                 bearer(root_))
+                .result_int(),
+            200);
+  auto put = [&](const std::string& key, const std::string& path, size_t size) {
+    auto headers = bearer(key);
+    headers.emplace_back("FilePath", path);
+    return call(verb::put, "/file", std::string(size, 'f'), headers);
+  };
+  EXPECT_EQ(put(alice_, "a/x", 10).result_int(), 200);  // a directory and a file: two blocks
+  EXPECT_EQ(put(alice_, "a/y", 4000).result_int(), 200);
+  auto over = put(alice_, "z", 1);
+  EXPECT_EQ(over.result_int(), 403) << over.body();
+  EXPECT_NE(over.body().find("at most 12288 bytes"), std::string::npos) << over.body();
+  EXPECT_EQ(put(alice_, "a/y", 4096).result_int(), 200);  // a replacement within the quota
+  EXPECT_EQ(put(alice_, "a/y", 4097).result_int(), 403);
+  // Bob's files are his own.
+  EXPECT_EQ(put(bob_, "z", 100'000).result_int(), 200);
+}
+
 TEST_F(AccessTest, StateQuotaBoundsWhatATenantHolds) {
   ASSERT_EQ(call(verb::put, "/v1/admin/tenants/alice/quotas", R"({"max_state_bytes": 1000})",
                  bearer(root_))
