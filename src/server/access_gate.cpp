@@ -70,7 +70,8 @@ bool AccessGate::invocable(const Grant& grant, auth::ObjectKind kind, std::strin
 }
 
 Grant AccessGate::check(const Request& request, const RoutePolicy& policy,
-                        std::span<const std::string> params, std::string_view remote) const {
+                        std::span<const std::string> params, std::string_view remote,
+                        bool admit_call) const {
   if (open()) return Grant{{.tenant = {}, .role = auth::Role::Admin, .key_id = {}}, false, {}};
   if (policy.access == Access::Open) return Grant{{}, true, {}};
   std::string_view owner = params.empty() ? std::string_view() : std::string_view(params[0]);
@@ -86,7 +87,7 @@ Grant AccessGate::check(const Request& request, const RoutePolicy& policy,
     grant.anonymous = true;
     if (policy.access == Access::Body) return grant;
     if (policy.access == Access::Invoke && invocable(grant, policy.object, owner, name)) {
-      grant.permit = admit(grant, owner, remote);
+      if (admit_call) grant.permit = admit(grant, owner, remote);
       return grant;
     }
     refuse(status::unauthorized, "unauthenticated", "this request needs an API key", "",
@@ -119,7 +120,7 @@ Grant AccessGate::check(const Request& request, const RoutePolicy& policy,
                fmt::format("tenant '{}' may not invoke {}", who.tenant, label()), who.tenant,
                policy.action, label(), remote);
       }
-      grant.permit = admit(grant, owner, remote);
+      if (admit_call) grant.permit = admit(grant, owner, remote);
       return grant;
   }
   return grant;

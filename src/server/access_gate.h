@@ -55,8 +55,11 @@ class AccessGate {
   auth::TenantStore* store() const { return store_; }
 
   // Authenticates and authorizes a request for a route. Throws HttpError (401, 403, 429).
+  // Without `admit_call` an invocation takes no quota slot (nor can be refused one): a check of
+  // the request's head before its body is read, which the full check follows.
   Grant check(const Request& request, const RoutePolicy& policy,
-              std::span<const std::string> params, std::string_view remote) const;
+              std::span<const std::string> params, std::string_view remote,
+              bool admit_call = true) const;
 
   // For Access::Body routes and handlers that find the owner later: the same decisions.
   void authorize(const Grant& grant, std::string_view action, auth::ObjectKind kind,

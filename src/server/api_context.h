@@ -43,13 +43,16 @@ struct ApiContext {
 // Runs `work` through `run` and answers with its reply, or with its exception's.
 inline void reply_on(const Runner& run, ErrorStyle style, Respond respond,
                      std::function<Reply()> work) {
-  run([style, respond = std::move(respond), work = std::move(work)] {
+  run([style, respond = std::move(respond), work = std::move(work)]() mutable {
     Reply reply;
     try {
       reply = work();
     } catch (...) {
       reply = reply_for_current_exception(style);
     }
+    // What the work holds (an upload's place among the pending ones) goes before the answer,
+    // so that a client's next request does not find it.
+    work = nullptr;
     respond(std::move(reply));
   });
 }

@@ -2,7 +2,7 @@
 // The memory that request bodies being read or handled may take, all connections together.
 // Each connection's body is bounded (ServerConfig::max_body_bytes) and so is the number of
 // connections, but not their product: 10,000 connections of 64 MiB bodies are 640 GB. A body
-// larger than what came in with its request head holds a lease on this budget for as long as
+// larger than a connection's read buffer (64 KiB) holds a lease on this budget for as long as
 // its request is served; past the budget the request is refused (503) instead of read.
 #include <atomic>
 #include <cstddef>

@@ -194,6 +194,34 @@ void Router::dispatch(Request&& request, const Respond& respond, std::stop_token
       fmt::format("no route for {} {}", std::string(request.method_string()), std::string(path))));
 }
 
+std::optional<Reply> Router::refusal_before_body(const Request& head,
+                                                 std::string_view remote_address) const {
+  if (gate_ == nullptr) return std::nullopt;
+  std::string_view target = head.target();
+  auto segments = split_path(target.substr(0, target.find('?')));
+  std::vector<std::string> params;
+  for (const auto& route : routes_) {
+    if (!match(route, segments, params)) continue;
+    for (auto& p : params) {
+      auto decoded = percent_decode(p);
+      if (!decoded) return std::nullopt;  // dispatch answers it
+      p = std::move(*decoded);
+    }
+    const RoutePolicy* policy = route.any_method ? &route.any_method_policy : nullptr;
+    for (const auto& method : route.methods) {
+      if (method.verb == head.method()) policy = &method.policy;
+    }
+    if (policy == nullptr) return std::nullopt;
+    try {
+      (void)gate_->check(head, *policy, params, remote_address, /*admit_call=*/false);
+    } catch (...) {
+      return reply_for_current_exception(route.style);
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 void Router::run(const Route& route, const RoutePolicy& policy, const Handler& handler,
                  Request&& request, RouteMatch&& m, const Respond& respond) const {
   try {

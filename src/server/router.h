@@ -70,6 +70,12 @@ class Router {
   void dispatch(Request&& request, const Respond& respond, std::stop_token abandoned = {},
                 std::string_view remote_address = {}) const;
 
+  // The gate's refusal of a request from its head alone (401, 403, 429), so that a body is not
+  // read for a client that may not send it; nullopt when the gate lets it through, or when no
+  // route takes it (dispatch answers that).
+  std::optional<Reply> refusal_before_body(const Request& head,
+                                           std::string_view remote_address) const;
+
  private:
   struct Segment {
     bool capture = false;

@@ -16,8 +16,8 @@ struct ServerConfig {
   size_t compile_threads = 2;           // uploads, which compile (a client's hang-up stops it)
   size_t max_body_bytes = 64ull << 20;  // larger request bodies get 413
   // What the bodies of all requests being read or served may take together (see BodyBudget):
-  // a body that would pass it is refused with 503 and Retry-After. Bodies that arrive with
-  // their request's head (up to 64 KiB) are not counted, so small requests are never refused.
+  // a body that would pass it is refused with 503 and Retry-After. The first 64 KiB of a
+  // body are not counted, so small requests are never refused.
   size_t max_body_memory = 1ull << 30;
   std::chrono::seconds io_timeout{60};  // to read one request (keep-alive idle included) or
                                         // write one response; then the connection is dropped

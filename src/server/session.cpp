@@ -138,6 +138,14 @@ void Session<Stream>::on_header(beast::error_code ec) {
                     "the server has too many open connections; retry later");
     }
   }
+  // A body beyond what came with the head is read only from a client the gate lets send it:
+  // the key is checked now, not after 64 MiB.
+  const auto length = parser_->content_length();
+  if (parser_->chunked() || (length && *length > buffer_.size())) {
+    if (auto refusal = ticket_.core().router().refusal_before_body(req, remote_address_)) {
+      return refuse(std::move(*refusal));
+    }
+  }
   // curl and others wait for this before sending a large body.
   if (!parser_->is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
     continue_ = {http::status::continue_, req.version()};
@@ -178,7 +186,10 @@ void Session<Stream>::read_more_body() {
 template <class Stream>
 void Session<Stream>::on_body(beast::error_code ec) {
   if (ec) return on_read_error(ec);
-  if (!body_lease_.grow_to(parser_->get().body().size())) {
+  // The first kMaxBufferedBytes are not counted, however TCP split them from the head: a small
+  // body is never refused for the budget.
+  const size_t body_bytes = parser_->get().body().size();
+  if (body_bytes > kMaxBufferedBytes && !body_lease_.grow_to(body_bytes)) {
     const size_t budget = ticket_.core().body_budget().max_bytes();
     return refuse(http::status::service_unavailable, "server_busy",
                   fmt::format("the bodies of requests being served take the server's {} bytes "
@@ -234,13 +245,18 @@ void Session<Stream>::on_read_error(beast::error_code ec) {
 
 template <class Stream>
 void Session<Stream>::refuse(http::status status, std::string_view code, std::string_view message) {
+  Reply reply = error_reply(ErrorStyle::Json, status, code, message);
+  if (status == http::status::service_unavailable)
+    reply.response.set(http::field::retry_after, "1");
+  refuse(std::move(reply));
+}
+
+template <class Stream>
+void Session<Stream>::refuse(Reply reply) {
   const auto& req = parser_->get();
   version_ = req.version();
   keep_alive_ = false;
   head_ = req.method() == http::verb::head;
-  Reply reply = error_reply(ErrorStyle::Json, status, code, message);
-  if (status == http::status::service_unavailable)
-    reply.response.set(http::field::retry_after, "1");
   // The unread body would be taken for the next request: close after this reply.
   close_after_reply_ = true;
   phase_ = Phase::Handling;
@@ -369,6 +385,7 @@ void Session<Stream>::on_write(beast::error_code ec, size_t body_bytes) {
   log_request(response_->result_int(), body_bytes, ec);
   bool keep_alive = response_->keep_alive();
   response_.reset();
+  body_lease_.reset();  // the request is served (a TLS session may idle before its next read)
   if (ec || !keep_alive || close_after_reply_ || phase_ == Phase::Closed) return close();
   if (kTls && watching_) {
     // Waits for the watch's read (see on_tls_watch), as idle as in read_header.

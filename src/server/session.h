@@ -64,6 +64,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   void on_read_error(boost::beast::error_code ec);
   // Answers the request whose header was read without reading its body, then closes.
   void refuse(http::status status, std::string_view code, std::string_view message);
+  void refuse(Reply reply);
   void handle();
   // While a request is being handled: a client that closes its end abandons it.
   void watch_for_hang_up();

@@ -44,6 +44,10 @@ fs::path resolve_shared_path(const fs::path& shared_dir, std::string_view file_p
   if (p.is_absolute() || p.has_root_path()) bad_path(file_path, "is absolute");
   for (const auto& part : p) {
     if (part == "..") bad_path(file_path, "contains '..'");
+    // A file's name is written first as ".NAME.XXXXXX", which must fit in NAME_MAX (255).
+    if (part.native().size() > kMaxSharedNameBytes) {
+      bad_path(file_path, fmt::format("has a part longer than {} bytes", kMaxSharedNameBytes));
+    }
   }
   fs::path full = (shared_dir / p).lexically_normal();
   if (!is_within(shared_dir.lexically_normal(), full) || full.filename().empty()) {
@@ -130,7 +134,13 @@ void SharedFileUsage::write(const fs::path& shared_dir, const fs::path& path,
                                 "and directory at least {}); this one would make {}",
                                 max_bytes, kBlockBytes, after));
   }
-  write_shared_file(shared_dir, path, bytes);
+  try {
+    write_shared_file(shared_dir, path, bytes);
+  } catch (...) {
+    // The directories may have been made before the write failed: they stay counted.
+    usage += new_dirs * kBlockBytes;
+    throw;
+  }
   usage = after;
 }
 

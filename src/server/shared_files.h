@@ -12,8 +12,12 @@
 
 namespace wasmlet::server {
 
+// The longest part of a shared file's path.
+inline constexpr size_t kMaxSharedNameBytes = 247;
+
 // The file's place under `shared_dir`. Throws HttpError 400 for an empty or absolute path, any
-// ".." component, or a path that leaves the directory (also through symbolic links).
+// ".." component or one longer than kMaxSharedNameBytes, or a path that leaves the directory
+// (also through symbolic links).
 std::filesystem::path resolve_shared_path(const std::filesystem::path& shared_dir,
                                           std::string_view file_path);
 
@@ -22,8 +26,8 @@ void write_shared_file(const std::filesystem::path& shared_dir, const std::files
                        std::string_view bytes);
 // What each shared directory (a tenant's) takes on disk, so that a quota bounds it: every file
 // counts as at least a 4 KiB block and every directory as one, which bounds their number too.
-// Learnt by walking the directory at its first write, then kept as files are written here (the
-// server is their only writer).
+// Learnt by walking the directory at its first write, then kept as files are written through
+// it. Functions' own faasm:// writes are not counted (FsConfig bounds them per call only).
 class SharedFileUsage {
  public:
   static constexpr uint64_t kBlockBytes = 4096;

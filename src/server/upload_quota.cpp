@@ -15,8 +15,8 @@ PendingUploads::Others PendingUploads::others_locked(const runtime::FunctionId& 
   Others others;
   for (const auto& [key, entry] : state_->uploads) {
     if (entry.id.user != id.user || entry.id == id) continue;
-    ++others.count;
-    others.bytes += entry.bytes;
+    uint64_t& most = others[entry.id.name];
+    most = std::max(most, entry.bytes);
   }
   return others;
 }
@@ -53,25 +53,31 @@ UploadAllowance check_upload_quota(const ApiContext& ctx, const runtime::Functio
   const auth::Quotas q = store->quotas(id.user);
   UploadAllowance allowance;
   allowance.pending = ctx.pending_uploads->admit(id, [&](PendingUploads::Others others) {
-    // Listed under the lock: an upload leaves the pending ones only once it is stored.
+    // Listed under the lock: an upload leaves the pending ones only once it is stored. A
+    // function both stored and being replaced counts once, at the larger of its sizes.
     uint64_t count = 1, stored_bytes = 0;
     for (const auto& info : ctx.runtime.functions()) {
       if (info.id.user != id.user || info.id == id) continue;
+      auto [it, added] = others.emplace(info.id.name, info.size_bytes);
+      if (!added) it->second = std::max<uint64_t>(it->second, info.size_bytes);
       ++count;
       stored_bytes += info.size_bytes;
     }
-    if (count + others.count > q.max_functions) {
+    uint64_t all_bytes = 0;
+    for (const auto& [name, most] : others) all_bytes += most;
+    const uint64_t all_count = 1 + others.size();
+    if (all_count > q.max_functions) {
       refuse(count <= q.max_functions,
              fmt::format("tenant '{}' may have at most {} functions", id.user, q.max_functions));
     }
-    const uint64_t total = stored_bytes + others.bytes + bytes;
+    const uint64_t total = all_bytes + bytes;
     if (total > q.max_function_bytes) {
       refuse(stored_bytes + bytes <= q.max_function_bytes,
              fmt::format("tenant '{}' may store at most {} bytes of functions; this upload "
                          "would make {}",
                          id.user, q.max_function_bytes, total));
     }
-    allowance.quota_bytes = q.max_function_bytes - (stored_bytes + others.bytes);
+    allowance.quota_bytes = q.max_function_bytes - all_bytes;
     if (kind == UploadKind::Wasm) return uint64_t{bytes};
     // A package is pending at what it may unpack to, so that packages unpacking together
     // cannot pass the quota between them.

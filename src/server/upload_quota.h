@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 
 #include "runtime/function_id.h"
 #include "util/mutex.h"
@@ -23,10 +24,8 @@ class PendingUploads {
 
   // Counts an upload as pending for as long as it is held.
   class Hold;
-  struct Others {
-    uint64_t count = 0;  // other functions of the tenant being uploaded
-    uint64_t bytes = 0;  // what they may take
-  };
+  // The tenant's other functions being uploaded, by name, with the most each may take.
+  using Others = std::map<std::string, uint64_t>;
   // Runs `check` with the tenant's other pending uploads, under the lock that admits them: it
   // throws to refuse, or returns what the upload of `id` may take, which counts as pending
   // until the returned hold goes.

@@ -7,6 +7,7 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -589,8 +590,10 @@ TEST_F(AccessTest, UploadsAtOnceCannotPassTheQuotasBetweenThem) {
     std::vector<int> statuses(8);
     for (int i = 0; i < 8; ++i) {
       threads.emplace_back([&, i] {
+        // A connection of its own: the fixture's client is one connection.
         statuses[i] =
-            call(verb::put, fmt::format("/v1/functions/alice/f{}", i), echo, bearer(alice_))
+            test::http_request(server_->port(), verb::put,
+                               fmt::format("/v1/functions/alice/f{}", i), echo, bearer(alice_))
                 .result_int();
       });
     }
@@ -607,6 +610,23 @@ TEST_F(AccessTest, UploadsAtOnceCannotPassTheQuotasBetweenThem) {
     for (int i = 0; i < 8; ++i) {
       call(verb::delete_, fmt::format("/v1/functions/alice/f{}", i), "", bearer(alice_));
     }
+  }
+  // A function being replaced while others upload counts once; uploads one after another never
+  // find the last one still pending.
+  ASSERT_EQ(
+      call(verb::put, "/v1/admin/tenants/alice/quotas", R"({"max_functions": 2})", bearer(root_))
+          .result_int(),
+      200);
+  for (int round = 0; round < 3; ++round) {
+    std::thread replace([&] {
+      EXPECT_EQ(test::http_request(server_->port(), verb::put, "/v1/functions/alice/a", echo,
+                                   bearer(alice_))
+                    .result_int(),
+                200);
+    });
+    auto b = call(verb::put, "/v1/functions/alice/b", echo, bearer(alice_));
+    replace.join();
+    EXPECT_EQ(b.result_int(), 200) << b.body();
   }
 }
 
@@ -629,6 +649,34 @@ TEST_F(AccessTest, SharedFileQuotaBoundsWhatATenantStores) {
   EXPECT_EQ(put(alice_, "a/y", 4097).result_int(), 403);
   // Bob's files are his own.
   EXPECT_EQ(put(bob_, "z", 100'000).result_int(), 200);
+}
+
+// A request whose body has yet to come is refused from its head: the server does not read
+// 50 MB for a client without a key, or with one that may not send it.
+TEST_F(AccessTest, RefusalsComeBeforeALargeBodyIsRead) {
+  auto exchange = [&](const std::string& head) {
+    boost::asio::io_context ioc;
+    auto socket = test::connect_local(ioc, server_->port());
+    boost::asio::write(socket, boost::asio::buffer(head));
+    return test::read_until_closed(socket);  // answered without the body ever being sent
+  };
+  const std::string upload =
+      "PUT /v1/functions/alice/big HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n";
+  std::string anonymous = exchange(upload + "\r\n");
+  EXPECT_TRUE(anonymous.starts_with("HTTP/1.1 401")) << anonymous;
+  EXPECT_NE(anonymous.find("WWW-Authenticate"), std::string::npos) << anonymous;
+  std::string other = exchange(upload + "Authorization: Bearer " + bob_ + "\r\n\r\n");
+  EXPECT_TRUE(other.starts_with("HTTP/1.1 403")) << other;
+  // Asked for a 100 Continue, the client gets the refusal instead.
+  std::string expecting = exchange(upload + "Expect: 100-continue\r\n\r\n");
+  EXPECT_TRUE(expecting.starts_with("HTTP/1.1 401")) << expecting;
+  // Chunked: no length to go by.
+  std::string chunked =
+      exchange("PUT /f/alice/big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EXPECT_TRUE(chunked.starts_with("HTTP/1.1 401")) << chunked;
+  // The owner's upload goes through as before.
+  EXPECT_EQ(call(verb::put, "/v1/functions/alice/big", guest("echo"), bearer(alice_)).result_int(),
+            200);
 }
 
 TEST_F(AccessTest, StateQuotaBoundsWhatATenantHolds) {

@@ -208,6 +208,8 @@ TEST_F(SharedPathTest, ResolvesInsideTheDirectoryOnly) {
       {"dir/..", std::nullopt},
       {".", std::nullopt},
       {"dir/", std::nullopt},
+      {std::string(kMaxSharedNameBytes, 'n'), std::string(kMaxSharedNameBytes, 'n')},
+      {"dir/" + std::string(kMaxSharedNameBytes + 1, 'n'), std::nullopt},
       {"a\0b"s, std::nullopt},
       {"out/secret", std::nullopt},
       {"out/new", std::nullopt},
