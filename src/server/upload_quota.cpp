@@ -35,7 +35,7 @@ PendingUploads::Hold::~Hold() {
 
 namespace {
 
-[[noreturn]] void refuse(bool only_with_pending, std::string message) {
+[[noreturn]] void refuse(bool only_with_pending, const std::string& message) {
   if (only_with_pending) {
     throw HttpError(http::status::too_many_requests, "uploads_in_progress",
                     message + " with the tenant's uploads in progress; retry when they are done",
