@@ -175,7 +175,7 @@ void Session<Stream>::read_body() {
 }
 
 // The rest of the body a read at a time, each counted against the server's body budget as it
-// arrives (a declared Content-Length costs nothing until its bytes come).
+// arrives (the string reserved for a declared Content-Length is address space until written).
 template <class Stream>
 void Session<Stream>::read_more_body() {
   http::async_read_some(
