@@ -139,42 +139,55 @@ bool Router::match(const Route& route, const std::vector<std::string>& path,
   return true;
 }
 
+Router::Found Router::find(http::verb verb, const std::vector<std::string>& path) const {
+  Found found;
+  for (const auto& route : routes_) {
+    if (!match(route, path, found.params)) continue;
+    found.route = &route;
+    for (auto& p : found.params) {
+      auto decoded = percent_decode(p);
+      if (!decoded) {
+        found.bad_encoding = true;
+        return found;
+      }
+      p = std::move(*decoded);
+    }
+    if (route.any_method) {
+      found.policy = &route.any_method_policy;
+      found.handler = &route.any_method;
+      return found;
+    }
+    const bool head = verb == http::verb::head;
+    for (const auto& method : route.methods) {
+      if (method.verb != verb && !(head && method.verb == http::verb::get)) continue;
+      found.policy = &method.policy;
+      found.handler = &method.handler;
+      return found;
+    }
+    return found;
+  }
+  return found;
+}
+
 void Router::dispatch(Request&& request, const Respond& respond, std::stop_token abandoned,
                       std::string_view remote_address) const {
   std::string_view target = request.target();
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
-  auto segments = split_path(path);
-
-  RouteMatch m;
-  m.abandoned = std::move(abandoned);
-  for (const auto& route : routes_) {
-    if (!match(route, segments, m.params)) continue;
-    for (auto& p : m.params) {
-      auto decoded = percent_decode(p);
-      if (!decoded) {
-        respond(error_reply(route.style, http::status::bad_request, "bad_request",
-                            "bad percent-encoding in the path"));
-        return;
-      }
-      p = std::move(*decoded);
-    }
-    m.remote_address = std::string(remote_address);
-    if (route.tail) m.rest = rest_of(path, route.segments.size());
-    if (route.any_method) {
-      if (q != std::string_view::npos) m.query = std::string(target.substr(q + 1));
-      run(route, route.any_method_policy, route.any_method, std::move(request), std::move(m),
-          respond);
-      return;
-    }
-    // HEAD is served by the GET handler; the session drops the body.
-    const bool head = request.method() == http::verb::head;
-    for (const auto& method : route.methods) {
-      if (method.verb != request.method() && !(head && method.verb == http::verb::get)) continue;
-      if (q != std::string_view::npos) m.query = std::string(target.substr(q + 1));
-      run(route, method.policy, method.handler, std::move(request), std::move(m), respond);
-      return;
-    }
+  Found found = find(request.method(), split_path(path));
+  if (found.route == nullptr) {
+    respond(error_reply(ErrorStyle::Json, http::status::not_found, "not_found",
+                        fmt::format("no route for {} {}", std::string(request.method_string()),
+                                    std::string(path))));
+    return;
+  }
+  const Route& route = *found.route;
+  if (found.bad_encoding) {
+    respond(error_reply(route.style, http::status::bad_request, "bad_request",
+                        "bad percent-encoding in the path"));
+    return;
+  }
+  if (found.handler == nullptr) {
     std::string allow;
     for (const auto& entry : route.methods) {
       if (!allow.empty()) allow += ", ";
@@ -189,35 +202,26 @@ void Router::dispatch(Request&& request, const Respond& respond, std::stop_token
     respond(std::move(reply));
     return;
   }
-  respond(error_reply(
-      ErrorStyle::Json, http::status::not_found, "not_found",
-      fmt::format("no route for {} {}", std::string(request.method_string()), std::string(path))));
+  RouteMatch m;
+  m.abandoned = std::move(abandoned);
+  m.params = std::move(found.params);
+  m.remote_address = std::string(remote_address);
+  if (route.tail) m.rest = rest_of(path, route.segments.size());
+  if (q != std::string_view::npos) m.query = std::string(target.substr(q + 1));
+  run(route, *found.policy, *found.handler, std::move(request), std::move(m), respond);
 }
 
 std::optional<Reply> Router::refusal_before_body(const Request& head,
                                                  std::string_view remote_address) const {
   if (gate_ == nullptr) return std::nullopt;
   std::string_view target = head.target();
-  auto segments = split_path(target.substr(0, target.find('?')));
-  std::vector<std::string> params;
-  for (const auto& route : routes_) {
-    if (!match(route, segments, params)) continue;
-    for (auto& p : params) {
-      auto decoded = percent_decode(p);
-      if (!decoded) return std::nullopt;  // dispatch answers it
-      p = std::move(*decoded);
-    }
-    const RoutePolicy* policy = route.any_method ? &route.any_method_policy : nullptr;
-    for (const auto& method : route.methods) {
-      if (method.verb == head.method()) policy = &method.policy;
-    }
-    if (policy == nullptr) return std::nullopt;
-    try {
-      (void)gate_->check(head, *policy, params, remote_address, /*admit_call=*/false);
-    } catch (...) {
-      return reply_for_current_exception(route.style);
-    }
-    return std::nullopt;
+  Found found = find(head.method(), split_path(target.substr(0, target.find('?'))));
+  // No route, a bad path or no such method: dispatch answers those.
+  if (found.policy == nullptr || found.bad_encoding) return std::nullopt;
+  try {
+    (void)gate_->check(head, *found.policy, found.params, remote_address, /*admit_call=*/false);
+  } catch (...) {
+    return reply_for_current_exception(found.route->style);
   }
   return std::nullopt;
 }

@@ -102,6 +102,17 @@ class Router {
   static std::vector<Segment> parse_pattern(std::string_view pattern, bool& tail);
   static bool match(const Route& route, const std::vector<std::string>& path,
                     std::vector<std::string>& params);
+  // What a request's method and path reach: the first route whose shape matches the path (null:
+  // none), its captures decoded (`bad_encoding` when one cannot be), and the method's policy
+  // and handler there (null: the route has none for it; HEAD is served by GET's).
+  struct Found {
+    const Route* route = nullptr;
+    std::vector<std::string> params;
+    bool bad_encoding = false;
+    const RoutePolicy* policy = nullptr;
+    const Handler* handler = nullptr;
+  };
+  Found find(http::verb verb, const std::vector<std::string>& path) const;
   static std::string rest_of(std::string_view path, size_t segments);
   // Lets the gate decide, then runs the handler (answering for either's exception).
   void run(const Route& route, const RoutePolicy& policy, const Handler& handler, Request&& request,
