@@ -220,6 +220,7 @@ void Session<Stream>::on_read_error(beast::error_code ec) {
   }
   Reply reply;
   if (ec == http::error::body_limit) {
+    unread_body_ = true;
     reply.response.result(http::status::payload_too_large);
     reply.response.body() = nlohmann::json{
         {"error", "body_too_large"},
@@ -259,6 +260,7 @@ void Session<Stream>::refuse(Reply reply) {
   head_ = req.method() == http::verb::head;
   // The unread body would be taken for the next request: close after this reply.
   close_after_reply_ = true;
+  unread_body_ = !parser_->is_done();
   phase_ = Phase::Handling;
   send(std::move(reply));
 }
@@ -386,6 +388,7 @@ void Session<Stream>::on_write(beast::error_code ec, size_t body_bytes) {
   bool keep_alive = response_->keep_alive();
   response_.reset();
   body_lease_.reset();  // the request is served (a TLS session may idle before its next read)
+  if (!ec && unread_body_ && phase_ != Phase::Closed) return linger();
   if (ec || !keep_alive || close_after_reply_ || phase_ == Phase::Closed) return close();
   if (kTls && watching_) {
     // Waits for the watch's read (see on_tls_watch), as idle as in read_header.
@@ -447,6 +450,28 @@ void Session<Stream>::close() {
   // the client knows it has it all, and closing cannot wait on a client that does not answer.
   socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   beast::get_lowest_layer(stream_).close();
+}
+
+template <class Stream>
+void Session<Stream>::linger() {
+  phase_ = Phase::Lingering;
+  beast::error_code ec;
+  socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec) return close();
+  set_deadline(kLingerTime);  // the watchdog closes it then
+  buffer_.clear();
+  drain();
+}
+
+// Reads the raw socket, TLS or not: the bytes are dropped unread.
+template <class Stream>
+void Session<Stream>::drain() {
+  socket().async_read_some(buffer_.prepare(kMaxBufferedBytes),
+                           [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                             if (self->phase_ == Phase::Closed) return;
+                             if (ec) return self->close();  // the client closed its end
+                             self->drain();
+                           });
 }
 
 template class Session<PlainStream>;

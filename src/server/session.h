@@ -51,7 +51,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
  private:
-  enum class Phase { Handshake, Reading, Handling, Writing, Closed };
+  enum class Phase { Handshake, Reading, Handling, Writing, Lingering, Closed };
   using Clock = std::chrono::steady_clock;
 
   void on_handshake(boost::beast::error_code ec);
@@ -79,6 +79,13 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   void arm_watchdog();
   void on_watchdog(boost::beast::error_code ec);
   void close();
+  // After a reply that refused a body still coming (401, 413, 503 ...): the client may still
+  // be sending it, and closing a socket with unread bytes resets the connection, which can
+  // reach the client before the reply (it then sees a reset, not the refusal). So: send a FIN,
+  // then read and discard until the client closes its end or kLingerTime has passed.
+  void linger();
+  void drain();
+  static constexpr std::chrono::seconds kLingerTime{3};
   boost::asio::ip::tcp::socket& socket() {
     return boost::beast::get_lowest_layer(stream_).socket();
   }
@@ -102,6 +109,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   std::optional<Response> response_;
   Phase phase_ = kTls ? Phase::Handshake : Phase::Reading;
   bool close_after_reply_ = false;
+  bool unread_body_ = false;  // a refusal left the request's body unread: linger() after it
   bool health_only_ = false;
 
   // The request being served, for its reply and the log line.

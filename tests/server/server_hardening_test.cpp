@@ -254,6 +254,26 @@ TEST_F(ServerHardeningTest, AChunkHeaderLongerThanTheReadBufferIsRefused) {
   EXPECT_TRUE(ok.starts_with("HTTP/1.1 204")) << ok;
 }
 
+// A client that sends its whole body before reading (as Python's requests does) gets the
+// refusal, not a reset: the server drains what is still coming before it closes.
+TEST_F(ServerHardeningTest, ARefusedBodyStillBeingSentGetsItsReplyNotAReset) {
+  server::ServerConfig sc;
+  sc.max_body_bytes = 1 << 20;
+  start(sc);
+  asio::io_context ioc;
+  auto s = test::connect_local(ioc, port());
+  const std::string body(8 << 20, 'b');
+  std::string request = "PUT /v1/state/demo/big HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\n\r\n" + body;
+  boost::system::error_code ec;
+  asio::write(s, asio::buffer(request), ec);
+  EXPECT_FALSE(ec) << "the body could not be sent whole: " << ec.message();
+  s.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  std::string answer = test::read_until_closed(s);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer.substr(0, 200);
+  EXPECT_EQ(http_request(port(), http::verb::get, "/healthz").result_int(), 200);
+}
+
 // Bodies are counted as they arrive against the server's budget for them: one past it is
 // refused with 503, small requests are not, and a closed connection gives its share back.
 TEST_F(ServerHardeningTest, RequestBodiesTogetherStayWithinTheirBudget) {
