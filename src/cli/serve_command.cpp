@@ -144,6 +144,17 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
                  "Calls one tenant may have waiting; beyond this, 503 for that tenant")
       ->check(CLI::Range(1, 1 << 24))
       ->capture_default_str();
+  sub.add_option_function<std::string>(
+         "--queue-bytes",
+         [&o](const std::string& s) { o.queue_bytes = quantity(util::parse_bytes, s); },
+         "Input bytes the waiting calls may hold in all (an async call's input waits here after "
+         "its 202); beyond this, 503")
+      ->default_str("2GiB");
+  sub.add_option_function<std::string>(
+         "--tenant-queue-bytes",
+         [&o](const std::string& s) { o.tenant_queue_bytes = quantity(util::parse_bytes, s); },
+         "Input bytes one tenant's waiting calls may hold; beyond this, 503 for that tenant")
+      ->default_str("512MiB");
   sub.add_option("--burst-slots", o.burst_slots,
                  "Calls of tenants with nothing running that start at once when every "
                  "executor is busy with other tenants")
@@ -251,6 +262,13 @@ int serve_main(const ServeOptions& o) {
     throw Error(fmt::format("--max-body-memory ({} bytes) must be at least --max-body ({} bytes)",
                             o.max_body_memory, o.max_body_bytes));
   }
+  // Else an async call the server accepts could never be queued.
+  if (o.tenant_queue_bytes < o.max_body_bytes || o.queue_bytes < o.tenant_queue_bytes) {
+    throw Error(fmt::format(
+        "--queue-bytes ({} bytes) must be at least --tenant-queue-bytes ({} bytes), and that at "
+        "least --max-body ({} bytes)",
+        o.queue_bytes, o.tenant_queue_bytes, o.max_body_bytes));
+  }
   rc.data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
   // Before the runtime, which its policy serves, and the server.
   auth::TenantStore tenants(rc.data_dir);
@@ -269,6 +287,8 @@ int serve_main(const ServeOptions& o) {
   rc.state_url = o.state_url;
   rc.queue.capacity = o.queue_capacity;
   rc.queue.per_tenant = o.tenant_queue_capacity;
+  rc.queue.bytes = o.queue_bytes;
+  rc.queue.per_tenant_bytes = o.tenant_queue_bytes;
   rc.burst_slots = o.burst_slots;
   rc.hand_over_resets = o.hand_over_resets;
   rc.call_budget.max_calls = o.max_tree_calls;

@@ -17,11 +17,13 @@ struct ServeOptions {
   uint16_t port = 8080;   // 0: any free port
   size_t io_threads = 0;  // 0: one per core, at least two
   size_t executor_threads = 2;
-  std::filesystem::path data_dir;       // empty: default_data_dir()
-  size_t queue_capacity = 4096;         // calls waiting for an executor, in all...
-  size_t tenant_queue_capacity = 1024;  // ...and of one tenant
-  size_t burst_slots = 2;               // see runtime::RuntimeConfig::burst_slots
-  size_t max_tree_calls = 10000;        // calls one request may make, chained ones included
+  std::filesystem::path data_dir;            // empty: default_data_dir()
+  size_t queue_capacity = 4096;              // calls waiting for an executor, in all...
+  size_t tenant_queue_capacity = 1024;       // ...and of one tenant
+  size_t queue_bytes = 2ull << 30;           // their inputs, in all...
+  size_t tenant_queue_bytes = 512ull << 20;  // ...and of one tenant
+  size_t burst_slots = 2;                    // see runtime::RuntimeConfig::burst_slots
+  size_t max_tree_calls = 10000;             // calls one request may make, chained ones included
   size_t max_body_bytes = 64ull << 20;
   size_t max_body_memory = 1ull << 30;
   size_t max_module_bytes = 64ull << 20;                             // an uploaded module

@@ -89,6 +89,7 @@ struct MetricsSnapshot {
   uint64_t inline_calls = 0;   // calls run on their caller's thread (Runtime::try_run_inline)
   uint64_t handed_resets = 0;  // Faaslet resets handed to an idle executor (finish_reset)
   uint64_t queue_depth = 0;
+  uint64_t queue_bytes = 0;  // the queued calls' inputs
   uint64_t running = 0;
   uint64_t live_faaslets = 0;  // idle in pools plus running
 };

@@ -14,8 +14,23 @@ void RunQueue::push(QueuedCall call) {
     throw QueueFull(fmt::format("tenant {} has {} calls queued, its limit", tenant, queued));
   }
   if (size_ >= limits_.capacity) throw QueueFull("the run queue is full");
+  const size_t input = call.invocation.input.size();
+  size_t tenant_bytes = it == tenants_.end() ? 0 : it->second.bytes;
+  if (input > limits_.per_tenant_bytes - std::min(tenant_bytes, limits_.per_tenant_bytes)) {
+    throw QueueFull(fmt::format(
+        "tenant {} has {} bytes of input queued; {} more would pass its limit of {} bytes", tenant,
+        tenant_bytes, input, limits_.per_tenant_bytes));
+  }
+  if (input > limits_.bytes - std::min(bytes_, limits_.bytes)) {
+    throw QueueFull(
+        fmt::format("the run queue holds {} bytes of input, {} more would pass its "
+                    "limit of {} bytes",
+                    bytes_, input, limits_.bytes));
+  }
   if (it == tenants_.end()) it = tenants_.try_emplace(tenant).first;
   it->second.calls.push_back(std::move(call));
+  it->second.bytes += input;
+  bytes_ += input;
   ++size_;
 }
 
@@ -56,9 +71,15 @@ bool RunQueue::has_idle_tenant_work() const {
 }
 
 QueuedCall RunQueue::pop_from(TenantMap::iterator tenant) {
-  QueuedCall call = std::move(tenant->second.calls.front());
-  tenant->second.calls.pop_front();
   tenant->second.last_served = ++serves_;
+  return remove(tenant, tenant->second.calls.begin());
+}
+
+QueuedCall RunQueue::remove(TenantMap::iterator tenant, std::deque<QueuedCall>::iterator at) {
+  QueuedCall call = std::move(*at);
+  tenant->second.calls.erase(at);
+  tenant->second.bytes -= call.invocation.input.size();
+  bytes_ -= call.invocation.input.size();
   --size_;
   forget_if_idle(tenant);
   return call;
@@ -70,11 +91,7 @@ std::optional<QueuedCall> RunQueue::take(uint64_t id) {
     auto it =
         std::find_if(calls.begin(), calls.end(), [&](const QueuedCall& c) { return c.id == id; });
     if (it == calls.end()) continue;
-    QueuedCall call = std::move(*it);
-    calls.erase(it);
-    --size_;
-    forget_if_idle(t);
-    return call;
+    return remove(t, it);
   }
   return std::nullopt;
 }
@@ -85,6 +102,8 @@ std::vector<QueuedCall> RunQueue::take_cancelled() {
     std::deque<QueuedCall> kept;
     for (QueuedCall& c : t->second.calls) {
       if (c.invocation.node != nullptr && c.invocation.node->cancelled()) {
+        t->second.bytes -= c.invocation.input.size();
+        bytes_ -= c.invocation.input.size();
         out.push_back(std::move(c));
       } else {
         kept.push_back(std::move(c));
@@ -115,6 +134,11 @@ void RunQueue::finished(const std::string& tenant) {
 
 void RunQueue::forget_if_idle(TenantMap::iterator tenant) {
   if (tenant->second.calls.empty() && tenant->second.running == 0) tenants_.erase(tenant);
+}
+
+size_t RunQueue::bytes_of(const std::string& tenant) const {
+  auto it = tenants_.find(tenant);
+  return it == tenants_.end() ? 0 : it->second.bytes;
 }
 
 std::pair<size_t, size_t> RunQueue::load(const std::string& tenant) const {

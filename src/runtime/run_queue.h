@@ -3,7 +3,7 @@
 // long calls starve another: the tenant served least recently goes next (a tenant new to the
 // queue first), a tenant at or over its fair share of the executors (their number divided by
 // the tenants with work) yields to one under it, and each tenant may queue only so many
-// calls, so a full queue refuses the tenant that filled it.
+// calls and so many bytes of input, so a full queue refuses the tenant that filled it.
 // Not thread-safe: the runtime guards it with its queue mutex.
 #include <atomic>
 #include <chrono>
@@ -70,6 +70,10 @@ class RunQueue {
   struct Limits {
     size_t capacity = 4096;    // calls queued in all
     size_t per_tenant = 1024;  // calls one tenant may have queued
+    // Their inputs' bytes: an async call's input stays here after its client has its 202,
+    // and a guest may chain inputs as large as its memory, so counts alone bound nothing.
+    size_t bytes = size_t{2} << 30;
+    size_t per_tenant_bytes = size_t{512} << 20;
   };
   explicit RunQueue(Limits limits) : limits_(limits) {}
 
@@ -91,6 +95,9 @@ class RunQueue {
 
   // A tenant's calls queued and running.
   std::pair<size_t, size_t> load(const std::string& tenant) const;
+  // Input bytes queued, in all and of one tenant.
+  size_t bytes() const { return bytes_; }
+  size_t bytes_of(const std::string& tenant) const;
 
   // Atomic, so that a reader without the owner's lock gets a hint (Runtime::try_run_inline).
   size_t size() const { return size_.load(std::memory_order_relaxed); }
@@ -99,16 +106,20 @@ class RunQueue {
  private:
   struct Tenant {
     std::deque<QueuedCall> calls;
+    size_t bytes = 0;  // of the queued calls' inputs
     size_t running = 0;
     uint64_t last_served = 0;  // when it last had a call popped, by serves_
   };
   using TenantMap = std::map<std::string, Tenant>;
   QueuedCall pop_from(TenantMap::iterator tenant);
+  // Takes the call at `at` out of its tenant's queue and the counts.
+  QueuedCall remove(TenantMap::iterator tenant, std::deque<QueuedCall>::iterator at);
   void forget_if_idle(TenantMap::iterator tenant);
 
   Limits limits_;
   TenantMap tenants_;  // those with calls queued or running
   std::atomic<size_t> size_{0};
+  size_t bytes_ = 0;
   uint64_t serves_ = 0;
 };
 

@@ -413,6 +413,7 @@ MetricsSnapshot Runtime::metrics() const {
   {
     util::MutexLock lock(queue_mutex_);
     s.queue_depth = queue_.size();
+    s.queue_bytes = queue_.bytes();
     s.running = running_ + inline_running_.load();
   }
   std::vector<std::shared_ptr<LoadedFunction>> functions;

@@ -88,6 +88,8 @@ std::string render_metrics(const runtime::MetricsSnapshot& m) {
          "Faaslet resets handed to an idle executor after their call's result went out.",
          m.handed_resets);
   scalar(out, "wasmlet_queue_depth", "gauge", "Calls waiting for an executor.", m.queue_depth);
+  scalar(out, "wasmlet_queue_bytes", "gauge", "Input bytes of the calls waiting for an executor.",
+         m.queue_bytes);
   scalar(out, "wasmlet_running_calls", "gauge", "Calls running now.", m.running);
   scalar(out, "wasmlet_live_faaslets", "gauge", "Faaslets alive: idle in pools plus running.",
          m.live_faaslets);

@@ -617,8 +617,8 @@ TEST_F(ServerTest, Metrics) {
         "# TYPE wasmlet_invocation_duration_seconds histogram",
         "# TYPE wasmlet_faaslet_restores_total counter", "# TYPE wasmlet_snapshots_total counter",
         "# TYPE wasmlet_compile_duration_seconds histogram", "# TYPE wasmlet_queue_depth gauge",
-        "# TYPE wasmlet_running_calls gauge", "# TYPE wasmlet_live_faaslets gauge",
-        "# TYPE wasmlet_rejected_calls_total counter"}) {
+        "# TYPE wasmlet_queue_bytes gauge", "# TYPE wasmlet_running_calls gauge",
+        "# TYPE wasmlet_live_faaslets gauge", "# TYPE wasmlet_rejected_calls_total counter"}) {
     EXPECT_NE(m.find(family), std::string::npos) << family << "\n" << m;
   }
   EXPECT_NE(m.find("wasmlet_invocations_total{function=\"demo/echo\",outcome=\"success\"} 3\n"),
