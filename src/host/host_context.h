@@ -15,6 +15,7 @@
 
 namespace wasmlet::host {
 
+class SharedDirUsage;
 class WasiState;
 class ChainHandler;
 class StateBinding;
@@ -42,6 +43,11 @@ struct FsConfig {
   // Bounds on faasm:// writes: the size of one file, and files written per call.
   uint64_t max_shared_file_bytes = uint64_t{64} << 20;
   uint32_t max_shared_writes = 16;
+  // What shared_root takes on disk, counted with every other writer of it (clients' PUT
+  // /file): a faasm:// write that would take it past max_shared_dir_bytes fails to publish
+  // (EDQUOT from close). Null: not counted.
+  SharedDirUsage* shared_usage = nullptr;
+  uint64_t max_shared_dir_bytes = UINT64_MAX;
 };
 
 // Who a call runs as, for the guest's __faasm_get_py_* and call-information imports.

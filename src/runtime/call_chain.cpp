@@ -7,11 +7,12 @@
 namespace wasmlet::runtime {
 
 CallChain::CallChain(Runtime& runtime, FunctionId caller, std::string tenant,
-                     std::shared_ptr<CallNode> node)
+                     std::shared_ptr<CallNode> node, size_t max_held_output_bytes)
     : runtime_(runtime),
       caller_(std::move(caller)),
       tenant_(std::move(tenant)),
-      node_(std::move(node)) {}
+      node_(std::move(node)),
+      max_held_output_bytes_(max_held_output_bytes) {}
 
 uint32_t CallChain::chain_by_name(const std::string& function, std::string input) {
   // "owner/function" names another user's function: allowed when that user shared it.
@@ -40,15 +41,24 @@ uint32_t CallChain::chain_python_entry(const std::string& entry, std::string inp
 uint32_t CallChain::start(Invocation invocation) {
   invocation.node = node_->start_child();  // the tree's budget decides first
   invocation.tenant = tenant_;
-  if (!children_) children_ = std::make_shared<Children>();
+  if (!children_) {
+    children_ = std::make_shared<Children>();
+    children_->max_held_bytes = max_held_output_bytes_;
+  }
   // The completion may run after this call has finished: it holds the children, not `this`.
   std::shared_ptr<Children> children = children_;
   util::MutexLock lock(children->mutex);
   uint64_t id = runtime_.submit(std::move(invocation), [children](CallRecord record) {
+    Finished finished{record.status == CallStatus::Succeeded, record.return_code, {}, 0};
     {
       util::MutexLock done_lock(children->mutex);
-      auto key = static_cast<uint32_t>(record.id);
-      children->calls[key] = std::move(record);
+      if (record.output.size() > children->max_held_bytes - children->held_bytes) {
+        finished.dropped_output = record.output.size();
+      } else {
+        children->held_bytes += record.output.size();
+        finished.output = std::move(record.output);
+      }
+      children->calls[static_cast<uint32_t>(record.id)] = std::move(finished);
     }
     children->done.notify_all();
   });
@@ -93,10 +103,16 @@ int CallChain::await_call(uint32_t call_id, std::string* output) {
       throw Error(fmt::format("call {} did not finish before this call was stopped", call_id));
     }
   }
-  const CallRecord& record = *children_->calls[call_id];
-  if (output != nullptr) *output = record.output;
-  if (record.status == CallStatus::Succeeded) return record.return_code;
-  return record.return_code != 0 ? record.return_code : 1;
+  const Finished& finished = *children_->calls[call_id];
+  if (output != nullptr && finished.dropped_output != 0) {
+    throw Error(fmt::format(
+        "call {}'s output ({} bytes) was not kept: a call holds at most {} bytes of the outputs "
+        "of the calls it chains, and this one held {}",
+        call_id, finished.dropped_output, max_held_output_bytes_, children_->held_bytes));
+  }
+  if (output != nullptr) *output = finished.output;
+  if (finished.succeeded) return finished.return_code;
+  return finished.return_code != 0 ? finished.return_code : 1;
 }
 
 }  // namespace wasmlet::runtime

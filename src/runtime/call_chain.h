@@ -3,10 +3,12 @@
 // in its own module) and its waits for them. One per running call; the records of its
 // children outlive it if it does not wait for them.
 #include <condition_variable>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 
 #include "host/chain_handler.h"
 #include "runtime/call_record.h"
@@ -22,9 +24,12 @@ struct Invocation;
 class CallChain final : public host::ChainHandler {
  public:
   // `node` is the calling call's place in its tree; `tenant` the tenant whose call it is (the
-  // calls it chains are that tenant's too).
-  CallChain(Runtime& runtime, FunctionId caller, std::string tenant,
-            std::shared_ptr<CallNode> node);
+  // calls it chains are that tenant's too). `max_held_output_bytes`: the chained calls'
+  // outputs this call holds until it ends, awaited or not; an output that would pass it is
+  // dropped, and awaiting that call's output traps naming the limit (its status can still be
+  // awaited).
+  CallChain(Runtime& runtime, FunctionId caller, std::string tenant, std::shared_ptr<CallNode> node,
+            size_t max_held_output_bytes);
 
   uint32_t chain_by_name(const std::string& function, std::string input) override;
   uint32_t chain_by_table_index(uint32_t table_index, std::string input) override;
@@ -32,11 +37,20 @@ class CallChain final : public host::ChainHandler {
   int await_call(uint32_t call_id, std::string* output) override;
 
  private:
+  // What awaiting a finished child needs (its logs and history stay in the runtime's record).
+  struct Finished {
+    bool succeeded = false;
+    int return_code = 0;
+    std::string output;
+    size_t dropped_output = 0;  // bytes of output not kept (max_held_output_bytes)
+  };
   struct Children {
     util::Mutex mutex;
     util::CondVar done;
     // Empty optional: still running.
-    std::map<uint32_t, std::optional<CallRecord>> calls GUARDED_BY(mutex);
+    std::map<uint32_t, std::optional<Finished>> calls GUARDED_BY(mutex);
+    size_t held_bytes GUARDED_BY(mutex) = 0;  // of the outputs in `calls`
+    size_t max_held_bytes = 0;
     std::map<uint32_t, uint64_t> full_ids GUARDED_BY(mutex);  // the runtime's ids
   };
 
@@ -46,6 +60,7 @@ class CallChain final : public host::ChainHandler {
   FunctionId caller_;
   std::string tenant_;
   std::shared_ptr<CallNode> node_;
+  size_t max_held_output_bytes_;
   std::shared_ptr<Children> children_;  // made by the first chained call: most calls chain none
 };
 

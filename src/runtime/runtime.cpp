@@ -201,6 +201,12 @@ fs::path Runtime::shared_dir(const std::string& user) const {
   return dir;
 }
 
+uint64_t Runtime::shared_file_quota(const std::string& user) const {
+  return tenant_policy_ == nullptr
+             ? config_.max_shared_file_bytes
+             : tenant_policy_->shared_file_bytes(user, config_.max_shared_file_bytes);
+}
+
 FunctionInfo Runtime::upload_wasm(const FunctionId& id, std::span<const unsigned char> wasm,
                                   std::stop_token stop) {
   check_not_composite(id);
@@ -830,6 +836,8 @@ std::shared_ptr<faaslet::FaasletPool> Runtime::make_pool(const LoadedFunction& f
   // C/C++ functions see Faasm's surroundings; Python ones get the interpreter's own.
   if (fn.info.kind != FunctionKind::Python) apply_faasm_environment(fc, config_.data_dir / "etc");
   fc.host.fs.shared_root = shared_dir(id.user);
+  fc.host.fs.shared_usage = &shared_usage_;
+  fc.host.fs.max_shared_dir_bytes = shared_file_quota(id.user);
   fc.host.identity = {id.user, id.name};
   fc.limits = config_.limits;
   if (tenant_policy_ != nullptr) {
@@ -967,7 +975,8 @@ faaslet::CallResult Runtime::run_in_pool(QueuedCall& call, faaslet::PendingReset
   call.metrics = fn->metrics;
   faaslet::EntryPoint call_entry = resolve_entry(*fn, call.invocation.entry);
   std::shared_ptr<faaslet::FaasletPool> pool = pool_for(*fn);
-  CallChain chain(*this, call.invocation.function, call.invocation.owner(), call.invocation.node);
+  CallChain chain(*this, call.invocation.function, call.invocation.owner(), call.invocation.node,
+                  config_.max_held_chain_output_bytes);
   faaslet::CallOptions options;
   options.chain = &chain;
   options.call_id = call.id;

@@ -20,6 +20,7 @@
 #include "faaslet/call.h"
 #include "faaslet/faaslet_pool.h"
 #include "faaslet/function_config.h"
+#include "host/shared_dir_usage.h"
 #include "runtime/call_record.h"
 #include "runtime/call_tree.h"
 #include "runtime/composite.h"
@@ -68,6 +69,8 @@ struct RuntimeConfig {
   // What one call from outside and everything it chains may use. A zero wall time means the
   // function time limit (limits.timeout).
   CallBudget call_budget;
+  // The outputs of the calls one call chained that it holds until it ends (see CallChain).
+  size_t max_held_chain_output_bytes = size_t{256} << 20;
   // Distinct state keys one call may touch; past it the state call fails the guest's call.
   size_t max_state_keys_per_call = state::StateTier::kDefaultMaxKeysPerCall;
   // Host memory one user's state segments may hold on this host; writes past it fail.
@@ -83,6 +86,9 @@ struct RuntimeConfig {
   // Each user's functions see their own shared files (DATA_DIR/tenant-files/USER) rather than
   // the one tree all users share, as in Faasm (DATA_DIR/shared).
   bool shared_files_per_tenant = false;
+  // What a tenant's shared files may take on disk, written by clients (PUT /file) and by its
+  // functions (faasm://) together, unless its TenantPolicy says otherwise.
+  uint64_t max_shared_file_bytes = uint64_t{1} << 30;
 };
 
 // How a Python upload asks to be called.
@@ -162,6 +168,10 @@ class Runtime {
   void tenant_changed(const std::string& tenant);
   // The shared files that `user`'s functions see (and HTTP /file of that user writes).
   std::filesystem::path shared_dir(const std::string& user) const;
+  // What every shared-files directory takes, as its writers (functions, PUT /file) count it.
+  host::SharedDirUsage& shared_file_usage() { return shared_usage_; }
+  // What `user`'s shared files may take.
+  uint64_t shared_file_quota(const std::string& user) const;
 
   // Queues a call; returns its id. Throws UnknownFunction, Unsupported, QueueFull, or
   // ShuttingDown. A name that is no function but a composition starts a composite call. A call
@@ -280,6 +290,7 @@ class Runtime {
   std::unique_ptr<faaslet::CgroupManager> cgroups_;
   Metrics metrics_;
   ResultStore results_;
+  host::SharedDirUsage shared_usage_;
 
   mutable util::Mutex functions_mutex_;
   std::map<FunctionId, std::shared_ptr<LoadedFunction>> loaded_ GUARDED_BY(functions_mutex_);

@@ -4,6 +4,7 @@
 // may chain to another's. Without one, every tenant gets the runtime's defaults and a function
 // may chain to any user's function.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "faaslet/function_config.h"
@@ -19,6 +20,8 @@ class TenantPolicy {
       const std::string& tenant, const faaslet::FunctionLimits& defaults) const = 0;
   // Host memory the tenant's local state may hold, at most `defaults`.
   virtual size_t state_bytes(const std::string& tenant, size_t defaults) const = 0;
+  // What the tenant's shared files may take on disk; `defaults` for a tenant with no quota.
+  virtual uint64_t shared_file_bytes(const std::string& tenant, uint64_t defaults) const = 0;
   // Whether a function of `caller` may chain to `callee`, a function of another user.
   virtual bool may_chain(const std::string& caller, const FunctionId& callee) const = 0;
 };

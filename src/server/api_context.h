@@ -12,7 +12,6 @@
 #include "server/inline_standby.h"
 #include "server/peer_relay.h"
 #include "server/replies.h"
-#include "server/shared_files.h"
 #include "server/upload_quota.h"
 
 namespace wasmlet::server {
@@ -36,8 +35,6 @@ struct ApiContext {
   PeerRelay* relay = nullptr;
   // Uploads past the quota check and not stored yet (see check_upload_quota). Never null.
   PendingUploads* pending_uploads = nullptr;
-  // What each tenant's shared files take, for its quota. Never null.
-  SharedFileUsage* shared_files = nullptr;
 };
 
 // Runs `work` through `run` and answers with its reply, or with its exception's.

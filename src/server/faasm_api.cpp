@@ -185,14 +185,11 @@ void add_file_routes(Router& router, const ApiContext& ctx) {
                const std::string& tenant = m.grant.principal.tenant;
                auto shared = ctx.runtime.shared_dir(tenant);
                auto path = resolve_shared_path(shared, file_path_header(request));
-               // An open server has no quotas: the default bounds its shared files.
-               const auth::TenantStore* store = ctx.gate->store();
-               const uint64_t max_bytes = ctx.gate->open() || store == nullptr
-                                              ? auth::Quotas{}.max_file_bytes
-                                              : store->quotas(tenant).max_file_bytes;
+               const uint64_t max_bytes = ctx.runtime.shared_file_quota(tenant);
                reply_blocking(ctx, kStyle, respond,
                               [ctx, shared, path, max_bytes, body = std::move(request.body())] {
-                                ctx.shared_files->write(shared, path, body, max_bytes);
+                                write_shared_file_within(ctx.runtime.shared_file_usage(), shared,
+                                                         path, body, max_bytes);
                                 return text_reply(status::ok, "File upload complete");
                               });
              });

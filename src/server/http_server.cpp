@@ -56,7 +56,6 @@ struct HttpServer::Impl {
 
   AccessGate gate;  // before the router (in core) that points to it
   PendingUploads pending_uploads;
-  SharedFileUsage shared_files;
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   std::unique_ptr<InlineStandby> standby;
@@ -95,8 +94,7 @@ HttpServer::HttpServer(runtime::Runtime& runtime, ServerConfig config,
       &impl_->gate,
       cluster,
       {},
-      &impl_->pending_uploads,
-      &impl_->shared_files};
+      &impl_->pending_uploads};
   if (cluster != nullptr) {
     PeerRelay::Options relay;
     // A forwarded call may take as long as a call here, and then some for the trip.

@@ -81,67 +81,37 @@ void write_shared_file(const fs::path& shared_dir, const fs::path& path, std::st
   util::write_file_atomic(path, bytes);
 }
 
-namespace {
-
-uint64_t file_cost(uint64_t size) { return std::max<uint64_t>(size, SharedFileUsage::kBlockBytes); }
-
-// What is under `dir` as SharedFileUsage counts it. Links count as a block: they are not
-// followed (and only the server writes here).
-uint64_t walk_usage(const fs::path& dir) {
-  uint64_t total = 0;
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code size_ec;
-    const bool regular = it->is_regular_file(size_ec) && !it->is_symlink(size_ec);
-    const uint64_t size = regular ? it->file_size(size_ec) : 0;
-    total += file_cost(size_ec ? 0 : size);
-  }
-  return total;
-}
-
-}  // namespace
-
-uint64_t& SharedFileUsage::usage_locked(const fs::path& shared_dir) {
-  const fs::path key = shared_dir.lexically_normal();
-  auto it = bytes_.find(key);
-  if (it == bytes_.end()) it = bytes_.emplace(key, walk_usage(key)).first;
-  return it->second;
-}
-
-uint64_t SharedFileUsage::bytes(const fs::path& shared_dir) {
-  util::MutexLock lock(mutex_);
-  return usage_locked(shared_dir);
-}
-
-void SharedFileUsage::write(const fs::path& shared_dir, const fs::path& path,
-                            std::string_view bytes, uint64_t max_bytes) {
-  util::MutexLock lock(mutex_);
-  uint64_t& usage = usage_locked(shared_dir);
-  std::error_code ec;
-  const auto old_size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
-  const uint64_t old_cost = ec || !fs::exists(path, ec) ? 0 : file_cost(old_size);
-  uint64_t new_dirs = 0;
-  const fs::path top = shared_dir.lexically_normal();
-  for (fs::path dir = path.parent_path(); dir != top && dir.has_relative_path();
-       dir = dir.parent_path()) {
-    if (!fs::exists(fs::symlink_status(dir, ec))) ++new_dirs;
-  }
-  const uint64_t after = std::max(usage, old_cost) - old_cost + file_cost(bytes.size()) +
-                         new_dirs * SharedFileUsage::kBlockBytes;
-  if (after > max_bytes) {
-    throw HttpError(http::status::forbidden, "quota_exceeded",
-                    fmt::format("the tenant's shared files may take at most {} bytes (each file "
-                                "and directory at least {}); this one would make {}",
-                                max_bytes, kBlockBytes, after));
-  }
-  try {
-    write_shared_file(shared_dir, path, bytes);
-  } catch (...) {
-    // The directories may have been made before the write failed: they stay counted.
-    usage += new_dirs * kBlockBytes;
-    throw;
-  }
-  usage = after;
+void write_shared_file_within(host::SharedDirUsage& usage, const fs::path& shared_dir,
+                              const fs::path& path, std::string_view bytes, uint64_t max_bytes) {
+  usage.change(shared_dir, [&](uint64_t& used) {
+    std::error_code ec;
+    const auto old_size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
+    const uint64_t old_cost =
+        ec || !fs::exists(path, ec) ? 0 : host::SharedDirUsage::file_cost(old_size);
+    uint64_t new_dirs = 0;
+    const fs::path top = shared_dir.lexically_normal();
+    for (fs::path dir = path.parent_path(); dir != top && dir.has_relative_path();
+         dir = dir.parent_path()) {
+      if (!fs::exists(fs::symlink_status(dir, ec))) ++new_dirs;
+    }
+    const uint64_t after = std::max(used, old_cost) - old_cost +
+                           host::SharedDirUsage::file_cost(bytes.size()) +
+                           new_dirs * host::SharedDirUsage::kBlockBytes;
+    if (after > max_bytes) {
+      throw HttpError(http::status::forbidden, "quota_exceeded",
+                      fmt::format("the tenant's shared files may take at most {} bytes (each file "
+                                  "and directory at least {}); this one would make {}",
+                                  max_bytes, host::SharedDirUsage::kBlockBytes, after));
+    }
+    try {
+      write_shared_file(shared_dir, path, bytes);
+    } catch (...) {
+      // The directories may have been made before the write failed: they stay counted.
+      used += new_dirs * host::SharedDirUsage::kBlockBytes;
+      throw;
+    }
+    used = after;
+  });
 }
 
 std::optional<std::string> read_shared_file(const fs::path& shared_dir, const fs::path& path) {

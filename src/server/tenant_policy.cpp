@@ -21,6 +21,10 @@ size_t StoreTenantPolicy::state_bytes(const std::string& tenant, size_t defaults
   return static_cast<size_t>(std::min<uint64_t>(defaults, store_.quotas(tenant).max_state_bytes));
 }
 
+uint64_t StoreTenantPolicy::shared_file_bytes(const std::string& tenant, uint64_t defaults) const {
+  return store_.has_keys() ? store_.quotas(tenant).max_file_bytes : defaults;
+}
+
 bool StoreTenantPolicy::may_chain(const std::string& caller,
                                   const runtime::FunctionId& callee) const {
   return !store_.has_keys() || store_.is_shared(callee.user, callee.name, caller);

@@ -6,6 +6,7 @@
 
 #include "faaslet/run_once.h"
 #include "host/host_imports.h"
+#include "host/shared_dir_usage.h"
 #include "test_engine.h"
 #include "test_support.h"
 
@@ -245,6 +246,22 @@ TEST_F(FaasmFilesTest, SharedFilesHaveASizeAndCountBound) {
   EXPECT_NE(r.stdout_text.find("ok shared_size_bound"), std::string::npos) << r.stdout_text;
   EXPECT_EQ(fs::file_size(shared_ / "big.bin"), 3u * 1024);
   EXPECT_FALSE(fs::exists(shared_ / "third.bin"));
+}
+
+TEST_F(FaasmFilesTest, SharedFileWritesCountAgainstTheDirectorysQuota) {
+  host::SharedDirUsage usage;
+  // hello.txt, sub, sub/data.txt and the two links: a block each.
+  const uint64_t before = usage.bytes(shared_);
+  ASSERT_EQ(before, 5 * host::SharedDirUsage::kBlockBytes);
+  config_.fs.shared_usage = &usage;
+  config_.fs.max_shared_dir_bytes = before + 8192;
+  auto r = run_part("shared_dir_quota");
+  EXPECT_NE(r.stdout_text.find("ok shared_dir_room_given_back"), std::string::npos)
+      << r.stdout_text;
+  // a.bin and b.bin of 5 bytes, a block each; nothing left behind by the refused write.
+  EXPECT_EQ(usage.bytes(shared_), before + 8192);
+  EXPECT_EQ(file_text(shared_ / "b.bin"), "small");
+  EXPECT_EQ(std::distance(fs::directory_iterator(shared_), fs::directory_iterator{}), 6);
 }
 
 TEST_F(FaasmFilesTest, AFaasmWriteOfATrappedCallIsDropped) {

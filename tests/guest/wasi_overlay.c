@@ -5,8 +5,9 @@
 // sub/data.txt ("shared bytes"), a symlink "out_link" -> "/etc" and a symlink "up_link" ->
 // "../secret.txt" (a file beside the shared directory); /tmp is the scratch space's. The
 // first argument picks a part: "overlay", "quota" (with a 64 KiB, 8-file budget),
-// "shared_quota" (faasm:// files of at most 4 KiB, two per call) or "shared_trap" (replaces
-// hello.txt, then traps). One line per check; the exit status is the failure count.
+// "shared_quota" (faasm:// files of at most 4 KiB, two per call), "shared_dir_quota" (the
+// shared files' quota leaves 8 KiB) or "shared_trap" (replaces hello.txt, then traps). One line per
+// check; the exit status is the failure count.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -62,8 +63,8 @@ static void overlay_checks(void) {
   check(fails_with(unlink("/sub/data.txt"), EROFS), "unlink_shared_is_erofs",
         "removing a shared file's name did not answer EROFS");
   errno = 0;
-  check(fails_with(rmdir("sub"), EROFS),
-        "rmdir_shared_is_erofs", "removing a shared directory did not answer EROFS");
+  check(fails_with(rmdir("sub"), EROFS), "rmdir_shared_is_erofs",
+        "removing a shared directory did not answer EROFS");
   errno = 0;
   check(fails_with(mkdir("sub", 0755), EEXIST), "mkdir_shared_exists",
         "mkdir of a shared directory did not answer EEXIST");
@@ -114,8 +115,8 @@ static void quota_checks(void) {
   check(written > 0 && written < 64 * 1024 + 1 && errno == EDQUOT, "bytes_bound",
         "writing to the working directory did not stop at the budget with EDQUOT");
   if (fd >= 0) close(fd);
-  check(unlink("/big") == 0 && write_file("/tmp/after", "x", O_CREAT) == 1,
-        "unlink_frees_budget", "removing the file did not give its bytes back");
+  check(unlink("/big") == 0 && write_file("/tmp/after", "x", O_CREAT) == 1, "unlink_frees_budget",
+        "removing the file did not give its bytes back");
   int rewrites = 0;
   for (int i = 0; i < 12; ++i) {
     fd = open("/tmp/rewritten", O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -167,6 +168,27 @@ static void shared_quota_checks(void) {
   if (third >= 0) close(third);
 }
 
+// A faasm:// write is charged to the shared files' quota as it is published: one that would
+// pass it fails at close and leaves nothing; one that shrinks a file gives its room back.
+static void shared_dir_quota_checks(void) {
+  static char chunk[6000];
+  memset(chunk, 'q', sizeof chunk);
+  int fd = open("faasm://a.bin", O_WRONLY | O_CREAT, 0644);
+  check(fd >= 0 && write(fd, chunk, sizeof chunk) == (ssize_t)sizeof chunk && close(fd) == 0,
+        "shared_dir_write_within", "a faasm:// write within the quota failed");
+  fd = open("faasm://b.bin", O_WRONLY | O_CREAT, 0644);
+  int wrote = fd >= 0 && write(fd, chunk, sizeof chunk) == (ssize_t)sizeof chunk;
+  errno = 0;
+  check(wrote && fails_with(close(fd), EDQUOT), "shared_dir_quota_bound",
+        "a faasm:// write past the shared files' quota was published");
+  check(access("faasm://b.bin", F_OK) != 0, "shared_dir_refusal_left_nothing",
+        "a refused faasm:// write left its file");
+  check(write_file("faasm://a.bin", "small", O_TRUNC) == 5, "shared_dir_shrink",
+        "shrinking a faasm:// file failed");
+  check(write_file("faasm://b.bin", "small", O_CREAT) == 5 && reads("faasm://b.bin", "small"),
+        "shared_dir_room_given_back", "the room a shrunk file gave back could not be used");
+}
+
 // Starts replacing hello.txt, then traps: the shared file must stay whole.
 static void shared_trap(void) {
   int fd = open("faasm://hello.txt", O_WRONLY | O_TRUNC);
@@ -180,6 +202,7 @@ int main(int argc, char** argv) {
   if (strcmp(part, "overlay") == 0) overlay_checks();
   if (strcmp(part, "quota") == 0) quota_checks();
   if (strcmp(part, "shared_quota") == 0) shared_quota_checks();
+  if (strcmp(part, "shared_dir_quota") == 0) shared_dir_quota_checks();
   if (strcmp(part, "shared_trap") == 0) shared_trap();
   return failures;
 }

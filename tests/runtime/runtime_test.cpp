@@ -812,6 +812,26 @@ TEST_F(RuntimeTest, AChainBombEndsAtTheTreeBudgetAndLeavesTheQueueEmpty) {
   EXPECT_LE(calls, 300u);  // the budget, the root included
 }
 
+// A call holds its chained calls' outputs until it ends; past its bound an output is dropped,
+// and only awaiting that output fails, naming the bound.
+TEST_F(RuntimeTest, AChainedCallsOutputsHeldByTheirCallerAreBounded) {
+  runtime::RuntimeConfig config;
+  config.max_held_chain_output_bytes = 1 << 20;
+  auto rt = make(config);
+  upload(*rt, {"fan", "chain_fan_output"}, "chain_fan_output");
+  upload(*rt, {"fan", "echo"}, "echo");
+  auto within = call_sync(*rt, {"fan", "chain_fan_output"}, "2 400000");
+  EXPECT_EQ(within.status, CallStatus::Succeeded) << within.error_message;
+  EXPECT_EQ(within.output, "outputs=400000,400000,");
+  // The third output would make 1.2 MB: its status comes back, its output does not.
+  auto past = call_sync(*rt, {"fan", "chain_fan_output"}, "3 400000");
+  EXPECT_EQ(past.status, CallStatus::Failed);
+  EXPECT_EQ(past.stdout_text, "status=0,0,0,\n");
+  EXPECT_NE(past.error_message.find("was not kept"), std::string::npos) << past.error_message;
+  EXPECT_NE(past.error_message.find("at most 1048576 bytes"), std::string::npos)
+      << past.error_message;
+}
+
 TEST_F(RuntimeTest, ARunningCallCanBeCancelledWithEverythingItChained) {
   runtime::RuntimeConfig config;
   config.limits.timeout = 30s;

@@ -651,6 +651,29 @@ TEST_F(AccessTest, SharedFileQuotaBoundsWhatATenantStores) {
   EXPECT_EQ(put(bob_, "z", 100'000).result_int(), 200);
 }
 
+// What a tenant's functions write through faasm:// counts against the same quota as its PUT
+// /file uploads: neither can fill the disk past it, nor go around it through the other.
+TEST_F(AccessTest, FunctionsFaasmWritesCountAgainstTheSharedFileQuota) {
+  upload(alice_, "alice", "writer", "faasm_file_writer");
+  ASSERT_EQ(call(verb::put, "/v1/admin/tenants/alice/quotas", R"({"max_file_bytes": 16384})",
+                 bearer(root_))
+                .result_int(),
+            200);
+  auto write = [&](const std::string& what) { return invoke(alice_, "alice/writer", what).body(); };
+  EXPECT_EQ(write("f1 6000"), "ok");
+  EXPECT_EQ(write("f2 6000"), "ok");
+  EXPECT_EQ(write("f3 6000").rfind("error close", 0), 0u);  // 18,000 bytes: past the quota
+  auto headers = bearer(alice_);
+  headers.emplace_back("FilePath", "from_client");
+  auto put = call(verb::put, "/file", std::string(5000, 'c'), headers);
+  EXPECT_EQ(put.result_int(), 403) << put.body();
+  // Replacing a file with a smaller one frees its room, for either writer.
+  EXPECT_EQ(write("f2 10"), "ok");  // now a block
+  EXPECT_EQ(call(verb::put, "/file", std::string(5000, 'c'), headers).result_int(), 200);
+  EXPECT_EQ(runtime_->shared_file_usage().bytes(runtime_->shared_dir("alice")),
+            6000u + 4096 + 5000);
+}
+
 // A request whose body has yet to come is refused from its head: the server does not read
 // 50 MB for a client without a key, or with one that may not send it.
 TEST_F(AccessTest, RefusalsComeBeforeALargeBodyIsRead) {

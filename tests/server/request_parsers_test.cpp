@@ -233,32 +233,35 @@ TEST_F(SharedPathTest, ResolvesInsideTheDirectoryOnly) {
 TEST(SharedFileUsageTest, CountsFilesAndDirectoriesAsBlocksAndRefusesPastTheQuota) {
   util::TempDir base{fs::temp_directory_path(), "wasmlet-shared-usage-test"};
   const fs::path shared = base.path() / "shared";
-  constexpr uint64_t kBlock = SharedFileUsage::kBlockBytes;
+  constexpr uint64_t kBlock = host::SharedDirUsage::kBlockBytes;
   // What was there before the server started is learnt from the disk.
   fs::create_directories(shared / "old");
   std::ofstream(shared / "old" / "big") << std::string(10'000, 'x');
-  SharedFileUsage usage;
+  host::SharedDirUsage usage;
   EXPECT_EQ(usage.bytes(shared), kBlock + 10'000);
 
   const uint64_t quota = kBlock + 10'000 + 3 * kBlock;
   // A new directory and an empty file: a block each.
-  usage.write(shared, shared / "d" / "a", "", quota);
+  write_shared_file_within(usage, shared, shared / "d" / "a", "", quota);
   EXPECT_EQ(usage.bytes(shared), kBlock + 10'000 + 2 * kBlock);
-  usage.write(shared, shared / "d" / "b", "12345", quota);
+  write_shared_file_within(usage, shared, shared / "d" / "b", "12345", quota);
   EXPECT_EQ(usage.bytes(shared), quota);
-  EXPECT_EQ(refusal([&] { usage.write(shared, shared / "c", "x", quota); }), 403);
+  EXPECT_EQ(refusal([&] { write_shared_file_within(usage, shared, shared / "c", "x", quota); }),
+            403);
   EXPECT_FALSE(fs::exists(shared / "c"));
   // Replacing a file counts its new size instead of its old one.
-  usage.write(shared, shared / "d" / "b", std::string(kBlock, 'y'), quota);
+  write_shared_file_within(usage, shared, shared / "d" / "b", std::string(kBlock, 'y'), quota);
   EXPECT_EQ(refusal([&] {
-              usage.write(shared, shared / "d" / "b", std::string(kBlock + 1, 'z'), quota);
+              write_shared_file_within(usage, shared, shared / "d" / "b",
+                                       std::string(kBlock + 1, 'z'), quota);
             }),
             403);
   EXPECT_EQ(fs::file_size(shared / "d" / "b"), kBlock);
-  usage.write(shared, shared / "old" / "big", "", quota);
+  write_shared_file_within(usage, shared, shared / "old" / "big", "", quota);
   EXPECT_EQ(usage.bytes(shared), quota - 10'000 + kBlock);
   // A refused write for another reason changes nothing.
-  EXPECT_EQ(refusal([&] { usage.write(shared, shared / "d", "x", quota * 2); }), 409);
+  EXPECT_EQ(refusal([&] { write_shared_file_within(usage, shared, shared / "d", "x", quota * 2); }),
+            409);
   EXPECT_EQ(usage.bytes(shared), quota - 10'000 + kBlock);
   // Another directory is counted on its own.
   EXPECT_EQ(usage.bytes(base.path() / "other"), 0u);

@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "host/shared_dir_usage.h"
 #include "host/wasi/wasi_support.h"
 #include "util/error.h"
 
@@ -70,7 +71,7 @@ std::string temporary_name() {
   if (getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
     throw Error("getrandom failed while naming a temporary file");
   }
-  std::string name = ".wasmlet-write-";
+  std::string name = kWriteInProgressPrefix;
   for (unsigned char b : bytes) name += fmt::format("{:02x}", b);
   return name;
 }
@@ -236,7 +237,10 @@ Errno shared_open_for_writing(WasiState& w, const std::string& path, int flags, 
                            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | (flags & O_APPEND),
                            0644));
   if (!fd) return last_errno();
-  auto write = std::make_shared<SharedWrite>(std::move(parent.dir), temp, parent.name);
+  const FsConfig& fs = w.fs_config();
+  auto write = std::make_shared<SharedWrite>(
+      std::move(parent.dir), temp, parent.name,
+      SharedWrite::Quota{fs.shared_usage, fs.shared_root, fs.max_shared_dir_bytes});
   if (keep) {
     util::UniqueFd source(openat(dir, parent.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     Errno err = source ? copy_contents(source.get(), fd.get()) : last_errno();

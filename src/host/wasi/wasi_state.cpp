@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "host/wasi/wasi_support.h"
 #include "util/error.h"
 
 namespace wasmlet::host {
@@ -51,11 +53,39 @@ SharedWrite::~SharedWrite() {
   if (abandoned_ || publish() != Errno::Success) unlinkat(dir_.get(), temp_name_.c_str(), 0);
 }
 
-Errno SharedWrite::publish() {
-  if (done_) return Errno::Success;
+Errno SharedWrite::rename_into_place() {
   if (renameat(dir_.get(), temp_name_.c_str(), dir_.get(), name_.c_str()) != 0) return last_errno();
   done_ = true;
   return Errno::Success;
+}
+
+Errno SharedWrite::publish() {
+  if (done_) return Errno::Success;
+  if (quota_.usage == nullptr) return rename_into_place();
+  Errno err = Errno::Success;
+  quota_.usage->change(quota_.root, [&](uint64_t& used) {
+    struct stat written {
+    }, replaced{};
+    if (fstatat(dir_.get(), temp_name_.c_str(), &written, AT_SYMLINK_NOFOLLOW) != 0) {
+      err = last_errno();
+      return;
+    }
+    uint64_t old_cost = 0;
+    if (fstatat(dir_.get(), name_.c_str(), &replaced, AT_SYMLINK_NOFOLLOW) == 0) {
+      old_cost = SharedDirUsage::file_cost(
+          S_ISREG(replaced.st_mode) ? static_cast<uint64_t>(replaced.st_size) : 0);
+    }
+    const uint64_t after = std::max(used, old_cost) - old_cost +
+                           SharedDirUsage::file_cost(static_cast<uint64_t>(written.st_size));
+    // A write that shrinks what the directory takes is never refused.
+    if (after > quota_.max_bytes && after > used) {
+      err = Errno::DQuot;
+      return;
+    }
+    err = rename_into_place();
+    if (!failed(err)) used = after;
+  });
+  return err;
 }
 
 }  // namespace wasi
@@ -215,7 +245,10 @@ Errno WasiState::close(uint32_t fd) {
   if (find(fd) == nullptr) return Errno::BadF;
   // The last descriptor of a faasm:// write publishes it here, where the guest learns the outcome.
   Errno err = Errno::Success;
-  if (auto& w = table_[fd]->shared_write; w && w.use_count() == 1) err = w->publish();
+  if (auto& w = table_[fd]->shared_write; w && w.use_count() == 1) {
+    err = w->publish();
+    if (failed(err)) w->abandon();  // refused once, not tried again as the descriptor goes
+  }
   table_[fd].reset();
   trim();
   return err;

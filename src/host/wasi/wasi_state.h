@@ -9,11 +9,13 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "host/host_context.h"
+#include "host/shared_dir_usage.h"
 #include "host/wasi/wasi_abi.h"
 #include "host/wasi/wasi_errno.h"
 #include "util/files.h"
@@ -30,8 +32,19 @@ enum class FdKind : uint8_t { Stdin, Stdout, Stderr, Host };
 // WasiState destroyed without reset) is removed.
 class SharedWrite {
  public:
-  SharedWrite(util::UniqueFd dir, std::string temp_name, std::string name)
-      : dir_(std::move(dir)), temp_name_(std::move(temp_name)), name_(std::move(name)) {}
+  // `usage`, when set, counts the shared files under `root` (which holds `dir`): publishing
+  // charges it the file's growth and refuses (EDQUOT) a file that would take it past
+  // `max_bytes`.
+  struct Quota {
+    SharedDirUsage* usage = nullptr;
+    std::filesystem::path root;
+    uint64_t max_bytes = 0;
+  };
+  SharedWrite(util::UniqueFd dir, std::string temp_name, std::string name, Quota quota)
+      : dir_(std::move(dir)),
+        temp_name_(std::move(temp_name)),
+        name_(std::move(name)),
+        quota_(std::move(quota)) {}
   SharedWrite(const SharedWrite&) = delete;
   SharedWrite& operator=(const SharedWrite&) = delete;
   ~SharedWrite();
@@ -40,8 +53,11 @@ class SharedWrite {
   void abandon() { abandoned_ = true; }
 
  private:
+  Errno rename_into_place();
+
   util::UniqueFd dir_;
   std::string temp_name_, name_;
+  Quota quota_;
   bool done_ = false, abandoned_ = false;
 };
 
