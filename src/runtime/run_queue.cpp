@@ -75,7 +75,8 @@ QueuedCall RunQueue::pop_from(TenantMap::iterator tenant) {
   return remove(tenant, tenant->second.calls.begin());
 }
 
-QueuedCall RunQueue::remove(TenantMap::iterator tenant, std::deque<QueuedCall>::iterator at) {
+QueuedCall RunQueue::remove(TenantMap::iterator tenant,
+                            const std::deque<QueuedCall>::iterator& at) {
   QueuedCall call = std::move(*at);
   tenant->second.calls.erase(at);
   tenant->second.bytes -= call.invocation.input.size();

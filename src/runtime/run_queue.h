@@ -113,7 +113,7 @@ class RunQueue {
   using TenantMap = std::map<std::string, Tenant>;
   QueuedCall pop_from(TenantMap::iterator tenant);
   // Takes the call at `at` out of its tenant's queue and the counts.
-  QueuedCall remove(TenantMap::iterator tenant, std::deque<QueuedCall>::iterator at);
+  QueuedCall remove(TenantMap::iterator tenant, const std::deque<QueuedCall>::iterator& at);
   void forget_if_idle(TenantMap::iterator tenant);
 
   Limits limits_;
