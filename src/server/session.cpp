@@ -88,7 +88,8 @@ void Session<Stream>::on_handshake(beast::error_code ec) {
 template <class Stream>
 void Session<Stream>::close_when_idle() {
   asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-    if (self->phase_ == Phase::Reading || self->phase_ == Phase::Handshake) {
+    if (self->phase_ == Phase::Reading || self->phase_ == Phase::Handshake ||
+        self->phase_ == Phase::Lingering) {
       self->close();
     } else {
       self->close_after_reply_ = true;
@@ -218,9 +219,11 @@ void Session<Stream>::on_read_error(beast::error_code ec) {
     method_ = std::string(parser_->get().method_string());
     target_ = std::string(parser_->get().target());
   }
+  // What is left of a body the parser gave up on may still be coming (see linger).
+  unread_body_ =
+      ec == http::error::body_limit || (parser_->is_header_done() && !parser_->is_done());
   Reply reply;
   if (ec == http::error::body_limit) {
-    unread_body_ = true;
     reply.response.result(http::status::payload_too_large);
     reply.response.body() = nlohmann::json{
         {"error", "body_too_large"},
@@ -388,7 +391,11 @@ void Session<Stream>::on_write(beast::error_code ec, size_t body_bytes) {
   bool keep_alive = response_->keep_alive();
   response_.reset();
   body_lease_.reset();  // the request is served (a TLS session may idle before its next read)
-  if (!ec && unread_body_ && phase_ != Phase::Closed) return linger();
+  // Not for a connection over the cap (its place is the health checks') nor when stopping.
+  if (!ec && unread_body_ && !health_only_ && !ticket_.core().stopping() &&
+      phase_ != Phase::Closed) {
+    return linger();
+  }
   if (ec || !keep_alive || close_after_reply_ || phase_ == Phase::Closed) return close();
   if (kTls && watching_) {
     // Waits for the watch's read (see on_tls_watch), as idle as in read_header.

@@ -82,7 +82,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   // After a reply that refused a body still coming (401, 413, 503 ...): the client may still
   // be sending it, and closing a socket with unread bytes resets the connection, which can
   // reach the client before the reply (it then sees a reset, not the refusal). So: send a FIN,
-  // then read and discard until the client closes its end or kLingerTime has passed.
+  // then read and discard until the client closes its end or kLingerTime has passed. The
+  // connection keeps its place under the cap meanwhile; the server's stop closes it at once.
   void linger();
   void drain();
   static constexpr std::chrono::seconds kLingerTime{3};
