@@ -12,7 +12,10 @@ uint64_t walk_usage(const fs::path& dir) {
   uint64_t total = 0;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename().string().starts_with(kWriteInProgressPrefix)) continue;
+    if (it->path().filename().string().starts_with(kWriteInProgressPrefix)) {
+      it.disable_recursion_pending();
+      continue;
+    }
     std::error_code size_ec;
     const bool regular = it->is_regular_file(size_ec) && !it->is_symlink(size_ec);
     const uint64_t size = regular ? it->file_size(size_ec) : 0;

@@ -15,7 +15,8 @@
 
 namespace wasmlet::host {
 
-// How a function's faasm:// write names its file until it is published.
+// How a function's faasm:// write names its file until it is published. Reserved: neither
+// clients nor functions may name a shared file so, or it would escape the count.
 inline constexpr const char* kWriteInProgressPrefix = ".wasmlet-write-";
 
 class SharedDirUsage {

@@ -103,14 +103,23 @@ int CallChain::await_call(uint32_t call_id, std::string* output) {
       throw Error(fmt::format("call {} did not finish before this call was stopped", call_id));
     }
   }
-  const Finished& finished = *children_->calls[call_id];
-  if (output != nullptr && finished.dropped_output != 0) {
-    throw Error(fmt::format(
-        "call {}'s output ({} bytes) was not kept: a call holds at most {} bytes of the outputs "
-        "of the calls it chains, and this one held {}",
-        call_id, finished.dropped_output, max_held_output_bytes_, children_->held_bytes));
+  Finished& finished = *children_->calls[call_id];
+  if (output != nullptr) {
+    if (finished.dropped_output != 0) {
+      throw Error(fmt::format(
+          "call {}'s output ({} bytes) was not kept: a call holds at most {} bytes of the outputs "
+          "of the calls it chains that it has not read, and this one held {}",
+          call_id, finished.dropped_output, max_held_output_bytes_, children_->held_bytes));
+    }
+    if (finished.output_taken) {
+      throw Error(
+          fmt::format("call {}'s output was read already: it is handed over once", call_id));
+    }
+    // Handed over, not copied: a caller that chains and reads outputs one at a time holds one.
+    children_->held_bytes -= finished.output.size();
+    *output = std::move(finished.output);
+    finished.output_taken = true;
   }
-  if (output != nullptr) *output = finished.output;
   if (finished.succeeded) return finished.return_code;
   return finished.return_code != 0 ? finished.return_code : 1;
 }

@@ -25,9 +25,9 @@ class CallChain final : public host::ChainHandler {
  public:
   // `node` is the calling call's place in its tree; `tenant` the tenant whose call it is (the
   // calls it chains are that tenant's too). `max_held_output_bytes`: the chained calls'
-  // outputs this call holds until it ends, awaited or not; an output that would pass it is
-  // dropped, and awaiting that call's output traps naming the limit (its status can still be
-  // awaited).
+  // outputs this call holds until it reads them; an output that would pass it is dropped, and
+  // awaiting that call's output traps naming the limit (its status can still be awaited). An
+  // output is handed over once: awaiting it again fails.
   CallChain(Runtime& runtime, FunctionId caller, std::string tenant, std::shared_ptr<CallNode> node,
             size_t max_held_output_bytes);
 
@@ -43,6 +43,7 @@ class CallChain final : public host::ChainHandler {
     int return_code = 0;
     std::string output;
     size_t dropped_output = 0;  // bytes of output not kept (max_held_output_bytes)
+    bool output_taken = false;  // awaited with its output, which was moved out then
   };
   struct Children {
     util::Mutex mutex;

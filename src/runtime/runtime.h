@@ -69,7 +69,7 @@ struct RuntimeConfig {
   // What one call from outside and everything it chains may use. A zero wall time means the
   // function time limit (limits.timeout).
   CallBudget call_budget;
-  // The outputs of the calls one call chained that it holds until it ends (see CallChain).
+  // The outputs of the calls one call chained that it holds until it reads them (CallChain).
   size_t max_held_chain_output_bytes = size_t{256} << 20;
   // Distinct state keys one call may touch; past it the state call fails the guest's call.
   size_t max_state_keys_per_call = state::StateTier::kDefaultMaxKeysPerCall;

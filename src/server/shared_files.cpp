@@ -44,6 +44,11 @@ fs::path resolve_shared_path(const fs::path& shared_dir, std::string_view file_p
   if (p.is_absolute() || p.has_root_path()) bad_path(file_path, "is absolute");
   for (const auto& part : p) {
     if (part == "..") bad_path(file_path, "contains '..'");
+    if (part.native().starts_with(host::kWriteInProgressPrefix)) {
+      bad_path(file_path, fmt::format("has a part starting with '{}', a name reserved for "
+                                      "functions' writes in progress",
+                                      host::kWriteInProgressPrefix));
+    }
     // A file's name is written first as ".NAME.XXXXXX", which must fit in NAME_MAX (255).
     if (part.native().size() > kMaxSharedNameBytes) {
       bad_path(file_path, fmt::format("has a part longer than {} bytes", kMaxSharedNameBytes));

@@ -187,6 +187,10 @@ static void shared_dir_quota_checks(void) {
         "shrinking a faasm:// file failed");
   check(write_file("faasm://b.bin", "small", O_CREAT) == 5 && reads("faasm://b.bin", "small"),
         "shared_dir_room_given_back", "the room a shrunk file gave back could not be used");
+  errno = 0;
+  check(
+      fails_with(open("faasm://.wasmlet-write-0011223344556677", O_WRONLY | O_CREAT, 0644), EACCES),
+      "shared_dir_reserved_name", "a faasm:// write took the name of writes in progress");
 }
 
 // Starts replacing hello.txt, then traps: the shared file must stay whole.

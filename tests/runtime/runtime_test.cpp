@@ -812,8 +812,8 @@ TEST_F(RuntimeTest, AChainBombEndsAtTheTreeBudgetAndLeavesTheQueueEmpty) {
   EXPECT_LE(calls, 300u);  // the budget, the root included
 }
 
-// A call holds its chained calls' outputs until it ends; past its bound an output is dropped,
-// and only awaiting that output fails, naming the bound.
+// A call holds its chained calls' outputs until it reads them; past its bound an output is
+// dropped, and only awaiting that output fails, naming the bound.
 TEST_F(RuntimeTest, AChainedCallsOutputsHeldByTheirCallerAreBounded) {
   runtime::RuntimeConfig config;
   config.max_held_chain_output_bytes = 1 << 20;
@@ -830,6 +830,10 @@ TEST_F(RuntimeTest, AChainedCallsOutputsHeldByTheirCallerAreBounded) {
   EXPECT_NE(past.error_message.find("was not kept"), std::string::npos) << past.error_message;
   EXPECT_NE(past.error_message.find("at most 1048576 bytes"), std::string::npos)
       << past.error_message;
+  // An output read is handed over: reading them one at a time holds one at a time.
+  auto one_by_one = call_sync(*rt, {"fan", "chain_fan_output"}, "6 400000 seq");
+  EXPECT_EQ(one_by_one.status, CallStatus::Succeeded) << one_by_one.error_message;
+  EXPECT_EQ(one_by_one.output, "outputs=400000,400000,400000,400000,400000,400000,");
 }
 
 TEST_F(RuntimeTest, ARunningCallCanBeCancelledWithEverythingItChained) {

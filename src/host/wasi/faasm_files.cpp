@@ -216,6 +216,8 @@ Errno shared_open_for_writing(WasiState& w, const std::string& path, int flags, 
   if (path.empty()) return Errno::IsDir;
   ParentDir parent;
   if (Errno err = open_parent(w.shared_dir(), path, parent); failed(err)) return err;
+  // Writes in progress are named so (and not counted until published): not the guest's to name.
+  if (parent.name.starts_with(kWriteInProgressPrefix)) return Errno::Acces;
   struct stat st {};
   const bool exists = fstatat(parent.dir.get(), parent.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
   if (!exists && errno != ENOENT) return last_errno();
