@@ -259,6 +259,8 @@ TEST_F(FaasmFilesTest, SharedFileWritesCountAgainstTheDirectorysQuota) {
   EXPECT_NE(r.stdout_text.find("ok shared_dir_room_given_back"), std::string::npos)
       << r.stdout_text;
   EXPECT_NE(r.stdout_text.find("ok shared_dir_reserved_name"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("ok shared_dir_write_in_progress_unlisted"), std::string::npos)
+      << r.stdout_text;
   // a.bin and b.bin of 5 bytes, a block each; nothing left behind by the refused write.
   EXPECT_EQ(usage.bytes(shared_), before + 8192);
   EXPECT_EQ(file_text(shared_ / "b.bin"), "small");

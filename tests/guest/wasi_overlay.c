@@ -34,6 +34,17 @@ static int reads(const char* path, const char* expected) {
   return n == (ssize_t)strlen(expected) && memcmp(buf, expected, (size_t)n) == 0;
 }
 
+static int lists_prefix(const char* dir, const char* prefix) {
+  DIR* d = opendir(dir);
+  if (d == NULL) return 1;
+  int found = 0;
+  for (struct dirent* e; (e = readdir(d)) != NULL;) {
+    found |= strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+  }
+  closedir(d);
+  return found;
+}
+
 static int fails_with(int result, int err) { return result < 0 && errno == err; }
 
 static int listed(const char* dir, const char* name) {
@@ -187,6 +198,11 @@ static void shared_dir_quota_checks(void) {
         "shrinking a faasm:// file failed");
   check(write_file("faasm://b.bin", "small", O_CREAT) == 5 && reads("faasm://b.bin", "small"),
         "shared_dir_room_given_back", "the room a shrunk file gave back could not be used");
+  // Until it is closed, a faasm:// write is in no listing, under its name or its temporary one.
+  int pending = open("faasm://pending.bin", O_WRONLY | O_CREAT, 0644);
+  check(pending >= 0 && listed(".", "pending.bin") == 0 && !lists_prefix(".", ".wasmlet-write-"),
+        "shared_dir_write_in_progress_unlisted", "a write in progress showed in the listing");
+  if (pending >= 0) close(pending);
   errno = 0;
   check(
       fails_with(open("faasm://.wasmlet-write-0011223344556677", O_WRONLY | O_CREAT, 0644), EACCES),

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <memory>
+#include <string_view>
 #include <unordered_set>
 #include <utility>
 
@@ -288,6 +289,8 @@ Errno overlay_list(const WasiState& w, const std::string& path, std::vector<List
     fd.release();  // the DIR owns it now
     errno = 0;
     while (const dirent* d = readdir(dir.get())) {
+      // Writes in progress (this call's or another's) are not files yet.
+      if (std::string_view(d->d_name).starts_with(kWriteInProgressPrefix)) continue;
       if (seen.insert(d->d_name).second) {
         out.push_back({d->d_name, d->d_ino, filetype_of_dirent(d->d_type)});
       }
