@@ -41,27 +41,25 @@ uint32_t CallChain::chain_python_entry(const std::string& entry, std::string inp
 uint32_t CallChain::start(Invocation invocation) {
   invocation.node = node_->start_child();  // the tree's budget decides first
   invocation.tenant = tenant_;
-  if (!children_) {
-    children_ = std::make_shared<Children>();
-    children_->max_held_bytes = max_held_output_bytes_;
-  }
+  if (!children_) children_ = std::make_shared<Children>();
   // The completion may run after this call has finished: it holds the children, not `this`.
   std::shared_ptr<Children> children = children_;
   util::MutexLock lock(children->mutex);
-  uint64_t id = runtime_.submit(std::move(invocation), [children](CallRecord record) {
-    Finished finished{record.status == CallStatus::Succeeded, record.return_code, {}, 0};
-    {
-      util::MutexLock done_lock(children->mutex);
-      if (record.output.size() > children->max_held_bytes - children->held_bytes) {
-        finished.dropped_output = record.output.size();
-      } else {
-        children->held_bytes += record.output.size();
-        finished.output = std::move(record.output);
-      }
-      children->calls[static_cast<uint32_t>(record.id)] = std::move(finished);
-    }
-    children->done.notify_all();
-  });
+  uint64_t id = runtime_.submit(
+      std::move(invocation), [children, max_held = max_held_output_bytes_](CallRecord record) {
+        Finished finished{record.status == CallStatus::Succeeded, record.return_code, {}, 0};
+        {
+          util::MutexLock done_lock(children->mutex);
+          if (record.output.size() > max_held - children->held_bytes) {
+            finished.dropped_output = record.output.size();
+          } else {
+            children->held_bytes += record.output.size();
+            finished.output = std::move(record.output);
+          }
+          children->calls[static_cast<uint32_t>(record.id)] = std::move(finished);
+        }
+        children->done.notify_all();
+      });
   auto key = static_cast<uint32_t>(id);
   children->calls.try_emplace(key);  // the completion may already have filled it
   children->full_ids[key] = id;

@@ -50,8 +50,7 @@ class CallChain final : public host::ChainHandler {
     util::CondVar done;
     // Empty optional: still running.
     std::map<uint32_t, std::optional<Finished>> calls GUARDED_BY(mutex);
-    size_t held_bytes GUARDED_BY(mutex) = 0;  // of the outputs in `calls`
-    size_t max_held_bytes = 0;
+    size_t held_bytes GUARDED_BY(mutex) = 0;                  // of the outputs in `calls`
     std::map<uint32_t, uint64_t> full_ids GUARDED_BY(mutex);  // the runtime's ids
   };
 

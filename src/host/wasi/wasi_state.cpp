@@ -64,8 +64,8 @@ Errno SharedWrite::publish() {
   if (quota_.usage == nullptr) return rename_into_place();
   Errno err = Errno::Success;
   quota_.usage->change(quota_.root, [&](uint64_t& used) {
-    struct stat written {
-    }, replaced{};
+    struct stat written {};
+    struct stat replaced {};
     if (fstatat(dir_.get(), temp_name_.c_str(), &written, AT_SYMLINK_NOFOLLOW) != 0) {
       err = last_errno();
       return;
