@@ -203,6 +203,9 @@ struct ChainSize {
   Series chain_here{
       "chain + await, every reset on its call's thread (`RuntimeConfig::hand_over_resets` off)",
       {}};
+  Series chain_plain{
+      "chain + await, no heap reserve in the snapshot (`FunctionLimits::heap_reserve_bytes` 0)",
+      {}};
   Series submit{"host `Runtime::submit` + completion of the callee (no chaining)", {}};
   Series queue{"  of which queued (`CallRecord::queue_time`)", {}};
   Series run{"  of which run: Faaslet from the pool, input, call, reset (`CallRecord::run_time`)",
@@ -233,9 +236,14 @@ int run_chain(int rounds) {
   here_config.data_dir = work.path() / "data-here";
   here_config.hand_over_resets = false;
   runtime::Runtime rt_here(here_config);
+  // And with no heap reserve: the callee grows its memory for every input it cannot fit.
+  runtime::RuntimeConfig plain_config = config;
+  plain_config.data_dir = work.path() / "data-plain";
+  plain_config.limits.heap_reserve_bytes = 0;
+  runtime::Runtime rt_plain(plain_config);
   const runtime::FunctionId noop_in{kUser, "noop_in"}, chain_rt{kUser, "chain_rt"};
   progress("uploading (this compiles both modules)");
-  for (runtime::Runtime* r : {&rt, &rt_here}) {
+  for (runtime::Runtime* r : {&rt, &rt_here, &rt_plain}) {
     r->upload_wasm(noop_in, noop_in_wasm);
     r->upload_wasm(chain_rt, chain_rt_wasm);
   }
@@ -266,6 +274,7 @@ int run_chain(int rounds) {
     PipeReader reader(reader_exe, s.bytes);
     call_ok(rt, chain_rt, fmt::format("50 {}", s.bytes));
     call_ok(rt_here, chain_rt, fmt::format("50 {}", s.bytes));
+    call_ok(rt_plain, chain_rt, fmt::format("50 {}", s.bytes));
     for (int i = 0; i < 20; ++i) call_ok(rt, noop_in, payload);
     for (int i = 0; i < 20; ++i) http_call(payload);
     for (int i = 0; i < 5; ++i) spawn_pipe(reader, payload);
@@ -285,6 +294,9 @@ int run_chain(int rounds) {
       auto here =
           samples_us(call_ok(rt_here, chain_rt, fmt::format("{} {}", per_round, s.bytes)).output);
       s.chain_here.us.insert(s.chain_here.us.end(), here.begin(), here.end());
+      auto plain =
+          samples_us(call_ok(rt_plain, chain_rt, fmt::format("{} {}", per_round, s.bytes)).output);
+      s.chain_plain.us.insert(s.chain_plain.us.end(), plain.begin(), plain.end());
       for (int i = 0; i < per_round; ++i) {
         std::string input = payload;  // copied before the clock starts: submit takes it
         auto t0 = Clock::now();
@@ -307,14 +319,14 @@ int run_chain(int rounds) {
       "through an in-process `HttpServer` on loopback with one keep-alive `HttpClient`; the "
       "process baseline is `bench/guests/pipe_reader.c` built natively ({} -O2), fed SIZE bytes "
       "through a pipe on stdin, started by posix_spawn (vfork + exec) from this process. "
-      "Runtime: default `RuntimeConfig` (2 executors).\n\n",
+      "Runtime: default `RuntimeConfig` (2 executors, a 4 MiB heap reserve in each snapshot).\n\n",
       machine_line(), rounds, per_round, WASMLET_GUEST_CC);
   out("| input | path | median us | p99 us | samples | median / chain median |\n");
   out("|---|---|---:|---:|---:|---:|\n");
   for (const auto& s : sizes) {
     const double chain_median = s.chain.stats().median;
-    for (const Series* row :
-         {&s.chain, &s.chain_here, &s.submit, &s.queue, &s.run, &s.http, &s.spawn}) {
+    for (const Series* row : {&s.chain, &s.chain_here, &s.chain_plain, &s.submit, &s.queue, &s.run,
+                              &s.http, &s.spawn}) {
       Stats st = row->stats();
       out("| {} | {} | {:.1f} | {:.1f} | {} | {:.1f} |\n", size_name(s.bytes), row->what, st.median,
           st.p99, st.n, st.median / chain_median);

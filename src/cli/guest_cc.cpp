@@ -266,6 +266,9 @@ int guest_cc(const GuestCcOptions& options) {
       argv.push_back("-Wl,--export-if-defined=__wasm_call_dtors");
     }
     argv.push_back("-Wl,--export-if-defined=_faasm_zygote");  // a zygote defined without the macro
+    // For the heap reserve the Proto-Faaslet leaves in the allocator (docs/faaslets.md).
+    argv.push_back("-Wl,--export-if-defined=malloc");
+    argv.push_back("-Wl,--export-if-defined=free");
   }
   argv.insert(argv.end(), options.extra_flags.begin(), options.extra_flags.end());
   argv.insert(argv.end(), options.sources.begin(), options.sources.end());

@@ -198,6 +198,12 @@ void add_serve_options(CLI::App& sub, ServeOptions& o) {
          [&o](const std::string& s) { o.memory_pages = quantity(util::parse_memory_pages, s); },
          "Linear memory limit per Faaslet, e.g. 256MiB")
       ->default_str("1GiB");
+  sub.add_option_function<std::string>(
+         "--heap-reserve",
+         [&o](const std::string& s) { o.heap_reserve_bytes = quantity(util::parse_bytes, s); },
+         "Free memory left in each function's allocator before its snapshot, so that calls "
+         "allocating up to this much do not grow memory (0: none; docs/faaslets.md)")
+      ->default_str("4MiB");
   sub.add_option("--state", o.state_url,
                  "Global state tier: redis://HOST:PORT (default: in this process)");
   sub.add_option("--cluster", o.cluster_url,
@@ -297,6 +303,7 @@ int serve_main(const ServeOptions& o) {
   rc.compile_limits.wall_time = std::max(
       std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(o.compile_time));
   rc.limits.memory_pages = o.memory_pages;
+  rc.limits.heap_reserve_bytes = o.heap_reserve_bytes;
   rc.python_home = o.python_home.empty() ? default_python_home() : o.python_home;
   size_t io_threads =
       o.io_threads != 0 ? o.io_threads : std::max<size_t>(2, std::thread::hardware_concurrency());

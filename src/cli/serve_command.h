@@ -31,6 +31,7 @@ struct ServeOptions {
   size_t max_connections = 10000;  // beyond this, 503 (see server::ServerConfig)
   std::chrono::nanoseconds timeout = std::chrono::seconds(60);  // per call
   uint32_t memory_pages = 16384;                                // 1 GiB per Faaslet
+  size_t heap_reserve_bytes = size_t{4} << 20;  // faaslet::FunctionLimits::heap_reserve_bytes
   std::string log_level = "info";
   // Serve without API keys on an address that is not loopback (see docs/security.md).
   bool allow_open = false;

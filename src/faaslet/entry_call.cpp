@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+
 namespace wasmlet::faaslet {
 namespace {
 
@@ -51,6 +53,31 @@ std::optional<engine::Trap> initialise(engine::Instance& instance,
     }
   }
   return std::nullopt;
+}
+
+std::optional<engine::Trap> reserve_heap(engine::Instance& instance, size_t bytes,
+                                         std::chrono::nanoseconds timeout) {
+  const auto& info = instance.module().info();
+  auto exported = [&](const char* name, const char* signature) -> const engine::AbiExport* {
+    const engine::Export* e = info.find_export(name);
+    if (e == nullptr || e->type.kind != engine::ExternKind::Func ||
+        e->type.signature != signature) {
+      return nullptr;
+    }
+    return instance.module().find_export(name);
+  };
+  const engine::AbiExport* malloc_fn = exported("malloc", "i>i");
+  const engine::AbiExport* free_fn = exported("free", "i>");
+  if (malloc_fn == nullptr || free_fn == nullptr || bytes == 0 || bytes > UINT32_MAX) {
+    return std::nullopt;
+  }
+  uint64_t block = 0;
+  const uint64_t size = bytes;
+  if (auto trap = instance.call(*malloc_fn, {&size, 1}, {&block, 1}, {timeout})) return trap;
+  block &= UINT32_MAX;  // an i32 result: the upper half of the slot is not the guest's
+  if (block == 0) return std::nullopt;
+  uint64_t none = 0;
+  return instance.call(*free_fn, {&block, 1}, {&none, 1}, {timeout});
 }
 
 namespace {

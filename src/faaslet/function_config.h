@@ -22,6 +22,11 @@ struct FunctionLimits {
   // keeps private, so the next call writing them takes no page fault; beyond this, written
   // pages are dropped (memory per idle Faaslet against call latency: see docs/faaslets.md).
   size_t kept_pages = 256;
+  // Bytes the guest's allocator holds free in the snapshot (malloc then free before the
+  // capture, when the module exports both), so that calls allocating up to this much take
+  // memory the image already has instead of growing it: growing costs page-table changes on
+  // every call (see docs/faaslets.md). All-zero, the reserve costs no memory until written.
+  size_t heap_reserve_bytes = size_t{4} << 20;
 };
 
 struct FunctionConfig {

@@ -40,6 +40,10 @@ void ProtoFaaslet::initialise_and_capture() {
     }
     throw engine::TrapError(std::move(*trap));
   }
+  if (auto trap =
+          reserve_heap(*template_, config_.limits.heap_reserve_bytes, config_.limits.timeout)) {
+    throw engine::TrapError(std::move(*trap));
+  }
   // Descriptors the initialisation opened would not exist in a restored Faaslet.
   host_->reset_call_state();
   if (wasm_rt_memory_t* memory = template_->memory()) {

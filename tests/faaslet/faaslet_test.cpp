@@ -137,6 +137,36 @@ TEST(Faaslet, GrownPagesComeBackZeroAndOnlyWhereTheMemoryGrows) {
   }
 }
 
+// The snapshot leaves 4 MiB free in the guest's allocator (malloc and free before the capture):
+// a call allocating 1 MiB takes it without growing memory, and every call finds the block as
+// the first did, though each fills it. Without the reserve the same call grows memory; with a
+// memory limit the reserve does not fit in, the function still starts and its calls still run.
+TEST(ProtoFaaslet, LeavesAHeapReserveThatCallsAllocateWithoutGrowing) {
+  Faaslet reserved(proto_of("heap_reserve"));
+  std::string first;
+  for (int i = 0; i < 3; ++i) {
+    auto r = reserved.call("1048576");
+    ASSERT_TRUE(r.ok()) << (r.trap ? r.trap->describe() : r.stderr_text);
+    EXPECT_EQ(r.output.rfind("grew=0 sum=", 0), 0u) << r.output;
+    if (i == 0) first = r.output;
+    EXPECT_EQ(r.output, first) << "call " << i;
+  }
+
+  FunctionConfig none;
+  none.limits.heap_reserve_bytes = 0;
+  Faaslet plain(proto_of("heap_reserve", none));
+  auto r = plain.call("1048576");
+  ASSERT_TRUE(r.ok()) << (r.trap ? r.trap->describe() : r.stderr_text);
+  EXPECT_EQ(r.output.rfind("grew=1 sum=", 0), 0u) << r.output;
+
+  FunctionConfig tight;
+  tight.limits.memory_pages = 80;  // the module starts at 65 pages (4 MiB of them stack)
+  Faaslet small(proto_of("heap_reserve", tight));
+  r = small.call("65536");
+  ASSERT_TRUE(r.ok()) << (r.trap ? r.trap->describe() : r.stderr_text);
+  EXPECT_EQ(r.output.rfind("grew=1 sum=", 0), 0u) << r.output;
+}
+
 TEST(Faaslet, ResetRevertsATableTheCallChanged) {
   Faaslet f(proto_of("table_reset"));
   for (int i = 0; i < 3; ++i) {
