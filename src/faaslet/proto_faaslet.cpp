@@ -42,6 +42,8 @@ void ProtoFaaslet::initialise_and_capture() {
   }
   if (auto trap =
           reserve_heap(*template_, config_.limits.heap_reserve_bytes, config_.limits.timeout)) {
+    trap->message = trap->message.empty() ? "in malloc or free, making the heap reserve"
+                                          : "making the heap reserve: " + trap->message;
     throw engine::TrapError(std::move(*trap));
   }
   // Descriptors the initialisation opened would not exist in a restored Faaslet.

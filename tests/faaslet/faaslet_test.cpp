@@ -241,6 +241,19 @@ TEST(Faaslet, InitialisationTrapIsReported) {
   EXPECT_THROW(proto_of("big_memory", config), engine::TrapError);
 }
 
+TEST(ProtoFaaslet, AMallocThatTrapsFailsTheLoadNamingTheHeapReserve) {
+  try {
+    proto_of("malloc_traps");
+    ADD_FAILURE() << "loaded";
+  } catch (const engine::TrapError& e) {
+    EXPECT_EQ(e.trap().kind, engine::TrapKind::Unreachable);
+    EXPECT_NE(std::string(e.what()).find("heap reserve"), std::string::npos) << e.what();
+  }
+  FunctionConfig none;
+  none.limits.heap_reserve_bytes = 0;
+  EXPECT_NO_THROW(proto_of("malloc_traps", none));
+}
+
 // examples/faasm/faasm_files.c: a file in the working directory lasts one call of a Faaslet;
 // a faasm:// file written by one function is read by another.
 TEST(Faaslet, WorkingDirectoryFilesLastOneCallAndFaasmFilesOutliveIt) {
