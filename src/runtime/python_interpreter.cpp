@@ -55,6 +55,9 @@ void PythonInterpreter::configure(faaslet::FunctionConfig& config, const Functio
   // request through Flask writes about 600. Keeping them private spares every call those
   // page faults, for 8 MiB at most per idle Faaslet (docs/faaslets.md).
   config.limits.kept_pages = std::max<size_t>(config.limits.kept_pages, kPythonKeptPages);
+  // No heap reserve: the zygote's warm-up has grown the heap to what calls use, and with the
+  // reserve light Flask requests measured 7% slower (docs/benchmarks.md, session 26).
+  config.limits.heap_reserve_bytes = 0;
   auto& fs_config = config.host.fs;
   fs_config.mounts.push_back({kPythonPackagePath, package_dir});
   fs_config.mounts.push_back({kPythonStdlibPath, home_ / "lib" / "python3.11"});
